@@ -1,0 +1,125 @@
+import { type ClientSession, type Collection, type Db, type Document, MongoClient, type MongoClientOptions } from 'mongodb';
+import { type CollectionDef, collectionOf } from './collections.js';
+import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
+import { ensureIndexes } from './indexes.js';
+import { withQueuedWrites } from './serialize-writes.js';
+import { type UserDoc, usersCollection } from './users/user.doc.js';
+
+export interface ConnectOptions {
+  url: string;
+  dbName: string;
+  maxPoolSize?: number;
+  minPoolSize?: number;
+  /** How long to look for a server before an operation fails (the driver's default is 30 s). */
+  serverSelectionTimeoutMS?: number;
+  appName?: string;
+}
+
+export type ServerKind = 'mongodb' | 'ferretdb';
+
+/** Every collection the product declares; index creation walks this list. */
+export const ALL_COLLECTIONS: CollectionDef<Document>[] = [usersCollection, idempotencyCollection];
+
+export interface Collections {
+  users: Collection<UserDoc>;
+  idempotencyKeys: Collection<IdempotencyDoc>;
+}
+
+export interface Database {
+  readonly client: MongoClient;
+  readonly db: Db;
+  readonly kind: ServerKind;
+  readonly serverVersion: string;
+  /** True on replica sets and sharded clusters of a real MongoDB. */
+  readonly supportsTransactions: boolean;
+  readonly collections: Collections;
+  /**
+   * A typed collection of this database. Always take collections from here (or
+   * `collections`), never from `db.collection()`: on FerretDB this is what keeps
+   * single-document writes atomic (see serialize-writes.ts).
+   */
+  collection<TDoc extends Document>(def: CollectionDef<TDoc> | string): Collection<TDoc>;
+  /** Round-trip to the server; throws when it cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function clientOptions(options: ConnectOptions): MongoClientOptions {
+  return {
+    appName: options.appName ?? 'seed-pms',
+    maxPoolSize: options.maxPoolSize ?? 20,
+    minPoolSize: options.minPoolSize ?? 0,
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+    connectTimeoutMS: 5_000,
+    // Long enough for a report query, short enough that a dead socket is noticed.
+    socketTimeoutMS: 60_000,
+    maxIdleTimeMS: 60_000,
+    ignoreUndefined: true,
+  };
+}
+
+/**
+ * Connects, learns what kind of server answers (MongoDB or FerretDB) and whether
+ * it offers transactions, and creates the declared indexes (idempotent).
+ * Retryable writes come from the URL (`retryWrites`), which MongoDB enables by
+ * default; FerretDB URLs turn them off since it has no sessions to retry in.
+ */
+export async function connectDatabase(options: ConnectOptions): Promise<Database> {
+  const client = new MongoClient(options.url, clientOptions(options));
+  await client.connect();
+  try {
+    const db = client.db(options.dbName);
+    const admin = db.admin();
+    const [buildInfo, hello] = await Promise.all([admin.command({ buildInfo: 1 }), admin.command({ hello: 1 })]);
+    const kind: ServerKind = typeof buildInfo.ferretdbVersion === 'string' ? 'ferretdb' : 'mongodb';
+    const supportsTransactions =
+      kind === 'mongodb' && (typeof hello.setName === 'string' || hello.msg === 'isdbgrid');
+    const collection = <TDoc extends Document>(def: CollectionDef<TDoc> | string): Collection<TDoc> => {
+      const raw = typeof def === 'string' ? db.collection<TDoc>(def) : collectionOf(db, def);
+      return kind === 'ferretdb' ? withQueuedWrites(raw) : raw;
+    };
+    const database: Database = {
+      client,
+      db,
+      kind,
+      serverVersion: String(buildInfo.ferretdbVersion ?? buildInfo.version ?? 'unknown'),
+      supportsTransactions,
+      collections: {
+        users: collection(usersCollection),
+        idempotencyKeys: collection(idempotencyCollection),
+      },
+      collection,
+      async ping() {
+        await db.command({ ping: 1 });
+      },
+      async close() {
+        await client.close();
+      },
+    };
+    await ensureIndexes(db, ALL_COLLECTIONS);
+    return database;
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
+/**
+ * Runs `fn` in a transaction where the server offers them, plainly otherwise.
+ * Correctness never depends on the transaction (see ARCHITECTURE.md): every
+ * invariant is guarded by a single-document conditional update or a unique
+ * index, and multi-document changes are ordered so a retry repairs a crash.
+ * On MongoDB the transaction is a crash-consistency bonus.
+ */
+export async function withTransaction<T>(
+  database: Pick<Database, 'client' | 'supportsTransactions'>,
+  fn: (session: ClientSession | undefined) => Promise<T>,
+): Promise<T> {
+  if (!database.supportsTransactions) return fn(undefined);
+  const session = database.client.startSession();
+  try {
+    return await session.withTransaction(() => fn(session));
+  } finally {
+    await session.endSession();
+  }
+}

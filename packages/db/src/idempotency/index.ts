@@ -1,0 +1,2 @@
+export * from './idempotency.doc.js';
+export * from './idempotency.repository.js';

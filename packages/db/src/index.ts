@@ -1,0 +1,10 @@
+export * from './collections.js';
+export * from './connection.js';
+export * from './idempotency/index.js';
+export * from './ids.js';
+export * from './indexes.js';
+export * from './pagination.js';
+export * from './users/index.js';
+export * from './versioning.js';
+export { ObjectId } from 'mongodb';
+export type { ClientSession, Collection, Filter, WithId } from 'mongodb';

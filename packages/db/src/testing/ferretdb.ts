@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The FerretDB release the suite is pinned to (see ARCHITECTURE.md, "Databases in tests"). */
+export const FERRETDB_VERSION = 'v1.24.2';
+
+/** Where scripts/build-test-tools.sh puts the binaries it builds. */
+export function toolsDir(): string {
+  if (process.env.SEED_TOOLS_DIR) return process.env.SEED_TOOLS_DIR;
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(cache, 'seed-pms', 'tools');
+}
+
+export function ferretDbBinary(): string {
+  return join(toolsDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+}
+
+/** A free TCP port on the loopback interface, chosen by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+export interface FerretDbOptions {
+  /** Directory for the SQLite files; a temporary one (removed on stop) when omitted. */
+  dataDir?: string;
+  port?: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** How long to wait for the port to accept connections. */
+  startTimeoutMs?: number;
+}
+
+export interface RunningFerretDb {
+  /** Connection string without a database name. */
+  url: string;
+  port: number;
+  dataDir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** mongodb:// URL for a FerretDB on the loopback: no credentials, no sessions to retry writes in. */
+export function ferretDbUrl(port: number): string {
+  return `mongodb://127.0.0.1:${port}/?directConnection=true&retryWrites=false&serverSelectionTimeoutMS=5000`;
+}
+
+/**
+ * Starts FerretDB with the SQLite handler on a free loopback port, telemetry
+ * off, and waits until it accepts connections.
+ */
+export async function startFerretDb(options: FerretDbOptions = {}): Promise<RunningFerretDb> {
+  const binary = ferretDbBinary();
+  if (!existsSync(binary)) {
+    throw new Error(
+      `FerretDB ${FERRETDB_VERSION} is not built at ${binary}. Run: bash scripts/build-test-tools.sh ferretdb ` +
+        '(needs Go), or set MONGO_URL to a running MongoDB 7.',
+    );
+  }
+  const ownsDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'seed-ferretdb-'));
+  const port = options.port ?? (await freePort());
+  const child = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir.endsWith('/') ? dataDir : `${dataDir}/`}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--state-dir=-',
+      '--telemetry=disable',
+      `--log-level=${options.logLevel ?? 'warn'}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  while (!(await canConnect(port))) {
+    if (exited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`FerretDB did not start on port ${port}: ${stderr.trim() || 'no output'}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  return {
+    url: ferretDbUrl(port),
+    port,
+    dataDir,
+    process: child,
+    async stop() {
+      if (!exited) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await gone;
+        clearTimeout(timer);
+      }
+      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './user.doc.js';
+export * from './user.repository.js';

@@ -1,0 +1,21 @@
+import { type Database, openTestDatabase } from '@seed-pms/db/testing';
+import { afterAll, beforeAll, inject } from 'vitest';
+
+/**
+ * Gives the calling test file a database of its own for its whole run and drops
+ * it afterwards. Use inside a describe block or at the top level of a file.
+ */
+export function useTestDatabase(label: string): () => Database {
+  let database: (Database & { drop(): Promise<void> }) | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase(inject('mongoUrl'), label);
+  });
+  afterAll(async () => {
+    await database?.drop();
+    await database?.close();
+  });
+  return () => {
+    if (!database) throw new Error('the test database is opened in beforeAll');
+    return database;
+  };
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** A resource id as the API shows it: 24 lowercase hex characters. */
+export const Id = z
+  .string()
+  .regex(/^[0-9a-f]{24}$/, 'must be a 24-character hexadecimal id')
+  .meta({ description: 'Resource id (24 hexadecimal characters).', example: '665f1c2e8b3a4d0012345678' });
+export type Id = z.infer<typeof Id>;
+
+/** An instant, as an ISO 8601 UTC string. */
+export const Instant = z.iso.datetime().meta({ description: 'Instant, ISO 8601 UTC.', example: '2026-01-15T10:30:00.000Z' });
+
+/** A calendar day in the organisation's timezone. */
+export const CalendarDay = z.iso.date().meta({ description: 'Calendar day, YYYY-MM-DD.', example: '2026-01-15' });
+
+export const MAX_PAGE_LIMIT = 100;
+export const DEFAULT_PAGE_LIMIT = 20;
+
+/**
+ * Offset pagination for lists that show a total. Query strings arrive as text,
+ * so both fields coerce; the bounds are part of the contract.
+ */
+export const PageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1).meta({ description: 'Page number, from 1.' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_LIMIT)
+    .default(DEFAULT_PAGE_LIMIT)
+    .meta({ description: `Items per page, at most ${MAX_PAGE_LIMIT}.` }),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
+
+/** Keyset pagination for long, append-mostly lists (audit, messages). */
+export const CursorQuery = z.object({
+  cursor: z.string().max(512).optional().meta({ description: 'Opaque cursor from the previous page’s nextCursor.' }),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+});
+export type CursorQuery = z.infer<typeof CursorQuery>;
+
+/** `{ items, total, page, limit }`, the shape of every paginated list. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    total: z.number().int().min(0).meta({ description: 'Items matching the filters, over all pages.' }),
+    page: z.number().int().min(1),
+    limit: z.number().int().min(1),
+  });
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+export function cursorPageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last.' }),
+  });
+}
+
+export interface CursorPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Optimistic locking: the version the client last saw. */
+export const ExpectedVersion = z
+  .number()
+  .int()
+  .min(1)
+  .meta({ description: 'The version you last read; a stale one answers 409 VERSION_CONFLICT.' });

@@ -1,0 +1,33 @@
+import { type RunningFerretDb, startFerretDb } from '@seed-pms/db/testing';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The server every test file makes its own database on. */
+    mongoUrl: string;
+    /** 'ferretdb' when the suite started its own, 'external' when MONGO_URL named one. */
+    mongoSource: 'ferretdb' | 'external';
+  }
+}
+
+let ferret: RunningFerretDb | undefined;
+
+/**
+ * One database server for the whole run: MONGO_URL when set (a real MongoDB 7),
+ * else a FerretDB started here on a temp dir and a free loopback port.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  const external = process.env.MONGO_URL;
+  if (external) {
+    project.provide('mongoUrl', external);
+    project.provide('mongoSource', 'external');
+    return;
+  }
+  ferret = await startFerretDb();
+  project.provide('mongoUrl', ferret.url);
+  project.provide('mongoSource', 'ferretdb');
+}
+
+export async function teardown(): Promise<void> {
+  await ferret?.stop();
+}
