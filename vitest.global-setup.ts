@@ -1,14 +1,6 @@
 import { type RunningFerretDb, startFerretDb } from '@seed-pms/db/testing';
 import type { TestProject } from 'vitest/node';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The server every test file makes its own database on. */
-    mongoUrl: string;
-    /** 'ferretdb' when the suite started its own, 'external' when MONGO_URL named one. */
-    mongoSource: 'ferretdb' | 'external';
-  }
-}
+import type {} from '@seed-pms/db/testing/vitest';
 
 let ferret: RunningFerretDb | undefined;
 

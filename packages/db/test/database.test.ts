@@ -5,7 +5,7 @@ import { newId } from '../src/ids.js';
 import { decodeCursor, encodeCursor, findKeysetPage, findPage } from '../src/pagination.js';
 import { findUserByEmail, insertUser } from '../src/users/user.repository.js';
 import { initialVersion, updateVersioned, type Versioned } from '../src/versioning.js';
-import { useTestDatabase } from './support.js';
+import { useTestDatabase } from '../src/testing/vitest.js';
 
 const database = useTestDatabase(import.meta.url);
 

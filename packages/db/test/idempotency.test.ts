@@ -6,7 +6,7 @@ import {
   purgeExpiredIdempotencyKeys,
   releaseIdempotencyKey,
 } from '../src/idempotency/idempotency.repository.js';
-import { useTestDatabase } from './support.js';
+import { useTestDatabase } from '../src/testing/vitest.js';
 
 const database = useTestDatabase(import.meta.url);
 const keys = () => database().collections.idempotencyKeys;

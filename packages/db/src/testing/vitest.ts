@@ -1,5 +1,15 @@
-import { type Database, openTestDatabase } from '@seed-pms/db/testing';
+import type { Database } from '../connection.js';
+import { openTestDatabase } from './test-database.js';
 import { afterAll, beforeAll, inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The server every test file makes its own database on. */
+    mongoUrl: string;
+    /** 'ferretdb' when the suite started its own, 'external' when MONGO_URL named one. */
+    mongoSource: 'ferretdb' | 'external';
+  }
+}
 
 /**
  * Gives the calling test file a database of its own for its whole run and drops

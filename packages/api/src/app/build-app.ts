@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import scalar from '@scalar/fastify-api-reference';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { describeError, errorResponse } from '../http/errors.js';
+import { metricsPlugin } from '../http/metrics.js';
+import { restAdapter } from '../rest/rest-adapter.js';
+import { API_PREFIX, buildOpenApiDocument } from '../rest/openapi.js';
+import { createServices, type Services } from '../services.js';
+import { contextFromFastify } from '../trpc/context.js';
+import { type AppRouter, appRouter } from '../trpc/router.js';
+import type { AppDeps } from './deps.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export interface BuildAppOptions {
+  /** Fastify's logger setting; by default built from the config (pretty in development, JSON otherwise). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Paths probes and scrapers hit often; never rate limited. */
+const UNLIMITED = new Set([`${API_PREFIX}/health/live`, `${API_PREFIX}/health/ready`, '/metrics']);
+
+export function loggerOptions(deps: Pick<AppDeps, 'config'>): FastifyServerOptions['logger'] {
+  const { config } = deps;
+  return {
+    level: config.LOG_LEVEL,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.passwordHash',
+        '*.token',
+        '*.accessToken',
+        '*.refreshToken',
+        '*.secret',
+      ],
+      censor: '[redacted]',
+    },
+    ...(config.LOG_PRETTY
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : {}),
+  };
+}
+
+/**
+ * Builds the server from its dependencies; used by main.ts, the tests, the
+ * REPL and the benchmark, so all of them run exactly the production wiring.
+ */
+export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(deps),
+    // Accept the caller's request id when it is sane, else make one; echoed on every answer.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: 'reqId',
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // Batched tRPC GETs put every procedure name in the path.
+    routerOptions: { maxParamLength: 5_000, ignoreTrailingSlash: true },
+    trustProxy: config.TRUST_PROXY,
+    return503OnClosing: true,
+  });
+
+  const services = createServices(deps);
+  app.decorate('services', services);
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS,
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
+  await app.register(cookie, { secret: config.COOKIE_SECRET });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    ...(deps.redis ? { redis: deps.redis, nameSpace: 'seed-pms:rl:' } : {}),
+    allowList: (request) => UNLIMITED.has(request.url.split('?', 1)[0] ?? ''),
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`Too many requests; try again in ${context.after}`), {
+        statusCode: 429,
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+  await app.register(multipart, {
+    limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
+  });
+
+  const procedures = new Set(Object.keys(appRouter._def.procedures));
+  await app.register(metricsPlugin, {
+    routeLabel: (request) => {
+      if (!request.url.startsWith('/trpc/')) return undefined;
+      const name = request.url.slice('/trpc/'.length).split('?', 1)[0] ?? '';
+      if (name.includes(',')) return '/trpc/(batch)';
+      return procedures.has(name) ? `/trpc/${name}` : '/trpc/(unknown)';
+    },
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const described = describeError(error);
+    if (described.internal) request.log.error({ err: error }, 'request failed');
+    else if (described.status >= 500) request.log.warn({ err: error }, 'dependency failed');
+    void reply
+      .code(described.status)
+      .send(errorResponse(described, { requestId: request.id, path: request.url.split('?', 1)[0] ?? request.url }));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? request.url;
+    void reply.code(404).send(
+      errorResponse(
+        { status: 404, code: 'ROUTE_NOT_FOUND', message: `No route for ${request.method} ${path}`, internal: false },
+        { requestId: request.id, path },
+      ),
+    );
+  });
+
+  // tRPC in its own encapsulated context (its body handling stays there).
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      maxBatchSize: config.TRPC_MAX_BATCH_SIZE,
+      createContext: ({ req, res }) => contextFromFastify(req, res, services, deps.clock()).ctx,
+      onError: ({ error, req, path }) => {
+        const described = describeError(error);
+        if (described.internal) req.log.error({ err: error, procedure: path }, 'procedure failed');
+      },
+    },
+  } satisfies FastifyTRPCPluginOptions<AppRouter>);
+
+  // The REST surface, generated from the same procedures.
+  const openApiDocument = buildOpenApiDocument(appRouter);
+  await app.register(
+    async (rest) => {
+      rest.get('/openapi.json', async () => openApiDocument);
+      await restAdapter(rest, { router: appRouter, services, clock: deps.clock });
+    },
+    { prefix: API_PREFIX },
+  );
+
+  // Interactive documentation; its page needs scripts and styles from its own origin.
+  await app.register(async (docs) => {
+    docs.addHook('onSend', async (_request, reply, payload) => {
+      void reply.header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+      );
+      return payload;
+    });
+    await docs.register(scalar, {
+      routePrefix: '/api/docs',
+      configuration: { url: `${API_PREFIX}/openapi.json`, title: 'Seed PMS API' },
+    });
+  });
+
+  return app;
+}

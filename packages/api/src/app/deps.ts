@@ -1,0 +1,14 @@
+import type { Database } from '@seed-pms/db';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.js';
+import type { JobRunner } from '../jobs/jobs.js';
+
+/** Everything the server is built from; made by main.ts, by tests and by the REPL. */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  /** Present when REDIS_URL is set: shared rate limits, queues, readiness. */
+  redis: Redis | null;
+  jobs: JobRunner;
+  clock: () => Date;
+}

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, read once from the environment. Every variable is
+ * listed in .env.example and the README. Development defaults make `pnpm dev`
+ * work with nothing set; production refuses the development secrets unless
+ * ALLOW_INSECURE_DEFAULTS=true (for running a production build locally).
+ */
+
+/** Placeholder secrets: safe to commit because production refuses them. */
+export const DEV_SECRETS = {
+  COOKIE_SECRET: 'dev-only-cookie-secret-change-me-0123456789abcdef',
+  FILE_URL_SECRET: 'dev-only-file-url-secret-change-me-0123456789abcdef',
+} as const;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().min(1);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(3000),
+    /** Public base URL, used in links sent by email and in signed file URLs. */
+    PUBLIC_URL: url(['http:', 'https:']).optional(),
+    TRUST_PROXY: bool.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Human-readable logs; JSON when false. Defaults to true outside production. */
+    LOG_PRETTY: bool.optional(),
+
+    MONGO_URL: url(['mongodb:', 'mongodb+srv:']).optional(),
+    MONGO_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -')
+      .default('seed_pms'),
+    MONGO_POOL_MAX: positiveInt.max(500).default(20),
+    MONGO_SERVER_SELECTION_TIMEOUT_MS: positiveInt.max(60_000).default(5_000),
+    /** Directory for the offline default database and local files. */
+    DATA_DIR: z.string().min(1).default('.data'),
+
+    REDIS_URL: url(['redis:', 'rediss:']).optional(),
+
+    /** PKCS#8 PEM private key (EdDSA/ES256) for access tokens; generated per process in development. */
+    JWT_PRIVATE_KEY: z.string().min(1).optional(),
+    JWT_KEY_ID: z.string().min(1).max(64).default('dev-1'),
+    ACCESS_TOKEN_TTL_SECONDS: positiveInt.max(3600).default(900),
+    REFRESH_TOKEN_TTL_DAYS: positiveInt.max(90).default(14),
+    COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SECRETS.COOKIE_SECRET),
+    /** Secure cookies; defaults to true in production. */
+    COOKIE_SECURE: bool.optional(),
+    COOKIE_DOMAIN: z.string().min(1).optional(),
+
+    CORS_ORIGINS: csv.default(['http://localhost:5173', 'http://localhost:3000']),
+    BODY_LIMIT_BYTES: positiveInt.max(50 * 1024 * 1024).default(1024 * 1024),
+    UPLOAD_MAX_BYTES: positiveInt.max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+    RATE_LIMIT_MAX: positiveInt.default(600),
+    RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
+    TRPC_MAX_BATCH_SIZE: positiveInt.max(100).default(10),
+    IDEMPOTENCY_TTL_HOURS: positiveInt.max(24 * 30).default(24),
+    SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+
+    STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+    FILE_URL_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SECRETS.FILE_URL_SECRET),
+    S3_ENDPOINT: url(['http:', 'https:']).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_BUCKET: z.string().min(3).optional(),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_FORCE_PATH_STYLE: bool.default(true),
+
+    CLAMAV_URL: url(['tcp:']).optional(),
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    MAIL_FROM: z.string().min(3).default('Seed PMS <no-reply@seed-pms.local>'),
+
+    BOOTSTRAP_ADMIN_EMAIL: z.string().trim().pipe(z.email()).optional(),
+    BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+
+    ALLOW_INSECURE_DEFAULTS: bool.default(false),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (c.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.BOOTSTRAP_ADMIN_EMAIL === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_PASSWORD'],
+        message: 'BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD are set together or not at all',
+      });
+    }
+    if (c.STORAGE_DRIVER === 's3') {
+      for (const key of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+        if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when STORAGE_DRIVER=s3' });
+      }
+    }
+    if (c.NODE_ENV === 'production' && !c.ALLOW_INSECURE_DEFAULTS) {
+      for (const key of ['COOKIE_SECRET', 'FILE_URL_SECRET'] as const) {
+        if (c[key] === DEV_SECRETS[key]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'still has the development default; set a secret of your own (or ALLOW_INSECURE_DEFAULTS=true for a local run)',
+          });
+        }
+      }
+      if (!c.JWT_PRIVATE_KEY) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['JWT_PRIVATE_KEY'],
+          message: 'is required in production (a PKCS#8 PEM key), or ALLOW_INSECURE_DEFAULTS=true for a local run',
+        });
+      }
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    LOG_PRETTY: c.LOG_PRETTY ?? c.NODE_ENV === 'development',
+    COOKIE_SECURE: c.COOKIE_SECURE ?? c.NODE_ENV === 'production',
+  }));
+
+export type Config = z.output<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}\n` +
+        'See .env.example for every variable and its meaning.',
+    );
+  }
+}
+
+/**
+ * Reads the configuration from an environment. Empty strings count as unset,
+ * so `FOO=` in a .env file falls back to the default. Throws a ConfigError that
+ * names every bad variable at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.in.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = ConfigSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(config)'),
+        message: issue.message,
+      })),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,67 @@
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  hashRequest,
+  purgeExpiredIdempotencyKeys,
+  releaseIdempotencyKey,
+} from '@seed-pms/db';
+import { DomainError } from '@seed-pms/domain';
+import type { AppDeps } from '../app/deps.js';
+import type { Context } from '../trpc/context.js';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** A first attempt that has not finished after this long is taken to have died. */
+const LOCK_MS = 60_000;
+
+export interface IdempotencyService {
+  /**
+   * Runs `create` once per (caller, operation, Idempotency-Key header). A
+   * repeat with the same input gets the first result; the same key with other
+   * input is refused. Without the header it simply runs `create`.
+   */
+  once<T>(ctx: Pick<Context, 'req' | 'actor' | 'now'>, operation: string, input: unknown, create: () => Promise<T>): Promise<T>;
+  /** Removes expired keys; the cleanup job calls it. */
+  purgeExpired(now: Date): Promise<number>;
+}
+
+export function createIdempotencyService(deps: AppDeps): IdempotencyService {
+  const keys = deps.database.collections.idempotencyKeys;
+  const ttlMs = deps.config.IDEMPOTENCY_TTL_HOURS * 3600_000;
+  return {
+    async once<T>(
+      ctx: Pick<Context, 'req' | 'actor' | 'now'>,
+      operation: string,
+      input: unknown,
+      create: () => Promise<T>,
+    ): Promise<T> {
+      const key = ctx.req.header(IDEMPOTENCY_HEADER);
+      if (key === undefined) return create();
+      if (!KEY_PATTERN.test(key)) {
+        throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-255 visible ASCII characters', {
+          header: 'Idempotency-Key',
+        });
+      }
+      const outcome = await claimIdempotencyKey<T>(keys, {
+        actorId: ctx.actor?.id ?? `anonymous:${ctx.req.ip}`,
+        operation,
+        key,
+        requestHash: hashRequest(input),
+        now: ctx.now,
+        ttlMs,
+        lockMs: LOCK_MS,
+      });
+      if (outcome.kind === 'replay') return outcome.response;
+      let result: T;
+      try {
+        result = await create();
+      } catch (error) {
+        await releaseIdempotencyKey(keys, outcome.id);
+        throw error;
+      }
+      await completeIdempotencyKey(keys, outcome.id, result);
+      return result;
+    },
+    purgeExpired: (now) => purgeExpiredIdempotencyKeys(keys, now),
+  };
+}

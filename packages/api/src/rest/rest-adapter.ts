@@ -1,0 +1,85 @@
+import { DomainError } from '@seed-pms/domain';
+import type { AnyRouter } from '@trpc/server';
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { Meta } from '../trpc/trpc.js';
+import type { Services } from '../services.js';
+import { contextFromFastify } from '../trpc/context.js';
+import { createCallerFactory } from '../trpc/trpc.js';
+
+export interface RestRoute {
+  method: HTTPMethods;
+  /** OpenAPI path under the prefix, e.g. /projects/{id}. */
+  path: string;
+  /** The same path in Fastify's syntax, e.g. /projects/:id. */
+  fastifyPath: string;
+  procedure: string;
+  takesInput: boolean;
+}
+
+interface ProcedureDef {
+  _def: { type: 'query' | 'mutation' | 'subscription'; meta?: Meta; inputs: unknown[] };
+}
+
+function isVoidSchema(schema: unknown): boolean {
+  const def = (schema as { _zod?: { def?: { type?: string } } })?._zod?.def;
+  return def?.type === 'void' || def?.type === 'undefined';
+}
+
+/** Every procedure with an `openapi` meta block, as a REST route. */
+export function restRoutes(router: AnyRouter): RestRoute[] {
+  const procedures = router._def.procedures as Record<string, ProcedureDef>;
+  const routes: RestRoute[] = [];
+  for (const [name, procedure] of Object.entries(procedures)) {
+    const openapi = procedure._def.meta?.openapi;
+    if (!openapi || openapi.enabled === false || procedure._def.type === 'subscription') continue;
+    routes.push({
+      method: openapi.method as HTTPMethods,
+      path: openapi.path,
+      fastifyPath: openapi.path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1'),
+      procedure: name,
+      takesInput: procedure._def.inputs.length > 0 && !procedure._def.inputs.every(isVoidSchema),
+    });
+  }
+  return routes;
+}
+
+export interface RestAdapterOptions {
+  router: AnyRouter;
+  services: Services;
+  clock: () => Date;
+}
+
+/**
+ * Serves each procedure at its REST method and path. Routes are ordinary
+ * Fastify routes, so Fastify's router picks a static path over a parameterised
+ * sibling whatever the declaration order, Fastify parses and limits the body,
+ * and failures go through the one error handler that writes the spec's
+ * envelope. The procedure itself runs through a tRPC caller: the same input
+ * validation, middleware and output schema as /trpc.
+ */
+export async function restAdapter(app: FastifyInstance, options: RestAdapterOptions): Promise<void> {
+  const createCaller = createCallerFactory(options.router) as (ctx: unknown) => unknown;
+  for (const route of restRoutes(options.router)) {
+    const segments = route.procedure.split('.');
+    app.route({
+      method: route.method,
+      url: route.fastifyPath,
+      handler: async (request, reply) => {
+        let input: Record<string, unknown> | undefined;
+        if (route.takesInput) {
+          const source = route.method === 'GET' || route.method === 'DELETE' ? request.query : request.body;
+          if (source !== undefined && source !== null && (typeof source !== 'object' || Array.isArray(source))) {
+            throw new DomainError('VALIDATION_FAILED', 'The request body must be a JSON object');
+          }
+          input = { ...((source as Record<string, unknown> | undefined) ?? {}), ...(request.params as Record<string, string>) };
+        }
+        const { ctx, successStatus } = contextFromFastify(request, reply, options.services, options.clock());
+        let target: unknown = createCaller(ctx);
+        for (const segment of segments) target = (target as Record<string, unknown>)[segment];
+        const data = await (target as (input: unknown) => Promise<unknown>)(input);
+        void reply.code(successStatus() ?? 200);
+        return data ?? null;
+      },
+    });
+  }
+}

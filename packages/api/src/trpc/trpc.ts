@@ -1,0 +1,63 @@
+import { isDomainError } from '@seed-pms/domain';
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { describeError, errorBody, trpcCodeForStatus } from '../http/errors.js';
+import type { Context } from './context.js';
+
+/**
+ * Procedure metadata: the REST method and path (trpc-to-openapi's `openapi`
+ * block, with paths relative to /api/v1), its OpenAPI tags and summary.
+ */
+export type Meta = OpenApiMeta;
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    // Errors carry the spec's envelope in `data.error`, the same body REST answers with.
+    errorFormatter({ shape, error, ctx, path }) {
+      const described = describeError(error);
+      return {
+        message: described.message,
+        code: shape.code,
+        data: {
+          success: false as const,
+          httpStatus: described.status,
+          error: errorBody(described, {
+            requestId: ctx?.req.id ?? 'unknown',
+            path: ctx?.req.path ?? `/trpc/${path ?? ''}`,
+          }),
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * A DomainError thrown in a procedure reaches tRPC as a 500 wrapping it; this
+ * gives it the tRPC code of its own HTTP status, so tRPC clients see the same
+ * status the REST surface answers with.
+ */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDomainError(result.error.cause)) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: trpcCodeForStatus(cause.status), message: cause.message, cause });
+  }
+  return result;
+});
+
+/** Open to everyone, signed in or not. Use only for what anonymous callers may see. */
+export const publicProcedure = t.procedure.use(domainErrors);
+
+/**
+ * Wraps a create mutation's resolver so an `Idempotency-Key` header makes
+ * repeats return the first result (ARCHITECTURE.md, "Atomicity").
+ */
+export function idempotent<TOpts extends { ctx: Context; input: unknown; path: string }, TResult>(
+  resolver: (opts: TOpts) => Promise<TResult>,
+): (opts: TOpts) => Promise<TResult> {
+  return (opts) => opts.ctx.services.idempotency.once(opts.ctx, opts.path, opts.input, () => resolver(opts));
+}

@@ -1,0 +1,50 @@
+import type { Database } from '@seed-pms/db';
+import { useTestDatabase } from '@seed-pms/db/testing/vitest';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp } from '../src/app/build-app.js';
+import type { AppDeps } from '../src/app/deps.js';
+import { loadConfig } from '../src/config/config.js';
+import { createInProcessJobRunner } from '../src/jobs/jobs.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: AppDeps;
+  database: Database;
+}
+
+/**
+ * The real server on the test file's own database, built exactly as main.ts
+ * builds it (no listening socket: requests go through app.inject()).
+ */
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Adds routes or hooks before the app is made ready (e.g. a route that throws). */
+  extend?: (app: FastifyInstance) => void;
+}
+
+export function useTestApp(label: string, options: TestAppOptions = {}): () => TestApp {
+  const database = useTestDatabase(label);
+  let testApp: TestApp | undefined;
+  beforeAll(async () => {
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+    const deps: AppDeps = {
+      config,
+      database: database(),
+      redis: null,
+      jobs: createInProcessJobRunner(console),
+      clock: () => new Date(),
+    };
+    const app = await buildApp(deps, { logger: false });
+    options.extend?.(app);
+    await app.ready();
+    testApp = { app, deps, database: database() };
+  });
+  afterAll(async () => {
+    await testApp?.app.close();
+  });
+  return () => {
+    if (!testApp) throw new Error('the test app is built in beforeAll');
+    return testApp;
+  };
+}
