@@ -4,7 +4,8 @@ import { publicProcedure, router } from '../trpc/trpc.js';
 
 export const healthRouter = router({
   live: publicProcedure
-    .meta({ openapi: { method: 'GET', path: '/health/live', tags: ['health'], summary: 'Liveness: the process is up' } })
+    .meta({ openapi: { method: 'GET', path: '/health/live', tags: ['health'],
+        protect: false, summary: 'Liveness: the process is up' } })
     .input(z.void())
     .output(LiveView)
     .query(({ ctx }) => ctx.services.health.live()),
@@ -15,6 +16,7 @@ export const healthRouter = router({
         method: 'GET',
         path: '/health/ready',
         tags: ['health'],
+        protect: false,
         summary: 'Readiness: the database (and Redis, when configured) answer; 503 otherwise',
       },
     })
@@ -24,7 +26,8 @@ export const healthRouter = router({
 
   deep: publicProcedure
     .meta({
-      openapi: { method: 'GET', path: '/health/deep', tags: ['health'], summary: 'Every component with its latency' },
+      openapi: { method: 'GET', path: '/health/deep', tags: ['health'],
+        protect: false, summary: 'Every component with its latency' },
     })
     .input(z.void())
     .output(DeepHealthView)

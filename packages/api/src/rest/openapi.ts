@@ -1,4 +1,4 @@
-import { ApiErrorResponse, ERROR_CODES } from '@seed-pms/domain';
+import { ApiErrorResponse } from '@seed-pms/domain';
 import type { AnyRouter } from '@trpc/server';
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import { z } from 'zod';
@@ -36,13 +36,12 @@ export function buildOpenApiDocument(router: AnyRouter, options: { serverUrl?: s
     tags: ['health'],
   });
 
-  const envelopeSchema = z.toJSONSchema(ApiErrorResponse, { target: 'openapi-3.0', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
-  delete envelopeSchema.$schema;
+  // The envelope's named parts (ApiErrorResponse, ApiErrorBody) become shared components.
+  const envelope = JSON.parse(
+    JSON.stringify(z.toJSONSchema(ApiErrorResponse, { unrepresentable: 'any' })).replaceAll('#/$defs/', '#/components/schemas/'),
+  ) as { $defs: Record<string, unknown> };
   document.components ??= {};
-  document.components.schemas = { ...(document.components.schemas ?? {}), ApiErrorResponse: envelopeSchema };
+  document.components.schemas = { ...(document.components.schemas ?? {}), ...envelope.$defs };
   document.components.responses = Object.fromEntries(
     Object.entries(STATUS_TEXT).map(([status, description]) => [
       `Error${status}`,
@@ -50,19 +49,24 @@ export function buildOpenApiDocument(router: AnyRouter, options: { serverUrl?: s
     ]),
   );
 
-  const used = new Set(Object.values(ERROR_CODES));
   for (const pathItem of Object.values(document.paths ?? {})) {
-    for (const operation of Object.values(pathItem as Record<string, { responses?: Record<string, unknown> }>)) {
+    for (const [method, operation] of Object.entries(
+      pathItem as Record<string, { responses?: Record<string, unknown>; security?: unknown[] }>,
+    )) {
       if (!operation || typeof operation !== 'object' || !operation.responses) continue;
       for (const status of Object.keys(operation.responses)) {
-        if (status !== 'default' && Number(status) >= 400) delete operation.responses[status];
+        if (status === 'default' || Number(status) >= 400) delete operation.responses[status];
       }
-      delete operation.responses.default;
-      for (const status of [400, 404, 429, 500]) {
-        if (used.has(status as never)) operation.responses[String(status)] = { $ref: `#/components/responses/Error${status}` };
+      const statuses = [400, 404, 429, 500];
+      if (operation.security && operation.security.length > 0) statuses.push(401, 403);
+      if (method !== 'get') statuses.push(409, 422);
+      for (const status of statuses.sort()) {
+        operation.responses[String(status)] = { $ref: `#/components/responses/Error${status}` };
       }
       operation.responses.default = { $ref: '#/components/responses/Error500' };
     }
   }
+  const ready = document.paths?.['/health/ready']?.get?.responses as Record<string, unknown> | undefined;
+  if (ready) ready['503'] = { $ref: '#/components/responses/Error503' };
   return document;
 }
