@@ -1,4 +1,4 @@
-import { type RunningFerretDb, startFerretDb } from '@seed-pms/db/testing';
+import { type RunningFerretDb, startFerretDb } from '@seed-pms/db/embedded';
 import type { TestProject } from 'vitest/node';
 import type {} from '@seed-pms/db/testing/vitest';
 

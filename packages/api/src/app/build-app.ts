@@ -6,25 +6,21 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import scalar from '@scalar/fastify-api-reference';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { describeError, errorResponse } from '../http/errors.js';
 import { metricsPlugin } from '../http/metrics.js';
 import { restAdapter } from '../rest/rest-adapter.js';
 import { API_PREFIX, buildOpenApiDocument } from '../rest/openapi.js';
-import { createServices, type Services } from '../services.js';
-import { contextFromFastify } from '../trpc/context.js';
+import { createServices } from '../services.js';
+import { contextFromFastify } from '../trpc/fastify-context.js';
 import { type AppRouter, appRouter } from '../trpc/router.js';
 import type { AppDeps } from './deps.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    services: Services;
-  }
-}
 
 export interface BuildAppOptions {
   /** Fastify's logger setting; by default built from the config (pretty in development, JSON otherwise). */
   logger?: FastifyServerOptions['logger'];
+  /** A pino logger made by the caller (main.ts logs before the app exists). */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -36,6 +32,8 @@ export function loggerOptions(deps: Pick<AppDeps, 'config'>): FastifyServerOptio
   const { config } = deps;
   return {
     level: config.LOG_LEVEL,
+    // ISO 8601 times, as the spec's log example shows.
+    timestamp: () => `,"time":"${new Date().toISOString()}"`,
     redact: {
       paths: [
         'req.headers.authorization',
@@ -64,13 +62,12 @@ export function loggerOptions(deps: Pick<AppDeps, 'config'>): FastifyServerOptio
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(deps),
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(deps) }),
     // Accept the caller's request id when it is sane, else make one; echoed on every answer.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    requestIdLogLabel: 'reqId',
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Batched tRPC GETs put every procedure name in the path.
     routerOptions: { maxParamLength: 5_000, ignoreTrailingSlash: true },
@@ -79,7 +76,6 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   const services = createServices(deps);
-  app.decorate('services', services);
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -87,7 +83,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   await app.register(helmet, {
     global: true,
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // The API serves JSON only: a document it returns may load nothing and be framed by nobody.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+    },
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
   await app.register(cors, {

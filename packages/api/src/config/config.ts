@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -139,6 +140,15 @@ export const ConfigSchema = z
   }));
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/**
+ * DATA_DIR as an absolute path. A relative one is taken from where the command
+ * was started (pnpm runs package scripts inside the package, and keeps the
+ * starting directory in INIT_CWD), so `pnpm dev` at the root uses ./.data.
+ */
+export function dataDir(config: Pick<Config, 'DATA_DIR'>): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), config.DATA_DIR);
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -1,8 +1,13 @@
 import { ApiErrorResponse } from '@seed-pms/domain';
 import type { AnyRouter } from '@trpc/server';
-import { generateOpenApiDocument } from 'trpc-to-openapi';
+import { generateOpenApiDocument, type OpenApiMeta } from 'trpc-to-openapi';
 import { z } from 'zod';
+import type { Meta } from '../trpc/trpc.js';
 import { APP_VERSION } from '../version.js';
+
+// Our Meta must stay usable where trpc-to-openapi expects its own.
+type Assignable<T extends U, U> = T;
+export type MetaIsOpenApiMeta = Assignable<Meta, OpenApiMeta>;
 
 export const API_PREFIX = '/api/v1';
 
@@ -39,7 +44,7 @@ export function buildOpenApiDocument(router: AnyRouter, options: { serverUrl?: s
   // The envelope's named parts (ApiErrorResponse, ApiErrorBody) become shared components.
   const envelope = JSON.parse(
     JSON.stringify(z.toJSONSchema(ApiErrorResponse, { unrepresentable: 'any' })).replaceAll('#/$defs/', '#/components/schemas/'),
-  ) as { $defs: Record<string, unknown> };
+  ) as { $defs: NonNullable<NonNullable<OpenApiDocument['components']>['schemas']> };
   document.components ??= {};
   document.components.schemas = { ...(document.components.schemas ?? {}), ...envelope.$defs };
   document.components.responses = Object.fromEntries(

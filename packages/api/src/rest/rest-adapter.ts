@@ -3,7 +3,7 @@ import type { AnyRouter } from '@trpc/server';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { Meta } from '../trpc/trpc.js';
 import type { Services } from '../services.js';
-import { contextFromFastify } from '../trpc/context.js';
+import { contextFromFastify } from '../trpc/fastify-context.js';
 import { createCallerFactory } from '../trpc/trpc.js';
 
 export interface RestRoute {

@@ -1,14 +1,30 @@
 import { isDomainError } from '@seed-pms/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
-import type { OpenApiMeta } from 'trpc-to-openapi';
 import { describeError, errorBody, trpcCodeForStatus } from '../http/errors.js';
 import type { Context } from './context.js';
 
 /**
- * Procedure metadata: the REST method and path (trpc-to-openapi's `openapi`
- * block, with paths relative to /api/v1), its OpenAPI tags and summary.
+ * Procedure metadata: the REST method and path (relative to /api/v1), its
+ * OpenAPI tags and summary. The shape is trpc-to-openapi's `openapi` block,
+ * declared here so the published AppRouter type does not depend on that
+ * package (rest/openapi.ts checks the two stay compatible).
  */
-export type Meta = OpenApiMeta;
+// A type alias, not an interface: tRPC's meta constraint needs an index-compatible type.
+export type Meta = {
+  openapi?: {
+    enabled?: boolean;
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+    path: `/${string}`;
+    operationId?: string;
+    summary?: string;
+    description?: string;
+    /** false for endpoints anonymous callers may use; documented as needing a bearer token otherwise. */
+    protect?: boolean;
+    tags?: string[];
+    deprecated?: boolean;
+    successDescription?: string;
+  };
+};
 
 const t = initTRPC
   .context<Context>()

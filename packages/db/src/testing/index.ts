@@ -1,2 +1,1 @@
-export * from './ferretdb.js';
 export * from './test-database.js';

@@ -1,0 +1,148 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../../api/test/support.js';
+
+const clientDir = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(join(clientDir, 'package.json'));
+const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+
+let consumer: string;
+let built: typeof import('../src/index.js');
+
+/**
+ * Builds the package, packs it as it would be published, and installs the
+ * tarball into a project outside the workspace that has only the peer
+ * dependencies: no access to our source or to any unpublished package.
+ */
+beforeAll(() => {
+  execFileSync('pnpm', ['run', 'build'], { cwd: clientDir, stdio: 'pipe' });
+  const work = mkdtempSync(join(tmpdir(), 'seed-client-'));
+  execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: clientDir, stdio: 'pipe' });
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error('pnpm pack made no tarball');
+  consumer = join(work, 'consumer');
+  const installed = join(consumer, 'node_modules', '@seed-pms', 'client');
+  mkdirSync(installed, { recursive: true });
+  execFileSync('tar', ['-xzf', join(work, tarball), '-C', installed, '--strip-components=1']);
+  for (const peer of ['@trpc/client', '@trpc/server', 'zod']) {
+    const target = realpathSync(dirname(require.resolve(`${peer}/package.json`)));
+    mkdirSync(dirname(join(consumer, 'node_modules', peer)), { recursive: true });
+    symlinkSync(target, join(consumer, 'node_modules', peer), 'dir');
+  }
+  writeFileSync(
+    join(consumer, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2022', 'DOM', 'ESNext.Disposable'],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+      },
+      include: ['*.ts'],
+    }),
+  );
+});
+
+afterAll(() => {
+  if (consumer) rmSync(dirname(consumer), { recursive: true, force: true });
+});
+
+function typecheck(source: string): { ok: boolean; output: string } {
+  writeFileSync(join(consumer, 'app.ts'), source);
+  const result = spawnSync(process.execPath, [tsc, '-p', consumer], { encoding: 'utf8' });
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+}
+
+describe('the published client package', () => {
+  it('ships one .d.ts that imports only its peer dependencies', () => {
+    const dts = readFileSync(join(consumer, 'node_modules/@seed-pms/client/dist/index.d.ts'), 'utf8');
+    const imports = [...dts.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+    expect(new Set(imports)).toEqual(new Set(['@trpc/server', '@trpc/client', 'zod']));
+    expect(dts).not.toMatch(/@seed-pms\/|mongodb|fastify|ioredis/);
+  });
+
+  it('type-checks a frontend that uses it correctly', () => {
+    const { ok, output } = typecheck(`
+import { apiErrorOf, createClient, hasErrorCode, type RouterOutputs } from '@seed-pms/client';
+
+const api = createClient({ url: 'http://localhost:3000', getAccessToken: () => 'token' });
+
+export async function main(): Promise<string> {
+  const ready = await api.health.ready.query();
+  const status: 'ready' = ready.status;
+  const checks: Record<string, 'up' | 'down' | 'disabled'> = ready.checks;
+  type Live = RouterOutputs['health']['live'];
+  const live: Live = await api.health.live.query();
+  const uptime: number = live.uptimeSeconds;
+  // @ts-expect-error: there is no such procedure
+  await api.health.nope.query();
+  try {
+    await api.health.deep.query();
+  } catch (error) {
+    if (hasErrorCode(error, 'SERVICE_UNAVAILABLE')) return apiErrorOf(error)?.requestId ?? '';
+  }
+  return status + Object.keys(checks).length + uptime;
+}
+`);
+    expect(output).toBe('');
+    expect(ok).toBe(true);
+  });
+
+  it('refuses a frontend that gets the types wrong', () => {
+    const { ok, output } = typecheck(`
+import { createClient, hasErrorCode } from '@seed-pms/client';
+const api = createClient({ url: 'http://localhost:3000' });
+export async function main() {
+  const ready = await api.health.ready.query();
+  const wrong: number = ready.status;
+  hasErrorCode(new Error('x'), 'NOT_A_CODE');
+  return wrong;
+}
+`);
+    expect(ok).toBe(false);
+    expect(output).toContain("Type 'string' is not assignable to type 'number'");
+    expect(output).toContain('"NOT_A_CODE"');
+  });
+});
+
+describe('the built client against the real server', () => {
+  const testApp = useTestApp(import.meta.url);
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    baseUrl = await testApp().app.listen({ host: '127.0.0.1', port: 0 });
+    built = (await import(join(clientDir, 'dist/index.js'))) as typeof import('../src/index.js');
+  });
+
+  it('calls procedures, batching calls made together', async () => {
+    const api = built.createClient({ url: baseUrl });
+    const [live, ready] = await Promise.all([api.health.live.query(), api.health.ready.query()]);
+    expect(live.status).toBe('ok');
+    expect(ready).toEqual({ status: 'ready', checks: { database: 'up', redis: 'disabled' } });
+  });
+
+  it('splits batches larger than the server accepts', async () => {
+    const api = built.createClient({ url: baseUrl });
+    const results = await Promise.all(Array.from({ length: 25 }, () => api.health.live.query()));
+    expect(results).toHaveLength(25);
+  });
+
+  it('exposes the error envelope of a failed call', async () => {
+    const api = built.createClient({ url: baseUrl }) as unknown as {
+      health: { missing: { query(): Promise<unknown> } };
+    };
+    const error = await api.health.missing.query().catch((e: unknown) => e);
+    expect(built.isApiError(error)).toBe(true);
+    expect(built.apiErrorOf(error)).toMatchObject({ code: 'NOT_FOUND', path: '/trpc/health.missing' });
+    expect(built.hasErrorCode(error, 'NOT_FOUND')).toBe(true);
+  });
+});
