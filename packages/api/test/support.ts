@@ -1,7 +1,8 @@
 import type { Database } from '@seed-pms/db';
 import { useTestDatabase } from '@seed-pms/db/testing/vitest';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../src/app/build-app.js';
 import type { AppDeps } from '../src/app/deps.js';
 import { loadConfig } from '../src/config/config.js';
@@ -21,6 +22,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Adds routes or hooks before the app is made ready (e.g. a route that throws). */
   extend?: (app: FastifyInstance) => void;
+  /** Connects the real Redis (shared rate limits, readiness check). */
+  redis?: boolean;
 }
 
 export function useTestApp(label: string, options: TestAppOptions = {}): () => TestApp {
@@ -28,10 +31,11 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
   let testApp: TestApp | undefined;
   beforeAll(async () => {
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+    const redis = options.redis ? new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 }) : null;
     const deps: AppDeps = {
       config,
       database: database(),
-      redis: null,
+      redis,
       jobs: createInProcessJobRunner(console),
       clock: () => new Date(),
     };
@@ -42,6 +46,7 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
   });
   afterAll(async () => {
     await testApp?.app.close();
+    await testApp?.deps.redis?.quit();
   });
   return () => {
     if (!testApp) throw new Error('the test app is built in beforeAll');

@@ -42,10 +42,16 @@ const TRPC_STATUS: Partial<Record<TRPCError['code'], number>> = {
   GATEWAY_TIMEOUT: 504,
 };
 
+const STATUS_TRPC = new Map<number, TRPCError['code']>();
+for (const [code, status] of Object.entries(TRPC_STATUS)) {
+  // The first code listed for a status wins, except that 400 is BAD_REQUEST (not PARSE_ERROR).
+  if (!STATUS_TRPC.has(status)) STATUS_TRPC.set(status, code as TRPCError['code']);
+}
+STATUS_TRPC.set(400, 'BAD_REQUEST');
+
 /** The tRPC code for each HTTP status we answer with, so tRPC clients see the same status. */
 export function trpcCodeForStatus(status: number): TRPCError['code'] {
-  for (const [code, s] of Object.entries(TRPC_STATUS)) if (s === status) return code as TRPCError['code'];
-  return status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+  return STATUS_TRPC.get(status) ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
 }
 
 export function zodIssues(error: ZodError): FieldIssue[] {

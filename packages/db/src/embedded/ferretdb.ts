@@ -31,7 +31,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on this loopback port. */
+export function isPortOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.setTimeout(500);
@@ -109,7 +110,7 @@ export async function startFerretDb(options: FerretDbOptions = {}): Promise<Runn
   });
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  while (!(await canConnect(port))) {
+  while (!(await isPortOpen(port))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
       if (ownsDir) rmSync(dataDir, { recursive: true, force: true });

@@ -8,6 +8,8 @@ declare module 'vitest' {
     mongoUrl: string;
     /** 'ferretdb' when the suite started its own, 'external' when MONGO_URL named one. */
     mongoSource: 'ferretdb' | 'external';
+    /** Redis for queue and rate-limit tests. */
+    redisUrl: string;
   }
 }
 

@@ -1,0 +1,75 @@
+import { DomainError } from '@seed-pms/domain';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createServices } from '../src/services.js';
+import type { Context } from '../src/trpc/context.js';
+import { createCallerFactory, idempotent, publicProcedure, router } from '../src/trpc/trpc.js';
+import { useTestApp } from './support.js';
+
+const testApp = useTestApp(import.meta.url);
+
+/** A create mutation as later modules write them: its resolver wrapped in idempotent(). */
+let created = 0;
+const notes = router({
+  create: publicProcedure
+    .input(z.object({ text: z.string() }))
+    .output(z.object({ id: z.number(), text: z.string() }))
+    .mutation(
+      idempotent(async ({ input }) => {
+        if (input.text === 'fail') throw new DomainError('INVALID_STATE', 'refused');
+        created += 1;
+        return { id: created, text: input.text };
+      }),
+    ),
+});
+const createCaller = createCallerFactory(notes);
+
+function ctx(headers: Record<string, string>): Context {
+  return {
+    req: {
+      id: 'r',
+      ip: '127.0.0.1',
+      userAgent: null,
+      method: 'POST',
+      path: '/trpc/create',
+      header: (name) => headers[name.toLowerCase()],
+      cookie: () => undefined,
+    },
+    res: { status: () => undefined, header: () => undefined, setCookie: () => undefined, clearCookie: () => undefined },
+    actor: { id: 'u1', email: 'u1@example.com', roles: ['employee'] },
+    services: createServices(testApp().deps),
+    now: new Date(),
+  };
+}
+
+describe('idempotent create mutations', () => {
+  it('run once per Idempotency-Key; a repeat returns the first result', async () => {
+    const caller = createCaller(ctx({ 'idempotency-key': 'key-1' }));
+    const first = await caller.create({ text: 'hello' });
+    const again = await caller.create({ text: 'hello' });
+    expect(again).toEqual(first);
+    expect(created).toBe(1);
+  });
+
+  it('run every time without the header', async () => {
+    const caller = createCaller(ctx({}));
+    const a = await caller.create({ text: 'x' });
+    const b = await caller.create({ text: 'x' });
+    expect(b.id).toBe(a.id + 1);
+  });
+
+  it('refuse the same key with another input (422) and a malformed key (400)', async () => {
+    const caller = createCaller(ctx({ 'idempotency-key': 'key-2' }));
+    await caller.create({ text: 'one' });
+    await expect(caller.create({ text: 'two' })).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
+    await expect(createCaller(ctx({ 'idempotency-key': 'has space' })).create({ text: 'x' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('free the key when the first attempt fails, so a retry runs', async () => {
+    const caller = createCaller(ctx({ 'idempotency-key': 'key-3' }));
+    await expect(caller.create({ text: 'fail' })).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
+    await expect(caller.create({ text: 'fail' })).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
+  });
+});
