@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort, isPortOpen, type RunningFerretDb, startFerretDb } from './packages/db/src/embedded/ferretdb.js';
 import type { TestProject } from 'vitest/node';
+import { freePort, isPortOpen, type RunningFerretDb, startFerretDb } from './packages/db/src/embedded/ferretdb.js';
 import type {} from './packages/db/src/testing/vitest.js';
 
 let ferret: RunningFerretDb | undefined;
@@ -14,9 +14,13 @@ async function provideRedis(): Promise<string> {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
   if (await isPortOpen(6379)) return 'redis://127.0.0.1:6379';
   const port = await freePort();
-  redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  redisServer = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   redisServer.once('error', () => undefined);
   for (let i = 0; i < 100 && !(await isPortOpen(port)); i += 1) await new Promise((r) => setTimeout(r, 50));
   if (!(await isPortOpen(port))) {

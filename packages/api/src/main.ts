@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { buildApp, loggerOptions } from './app/build-app.js';
 import { openRuntime } from './app/runtime.js';
-import { ConfigError, type Config, loadConfig } from './config/config.js';
+import { type Config, ConfigError, loadConfig } from './config/config.js';
 
 /** `pnpm dev` / `pnpm start`: the API with its embedded defaults. */
 async function main(): Promise<void> {

@@ -29,7 +29,12 @@ describe('configuration', () => {
   });
 
   it('reads and coerces values, treating empty strings as unset', () => {
-    const config = loadConfig({ PORT: '8080', TRUST_PROXY: 'true', CORS_ORIGINS: 'https://a.example, https://b.example', MONGO_URL: '' });
+    const config = loadConfig({
+      PORT: '8080',
+      TRUST_PROXY: 'true',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      MONGO_URL: '',
+    });
     expect(config.PORT).toBe(8080);
     expect(config.TRUST_PROXY).toBe(true);
     expect(config.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
@@ -53,16 +58,21 @@ describe('configuration', () => {
     expect(problems({ BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com' })).toEqual([
       { variable: 'BOOTSTRAP_ADMIN_PASSWORD', message: expect.stringContaining('together') },
     ]);
-    expect(problems({ BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'short' })[0]?.variable).toBe(
-      'BOOTSTRAP_ADMIN_PASSWORD',
-    );
-    expect(problems({ BOOTSTRAP_ADMIN_EMAIL: 'not-an-email', BOOTSTRAP_ADMIN_PASSWORD: 'long enough password' })[0]?.variable).toBe(
-      'BOOTSTRAP_ADMIN_EMAIL',
-    );
+    expect(
+      problems({ BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'short' })[0]?.variable,
+    ).toBe('BOOTSTRAP_ADMIN_PASSWORD');
+    expect(
+      problems({ BOOTSTRAP_ADMIN_EMAIL: 'not-an-email', BOOTSTRAP_ADMIN_PASSWORD: 'long enough password' })[0]
+        ?.variable,
+    ).toBe('BOOTSTRAP_ADMIN_EMAIL');
   });
 
   it('needs the S3 settings when the S3 driver is chosen', () => {
-    expect(problems({ STORAGE_DRIVER: 's3' }).map((p) => p.variable)).toEqual(['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']);
+    expect(problems({ STORAGE_DRIVER: 's3' }).map((p) => p.variable)).toEqual([
+      'S3_BUCKET',
+      'S3_ACCESS_KEY_ID',
+      'S3_SECRET_ACCESS_KEY',
+    ]);
   });
 
   it('refuses the development secrets in production', () => {

@@ -53,7 +53,10 @@ describe('error mapping', () => {
   });
 
   it('a plain error, or a tRPC internal error, is a 500 that says nothing about internals', () => {
-    for (const error of [new Error('secret detail'), new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'secret detail' })]) {
+    for (const error of [
+      new Error('secret detail'),
+      new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'secret detail' }),
+    ]) {
       const described = describeError(error);
       expect(described).toMatchObject({ status: 500, code: 'INTERNAL_ERROR', internal: true });
       expect(described.message).not.toContain('secret');
@@ -62,7 +65,10 @@ describe('error mapping', () => {
   });
 
   it('Fastify errors keep their status with our codes', () => {
-    const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    const tooLarge = Object.assign(new Error('Request body is too large'), {
+      statusCode: 413,
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    });
     expect(describeError(tooLarge)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
     const limited = Object.assign(new Error('Too many requests'), { statusCode: 429 });
     expect(describeError(limited)).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
@@ -75,7 +81,13 @@ describe('error mapping', () => {
     });
     expect(body).toEqual({
       success: false,
-      error: { code: 'NOT_FOUND', message: 'Project not found', timestamp: expect.any(String), requestId: 'r1', path: '/api/v1/projects/1' },
+      error: {
+        code: 'NOT_FOUND',
+        message: 'Project not found',
+        timestamp: expect.any(String),
+        requestId: 'r1',
+        path: '/api/v1/projects/1',
+      },
     });
   });
 });

@@ -47,14 +47,22 @@ describe('health', () => {
 
 describe('request ids and headers', () => {
   it('echoes a given x-request-id', async () => {
-    const res = await app().inject({ method: 'GET', url: '/api/v1/health/live', headers: { 'x-request-id': 'abc-123' } });
+    const res = await app().inject({
+      method: 'GET',
+      url: '/api/v1/health/live',
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(res.headers['x-request-id']).toBe('abc-123');
   });
 
   it('makes one when none (or a malformed one) is given', async () => {
     const none = await app().inject({ method: 'GET', url: '/api/v1/health/live' });
     expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const bad = await app().inject({ method: 'GET', url: '/api/v1/health/live', headers: { 'x-request-id': 'a b\u0000' } });
+    const bad = await app().inject({
+      method: 'GET',
+      url: '/api/v1/health/live',
+      headers: { 'x-request-id': 'a b\u0000' },
+    });
     expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -86,7 +94,11 @@ describe('request ids and headers', () => {
 
 describe('errors in the spec envelope', () => {
   it('an unknown route answers 404 with the envelope and the request id', async () => {
-    const res = await app().inject({ method: 'GET', url: '/api/v1/no-such-route?x=1', headers: { 'x-request-id': 'req-404' } });
+    const res = await app().inject({
+      method: 'GET',
+      url: '/api/v1/no-such-route?x=1',
+      headers: { 'x-request-id': 'req-404' },
+    });
     expect(res.statusCode).toBe(404);
     const body = res.json();
     expect(body).toEqual({
@@ -125,7 +137,10 @@ describe('errors in the spec envelope', () => {
     const names = Array.from({ length: 11 }, () => 'health.live').join(',');
     const res = await app().inject({ method: 'GET', url: `/trpc/${names}?batch=1` });
     expect(res.statusCode).toBe(400);
-    const within = await app().inject({ method: 'GET', url: `/trpc/${names.split(',').slice(0, 10).join(',')}?batch=1` });
+    const within = await app().inject({
+      method: 'GET',
+      url: `/trpc/${names.split(',').slice(0, 10).join(',')}?batch=1`,
+    });
     expect(within.statusCode).toBe(200);
   });
 
@@ -167,7 +182,11 @@ describe('errors in the spec envelope', () => {
   });
 
   it('tRPC errors carry the same envelope in data.error', async () => {
-    const res = await app().inject({ method: 'GET', url: '/trpc/no.such.procedure', headers: { 'x-request-id': 'trpc-1' } });
+    const res = await app().inject({
+      method: 'GET',
+      url: '/trpc/no.such.procedure',
+      headers: { 'x-request-id': 'trpc-1' },
+    });
     expect(res.statusCode).toBe(404);
     const body = res.json();
     expect(body.error.data).toMatchObject({

@@ -2,7 +2,7 @@ import { DomainError } from '@seed-pms/domain';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createServices } from '../src/services.js';
-import type { Context } from '../src/trpc/context.js';
+import { internalContext } from '../src/trpc/internal-context.js';
 import { createCallerFactory, idempotent, publicProcedure, router } from '../src/trpc/trpc.js';
 import { useTestApp } from './support.js';
 
@@ -24,23 +24,12 @@ const notes = router({
 });
 const createCaller = createCallerFactory(notes);
 
-function ctx(headers: Record<string, string>): Context {
-  return {
-    req: {
-      id: 'r',
-      ip: '127.0.0.1',
-      userAgent: null,
-      method: 'POST',
-      path: '/trpc/create',
-      header: (name) => headers[name.toLowerCase()],
-      cookie: () => undefined,
-    },
-    res: { status: () => undefined, header: () => undefined, setCookie: () => undefined, clearCookie: () => undefined },
-    actor: { id: 'u1', email: 'u1@example.com', roles: ['employee'] },
+const ctx = (headers: Record<string, string>) =>
+  internalContext({
     services: createServices(testApp().deps),
-    now: new Date(),
-  };
-}
+    actor: { id: 'u1', email: 'u1@example.com', roles: ['employee'] },
+    headers,
+  });
 
 describe('idempotent create mutations', () => {
   it('run once per Idempotency-Key; a repeat returns the first result', async () => {

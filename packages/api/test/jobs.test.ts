@@ -21,9 +21,13 @@ function exercise(name: string, make: () => JobRunner) {
       runner.register('mail.send', async (data) => {
         seen.push(data);
       });
-      runner.register('cleanup', async () => {
-        ticks += 1;
-      }, { everyMs: 150 });
+      runner.register(
+        'cleanup',
+        async () => {
+          ticks += 1;
+        },
+        { everyMs: 150 },
+      );
       await runner.start();
       try {
         await runner.enqueue('mail.send', { to: 'ada@example.com' });
@@ -63,4 +67,6 @@ function exercise(name: string, make: () => JobRunner) {
 }
 
 exercise('in-process jobs', () => createInProcessJobRunner(quiet));
-exercise('BullMQ jobs on the real Redis', () => createBullMqJobRunner(inject('redisUrl'), quiet, `test-${randomUUID()}`));
+exercise('BullMQ jobs on the real Redis', () =>
+  createBullMqJobRunner(inject('redisUrl'), quiet, `test-${randomUUID()}`),
+);

@@ -30,7 +30,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('matches the reviewed snapshot (a diff here is an API change to review)', async () => {
-    await expect(JSON.stringify(buildOpenApiDocument(appRouter), null, 2)).toMatchFileSnapshot('./__snapshots__/openapi.json');
+    await expect(JSON.stringify(buildOpenApiDocument(appRouter), null, 2)).toMatchFileSnapshot(
+      './__snapshots__/openapi.json',
+    );
   });
 });
 

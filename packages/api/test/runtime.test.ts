@@ -46,12 +46,21 @@ describe('the bootstrap admin', () => {
     expect(outcomes.sort()).toEqual(['created', 'users-exist']);
     const users = await database().collections.users.find().toArray();
     expect(users).toHaveLength(1);
-    expect(users[0]).toMatchObject({ email: 'Admin@Example.com', emailKey: 'admin@example.com', roles: ['admin'], status: 'active', mustChangePassword: true, version: 1 });
+    expect(users[0]).toMatchObject({
+      email: 'Admin@Example.com',
+      emailKey: 'admin@example.com',
+      roles: ['admin'],
+      status: 'active',
+      mustChangePassword: true,
+      version: 1,
+    });
     expect(await verifyPassword(users[0]?.passwordHash ?? '', 'a long enough secret')).toBe(true);
   });
 
   it('does nothing once users exist', async () => {
-    expect(await ensureBootstrapAdmin(deps({ ...env, BOOTSTRAP_ADMIN_EMAIL: 'other@example.com' }))).toBe('users-exist');
+    expect(await ensureBootstrapAdmin(deps({ ...env, BOOTSTRAP_ADMIN_EMAIL: 'other@example.com' }))).toBe(
+      'users-exist',
+    );
     expect(await database().collections.users.countDocuments()).toBe(1);
   });
 });
@@ -106,7 +115,10 @@ describe('readiness when the database goes away', () => {
       const down = await app.inject({ method: 'GET', url: '/api/v1/health/ready' });
       expect(Date.now() - started).toBeLessThan(4_000);
       expect(down.statusCode).toBe(503);
-      expect(down.json().error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { checks: { database: 'down' } } });
+      expect(down.json().error).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        details: { checks: { database: 'down' } },
+      });
       const live = await app.inject({ method: 'GET', url: '/api/v1/health/live' });
       expect(live.statusCode).toBe(200);
       const back = await startFerretDb({ dataDir: dir, port: server.port });

@@ -1,6 +1,6 @@
 import type { AppRouter } from '@seed-pms/api/router';
 import type { ApiErrorBody, ErrorCode } from '@seed-pms/domain';
-import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 
 export type { AppRouter, ApiErrorBody, ErrorCode };
@@ -46,7 +46,8 @@ export function createClient(options: ClientOptions): ApiClient {
           const token = await options.getAccessToken?.();
           return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
         },
-        fetch: (input, init) => doFetch(input, { ...(init as RequestInit), credentials: options.credentials ?? 'include' }),
+        fetch: (input, init) =>
+          doFetch(input, { ...(init as RequestInit), credentials: options.credentials ?? 'include' }),
       }),
     ],
   });

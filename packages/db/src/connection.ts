@@ -1,4 +1,11 @@
-import { type ClientSession, type Collection, type Db, type Document, MongoClient, type MongoClientOptions } from 'mongodb';
+import {
+  type ClientSession,
+  type Collection,
+  type Db,
+  type Document,
+  MongoClient,
+  type MongoClientOptions,
+} from 'mongodb';
 import { type CollectionDef, collectionOf } from './collections.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
@@ -72,8 +79,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     const admin = db.admin();
     const [buildInfo, hello] = await Promise.all([admin.command({ buildInfo: 1 }), admin.command({ hello: 1 })]);
     const kind: ServerKind = typeof buildInfo.ferretdbVersion === 'string' ? 'ferretdb' : 'mongodb';
-    const supportsTransactions =
-      kind === 'mongodb' && (typeof hello.setName === 'string' || hello.msg === 'isdbgrid');
+    const supportsTransactions = kind === 'mongodb' && (typeof hello.setName === 'string' || hello.msg === 'isdbgrid');
     const collection = <TDoc extends Document>(def: CollectionDef<TDoc> | string): Collection<TDoc> => {
       const raw = typeof def === 'string' ? db.collection<TDoc>(def) : collectionOf(db, def);
       return kind === 'ferretdb' ? withQueuedWrites(raw) : raw;

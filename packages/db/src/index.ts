@@ -1,3 +1,5 @@
+export type { ClientSession, Collection, Filter, WithId } from 'mongodb';
+export { ObjectId } from 'mongodb';
 export * from './collections.js';
 export * from './connection.js';
 export * from './idempotency/index.js';
@@ -6,5 +8,3 @@ export * from './indexes.js';
 export * from './pagination.js';
 export * from './users/index.js';
 export * from './versioning.js';
-export { ObjectId } from 'mongodb';
-export type { ClientSession, Collection, Filter, WithId } from 'mongodb';

@@ -1,5 +1,13 @@
 import { type CursorPage, DomainError, type Page } from '@seed-pms/domain';
-import { type ClientSession, type Collection, type Document, type Filter, ObjectId, type Sort, type WithId } from 'mongodb';
+import {
+  type ClientSession,
+  type Collection,
+  type Document,
+  type Filter,
+  ObjectId,
+  type Sort,
+  type WithId,
+} from 'mongodb';
 
 export interface PageOptions {
   page: number;
@@ -106,6 +114,8 @@ export async function findKeysetPage<TDoc extends Document, TView>(
   const pageDocs = hasMore ? docs.slice(0, options.limit) : docs;
   const last = pageDocs.at(-1);
   const nextCursor =
-    hasMore && last ? encodeCursor((last as Record<string, unknown>)[options.field] as CursorValue, last._id as ObjectId) : null;
+    hasMore && last
+      ? encodeCursor((last as Record<string, unknown>)[options.field] as CursorValue, last._id as ObjectId)
+      : null;
   return { items: pageDocs.map(toView), nextCursor };
 }

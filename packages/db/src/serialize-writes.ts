@@ -49,7 +49,8 @@ export function withQueuedWrites<TDoc extends Document>(collection: Collection<T
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof property === 'string' && QUEUED_METHODS.has(property) && typeof value === 'function') {
-        return (...args: unknown[]) => runQueued(key, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        return (...args: unknown[]) =>
+          runQueued(key, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
       }
       return typeof value === 'function' ? value.bind(target) : value;
     },

@@ -3,9 +3,9 @@ import { describe, expect, inject, it } from 'vitest';
 import { withTransaction } from '../src/connection.js';
 import { newId } from '../src/ids.js';
 import { decodeCursor, encodeCursor, findKeysetPage, findPage } from '../src/pagination.js';
+import { useTestDatabase } from '../src/testing/vitest.js';
 import { findUserByEmail, insertUser } from '../src/users/user.repository.js';
 import { initialVersion, updateVersioned, type Versioned } from '../src/versioning.js';
-import { useTestDatabase } from '../src/testing/vitest.js';
 
 const database = useTestDatabase(import.meta.url);
 
@@ -72,11 +72,22 @@ describe('optimistic locking', () => {
 
   it('answers 409 VERSION_CONFLICT with the current version when the version is stale', async () => {
     const id = newId();
-    await things().insertOne({ _id: id, name: 'a', rank: 1, status: 'open', at: new Date(), ...initialVersion(new Date()) });
+    await things().insertOne({
+      _id: id,
+      name: 'a',
+      rank: 1,
+      status: 'open',
+      at: new Date(),
+      ...initialVersion(new Date()),
+    });
     await updateVersioned(things(), id, 1, { $set: { name: 'first' } }, { resource: 'Thing', now: new Date() });
-    const error = await updateVersioned(things(), id, 1, { $set: { name: 'second' } }, { resource: 'Thing', now: new Date() }).catch(
-      (e: unknown) => e,
-    );
+    const error = await updateVersioned(
+      things(),
+      id,
+      1,
+      { $set: { name: 'second' } },
+      { resource: 'Thing', now: new Date() },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: 'VERSION_CONFLICT', details: { expectedVersion: 1, currentVersion: 2 } });
     expect((await things().findOne({ _id: id }))?.name).toBe('first');
@@ -84,10 +95,23 @@ describe('optimistic locking', () => {
 
   it('lets exactly one of many concurrent writers at the same version win', async () => {
     const id = newId();
-    await things().insertOne({ _id: id, name: 'a', rank: 0, status: 'open', at: new Date(), ...initialVersion(new Date()) });
+    await things().insertOne({
+      _id: id,
+      name: 'a',
+      rank: 0,
+      status: 'open',
+      at: new Date(),
+      ...initialVersion(new Date()),
+    });
     const attempts = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) =>
-        updateVersioned(things(), id, 1, { $set: { name: `w${i}` }, $inc: { rank: 1 } }, { resource: 'Thing', now: new Date() }),
+        updateVersioned(
+          things(),
+          id,
+          1,
+          { $set: { name: `w${i}` }, $inc: { rank: 1 } },
+          { resource: 'Thing', now: new Date() },
+        ),
       ),
     );
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
@@ -100,9 +124,22 @@ describe('optimistic locking', () => {
       updateVersioned(things(), newId(), 1, { $set: { name: 'x' } }, { resource: 'Thing', now: new Date() }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
     const id = newId();
-    await things().insertOne({ _id: id, name: 'c', rank: 0, status: 'closed', at: new Date(), ...initialVersion(new Date()) });
+    await things().insertOne({
+      _id: id,
+      name: 'c',
+      rank: 0,
+      status: 'closed',
+      at: new Date(),
+      ...initialVersion(new Date()),
+    });
     await expect(
-      updateVersioned(things(), id, 1, { $set: { name: 'x' } }, { resource: 'Thing', now: new Date(), where: { status: 'open' } }),
+      updateVersioned(
+        things(),
+        id,
+        1,
+        { $set: { name: 'x' } },
+        { resource: 'Thing', now: new Date(), where: { status: 'open' } },
+      ),
     ).rejects.toMatchObject({ code: 'INVALID_STATE', status: 422 });
   });
 });
@@ -158,7 +195,11 @@ describe('pagination', () => {
   });
 
   it('refuses a cursor it did not hand out with 400 VALIDATION_FAILED', async () => {
-    for (const bad of ['nope', Buffer.from('{"v":1}').toString('base64url'), Buffer.from('{"v":{},"i":"x"}').toString('base64url')]) {
+    for (const bad of [
+      'nope',
+      Buffer.from('{"v":1}').toString('base64url'),
+      Buffer.from('{"v":{},"i":"x"}').toString('base64url'),
+    ]) {
       await expect(
         findKeysetPage(things(), {}, { field: 'at', direction: 'desc', limit: 5, cursor: bad }, (d) => d),
       ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
@@ -176,7 +217,14 @@ describe('pagination', () => {
 describe('regression: FerretDB applies updates as read-modify-write without holding the row', () => {
   it('concurrent $inc on one document through database.collection() all count', async () => {
     const id = newId();
-    await things().insertOne({ _id: id, name: 'counter', rank: 0, status: 'open', at: new Date(), ...initialVersion(new Date()) });
+    await things().insertOne({
+      _id: id,
+      name: 'counter',
+      rank: 0,
+      status: 'open',
+      at: new Date(),
+      ...initialVersion(new Date()),
+    });
     await Promise.all(Array.from({ length: 20 }, () => things().updateOne({ _id: id }, { $inc: { rank: 1 } })));
     expect((await things().findOne({ _id: id }))?.rank).toBe(20);
   });

@@ -39,7 +39,12 @@ describe('the FerretDB harness', () => {
       await first.stop();
       const second = await startFerretDb({ dataDir: dir, port: await freePort() });
       const c2 = await new MongoClient(second.url).connect();
-      expect(await c2.db('keep').collection('x').findOne({}, { projection: { _id: 0 } })).toEqual({ kept: true });
+      expect(
+        await c2
+          .db('keep')
+          .collection('x')
+          .findOne({}, { projection: { _id: 0 } }),
+      ).toEqual({ kept: true });
       await c2.close();
       await second.stop();
     } finally {

@@ -45,7 +45,9 @@ describe('the idempotency-key store', () => {
       Array.from({ length: 6 }, () => claimIdempotencyKey(keys(), claim('k3', { same: true }))),
     );
     const claimed = results.filter((r) => r.status === 'fulfilled' && r.value.kind === 'claimed');
-    const busy = results.filter((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'IDEMPOTENCY_IN_PROGRESS');
+    const busy = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'IDEMPOTENCY_IN_PROGRESS',
+    );
     expect(claimed).toHaveLength(1);
     expect(busy).toHaveLength(5);
   });
@@ -71,6 +73,8 @@ describe('the idempotency-key store', () => {
     const removed = await purgeExpiredIdempotencyKeys(keys(), new Date());
     expect(removed).toBeGreaterThanOrEqual(1);
     expect((await claimIdempotencyKey(keys(), claim('old', 2))).kind).toBe('claimed');
-    await expect(claimIdempotencyKey(keys(), claim('live', 1))).rejects.toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
+    await expect(claimIdempotencyKey(keys(), claim('live', 1))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_IN_PROGRESS',
+    });
   });
 });

@@ -9,8 +9,8 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { describeError, errorResponse } from '../http/errors.js';
 import { metricsPlugin } from '../http/metrics.js';
-import { restAdapter } from '../rest/rest-adapter.js';
 import { API_PREFIX, buildOpenApiDocument } from '../rest/openapi.js';
+import { restAdapter } from '../rest/rest-adapter.js';
 import { createServices } from '../services.js';
 import { contextFromFastify } from '../trpc/fastify-context.js';
 import { type AppRouter, appRouter } from '../trpc/router.js';
@@ -62,7 +62,9 @@ export function loggerOptions(deps: Pick<AppDeps, 'config'>): FastifyServerOptio
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(deps) }),
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? loggerOptions(deps) }),
     // Accept the caller's request id when it is sane, else make one; echoed on every answer.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -133,12 +135,14 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? request.url;
-    void reply.code(404).send(
-      errorResponse(
-        { status: 404, code: 'ROUTE_NOT_FOUND', message: `No route for ${request.method} ${path}`, internal: false },
-        { requestId: request.id, path },
-      ),
-    );
+    void reply
+      .code(404)
+      .send(
+        errorResponse(
+          { status: 404, code: 'ROUTE_NOT_FOUND', message: `No route for ${request.method} ${path}`, internal: false },
+          { requestId: request.id, path },
+        ),
+      );
   });
 
   // tRPC in its own encapsulated context (its body handling stays there).

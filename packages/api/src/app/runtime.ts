@@ -25,7 +25,8 @@ export async function openRuntime(config: Config, logger: FastifyBaseLogger): Pr
   const chosen = await chooseDatabase(config);
   const closers: (() => Promise<unknown>)[] = [() => chosen.stop()];
   const close = async () => {
-    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+    for (const closer of closers.reverse())
+      await closer().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
   };
   try {
     const database = await connectDatabase({

@@ -1,7 +1,7 @@
 import { countUsers, insertUser } from '@seed-pms/db';
 import { isDomainError } from '@seed-pms/domain';
-import { hashPassword } from '../auth/password.js';
 import type { AppDeps } from '../app/deps.js';
+import { hashPassword } from '../auth/password.js';
 
 export type BootstrapOutcome = 'created' | 'not-configured' | 'users-exist';
 
@@ -11,7 +11,9 @@ export type BootstrapOutcome = 'created' | 'not-configured' | 'users-exist';
  * exists; two instances starting together create one admin, since the unique
  * email index refuses the second.
  */
-export async function ensureBootstrapAdmin(deps: Pick<AppDeps, 'config' | 'database' | 'clock'>): Promise<BootstrapOutcome> {
+export async function ensureBootstrapAdmin(
+  deps: Pick<AppDeps, 'config' | 'database' | 'clock'>,
+): Promise<BootstrapOutcome> {
   const { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } = deps.config;
   if (!email || !password) return 'not-configured';
   const users = deps.database.collections.users;

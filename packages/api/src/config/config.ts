@@ -120,7 +120,8 @@ export const ConfigSchema = z
           ctx.addIssue({
             code: 'custom',
             path: [key],
-            message: 'still has the development default; set a secret of your own (or ALLOW_INSECURE_DEFAULTS=true for a local run)',
+            message:
+              'still has the development default; set a secret of your own (or ALLOW_INSECURE_DEFAULTS=true for a local run)',
           });
         }
       }

@@ -35,7 +35,11 @@ function alive(pid: number): boolean {
  */
 export async function chooseDatabase(config: Config): Promise<ChosenDatabase> {
   if (config.MONGO_URL) {
-    return { url: config.MONGO_URL, description: `MongoDB at ${redact(config.MONGO_URL)} (MONGO_URL)`, stop: async () => {} };
+    return {
+      url: config.MONGO_URL,
+      description: `MongoDB at ${redact(config.MONGO_URL)} (MONGO_URL)`,
+      stop: async () => {},
+    };
   }
 
   const mongod = await embeddedMongo();
@@ -47,7 +51,11 @@ export async function chooseDatabase(config: Config): Promise<ChosenDatabase> {
   if (existsSync(lockFile)) {
     const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as Lock;
     if (alive(lock.pid)) {
-      return { url: lock.url, description: `FerretDB (shared, started by process ${lock.pid}) with data in ${dataDir}`, stop: async () => {} };
+      return {
+        url: lock.url,
+        description: `FerretDB (shared, started by process ${lock.pid}) with data in ${dataDir}`,
+        stop: async () => {},
+      };
     }
     rmSync(lockFile, { force: true });
   }

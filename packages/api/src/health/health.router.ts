@@ -4,8 +4,15 @@ import { publicProcedure, router } from '../trpc/trpc.js';
 
 export const healthRouter = router({
   live: publicProcedure
-    .meta({ openapi: { method: 'GET', path: '/health/live', tags: ['health'],
-        protect: false, summary: 'Liveness: the process is up' } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/health/live',
+        tags: ['health'],
+        protect: false,
+        summary: 'Liveness: the process is up',
+      },
+    })
     .input(z.void())
     .output(LiveView)
     .query(({ ctx }) => ctx.services.health.live()),
@@ -26,8 +33,13 @@ export const healthRouter = router({
 
   deep: publicProcedure
     .meta({
-      openapi: { method: 'GET', path: '/health/deep', tags: ['health'],
-        protect: false, summary: 'Every component with its latency' },
+      openapi: {
+        method: 'GET',
+        path: '/health/deep',
+        tags: ['health'],
+        protect: false,
+        summary: 'Every component with its latency',
+      },
     })
     .input(z.void())
     .output(DeepHealthView)

@@ -1,4 +1,11 @@
-import { type ComponentHealth, DeepHealthView, DomainError, isReady, type LiveView, type ReadyView } from '@seed-pms/domain';
+import {
+  type ComponentHealth,
+  DeepHealthView,
+  DomainError,
+  isReady,
+  type LiveView,
+  type ReadyView,
+} from '@seed-pms/domain';
 import type { AppDeps } from '../app/deps.js';
 import { APP_VERSION } from '../version.js';
 
@@ -34,7 +41,9 @@ export function createHealthService(deps: AppDeps): HealthService {
     const { database, redis } = deps;
     const [db, cache] = await Promise.all([
       timed(() => database.ping()),
-      redis ? timed(() => redis.ping()) : Promise.resolve<ComponentHealth>({ state: 'disabled', latencyMs: null, detail: null }),
+      redis
+        ? timed(() => redis.ping())
+        : Promise.resolve<ComponentHealth>({ state: 'disabled', latencyMs: null, detail: null }),
     ]);
     return {
       database: { ...db, detail: db.detail ?? `${database.kind} ${database.serverVersion}` },

@@ -89,10 +89,22 @@ const INTERNAL: DescribedError = {
  */
 export function describeError(error: unknown): DescribedError {
   if (isDomainError(error)) {
-    return { status: httpStatusOf(error.code), code: error.code, message: error.message, details: error.details, internal: false };
+    return {
+      status: httpStatusOf(error.code),
+      code: error.code,
+      message: error.message,
+      details: error.details,
+      internal: false,
+    };
   }
   if (error instanceof ZodError) {
-    return { status: 400, code: 'VALIDATION_FAILED', message: 'The input is not valid', details: zodIssues(error), internal: false };
+    return {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'The input is not valid',
+      details: zodIssues(error),
+      internal: false,
+    };
   }
   if (error instanceof TRPCError) {
     if (error.cause && error.cause !== error && (isDomainError(error.cause) || error.cause instanceof ZodError)) {
@@ -107,7 +119,8 @@ export function describeError(error: unknown): DescribedError {
     const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
     if (status !== undefined && status >= 400 && status < 500) {
       const code = (e.code ? FASTIFY_CODES[e.code] : undefined) ?? errorCodeForStatus(status);
-      if (e.validation) return { status: 400, code: 'VALIDATION_FAILED', message: e.message, details: e.validation, internal: false };
+      if (e.validation)
+        return { status: 400, code: 'VALIDATION_FAILED', message: e.message, details: e.validation, internal: false };
       return { status, code, message: e.message, internal: false };
     }
     if (status === 503) return { status, code: 'SERVICE_UNAVAILABLE', message: 'Service unavailable', internal: true };

@@ -20,7 +20,12 @@ export interface IdempotencyService {
    * repeat with the same input gets the first result; the same key with other
    * input is refused. Without the header it simply runs `create`.
    */
-  once<T>(ctx: Pick<Context, 'req' | 'actor' | 'now'>, operation: string, input: unknown, create: () => Promise<T>): Promise<T>;
+  once<T>(
+    ctx: Pick<Context, 'req' | 'actor' | 'now'>,
+    operation: string,
+    input: unknown,
+    create: () => Promise<T>,
+  ): Promise<T>;
   /** Removes expired keys; the cleanup job calls it. */
   purgeExpired(now: Date): Promise<number>;
 }

@@ -43,7 +43,10 @@ export function buildOpenApiDocument(router: AnyRouter, options: { serverUrl?: s
 
   // The envelope's named parts (ApiErrorResponse, ApiErrorBody) become shared components.
   const envelope = JSON.parse(
-    JSON.stringify(z.toJSONSchema(ApiErrorResponse, { unrepresentable: 'any' })).replaceAll('#/$defs/', '#/components/schemas/'),
+    JSON.stringify(z.toJSONSchema(ApiErrorResponse, { unrepresentable: 'any' })).replaceAll(
+      '#/$defs/',
+      '#/components/schemas/',
+    ),
   ) as { $defs: NonNullable<NonNullable<OpenApiDocument['components']>['schemas']> };
   document.components ??= {};
   document.components.schemas = { ...(document.components.schemas ?? {}), ...envelope.$defs };

@@ -1,9 +1,9 @@
 import { DomainError } from '@seed-pms/domain';
 import type { AnyRouter } from '@trpc/server';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
-import type { Meta } from '../trpc/trpc.js';
 import type { Services } from '../services.js';
 import { contextFromFastify } from '../trpc/fastify-context.js';
+import type { Meta } from '../trpc/trpc.js';
 import { createCallerFactory } from '../trpc/trpc.js';
 
 export interface RestRoute {
@@ -71,7 +71,10 @@ export async function restAdapter(app: FastifyInstance, options: RestAdapterOpti
           if (source !== undefined && source !== null && (typeof source !== 'object' || Array.isArray(source))) {
             throw new DomainError('VALIDATION_FAILED', 'The request body must be a JSON object');
           }
-          input = { ...((source as Record<string, unknown> | undefined) ?? {}), ...(request.params as Record<string, string>) };
+          input = {
+            ...((source as Record<string, unknown> | undefined) ?? {}),
+            ...(request.params as Record<string, string>),
+          };
         }
         const { ctx, successStatus } = contextFromFastify(request, reply, options.services, options.clock());
         let target: unknown = createCaller(ctx);

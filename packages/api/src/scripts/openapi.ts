@@ -7,4 +7,6 @@ import { appRouter } from '../trpc/router.js';
 const target = resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2] ?? 'openapi.json');
 const document = buildOpenApiDocument(appRouter);
 writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);
-console.log(`OpenAPI ${document.openapi} document with ${Object.keys(document.paths ?? {}).length} paths written to ${target}`);
+console.log(
+  `OpenAPI ${document.openapi} document with ${Object.keys(document.paths ?? {}).length} paths written to ${target}`,
+);

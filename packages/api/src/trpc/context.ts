@@ -43,4 +43,3 @@ export interface Context {
   /** The request's clock reading: every decision in one request sees the same instant. */
   readonly now: Date;
 }
-

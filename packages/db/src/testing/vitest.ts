@@ -1,6 +1,6 @@
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Database } from '../connection.js';
 import { openTestDatabase } from './test-database.js';
-import { afterAll, beforeAll, inject } from 'vitest';
 
 declare module 'vitest' {
   export interface ProvidedContext {

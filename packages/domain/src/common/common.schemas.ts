@@ -8,7 +8,9 @@ export const Id = z
 export type Id = z.infer<typeof Id>;
 
 /** An instant, as an ISO 8601 UTC string. */
-export const Instant = z.iso.datetime().meta({ description: 'Instant, ISO 8601 UTC.', example: '2026-01-15T10:30:00.000Z' });
+export const Instant = z.iso
+  .datetime()
+  .meta({ description: 'Instant, ISO 8601 UTC.', example: '2026-01-15T10:30:00.000Z' });
 
 /** A calendar day in the organisation's timezone. */
 export const CalendarDay = z.iso.date().meta({ description: 'Calendar day, YYYY-MM-DD.', example: '2026-01-15' });

@@ -1,0 +1,47 @@
+import repl from 'node:repl';
+import { ObjectId } from '@seed-pms/db';
+import type { Actor } from '@seed-pms/domain';
+import pino from 'pino';
+import { openRuntime } from '../app/runtime.js';
+import { loadConfig } from '../config/config.js';
+import { createServices } from '../services.js';
+import { internalContext } from '../trpc/internal-context.js';
+import { appRouter } from '../trpc/router.js';
+import { createCallerFactory } from '../trpc/trpc.js';
+
+/**
+ * `pnpm repl`: a Node REPL on the same database the server uses, with
+ * `config`, `db` (the Database: `db.collections.users`…), `services`,
+ * `appRouter`, `ObjectId` and `caller(email?)` preloaded. `await
+ * caller('admin@example.com').health.deep()` runs a procedure as that user,
+ * with all of its checks; `caller()` calls as an anonymous visitor.
+ */
+const config = loadConfig();
+const logger = pino({ level: 'warn' });
+const runtime = await openRuntime(config, logger);
+const { database } = runtime.deps;
+const services = createServices(runtime.deps);
+const createCaller = createCallerFactory(appRouter);
+
+async function actorFor(email: string): Promise<Actor> {
+  const user = await database.collections.users.findOne({ emailKey: email.trim().toLowerCase() });
+  if (!user) throw new Error(`no user with email ${email}`);
+  if (user.status !== 'active') throw new Error(`${email} is ${user.status}`);
+  return { id: user._id.toHexString(), email: user.email, roles: user.roles };
+}
+
+/** A tRPC caller acting as the user with this email (anonymous without one). */
+async function caller(email?: string, headers?: Record<string, string>) {
+  const actor = email ? await actorFor(email) : null;
+  return createCaller(internalContext({ services, actor, ...(headers ? { headers } : {}) }));
+}
+
+console.log(`Seed PMS REPL — database: ${runtime.database.description}`);
+console.log(
+  'Preloaded: config, db, services, appRouter, ObjectId, caller(email?). Try: await (await caller()).health.ready()',
+);
+const server = repl.start({ prompt: 'seed-pms> ', useGlobal: false });
+Object.assign(server.context, { config, db: database, services, appRouter, ObjectId, caller });
+server.on('exit', () => {
+  void runtime.close().then(() => process.exit(0));
+});
