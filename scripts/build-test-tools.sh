@@ -5,6 +5,7 @@
 #
 #   scripts/build-test-tools.sh            build every tool
 #   scripts/build-test-tools.sh ferretdb   build one tool
+#   scripts/build-test-tools.sh ferretdb --unless-mongo-url   (pnpm dev/start: skip when MONGO_URL is set)
 #   scripts/build-test-tools.sh --print-dir
 #
 # The tools folder is $SEED_TOOLS_DIR, else ${XDG_CACHE_HOME:-~/.cache}/seed-pms/tools.
@@ -63,6 +64,9 @@ build_ferretdb() {
 }
 
 what="${1:-all}"
+if [[ "${2:-}" == "--unless-mongo-url" && -n "${MONGO_URL:-}" ]]; then
+  exit 0 # the database is given; nothing to build for running the API
+fi
 case "$what" in
   all) build_ferretdb ;;
   ferretdb) build_ferretdb ;;

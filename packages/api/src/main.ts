@@ -1,12 +1,13 @@
 import pino from 'pino';
 import { buildApp, loggerOptions } from './app/build-app.js';
 import { openRuntime } from './app/runtime.js';
-import { type Config, ConfigError, loadConfig } from './config/config.js';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config/config.js';
 
 /** `pnpm dev` / `pnpm start`: the API with its embedded defaults. */
 async function main(): Promise<void> {
   let config: Config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -182,4 +183,15 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     );
   }
   return result.data;
+}
+
+/**
+ * Loads `.env` from where the command was started, if there is one. Variables
+ * already set in the environment win over the file.
+ */
+export function loadDotEnv(): string | undefined {
+  const file = resolve(process.env.INIT_CWD ?? process.cwd(), '.env');
+  if (!existsSync(file)) return undefined;
+  process.loadEnvFile(file);
+  return file;
 }

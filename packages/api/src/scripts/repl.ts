@@ -3,7 +3,7 @@ import { ObjectId } from '@seed-pms/db';
 import type { Actor } from '@seed-pms/domain';
 import pino from 'pino';
 import { openRuntime } from '../app/runtime.js';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, loadDotEnv } from '../config/config.js';
 import { createServices } from '../services.js';
 import { internalContext } from '../trpc/internal-context.js';
 import { appRouter } from '../trpc/router.js';
@@ -16,6 +16,7 @@ import { createCallerFactory } from '../trpc/trpc.js';
  * caller('admin@example.com').health.deep()` runs a procedure as that user,
  * with all of its checks; `caller()` calls as an anonymous visitor.
  */
+loadDotEnv();
 const config = loadConfig();
 const logger = pino({ level: 'warn' });
 const runtime = await openRuntime(config, logger);
