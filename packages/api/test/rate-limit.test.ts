@@ -28,6 +28,17 @@ describe('rate limits', () => {
     expect((await two()).statusCode).toBe(429);
   });
 
+  it('counts requests to unknown routes too, so endpoint scans are throttled', async () => {
+    const ip = '10.6.6.6';
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      statuses.push(
+        (await first().app.inject({ method: 'GET', url: `/api/v1/scan-${i}`, remoteAddress: ip })).statusCode,
+      );
+    }
+    expect(statuses).toEqual([404, 404, 404, 429]);
+  });
+
   it('never limits the liveness and readiness probes', async () => {
     const ip = '10.7.7.7';
     for (let i = 0; i < 6; i += 1) {

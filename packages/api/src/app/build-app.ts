@@ -133,7 +133,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       .code(described.status)
       .send(errorResponse(described, { requestId: request.id, path: request.url.split('?', 1)[0] ?? request.url }));
   });
-  app.setNotFoundHandler((request, reply) => {
+  // Unknown routes count against the rate limit too, so scanning for endpoints is throttled.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? request.url;
     void reply
       .code(404)
