@@ -52,6 +52,15 @@ describe('error mapping', () => {
     ]);
   });
 
+  it('a failed output schema is our fault: 500, without the schema issues', () => {
+    const parsed = z.object({ passwordHash: z.never() }).safeParse({ passwordHash: 'x' });
+    const described = describeError(
+      new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Output validation failed', cause: parsed.error }),
+    );
+    expect(described).toMatchObject({ status: 500, code: 'INTERNAL_ERROR', internal: true });
+    expect(described.details).toBeUndefined();
+  });
+
   it('a plain error, or a tRPC internal error, is a 500 that says nothing about internals', () => {
     for (const error of [
       new Error('secret detail'),

@@ -1,6 +1,7 @@
 import { DomainError } from '@seed-pms/domain';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { describeError } from '../src/http/errors.js';
 import { createServices } from '../src/services.js';
 import { internalContext } from '../src/trpc/internal-context.js';
 import { createCallerFactory, idempotent, publicProcedure, router } from '../src/trpc/trpc.js';
@@ -30,6 +31,19 @@ const ctx = (headers: Record<string, string>) =>
     actor: { id: 'u1', email: 'u1@example.com', roles: ['employee'] },
     headers,
   });
+
+describe('input validation through a procedure', () => {
+  it('answers VALIDATION_FAILED with the field that is wrong', async () => {
+    const error = await createCaller(ctx({}))
+      .create({ text: 5 as unknown as string })
+      .catch((e: unknown) => e);
+    expect(describeError(error)).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      details: [expect.objectContaining({ path: 'text', code: 'invalid_type' })],
+    });
+  });
+});
 
 describe('idempotent create mutations', () => {
   it('run once per Idempotency-Key; a repeat returns the first result', async () => {

@@ -107,9 +107,10 @@ export function describeError(error: unknown): DescribedError {
     };
   }
   if (error instanceof TRPCError) {
-    if (error.cause && error.cause !== error && (isDomainError(error.cause) || error.cause instanceof ZodError)) {
-      return describeError(error.cause);
-    }
+    if (isDomainError(error.cause)) return describeError(error.cause);
+    // A ZodError is the caller's fault only as input validation (BAD_REQUEST); a failed
+    // output schema is ours (INTERNAL_SERVER_ERROR) and must not explain itself.
+    if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) return describeError(error.cause);
     const status = TRPC_STATUS[error.code] ?? 500;
     if (status >= 500) return INTERNAL;
     return { status, code: errorCodeForStatus(status), message: error.message, internal: false };

@@ -29,8 +29,25 @@ interface Registered {
   options: JobOptions;
 }
 
-export function createInProcessJobRunner(logger: Pick<FastifyBaseLogger, 'error'>): JobRunner {
+/** The jobs a runner knows; both runners refuse to enqueue a job nobody registered. */
+function jobRegistry() {
   const jobs = new Map<string, Registered>();
+  return {
+    jobs,
+    register(name: string, handler: JobHandler, options: JobOptions = {}) {
+      jobs.set(name, { handler, options });
+    },
+    known(name: string): Registered {
+      const job = jobs.get(name);
+      if (!job) throw new Error(`unknown job: ${name}`);
+      return job;
+    },
+  };
+}
+
+export function createInProcessJobRunner(logger: Pick<FastifyBaseLogger, 'error'>): JobRunner {
+  const registry = jobRegistry();
+  const { jobs } = registry;
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<void>>();
   let stopped = false;
@@ -48,11 +65,9 @@ export function createInProcessJobRunner(logger: Pick<FastifyBaseLogger, 'error'
 
   return {
     mode: 'in-process',
-    register(name, handler, options = {}) {
-      jobs.set(name, { handler, options });
-    },
+    register: registry.register,
     async enqueue(name, data = {}) {
-      if (!jobs.has(name)) throw new Error(`unknown job: ${name}`);
+      registry.known(name);
       setImmediate(() => void run(name, data));
     },
     async start() {
@@ -77,7 +92,8 @@ export function createBullMqJobRunner(
   logger: Pick<FastifyBaseLogger, 'error'>,
   queueName = 'seed-pms',
 ): JobRunner {
-  const jobs = new Map<string, Registered>();
+  const registry = jobRegistry();
+  const { jobs } = registry;
   // BullMQ needs maxRetriesPerRequest: null; the worker duplicates this connection for its blocking reads.
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(queueName, { connection, defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000 } });
@@ -85,11 +101,9 @@ export function createBullMqJobRunner(
 
   return {
     mode: 'bullmq',
-    register(name, handler, options = {}) {
-      jobs.set(name, { handler, options });
-    },
+    register: registry.register,
     async enqueue(name, data = {}) {
-      if (!jobs.has(name)) throw new Error(`unknown job: ${name}`);
+      registry.known(name);
       await queue.add(name, data, { attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
     },
     async start() {
@@ -99,9 +113,7 @@ export function createBullMqJobRunner(
       worker = new Worker(
         queueName,
         async (job: Job) => {
-          const registered = jobs.get(job.name);
-          if (!registered) throw new Error(`no handler for job ${job.name}`);
-          await registered.handler((job.data ?? {}) as Record<string, unknown>);
+          await registry.known(job.name).handler((job.data ?? {}) as Record<string, unknown>);
         },
         { connection, concurrency: 4 },
       );
