@@ -1,15 +1,23 @@
 import type { Db, Document } from 'mongodb';
-import type { CollectionDef } from './collections.js';
+import type { CollectionDef, IndexSpec } from './collections.js';
+
+function sameIndex(existing: Document, wanted: IndexSpec): boolean {
+  return (
+    JSON.stringify(existing.key) === JSON.stringify(wanted.key) && Boolean(existing.unique) === Boolean(wanted.unique)
+  );
+}
 
 /**
- * Creates every declared index. createIndexes is a no-op for an index that
- * already exists with the same key and options, so this runs at every start.
- * Collections are created first so a fresh database lists them all.
+ * Creates every declared index that is missing; runs at every start. Only the
+ * missing ones are sent: FerretDB 1.24 (SQLite) panics on a createIndexes that
+ * names several indexes which already exist, so we do not lean on the server's
+ * "already exists" no-op. An index that exists under a declared name with
+ * other keys or options stops startup: changing one needs a migration.
  */
 export async function ensureIndexes(db: Db, defs: CollectionDef<Document>[]): Promise<void> {
-  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  const collections = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   for (const def of defs) {
-    if (!existing.has(def.name)) {
+    if (!collections.has(def.name)) {
       try {
         await db.createCollection(def.name);
       } catch (error) {
@@ -17,13 +25,20 @@ export async function ensureIndexes(db: Db, defs: CollectionDef<Document>[]): Pr
         if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
       }
     }
-    if (def.indexes.length === 0) continue;
-    await db.collection(def.name).createIndexes(
-      def.indexes.map((index) => ({
-        name: index.name,
-        key: index.key,
-        ...(index.unique ? { unique: true } : {}),
-      })),
-    );
+    const existing = new Map((await db.collection(def.name).listIndexes().toArray()).map((i) => [String(i.name), i]));
+    for (const index of def.indexes) {
+      const found = existing.get(index.name);
+      if (found) {
+        if (!sameIndex(found, index)) {
+          throw new Error(
+            `Index ${def.name}.${index.name} exists with other keys or options than declared; drop it in a migration first`,
+          );
+        }
+        continue;
+      }
+      await db
+        .collection(def.name)
+        .createIndex(index.key, { name: index.name, ...(index.unique ? { unique: true } : {}) });
+    }
   }
 }

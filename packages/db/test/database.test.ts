@@ -1,7 +1,9 @@
 import { DomainError } from '@seed-pms/domain';
 import { describe, expect, inject, it } from 'vitest';
-import { withTransaction } from '../src/connection.js';
+import { defineCollection } from '../src/collections.js';
+import { ALL_COLLECTIONS, connectDatabase, withTransaction } from '../src/connection.js';
 import { newId } from '../src/ids.js';
+import { ensureIndexes } from '../src/indexes.js';
 import { decodeCursor, encodeCursor, findKeysetPage, findPage } from '../src/pagination.js';
 import { useTestDatabase } from '../src/testing/vitest.js';
 import { findUserByEmail, insertUser } from '../src/users/user.repository.js';
@@ -28,9 +30,23 @@ describe('the connection', () => {
     expect(db.serverVersion).not.toBe('unknown');
   });
 
-  it('creates the declared indexes, and doing it again changes nothing', async () => {
-    const names = (await database().collections.users.listIndexes().toArray()).map((i) => i.name).sort();
-    expect(names).toEqual(['_id_', 'emailKey_unique', 'status_createdAt']);
+  // Regression: FerretDB 1.24 panicked (connection closed) when createIndexes named indexes that
+  // already existed, so the second start of the offline default failed.
+  it('creates the declared indexes, and doing it again (a restart) changes nothing', async () => {
+    const names = async () => (await database().collections.users.listIndexes().toArray()).map((i) => i.name).sort();
+    expect(await names()).toEqual(['_id_', 'emailKey_unique', 'status_createdAt']);
+    await ensureIndexes(database().db, ALL_COLLECTIONS);
+    const again = await connectDatabase({ url: inject('mongoUrl'), dbName: database().db.databaseName });
+    await again.close();
+    expect(await names()).toEqual(['_id_', 'emailKey_unique', 'status_createdAt']);
+  });
+
+  it('refuses to start when an index exists with other keys than declared', async () => {
+    const defs = [defineCollection('reshaped', [{ name: 'by_a', key: { a: 1 } }])];
+    await ensureIndexes(database().db, defs);
+    await expect(
+      ensureIndexes(database().db, [defineCollection('reshaped', [{ name: 'by_a', key: { b: 1 } }])]),
+    ).rejects.toThrow('Index reshaped.by_a exists with other keys');
   });
 
   it('withTransaction runs the work and returns its result on any server', async () => {
