@@ -20,6 +20,22 @@ interface ThingDoc extends Versioned {
 
 const things = () => database().collection<ThingDoc>('things');
 
+/** Inserts a thing (open, rank 0, version 1) and returns its id. */
+async function insertThing(fields: Partial<ThingDoc> = {}): Promise<ThingDoc['_id']> {
+  const now = fields.createdAt ?? new Date();
+  const doc: ThingDoc = {
+    _id: newId(),
+    name: 'thing',
+    rank: 0,
+    status: 'open',
+    at: now,
+    ...initialVersion(now),
+    ...fields,
+  };
+  await things().insertOne(doc);
+  return doc._id;
+}
+
 describe('the connection', () => {
   it('knows which server answers and whether it offers transactions', () => {
     const db = database();
@@ -77,9 +93,7 @@ describe('unique email', () => {
 
 describe('optimistic locking', () => {
   it('applies an update at the expected version and increments it', async () => {
-    const id = newId();
-    const created = new Date('2026-01-01T00:00:00Z');
-    await things().insertOne({ _id: id, name: 'a', rank: 1, status: 'open', at: created, ...initialVersion(created) });
+    const id = await insertThing({ name: 'a', rank: 1 });
     const now = new Date('2026-01-02T00:00:00Z');
     const updated = await updateVersioned(things(), id, 1, { $set: { name: 'b' } }, { resource: 'Thing', now });
     expect(updated).toMatchObject({ name: 'b', version: 2 });
@@ -87,15 +101,7 @@ describe('optimistic locking', () => {
   });
 
   it('answers 409 VERSION_CONFLICT with the current version when the version is stale', async () => {
-    const id = newId();
-    await things().insertOne({
-      _id: id,
-      name: 'a',
-      rank: 1,
-      status: 'open',
-      at: new Date(),
-      ...initialVersion(new Date()),
-    });
+    const id = await insertThing({ name: 'a', rank: 1 });
     await updateVersioned(things(), id, 1, { $set: { name: 'first' } }, { resource: 'Thing', now: new Date() });
     const error = await updateVersioned(
       things(),
@@ -110,15 +116,7 @@ describe('optimistic locking', () => {
   });
 
   it('lets exactly one of many concurrent writers at the same version win', async () => {
-    const id = newId();
-    await things().insertOne({
-      _id: id,
-      name: 'a',
-      rank: 0,
-      status: 'open',
-      at: new Date(),
-      ...initialVersion(new Date()),
-    });
+    const id = await insertThing({ name: 'a' });
     const attempts = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) =>
         updateVersioned(
@@ -139,15 +137,7 @@ describe('optimistic locking', () => {
     await expect(
       updateVersioned(things(), newId(), 1, { $set: { name: 'x' } }, { resource: 'Thing', now: new Date() }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
-    const id = newId();
-    await things().insertOne({
-      _id: id,
-      name: 'c',
-      rank: 0,
-      status: 'closed',
-      at: new Date(),
-      ...initialVersion(new Date()),
-    });
+    const id = await insertThing({ name: 'c', status: 'closed' });
     await expect(
       updateVersioned(
         things(),
@@ -232,15 +222,7 @@ describe('pagination', () => {
 
 describe('regression: FerretDB applies updates as read-modify-write without holding the row', () => {
   it('concurrent $inc on one document through database.collection() all count', async () => {
-    const id = newId();
-    await things().insertOne({
-      _id: id,
-      name: 'counter',
-      rank: 0,
-      status: 'open',
-      at: new Date(),
-      ...initialVersion(new Date()),
-    });
+    const id = await insertThing({ name: 'counter' });
     await Promise.all(Array.from({ length: 20 }, () => things().updateOne({ _id: id }, { $inc: { rank: 1 } })));
     expect((await things().findOne({ _id: id }))?.rank).toBe(20);
   });
