@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './support.js';
 
@@ -7,9 +7,12 @@ const env = { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' };
 const first = useTestApp(import.meta.url, { env, redis: true });
 const second = useTestApp(`${import.meta.url}#2`, { env, redis: true });
 
+/** Counts live in the shared Redis for a minute: each test uses an address no earlier run used. */
+const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+
 describe('rate limits', () => {
   it('answers 429 RATE_LIMITED in the envelope with Retry-After once the limit is used up', async () => {
-    const ip = `10.9.${Math.floor(Math.random() * 200)}.1`;
+    const ip = freshIp();
     const call = () => first().app.inject({ method: 'GET', url: '/api/v1/health/deep', remoteAddress: ip });
     for (let i = 0; i < 3; i += 1) expect((await call()).statusCode).toBe(200);
     const limited = await call();
@@ -19,7 +22,7 @@ describe('rate limits', () => {
   });
 
   it('shares the count between instances through Redis', async () => {
-    const ip = `10.8.${Math.floor(Math.random() * 200)}.${randomUUID().charCodeAt(0) % 200}`;
+    const ip = freshIp();
     const one = () => first().app.inject({ method: 'GET', url: '/api/v1/health/deep', remoteAddress: ip });
     const two = () => second().app.inject({ method: 'GET', url: '/api/v1/health/deep', remoteAddress: ip });
     expect((await one()).statusCode).toBe(200);
@@ -29,7 +32,7 @@ describe('rate limits', () => {
   });
 
   it('counts requests to unknown routes too, so endpoint scans are throttled', async () => {
-    const ip = '10.6.6.6';
+    const ip = freshIp();
     const statuses: number[] = [];
     for (let i = 0; i < 4; i += 1) {
       statuses.push(
