@@ -191,6 +191,7 @@ describe('errors in the spec envelope', () => {
     const body = res.json();
     expect(body.error.data).toMatchObject({
       success: false,
+      code: 'NOT_FOUND',
       httpStatus: 404,
       error: { code: 'NOT_FOUND', requestId: 'trpc-1', path: '/trpc/no.such.procedure' },
     });

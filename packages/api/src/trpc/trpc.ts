@@ -38,6 +38,8 @@ const t = initTRPC
         code: shape.code,
         data: {
           success: false as const,
+          // tRPC's own fields, which tRPC tooling reads (e.g. `error.data.code === 'UNAUTHORIZED'`).
+          code: shape.data.code,
           httpStatus: described.status,
           error: errorBody(described, {
             requestId: ctx?.req.id ?? 'unknown',
