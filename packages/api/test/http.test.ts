@@ -16,6 +16,10 @@ const testApp = useTestApp(import.meta.url, {
 });
 const app = () => testApp().app;
 
+/** A POST to the plain echo route, so Fastify's own body handling runs. */
+const postEcho = (contentType: string, payload: string) =>
+  app().inject({ method: 'POST', url: '/api/v1/test/echo', headers: { 'content-type': contentType }, payload });
+
 describe('health', () => {
   it('GET /api/v1/health/live answers 200', async () => {
     const res = await app().inject({ method: 'GET', url: '/api/v1/health/live' });
@@ -116,12 +120,7 @@ describe('errors in the spec envelope', () => {
   });
 
   it('malformed JSON answers 400 MALFORMED_REQUEST', async () => {
-    const res = await app().inject({
-      method: 'POST',
-      url: '/api/v1/test/echo',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"broken": ',
-    });
+    const res = await postEcho('application/json', '{"broken": ');
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('MALFORMED_REQUEST');
     expect(res.json().success).toBe(false);
@@ -160,23 +159,13 @@ describe('errors in the spec envelope', () => {
   });
 
   it('a body over the limit answers 413 PAYLOAD_TOO_LARGE', async () => {
-    const res = await app().inject({
-      method: 'POST',
-      url: '/api/v1/test/echo',
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) }),
-    });
+    const res = await postEcho('application/json', JSON.stringify({ blob: 'x'.repeat(1024 * 1024 + 10) }));
     expect(res.statusCode).toBe(413);
     expect(res.json().error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('an unsupported media type answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const res = await app().inject({
-      method: 'POST',
-      url: '/api/v1/test/echo',
-      headers: { 'content-type': 'application/x-yaml' },
-      payload: 'a: 1',
-    });
+    const res = await postEcho('application/x-yaml', 'a: 1');
     expect(res.statusCode).toBe(415);
     expect(res.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });

@@ -7,7 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import scalar from '@scalar/fastify-api-reference';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { describeError, errorResponse } from '../http/errors.js';
+import { describeError, errorResponse, pathOf } from '../http/errors.js';
 import { metricsPlugin } from '../http/metrics.js';
 import { API_PREFIX, buildOpenApiDocument } from '../rest/openapi.js';
 import { restAdapter } from '../rest/rest-adapter.js';
@@ -104,12 +104,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     max: config.RATE_LIMIT_MAX,
     timeWindow: config.RATE_LIMIT_WINDOW_MS,
     ...(deps.redis ? { redis: deps.redis, nameSpace: 'seed-pms:rl:' } : {}),
-    allowList: (request) => UNLIMITED.has(request.url.split('?', 1)[0] ?? ''),
+    allowList: (request) => UNLIMITED.has(pathOf(request.url)),
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`Too many requests; try again in ${context.after}`), {
-        statusCode: 429,
-        retryAfterSeconds: Math.ceil(context.ttl / 1000),
-      }),
+      // Retry-After is already on the reply; the error handler writes the envelope.
+      Object.assign(new Error(`Too many requests; try again in ${context.after}`), { statusCode: 429 }),
   });
   await app.register(multipart, {
     limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
@@ -119,7 +117,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(metricsPlugin, {
     routeLabel: (request) => {
       if (!request.url.startsWith('/trpc/')) return undefined;
-      const name = request.url.slice('/trpc/'.length).split('?', 1)[0] ?? '';
+      const name = pathOf(request.url).slice('/trpc/'.length);
       if (name.includes(',')) return '/trpc/(batch)';
       return procedures.has(name) ? `/trpc/${name}` : '/trpc/(unknown)';
     },
@@ -131,11 +129,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     else if (described.status >= 500) request.log.warn({ err: error }, 'dependency failed');
     void reply
       .code(described.status)
-      .send(errorResponse(described, { requestId: request.id, path: request.url.split('?', 1)[0] ?? request.url }));
+      .send(errorResponse(described, { requestId: request.id, path: pathOf(request.url) }));
   });
   // Unknown routes count against the rate limit too, so scanning for endpoints is throttled.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => {
-    const path = request.url.split('?', 1)[0] ?? request.url;
+    const path = pathOf(request.url);
     void reply
       .code(404)
       .send(

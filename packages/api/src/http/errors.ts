@@ -129,6 +129,12 @@ export function describeError(error: unknown): DescribedError {
   return INTERNAL;
 }
 
+/** The path of a request URL, without its query string. */
+export function pathOf(url: string): string {
+  const end = url.indexOf('?');
+  return end === -1 ? url : url.slice(0, end);
+}
+
 export interface RequestFacts {
   requestId: string;
   path: string;

@@ -1,5 +1,6 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pathOf } from '../http/errors.js';
 import type { Services } from '../services.js';
 import type { Context } from './context.js';
 
@@ -20,7 +21,7 @@ export function contextFromFastify(
   now: Date = new Date(),
 ): FastifyContextResult {
   let status: number | undefined;
-  const path = request.url.split('?', 1)[0] ?? request.url;
+  const path = pathOf(request.url);
   const ctx: Context = {
     req: {
       id: request.id,
