@@ -1,6 +1,14 @@
 import type { AppDeps } from './app/deps.js';
+import { type AuditService, createAuditService } from './audit/audit.service.js';
+import { createAccessTokens } from './auth/access-tokens.js';
+import { type AuthService, createAuthService } from './auth/auth.service.js';
+import { createEventBus, type EventBus } from './events/event-bus.js';
 import { createHealthService, type HealthService } from './health/health.service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
+import { createMailer } from './mail/mailer.js';
+import { createOutboxService, type OutboxService } from './mail/outbox.service.js';
+import { createSettingsService, type SettingsService } from './settings/settings.service.js';
+import { createUsersService, type UsersService } from './users/users.service.js';
 
 /**
  * The use cases, one group per domain area. Procedures call these and nothing
@@ -10,11 +18,47 @@ import { createIdempotencyService, type IdempotencyService } from './idempotency
 export interface Services {
   health: HealthService;
   idempotency: IdempotencyService;
+  audit: AuditService;
+  settings: SettingsService;
+  outbox: OutboxService;
+  auth: AuthService;
+  users: UsersService;
+  /** Areas react to each other's changes through these events. */
+  events: EventBus;
 }
 
-export function createServices(deps: AppDeps): Services {
+const built = new WeakMap<AppDeps, Promise<Services>>();
+
+/**
+ * The services for a set of dependencies, made once: the server, the jobs and
+ * the tests share one instance, so caches (the session check) and event
+ * handlers are the same everywhere in the process.
+ */
+export function createServices(deps: AppDeps): Promise<Services> {
+  let services = built.get(deps);
+  if (!services) {
+    services = build(deps);
+    built.set(deps, services);
+  }
+  return services;
+}
+
+async function build(deps: AppDeps): Promise<Services> {
+  const events = createEventBus(deps.logger);
+  const audit = createAuditService(deps);
+  const settings = createSettingsService(deps, audit);
+  const outbox = createOutboxService(deps, createMailer(deps.config, deps.logger), deps.logger);
+  const tokens = await createAccessTokens(deps.config);
+  const auth = createAuthService(deps, { audit, settings, outbox, tokens });
+  const users = createUsersService(deps, { audit, auth, events });
   return {
     health: createHealthService(deps),
     idempotency: createIdempotencyService(deps),
+    audit,
+    settings,
+    outbox,
+    auth,
+    users,
+    events,
   };
 }

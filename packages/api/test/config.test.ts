@@ -77,7 +77,12 @@ describe('configuration', () => {
 
   it('refuses the development secrets in production', () => {
     const found = problems({ NODE_ENV: 'production' });
-    expect(found.map((p) => p.variable).sort()).toEqual(['COOKIE_SECRET', 'FILE_URL_SECRET', 'JWT_PRIVATE_KEY']);
+    expect(found.map((p) => p.variable).sort()).toEqual([
+      'COOKIE_SECRET',
+      'DATA_ENCRYPTION_KEY',
+      'FILE_URL_SECRET',
+      'JWT_PRIVATE_KEY',
+    ]);
   });
 
   it('accepts production with real secrets, and with the defaults only when explicitly allowed', () => {
@@ -85,6 +90,7 @@ describe('configuration', () => {
       NODE_ENV: 'production',
       COOKIE_SECRET: 'c'.repeat(40),
       FILE_URL_SECRET: 'f'.repeat(40),
+      DATA_ENCRYPTION_KEY: 'd'.repeat(40),
       JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----',
     });
     expect(config.COOKIE_SECURE).toBe(true);

@@ -1,5 +1,6 @@
 import { DomainError } from '@seed-pms/domain';
 import { describe, expect, it } from 'vitest';
+import { bearer, createUser, login } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
 // Plain routes that exercise Fastify's own body handling and the error handler.
@@ -33,8 +34,13 @@ describe('health', () => {
     expect(res.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'disabled' } });
   });
 
-  it('GET /api/v1/health/deep describes each component', async () => {
-    const res = await app().inject({ method: 'GET', url: '/api/v1/health/deep' });
+  it('GET /api/v1/health/deep describes each component, to admins only', async () => {
+    expect((await app().inject({ method: 'GET', url: '/api/v1/health/deep' })).statusCode).toBe(401);
+    const employee = await login(app(), (await createUser(testApp())).email);
+    const refused = await app().inject({ method: 'GET', url: '/api/v1/health/deep', headers: bearer(employee) });
+    expect(refused.statusCode).toBe(403);
+    const admin = await login(app(), (await createUser(testApp(), { roles: ['admin'] })).email);
+    const res = await app().inject({ method: 'GET', url: '/api/v1/health/deep', headers: bearer(admin) });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.components.database.state).toBe('up');

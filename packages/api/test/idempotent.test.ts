@@ -1,8 +1,8 @@
 import { DomainError } from '@seed-pms/domain';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { describeError } from '../src/http/errors.js';
-import { createServices } from '../src/services.js';
+import { createServices, type Services } from '../src/services.js';
 import { internalContext } from '../src/trpc/internal-context.js';
 import { createCallerFactory, idempotent, publicProcedure, router } from '../src/trpc/trpc.js';
 import { useTestApp } from './support.js';
@@ -25,10 +25,15 @@ const notes = router({
 });
 const createCaller = createCallerFactory(notes);
 
+let services: Services;
+beforeAll(async () => {
+  services = await createServices(testApp().deps);
+});
+
 const ctx = (headers: Record<string, string>) =>
   internalContext({
-    services: createServices(testApp().deps),
-    actor: { id: 'u1', email: 'u1@example.com', roles: ['employee'] },
+    services,
+    actor: { id: 'u1', email: 'u1@example.com', roles: ['employee'], sessionId: null, pending: [] },
     headers,
   });
 

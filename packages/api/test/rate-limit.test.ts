@@ -13,18 +13,18 @@ const freshIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255
 describe('rate limits', () => {
   it('answers 429 RATE_LIMITED in the envelope with Retry-After once the limit is used up', async () => {
     const ip = freshIp();
-    const call = () => first().app.inject({ method: 'GET', url: '/api/v1/health/deep', remoteAddress: ip });
+    const call = () => first().app.inject({ method: 'GET', url: '/api/v1/auth/jwks', remoteAddress: ip });
     for (let i = 0; i < 3; i += 1) expect((await call()).statusCode).toBe(200);
     const limited = await call();
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toMatch(/^\d+$/);
-    expect(limited.json().error).toMatchObject({ code: 'RATE_LIMITED', path: '/api/v1/health/deep' });
+    expect(limited.json().error).toMatchObject({ code: 'RATE_LIMITED', path: '/api/v1/auth/jwks' });
   });
 
   it('shares the count between instances through Redis', async () => {
     const ip = freshIp();
-    const one = () => first().app.inject({ method: 'GET', url: '/api/v1/health/deep', remoteAddress: ip });
-    const two = () => second().app.inject({ method: 'GET', url: '/api/v1/health/deep', remoteAddress: ip });
+    const one = () => first().app.inject({ method: 'GET', url: '/api/v1/auth/jwks', remoteAddress: ip });
+    const two = () => second().app.inject({ method: 'GET', url: '/api/v1/auth/jwks', remoteAddress: ip });
     expect((await one()).statusCode).toBe(200);
     expect((await two()).statusCode).toBe(200);
     expect((await one()).statusCode).toBe(200);

@@ -5,6 +5,7 @@ import { connectDatabase } from '@seed-pms/db';
 import { startFerretDb } from '@seed-pms/db/embedded';
 import { useTestDatabase } from '@seed-pms/db/testing/vitest';
 import argon2 from 'argon2';
+import pino from 'pino';
 import { describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../src/app/build-app.js';
 import type { AppDeps } from '../src/app/deps.js';
@@ -106,6 +107,7 @@ describe('readiness when the database goes away', () => {
       redis: null,
       jobs: createInProcessJobRunner(quiet),
       clock: () => new Date(),
+      logger: pino({ level: 'silent' }),
     };
     const app = await buildApp(deps, { logger: false });
     try {

@@ -2,11 +2,13 @@ import type { Database } from '@seed-pms/db';
 import { useTestDatabase } from '@seed-pms/db/testing/vitest';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../src/app/build-app.js';
 import type { AppDeps } from '../src/app/deps.js';
 import { loadConfig } from '../src/config/config.js';
 import { createInProcessJobRunner } from '../src/jobs/jobs.js';
+import { registerJobs } from '../src/jobs/schedule.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -19,7 +21,8 @@ export interface TestApp {
  * builds it (no listening socket: requests go through app.inject()).
  */
 export interface TestAppOptions {
-  env?: Record<string, string>;
+  /** Configuration; a function is read in beforeAll (after earlier hooks, e.g. a mail sink, have started). */
+  env?: Record<string, string> | (() => Record<string, string>);
   /** Adds routes or hooks before the app is made ready (e.g. a route that throws). */
   extend?: (app: FastifyInstance) => void;
   /** Connects the real Redis (shared rate limits, readiness check). */
@@ -30,7 +33,8 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
   const database = useTestDatabase(label);
   let testApp: TestApp | undefined;
   beforeAll(async () => {
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+    const env = typeof options.env === 'function' ? options.env() : options.env;
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
     const redis = options.redis ? new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 }) : null;
     const deps: AppDeps = {
       config,
@@ -38,7 +42,10 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
       redis,
       jobs: createInProcessJobRunner(console),
       clock: () => new Date(),
+      logger: pino({ level: 'silent' }),
     };
+    await registerJobs(deps);
+    await deps.jobs.start();
     const app = await buildApp(deps, { logger: false });
     options.extend?.(app);
     await app.ready();
@@ -46,6 +53,7 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
   });
   afterAll(async () => {
     await testApp?.app.close();
+    await testApp?.deps.jobs.stop();
     await testApp?.deps.redis?.quit();
   });
   return () => {

@@ -15,10 +15,50 @@ export const DEFAULT_MAX_BATCH_SIZE = 10;
 
 type HeaderMap = Record<string, string>;
 
+/**
+ * Where the access token lives: in memory, never in localStorage (spec 5.1).
+ * The client reads it for every call and writes the new one after a refresh
+ * (null when the session has ended and the user must sign in again).
+ */
+export interface TokenStore {
+  get(): string | null;
+  set(token: string | null): void;
+}
+
+/** A token store in a variable: what a single-page app normally wants. */
+export function memoryTokenStore(initial: string | null = null): TokenStore {
+  let token = initial;
+  return {
+    get: () => token,
+    set: (next) => {
+      token = next;
+    },
+  };
+}
+
+export interface AuthOptions {
+  tokens: TokenStore;
+  /**
+   * The csrf_token cookie's value, sent as x-csrf-token with the refresh. By
+   * default it is read from `document.cookie` (browsers).
+   */
+  getCsrfToken?: () => string | null | undefined;
+  /** Called when a refresh fails: the session is over (signed out elsewhere, revoked, expired). */
+  onSessionEnded?: () => void;
+  /** Refresh this long before the access token expires, so calls rarely meet a 401. Default 30 s. */
+  refreshLeewaySeconds?: number;
+}
+
 export interface ClientOptions {
   /** The API's base URL, e.g. `https://pms.example.com` (the client calls `${url}/trpc`). */
   url: string;
-  /** Returns the current access token; sent as `Authorization: Bearer …` when present. */
+  /**
+   * Signed-in use: the token store, and automatic refresh. The client sends
+   * the access token, refreshes it shortly before it expires, and on a 401
+   * refreshes once through the refresh cookie and retries the call once.
+   */
+  auth?: AuthOptions;
+  /** Returns the current access token (when you manage tokens yourself; `auth` does this for you). */
   getAccessToken?: () => string | null | undefined | Promise<string | null | undefined>;
   /** Extra headers for every request. */
   headers?: HeaderMap | (() => HeaderMap | Promise<HeaderMap>);
@@ -29,6 +69,71 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
+/** The refresh and logout routes, where the browser sends the refresh cookie. */
+export const REFRESH_PATH = '/api/v1/auth/refresh';
+
+function csrfFromDocument(): string | null {
+  const doc = (globalThis as { document?: { cookie?: string } }).document;
+  const match = /(?:^|;\s*)csrf_token=([^;]*)/.exec(doc?.cookie ?? '');
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
+}
+
+/** Seconds until a JWT expires (from its `exp` claim), or null when it cannot be read. */
+export function secondsUntilExpiry(token: string, nowMs = Date.now()): number | null {
+  try {
+    const payload = token.split('.')[1];
+    if (!payload) return null;
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    return typeof json.exp === 'number' ? json.exp - nowMs / 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refreshes through the refresh cookie; concurrent callers share one refresh,
+ * since a refresh token works once (a second use would look like theft).
+ */
+function createRefresher(base: string, auth: AuthOptions, doFetch: typeof fetch, credentials: RequestCredentials) {
+  let inFlight: Promise<string | null> | null = null;
+  const run = async (): Promise<string | null> => {
+    const csrf = (auth.getCsrfToken ?? csrfFromDocument)() ?? '';
+    let token: string | null = null;
+    try {
+      const response = await doFetch(`${base}${REFRESH_PATH}`, {
+        method: 'POST',
+        credentials,
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: '{}',
+      });
+      if (response.ok) token = ((await response.json()) as { accessToken?: string }).accessToken ?? null;
+    } catch {
+      token = null;
+    }
+    auth.tokens.set(token);
+    if (token === null) auth.onSessionEnded?.();
+    return token;
+  };
+  return () => {
+    inFlight ??= run().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+}
+
+/**
+ * Gets an access token from the refresh cookie alone, e.g. after a page
+ * reload (the access token lived in memory). Resolves to the token, also
+ * stored in `auth.tokens`, or null when there is no live session.
+ */
+export function restoreSession(
+  options: Pick<ClientOptions, 'url' | 'fetch' | 'credentials'> & { auth: AuthOptions },
+): Promise<string | null> {
+  const base = options.url.replace(/\/+$/, '');
+  return createRefresher(base, options.auth, options.fetch ?? globalThis.fetch, options.credentials ?? 'include')();
+}
+
 /**
  * A typed client for the whole API. Dates arrive as ISO strings, as the API
  * sends them (no transformer). Calls made in the same tick are batched.
@@ -36,6 +141,26 @@ export interface ClientOptions {
 export function createClient(options: ClientOptions): ApiClient {
   const base = options.url.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch;
+  const credentials = options.credentials ?? 'include';
+  const auth = options.auth;
+  const refresh = auth ? createRefresher(base, auth, doFetch, credentials) : null;
+  const leeway = auth?.refreshLeewaySeconds ?? 30;
+
+  async function currentToken(): Promise<string | null | undefined> {
+    if (!auth || !refresh) return options.getAccessToken?.();
+    const token = auth.tokens.get();
+    const left = token ? secondsUntilExpiry(token) : null;
+    if (token && left !== null && left < leeway) return refresh();
+    return token;
+  }
+
+  const withToken = (init: RequestInit | undefined, token: string | null | undefined): RequestInit => {
+    const headers = new Headers(init?.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    else headers.delete('authorization');
+    return { ...init, headers, credentials };
+  };
+
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
@@ -43,11 +168,17 @@ export function createClient(options: ClientOptions): ApiClient {
         maxItems: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
         async headers() {
           const extra = typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
-          const token = await options.getAccessToken?.();
+          const token = await currentToken();
           return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
         },
-        fetch: (input, init) =>
-          doFetch(input, { ...(init as RequestInit), credentials: options.credentials ?? 'include' }),
+        async fetch(input, init) {
+          const first = await doFetch(input as RequestInfo, { ...(init as RequestInit), credentials });
+          // A 401 for the whole request means no call in it ran: refresh once and retry once.
+          if (first.status !== 401 || !refresh || !auth?.tokens.get()) return first;
+          const token = await refresh();
+          if (!token) return first;
+          return doFetch(input as RequestInfo, withToken(init as RequestInit, token));
+        },
       }),
     ],
   });

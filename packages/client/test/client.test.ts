@@ -81,7 +81,7 @@ describe('the published client package', () => {
 
   it('type-checks a frontend that uses it correctly', () => {
     const { ok, output } = typecheck(`
-import { apiErrorOf, createClient, hasErrorCode, type RouterOutputs } from '@seed-pms/client';
+import { apiErrorOf, createClient, hasErrorCode, memoryTokenStore, type RouterOutputs } from '@seed-pms/client';
 
 const api = createClient({ url: 'http://localhost:3000', getAccessToken: () => 'token' });
 
@@ -100,6 +100,18 @@ export async function main(): Promise<string> {
     if (hasErrorCode(error, 'SERVICE_UNAVAILABLE')) return apiErrorOf(error)?.requestId ?? '';
   }
   return status + Object.keys(checks).length + uptime;
+}
+
+const tokens = memoryTokenStore();
+const signedIn = createClient({ url: 'http://localhost:3000', auth: { tokens, onSessionEnded: () => tokens.set(null) } });
+export async function signIn(email: string, password: string): Promise<string[]> {
+  const session = await signedIn.auth.login.mutate({ email, password });
+  tokens.set(session.accessToken);
+  const me = await signedIn.auth.me.query();
+  const roles: RouterOutputs['auth']['me']['user']['roles'] = me.user.roles;
+  // @ts-expect-error: unknown fields are refused by the input type too
+  await signedIn.users.create.mutate({ email, name: 'x', passwordHash: 'x' });
+  return roles;
 }
 `);
     expect(output).toBe('');
@@ -123,6 +135,39 @@ export async function main() {
   });
 });
 
+/** A JWT-shaped token with this expiry and no valid signature. */
+function fakeToken(exp: number): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'EdDSA', typ: 'at+jwt' })}.${part({ sub: 'x', sid: 'y', exp })}.c2ln`;
+}
+
+/** fetch with a cookie jar, as a browser would keep the session cookies (paths ignored). */
+function cookieJarFetch() {
+  const jar = new Map<string, string>();
+  const hits = new Map<string, number>();
+  return {
+    cookie: (name: string) => jar.get(name) ?? null,
+    clear: () => jar.clear(),
+    calls: (path: string) => hits.get(path) ?? 0,
+    fetch: async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+      hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
+      const headers = new Headers(init?.headers);
+      if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
+      const response = await fetch(url, { ...init, headers });
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(';');
+        const index = pair?.indexOf('=') ?? -1;
+        if (!pair || index < 0) continue;
+        const value = pair.slice(index + 1);
+        if (value) jar.set(pair.slice(0, index), value);
+        else jar.delete(pair.slice(0, index));
+      }
+      return response;
+    },
+  };
+}
+
 describe('the built client against the real server', () => {
   const testApp = useTestApp(import.meta.url);
   let baseUrl: string;
@@ -143,6 +188,67 @@ describe('the built client against the real server', () => {
     const api = built.createClient({ url: baseUrl });
     const results = await Promise.all(Array.from({ length: 25 }, () => api.health.live.query()));
     expect(results).toHaveLength(25);
+  });
+
+  it('refreshes once on a 401 through the refresh cookie and retries the call, sharing one refresh', async () => {
+    const { createUser, PASSWORD } = await import('../../api/test/auth-helpers.js');
+    const user = await createUser(testApp());
+    const browser = cookieJarFetch();
+    const signIn = await browser.fetch(`${baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: user.email, password: PASSWORD }),
+    });
+    expect(signIn.status).toBe(200);
+    // A token the server no longer accepts (its session check fails), but not yet expired by its clock.
+    const stale = fakeToken(Date.now() / 1000 + 600);
+    const tokens = built.memoryTokenStore(stale);
+    let ended = 0;
+    const api = built.createClient({
+      url: baseUrl,
+      fetch: browser.fetch,
+      maxBatchSize: 1,
+      auth: {
+        tokens,
+        getCsrfToken: () => browser.cookie('csrf_token'),
+        onSessionEnded: () => {
+          ended += 1;
+        },
+      },
+    });
+    const [a, b] = await Promise.all([api.auth.me.query(), api.auth.sessions.query()]);
+    expect(a.user.email).toBe(user.email);
+    expect(b).toHaveLength(1);
+    expect(browser.calls(built.REFRESH_PATH)).toBe(1);
+    expect(tokens.get()).not.toBe(stale);
+    expect(ended).toBe(0);
+
+    // A token about to expire is refreshed before the call.
+    const early = built.createClient({
+      url: baseUrl,
+      fetch: browser.fetch,
+      auth: { tokens, getCsrfToken: () => browser.cookie('csrf_token'), refreshLeewaySeconds: 100_000 },
+    });
+    await early.auth.session.query();
+    expect(browser.calls(built.REFRESH_PATH)).toBe(2);
+
+    // After a reload only the cookie is left: restoreSession gets a token from it.
+    const restored = built.memoryTokenStore();
+    const token = await built.restoreSession({
+      url: baseUrl,
+      fetch: browser.fetch,
+      auth: { tokens: restored, getCsrfToken: () => browser.cookie('csrf_token') },
+    });
+    expect(token).toBeTruthy();
+    expect(restored.get()).toBe(token);
+
+    // When the refresh fails too, the session has ended: the call fails with 401 and the app is told.
+    browser.clear();
+    tokens.set(stale);
+    const error = await api.auth.me.query().catch((e: unknown) => e);
+    expect(built.hasErrorCode(error, 'UNAUTHENTICATED')).toBe(true);
+    expect(ended).toBe(1);
+    expect(tokens.get()).toBeNull();
   });
 
   it('exposes the error envelope of a failed call', async () => {

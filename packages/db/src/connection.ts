@@ -6,10 +6,21 @@ import {
   MongoClient,
   type MongoClientOptions,
 } from 'mongodb';
+import { auditCollection } from './audit/audit.doc.js';
+import {
+  type AuthTokenDoc,
+  authTokensCollection,
+  type LoginFailureDoc,
+  loginFailuresCollection,
+  type SessionDoc,
+  sessionsCollection,
+} from './auth/session.doc.js';
 import { type CollectionDef, collectionOf } from './collections.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
+import { outboxCollection } from './outbox/outbox.doc.js';
 import { withQueuedWrites } from './serialize-writes.js';
+import { type SettingsDoc, settingsCollection } from './settings/settings.doc.js';
 import { type UserDoc, usersCollection } from './users/user.doc.js';
 
 export interface ConnectOptions {
@@ -25,11 +36,24 @@ export interface ConnectOptions {
 export type ServerKind = 'mongodb' | 'ferretdb';
 
 /** Every collection the product declares; index creation walks this list. */
-export const ALL_COLLECTIONS: CollectionDef<Document>[] = [usersCollection, idempotencyCollection];
+export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
+  usersCollection,
+  idempotencyCollection,
+  sessionsCollection,
+  loginFailuresCollection,
+  authTokensCollection,
+  settingsCollection,
+  outboxCollection,
+  auditCollection,
+];
 
 export interface Collections {
   users: Collection<UserDoc>;
   idempotencyKeys: Collection<IdempotencyDoc>;
+  sessions: Collection<SessionDoc>;
+  loginFailures: Collection<LoginFailureDoc>;
+  authTokens: Collection<AuthTokenDoc>;
+  settings: Collection<SettingsDoc>;
 }
 
 export interface Database {
@@ -93,6 +117,10 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
       collections: {
         users: collection(usersCollection),
         idempotencyKeys: collection(idempotencyCollection),
+        sessions: collection(sessionsCollection),
+        loginFailures: collection(loginFailuresCollection),
+        authTokens: collection(authTokensCollection),
+        settings: collection(settingsCollection),
       },
       collection,
       async ping() {

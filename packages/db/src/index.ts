@@ -1,10 +1,15 @@
 export type { ClientSession, Collection, Filter, WithId } from 'mongodb';
 export { ObjectId } from 'mongodb';
+export * from './audit/index.js';
+export * from './auth/index.js';
 export * from './collections.js';
 export * from './connection.js';
+export * from './errors.js';
 export * from './idempotency/index.js';
 export * from './ids.js';
 export * from './indexes.js';
+export * from './outbox/index.js';
 export * from './pagination.js';
+export * from './settings/index.js';
 export * from './users/index.js';
 export * from './versioning.js';

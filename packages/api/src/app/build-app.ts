@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     return503OnClosing: true,
   });
 
-  const services = createServices(deps);
+  const services = await createServices(deps);
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -1,4 +1,5 @@
 import type { Database } from '@seed-pms/db';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { JobRunner } from '../jobs/jobs.js';
@@ -11,4 +12,6 @@ export interface AppDeps {
   redis: Redis | null;
   jobs: JobRunner;
   clock: () => Date;
+  /** For work outside a request (jobs, event handlers, the email sender). */
+  logger: FastifyBaseLogger;
 }

@@ -47,8 +47,8 @@ export async function openRuntime(config: Config, logger: FastifyBaseLogger): Pr
     }
 
     const jobs = config.REDIS_URL ? createBullMqJobRunner(config.REDIS_URL, logger) : createInProcessJobRunner(logger);
-    const deps: AppDeps = { config, database, redis, jobs, clock: () => new Date() };
-    registerJobs(deps);
+    const deps: AppDeps = { config, database, redis, jobs, clock: () => new Date(), logger };
+    await registerJobs(deps);
     await jobs.start();
     closers.push(() => jobs.stop());
 

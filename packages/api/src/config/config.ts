@@ -13,6 +13,7 @@ import { z } from 'zod';
 export const DEV_SECRETS = {
   COOKIE_SECRET: 'dev-only-cookie-secret-change-me-0123456789abcdef',
   FILE_URL_SECRET: 'dev-only-file-url-secret-change-me-0123456789abcdef',
+  DATA_ENCRYPTION_KEY: 'dev-only-data-encryption-key-change-me-0123456789',
 } as const;
 
 const bool = z
@@ -48,6 +49,8 @@ export const ConfigSchema = z
     PORT: port.default(3000),
     /** Public base URL, used in links sent by email and in signed file URLs. */
     PUBLIC_URL: url(['http:', 'https:']).optional(),
+    /** The frontend's base URL: links in emails (password reset, invites) point there. */
+    APP_URL: url(['http:', 'https:']).default('http://localhost:5173'),
     TRUST_PROXY: bool.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Human-readable logs; JSON when false. Defaults to true outside production. */
@@ -68,12 +71,24 @@ export const ConfigSchema = z
     /** PKCS#8 PEM private key (EdDSA/ES256) for access tokens; generated per process in development. */
     JWT_PRIVATE_KEY: z.string().min(1).optional(),
     JWT_KEY_ID: z.string().min(1).max(64).default('dev-1'),
+    /** A JWKS (JSON) of earlier public keys, each with its `kid`: tokens they signed stay valid while keys rotate. */
+    JWT_PREVIOUS_KEYS: z.string().min(1).optional(),
     ACCESS_TOKEN_TTL_SECONDS: positiveInt.max(3600).default(900),
     REFRESH_TOKEN_TTL_DAYS: positiveInt.max(90).default(14),
     COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SECRETS.COOKIE_SECRET),
     /** Secure cookies; defaults to true in production. */
     COOKIE_SECURE: bool.optional(),
     COOKIE_DOMAIN: z.string().min(1).optional(),
+    /** Encrypts secrets at rest (MFA secrets); at least 32 characters. */
+    DATA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').default(DEV_SECRETS.DATA_ENCRYPTION_KEY),
+    /** How long the per-request session check (session live, user active) is cached; 0 turns the cache off. */
+    AUTH_SESSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+    /** The window of the auth routes' own limits (login, refresh, password reset, invites). */
+    AUTH_RATE_LIMIT_WINDOW_MS: positiveInt.default(15 * 60_000),
+    AUTH_RATE_LIMIT_PER_IP: positiveInt.default(100),
+    AUTH_RATE_LIMIT_PER_ACCOUNT: positiveInt.default(20),
+    PASSWORD_RESET_TTL_MINUTES: positiveInt.max(24 * 60).default(30),
+    INVITE_TTL_DAYS: positiveInt.max(90).default(7),
 
     CORS_ORIGINS: csv.default(['http://localhost:5173', 'http://localhost:3000']),
     BODY_LIMIT_BYTES: positiveInt.max(50 * 1024 * 1024).default(1024 * 1024),
@@ -116,7 +131,7 @@ export const ConfigSchema = z
       }
     }
     if (c.NODE_ENV === 'production' && !c.ALLOW_INSECURE_DEFAULTS) {
-      for (const key of ['COOKIE_SECRET', 'FILE_URL_SECRET'] as const) {
+      for (const key of ['COOKIE_SECRET', 'FILE_URL_SECRET', 'DATA_ENCRYPTION_KEY'] as const) {
         if (c[key] === DEV_SECRETS[key]) {
           ctx.addIssue({
             code: 'custom',

@@ -1,6 +1,6 @@
 import { DeepHealthView, LiveView, ReadyView } from '@seed-pms/domain';
 import { z } from 'zod';
-import { publicProcedure, router } from '../trpc/trpc.js';
+import { authedProcedure, publicProcedure, router } from '../trpc/trpc.js';
 
 export const healthRouter = router({
   live: publicProcedure
@@ -31,14 +31,14 @@ export const healthRouter = router({
     .output(ReadyView)
     .query(({ ctx }) => ctx.services.health.ready()),
 
-  deep: publicProcedure
+  deep: authedProcedure
     .meta({
+      access: { action: 'read', subject: 'System' },
       openapi: {
         method: 'GET',
         path: '/health/deep',
         tags: ['health'],
-        protect: false,
-        summary: 'Every component with its latency',
+        summary: 'Every component with its latency (Admin)',
       },
     })
     .input(z.void())

@@ -1,14 +1,36 @@
+import { purgeAuthTokens, purgeLoginFailures, purgeOldSessions } from '@seed-pms/db';
 import type { AppDeps } from '../app/deps.js';
-import { createIdempotencyService } from '../idempotency/idempotency.service.js';
+import { registerOutboxJobs } from '../mail/outbox.service.js';
+import { createServices } from '../services.js';
 
-/** Periodic housekeeping. Expiry is done here because not every supported server has TTL indexes. */
-export function registerJobs(deps: AppDeps): void {
-  const idempotency = createIdempotencyService(deps);
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * Background work and periodic housekeeping. Expiry is done here because not
+ * every supported server has TTL indexes.
+ */
+export async function registerJobs(deps: AppDeps): Promise<void> {
+  const services = await createServices(deps);
+  const { sessions, authTokens, loginFailures } = deps.database.collections;
+  const ago = (ms: number) => new Date(deps.clock().getTime() - ms);
+
+  registerOutboxJobs(deps.jobs, services.outbox, deps.clock);
   deps.jobs.register(
     'idempotency.purge-expired',
     async () => {
-      await idempotency.purgeExpired(deps.clock());
+      await services.idempotency.purgeExpired(deps.clock());
     },
-    { everyMs: 60 * 60_000 },
+    { everyMs: HOUR },
+  );
+  deps.jobs.register(
+    'auth.purge-expired',
+    async () => {
+      // Ended sessions stay a month for investigations; used tokens and old failure counts a day.
+      await purgeOldSessions(sessions, ago(30 * DAY));
+      await purgeAuthTokens(authTokens, ago(DAY));
+      await purgeLoginFailures(loginFailures, ago(DAY));
+    },
+    { everyMs: HOUR },
   );
 }

@@ -1,6 +1,7 @@
-import { DomainError } from '@seed-pms/domain';
+import { DomainError, type FieldIssue } from '@seed-pms/domain';
 import type { AnyRouter } from '@trpc/server';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { describeError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import { contextFromFastify } from '../trpc/fastify-context.js';
 import type { Meta } from '../trpc/trpc.js';
@@ -43,6 +44,20 @@ export function restRoutes(router: AnyRouter): RestRoute[] {
   return routes;
 }
 
+/**
+ * A path naming something that cannot exist (a malformed id) answers 404 like
+ * an unknown one, not 400: the input schema refuses it, but the caller asked
+ * for a resource, not sent a body (and learns nothing about id formats).
+ */
+function pathParamsNotFound(error: unknown, params: Record<string, string>): DomainError | undefined {
+  const described = describeError(error);
+  if (described.code !== 'VALIDATION_FAILED' || !Array.isArray(described.details)) return undefined;
+  const issues = described.details as FieldIssue[];
+  const names = Object.keys(params);
+  if (issues.length === 0 || !issues.every((issue) => names.includes(issue.path.split('.')[0] ?? ''))) return undefined;
+  return new DomainError('NOT_FOUND', 'Not found', { params });
+}
+
 export interface RestAdapterOptions {
   router: AnyRouter;
   services: Services;
@@ -79,7 +94,9 @@ export async function restAdapter(app: FastifyInstance, options: RestAdapterOpti
         const { ctx, successStatus } = contextFromFastify(request, reply, options.services, options.clock());
         let target: unknown = createCaller(ctx);
         for (const segment of segments) target = (target as Record<string, unknown>)[segment];
-        const data = await (target as (input: unknown) => Promise<unknown>)(input);
+        const data = await (target as (input: unknown) => Promise<unknown>)(input).catch((error: unknown) => {
+          throw pathParamsNotFound(error, request.params as Record<string, string>) ?? error;
+        });
         void reply.code(successStatus() ?? 200);
         return data ?? null;
       },

@@ -21,14 +21,14 @@ const config = loadConfig();
 const logger = pino({ level: 'warn' });
 const runtime = await openRuntime(config, logger);
 const { database } = runtime.deps;
-const services = createServices(runtime.deps);
+const services = await createServices(runtime.deps);
 const createCaller = createCallerFactory(appRouter);
 
 async function actorFor(email: string): Promise<Actor> {
   const user = await database.collections.users.findOne({ emailKey: email.trim().toLowerCase() });
   if (!user) throw new Error(`no user with email ${email}`);
   if (user.status !== 'active') throw new Error(`${email} is ${user.status}`);
-  return { id: user._id.toHexString(), email: user.email, roles: user.roles };
+  return { id: user._id.toHexString(), email: user.email, roles: user.roles, sessionId: null, pending: [] };
 }
 
 /** A tRPC caller acting as the user with this email (anonymous without one). */

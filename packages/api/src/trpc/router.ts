@@ -1,4 +1,8 @@
+import { auditsRouter } from '../audit/audits.router.js';
+import { authRouter } from '../auth/auth.router.js';
 import { healthRouter } from '../health/health.router.js';
+import { settingsRouter } from '../settings/settings.router.js';
+import { usersRouter } from '../users/users.router.js';
 import { router } from './trpc.js';
 
 /**
@@ -7,6 +11,10 @@ import { router } from './trpc.js';
  */
 export const appRouter = router({
   health: healthRouter,
+  auth: authRouter,
+  users: usersRouter,
+  audits: auditsRouter,
+  settings: settingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,6 @@
-import { isDomainError } from '@seed-pms/domain';
+import { type Action, DomainError, isDomainError, type SubjectName } from '@seed-pms/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { canAny } from '../access/ability.js';
 import { describeError, errorBody, trpcCodeForStatus } from '../http/errors.js';
 import type { Context } from './context.js';
 
@@ -24,6 +25,13 @@ export type Meta = {
     deprecated?: boolean;
     successDescription?: string;
   };
+  /**
+   * The coarse gate of an authenticated procedure: the actor must be able to do
+   * `action` to some `subject`. The use case then checks the loaded object.
+   */
+  access?: { action: Action; subject: SubjectName };
+  /** Still answers while the user must change their password or enrol in MFA (the auth routes). */
+  allowPending?: boolean;
 };
 
 const t = initTRPC
@@ -69,6 +77,31 @@ const domainErrors = t.middleware(async ({ next }) => {
 
 /** Open to everyone, signed in or not. Use only for what anonymous callers may see. */
 export const publicProcedure = t.procedure.use(domainErrors);
+
+/**
+ * Signed-in users only. Authenticates the bearer token (internal callers such
+ * as the REPL come with an actor already), holds back users who must first
+ * change their password or enrol in MFA, and applies the procedure's coarse
+ * ability gate. Runs before input validation, so a caller without the right
+ * learns nothing about the input the procedure expects.
+ */
+export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
+  const actor = ctx.actor ?? (await ctx.services.auth.authenticate(ctx.req, ctx.now));
+  if (actor.pending.length > 0 && !meta?.allowPending) {
+    const step = actor.pending[0];
+    throw step === 'change-password'
+      ? new DomainError('PASSWORD_CHANGE_REQUIRED', 'Change your password first (POST /api/v1/auth/change-password)')
+      : new DomainError('MFA_SETUP_REQUIRED', 'Set up MFA first (POST /api/v1/auth/mfa/enroll)');
+  }
+  const access = meta?.access;
+  if (access && !canAny(actor, access.action, access.subject)) {
+    throw new DomainError('FORBIDDEN', `You are not allowed to ${access.action} ${access.subject} records`, {
+      action: access.action,
+      subject: access.subject,
+    });
+  }
+  return next({ ctx: { ...ctx, actor } });
+});
 
 /**
  * Wraps a create mutation's resolver so an `Idempotency-Key` header makes

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '@seed-pms/domain';
-import { type Collection, MongoServerError } from 'mongodb';
+import type { Collection } from 'mongodb';
+import { isDuplicateKey } from '../errors.js';
 import type { IdempotencyDoc } from './idempotency.doc.js';
 
 export interface IdempotencyClaim {
@@ -27,8 +28,6 @@ export function hashRequest(input: unknown): string {
     .update(JSON.stringify(input ?? null))
     .digest('hex');
 }
-
-const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === 11000;
 
 /**
  * Claims a key for a first attempt, or returns the stored result of an earlier

@@ -8,13 +8,22 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: 400,
   MALFORMED_REQUEST: 400,
   INVALID_ID: 400,
+  /** A reset, invite or similar token that is unknown, used or expired. */
+  INVALID_TOKEN: 400,
   // 401
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
+  /** The account has MFA: repeat the login with `mfaCode`. */
+  MFA_REQUIRED: 401,
+  INVALID_MFA_CODE: 401,
   // 403: not allowed, or a rule forbids it
   FORBIDDEN: 403,
   CSRF_FAILED: 403,
   ACCOUNT_LOCKED: 403,
+  /** Only the auth routes answer until the user sets a new password. */
+  PASSWORD_CHANGE_REQUIRED: 403,
+  /** Only the auth routes answer until the user enrols in MFA (admin policy for Admin and HR). */
+  MFA_SETUP_REQUIRED: 403,
   // 404
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
@@ -33,6 +42,8 @@ export const ERROR_CODES = {
   UNPROCESSABLE: 422,
   INVALID_STATE: 422,
   INSUFFICIENT_BALANCE: 422,
+  /** A new password fails the password policy; details list the reasons. */
+  WEAK_PASSWORD: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   // 429
   RATE_LIMITED: 429,

@@ -1,0 +1,45 @@
+import { appendAudit, auditCollection, listAudits, verifyAuditChain } from '@seed-pms/db';
+import type { Actor, AuditEvent, AuditPageView, AuditVerifyView, CursorPage, ListAuditsQuery } from '@seed-pms/domain';
+import type { z } from 'zod';
+import type { AppDeps } from '../app/deps.js';
+import type { Context } from '../trpc/context.js';
+
+/** What a use case knows about the call it serves: enough to stamp audit entries. */
+export type CallContext = Pick<Context, 'req' | 'now'> & { readonly actor: Actor | null };
+
+export interface AuditAs {
+  actorId: string;
+  actorType?: 'user' | 'system';
+}
+
+export type AuditEntry = z.infer<typeof AuditPageView>['items'][number];
+
+export interface AuditService {
+  /**
+   * Appends an entry for a state change or security event. The actor is the
+   * signed-in user, `as` when the caller is not signed in yet (a login), or
+   * `system` for internal callers without one.
+   */
+  record(ctx: CallContext, event: AuditEvent, as?: AuditAs): Promise<void>;
+  list(query: ListAuditsQuery): Promise<CursorPage<AuditEntry>>;
+  verify(): Promise<AuditVerifyView>;
+}
+
+export function createAuditService(deps: Pick<AppDeps, 'database'>): AuditService {
+  const collection = deps.database.collection(auditCollection);
+  return {
+    async record(ctx, event, as) {
+      await appendAudit(collection, {
+        actor: {
+          actorId: as?.actorId ?? ctx.actor?.id ?? 'system',
+          actorType: as?.actorType ?? (as || ctx.actor ? 'user' : 'system'),
+        },
+        event,
+        meta: { ip: ctx.req.ip, userAgent: ctx.req.userAgent, requestId: ctx.req.id },
+        timestamp: ctx.now,
+      });
+    },
+    list: (query) => listAudits(collection, query),
+    verify: () => verifyAuditChain(collection),
+  };
+}

@@ -1,0 +1,117 @@
+import { type Database, findSession, findUserById, ObjectId } from '@seed-pms/db';
+import { type Actor, DomainError, holdsRole, type PendingStep, type Role } from '@seed-pms/domain';
+import type { SettingsService } from '../settings/settings.service.js';
+
+/** What the per-request check learns about a session, cached briefly. */
+export type SessionState =
+  | { live: true; userId: string; email: string; roles: Role[]; pending: PendingStep[]; expiresAt: Date }
+  | { live: false; userId: string; reason: 'session-revoked' | 'session-expired' | 'user-archived' | 'user-locked' };
+
+const CACHE_MAX = 20_000;
+
+/**
+ * Every authenticated request checks that its session is still live and its
+ * user active and unlocked, so revocation takes effect at once. The answer is
+ * cached for AUTH_SESSION_CACHE_MS (default 5 s) per session, and this process
+ * drops entries itself when it revokes a session or changes a user, so within
+ * one instance revocation is immediate; other instances see it within the TTL.
+ */
+export interface SessionCheck {
+  check(userId: string, sessionId: string, now: Date): Promise<SessionState>;
+  forgetSession(sessionId: string): void;
+  forgetUser(userId: string): void;
+  /** Cache statistics, for the benchmark. */
+  stats(): { hits: number; misses: number; size: number };
+}
+
+export function pendingSteps(
+  user: { roles: readonly Role[]; mustChangePassword: boolean; mfa: { enabled: boolean } | null },
+  requireMfaForPrivileged: boolean,
+): PendingStep[] {
+  const pending: PendingStep[] = [];
+  if (user.mustChangePassword) pending.push('change-password');
+  if (requireMfaForPrivileged && holdsRole(user.roles, 'hr') && user.mfa?.enabled !== true) pending.push('mfa-setup');
+  return pending;
+}
+
+export function createSessionCheck(
+  database: Database,
+  settings: Pick<SettingsService, 'current'>,
+  ttlMs: number,
+): SessionCheck {
+  const cache = new Map<string, { state: SessionState; at: number }>();
+  let hits = 0;
+  let misses = 0;
+
+  async function load(userId: string, sessionId: string, now: Date): Promise<SessionState> {
+    if (!ObjectId.isValid(sessionId) || !ObjectId.isValid(userId)) {
+      return { live: false, userId, reason: 'session-revoked' };
+    }
+    const [session, user, current] = await Promise.all([
+      findSession(database.collections.sessions, new ObjectId(sessionId)),
+      findUserById(database.collections.users, new ObjectId(userId)),
+      settings.current(now),
+    ]);
+    if (!session || !user || !session.userId.equals(user._id) || session.revokedAt) {
+      return { live: false, userId, reason: 'session-revoked' };
+    }
+    if (session.expiresAt.getTime() <= now.getTime()) return { live: false, userId, reason: 'session-expired' };
+    if (user.status !== 'active') return { live: false, userId, reason: 'user-archived' };
+    if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime()) {
+      return { live: false, userId, reason: 'user-locked' };
+    }
+    return {
+      live: true,
+      userId,
+      email: user.email,
+      roles: user.roles,
+      pending: pendingSteps(user, current.security.requireMfaForPrivileged),
+      expiresAt: session.expiresAt,
+    };
+  }
+
+  return {
+    async check(userId, sessionId, now) {
+      const cached = ttlMs > 0 ? cache.get(sessionId) : undefined;
+      if (cached && now.getTime() - cached.at < ttlMs && cached.state.userId === userId) {
+        hits += 1;
+        return cached.state;
+      }
+      misses += 1;
+      const state = await load(userId, sessionId, now);
+      if (ttlMs > 0) {
+        if (cache.size >= CACHE_MAX) cache.clear();
+        cache.set(sessionId, { state, at: now.getTime() });
+      }
+      return state;
+    },
+    forgetSession(sessionId) {
+      cache.delete(sessionId);
+    },
+    forgetUser(userId) {
+      for (const [key, entry] of cache) if (entry.state.userId === userId) cache.delete(key);
+    },
+    stats: () => ({ hits, misses, size: cache.size }),
+  };
+}
+
+const MESSAGES: Record<Exclude<SessionState, { live: true }>['reason'], string> = {
+  'session-revoked': 'This session has ended; sign in again',
+  'session-expired': 'This session has expired; sign in again',
+  'user-archived': 'This account is archived',
+  'user-locked': 'This account is locked for now',
+};
+
+// One actor object per cached state, so the ability built for it is reused too.
+const actors = new WeakMap<SessionState, Actor>();
+
+/** The actor for a live session; 401 with the reason otherwise. */
+export function actorOf(state: SessionState, sessionId: string): Actor {
+  if (!state.live) throw new DomainError('UNAUTHENTICATED', MESSAGES[state.reason], { reason: state.reason });
+  let actor = actors.get(state);
+  if (!actor) {
+    actor = { id: state.userId, email: state.email, roles: state.roles, sessionId, pending: state.pending };
+    actors.set(state, actor);
+  }
+  return actor;
+}

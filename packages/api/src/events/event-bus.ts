@@ -1,0 +1,42 @@
+/**
+ * Events one area publishes and others handle, so areas stay decoupled: the
+ * identity area archives a user and the projects area ends that user's
+ * allocations. Handlers run in this process after the change is stored, in
+ * registration order; a failing handler is logged and does not undo the change
+ * (each handler must be idempotent, so a repair job can run it again).
+ */
+export interface DomainEvents {
+  'user.created': { userId: string; at: Date; by: string | null };
+  'user.archived': { userId: string; at: Date; by: string | null; reason: string };
+  'user.restored': { userId: string; at: Date; by: string | null };
+  'user.roles-changed': { userId: string; at: Date; by: string | null; before: string[]; after: string[] };
+}
+
+export type EventName = keyof DomainEvents;
+export type EventHandler<E extends EventName> = (payload: DomainEvents[E]) => Promise<void>;
+
+export interface EventBus {
+  on<E extends EventName>(event: E, handler: EventHandler<E>): void;
+  /** Runs every handler of the event; resolves when all have finished, failures logged. */
+  publish<E extends EventName>(event: E, payload: DomainEvents[E]): Promise<void>;
+}
+
+export function createEventBus(logger: { error(obj: object, msg: string): void }): EventBus {
+  const handlers = new Map<EventName, EventHandler<never>[]>();
+  return {
+    on(event, handler) {
+      const list = handlers.get(event) ?? [];
+      list.push(handler as EventHandler<never>);
+      handlers.set(event, list);
+    },
+    async publish(event, payload) {
+      for (const handler of handlers.get(event) ?? []) {
+        try {
+          await (handler as EventHandler<typeof event>)(payload);
+        } catch (error) {
+          logger.error({ err: error, event }, 'event handler failed');
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { loadSettings, toSettingsView, updateSettings } from '@seed-pms/db';
+import type { Actor, SettingsView, UpdateSettingsInput } from '@seed-pms/domain';
+import type { AppDeps } from '../app/deps.js';
+import type { AuditService, CallContext } from '../audit/audit.service.js';
+
+/** How long settings read on the request path are reused (they change rarely). */
+const CACHE_MS = 5_000;
+
+export interface SettingsService {
+  /** The settings, cached briefly; for decisions on the request path. */
+  current(now: Date): Promise<SettingsView>;
+  get(now: Date): Promise<SettingsView>;
+  update(ctx: CallContext & { actor: Actor }, input: UpdateSettingsInput): Promise<SettingsView>;
+}
+
+export function createSettingsService(deps: AppDeps, audit: AuditService): SettingsService {
+  const collection = deps.database.collections.settings;
+  let cached: { view: SettingsView; at: number } | null = null;
+  const get = async (now: Date) => {
+    const view = toSettingsView(await loadSettings(collection, now));
+    cached = { view, at: now.getTime() };
+    return view;
+  };
+  return {
+    async current(now) {
+      if (cached && now.getTime() - cached.at < CACHE_MS) return cached.view;
+      return get(now);
+    },
+    get,
+    async update(ctx, input) {
+      const before = await get(ctx.now);
+      const set: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(input.security ?? {})) set[`security.${key}`] = value;
+      const after = toSettingsView(await updateSettings(collection, input.version, set, ctx.now));
+      cached = { view: after, at: ctx.now.getTime() };
+      await audit.record(ctx, {
+        action: 'settings.update',
+        resourceType: 'settings',
+        resourceId: 'organization',
+        before,
+        after,
+      });
+      return after;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './audit.doc.js';
+export * from './audit.repository.js';

@@ -1,0 +1,2 @@
+export * from './outbox.doc.js';
+export * from './outbox.repository.js';

@@ -1,0 +1,2 @@
+export * from './settings.doc.js';
+export * from './settings.repository.js';

@@ -1,0 +1,15 @@
+import type { SecuritySettings } from '@seed-pms/domain';
+import { defineCollection } from '../collections.js';
+
+export const SETTINGS_ID = 'organization';
+
+/** The organisation's settings: one document (spec: organizational_settings). */
+export interface SettingsDoc {
+  _id: typeof SETTINGS_ID;
+  security: SecuritySettings;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const settingsCollection = defineCollection<SettingsDoc>('organizational_settings', []);

@@ -1,0 +1,92 @@
+import {
+  AbilityBuilder,
+  createMongoAbility,
+  type ForcedSubject,
+  type MongoAbility,
+  type RawRuleOf,
+} from '@casl/ability';
+import type { Role } from '../users/user.schemas.js';
+import { holdsRole } from './roles.js';
+
+/**
+ * What can be done. `manage` means every action; the others are the spec's
+ * CRUD + approve, plus the named state changes the API exposes.
+ */
+export const ACTIONS = [
+  'manage',
+  'read',
+  'create',
+  'update',
+  'delete',
+  'archive',
+  'restore',
+  'approve',
+  'verify',
+  'unlock',
+  'resetPassword',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** The resource types abilities speak of; later areas add theirs here. */
+export const SUBJECTS = ['User', 'Session', 'AuditLog', 'Settings', 'System'] as const;
+export type SubjectName = (typeof SUBJECTS)[number];
+
+/**
+ * The fields of each subject that rules may put conditions on. A concrete
+ * object is checked after tagging it with `subject('User', view)`.
+ */
+export interface SubjectShapes {
+  User: { id: string; roles: readonly Role[] };
+  Session: { id: string; userId: string };
+  AuditLog: { id: string };
+  Settings: Record<string, never>;
+  /** Operational views (deep health); admins only. */
+  System: Record<string, never>;
+}
+type Tagged = { [K in SubjectName]: SubjectShapes[K] & ForcedSubject<K> }[SubjectName];
+export type AppAbility = MongoAbility<[Action, SubjectName | 'all' | Tagged]>;
+export type PermissionRule = RawRuleOf<AppAbility>;
+
+/** Who the abilities are built for. */
+export interface AbilityUser {
+  id: string;
+  roles: readonly Role[];
+}
+
+/**
+ * The rules for a user: a pure function of the user (and, as later areas need
+ * it, their context such as the projects they lead). Deny by default; CASL
+ * gives later rules precedence, so the `cannot` rules come last.
+ */
+export function defineRulesFor(user: AbilityUser): PermissionRule[] {
+  const { can, cannot, rules } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  const isAdmin = holdsRole(user.roles, 'admin');
+
+  // Every signed-in user: their own sessions and the organisation's settings.
+  can(['read', 'delete'], 'Session', { userId: user.id });
+  can('read', 'Settings');
+
+  if (holdsRole(user.roles, 'hr')) {
+    can(['read', 'create', 'update', 'archive', 'restore', 'resetPassword', 'unlock'], 'User');
+    can('read', 'AuditLog');
+  }
+  if (isAdmin) can('manage', 'all');
+
+  if (!isAdmin) {
+    // Only admins touch admin accounts.
+    cannot(['update', 'archive', 'restore', 'resetPassword', 'unlock'], 'User', { roles: 'admin' }).because(
+      'Only an admin can change an admin account',
+    );
+  }
+  // Nobody archives or locks themselves out through the admin routes.
+  cannot(['archive', 'resetPassword'], 'User', { id: user.id }).because('You cannot do this to your own account');
+  return rules;
+}
+
+export function abilityFromRules(rules: PermissionRule[]): AppAbility {
+  return createMongoAbility<AppAbility>(rules);
+}
+
+export function defineAbilityFor(user: AbilityUser): AppAbility {
+  return abilityFromRules(defineRulesFor(user));
+}

@@ -1,0 +1,51 @@
+import type { Role } from '../users/user.schemas.js';
+
+/**
+ * Who may call each procedure: `public` (anyone, signed in or not),
+ * `signed-in` (every signed-in user), or the roles that may (a hierarchical
+ * role includes those above it). The access matrix test calls every procedure
+ * of the router as each role and as an anonymous caller and compares with this
+ * table; a procedure missing here fails it. Object-level rules (whose record)
+ * are checked in the use cases and tested there.
+ */
+export type ExpectedAccess = 'public' | 'signed-in' | readonly Role[];
+
+export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
+  'health.live': 'public',
+  'health.ready': 'public',
+  'health.deep': ['admin'],
+
+  'auth.login': 'public',
+  'auth.refresh': 'public',
+  'auth.logout': 'public',
+  'auth.forgotPassword': 'public',
+  'auth.resetPassword': 'public',
+  'auth.acceptInvite': 'public',
+  'auth.jwks': 'public',
+  'auth.me': 'signed-in',
+  'auth.session': 'signed-in',
+  'auth.sessions': 'signed-in',
+  'auth.revokeSession': 'signed-in',
+  'auth.changePassword': 'signed-in',
+  'auth.mfaEnroll': 'signed-in',
+  'auth.mfaConfirm': 'signed-in',
+  'auth.mfaDisable': 'signed-in',
+  'auth.mfaRecoveryCodes': 'signed-in',
+
+  'users.list': ['hr'],
+  'users.get': ['hr'],
+  'users.create': ['hr'],
+  'users.update': ['hr'],
+  'users.archive': ['hr'],
+  'users.restore': ['hr'],
+  'users.resetPassword': ['hr'],
+  'users.unlock': ['hr'],
+  'users.invite': ['hr'],
+
+  'audits.list': ['hr'],
+  'audits.forObject': ['hr'],
+  'audits.verify': ['admin'],
+
+  'settings.get': 'signed-in',
+  'settings.update': ['admin'],
+};

@@ -1,0 +1,4 @@
+export * from './abilities.js';
+export * from './access-matrix.js';
+export * from './role-grants.js';
+export * from './roles.js';

@@ -1,0 +1,2 @@
+export * from './audit.redact.js';
+export * from './audit.schemas.js';
