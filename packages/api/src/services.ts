@@ -25,6 +25,8 @@ export interface Services {
   users: UsersService;
   /** Areas react to each other's changes through these events. */
   events: EventBus;
+  /** Closes what the services hold open (the revocation subscriber, the SMTP transport). */
+  close(): Promise<void>;
 }
 
 const built = new WeakMap<AppDeps, Promise<Services>>();
@@ -47,7 +49,8 @@ async function build(deps: AppDeps): Promise<Services> {
   const events = createEventBus(deps.logger);
   const audit = createAuditService(deps);
   const settings = createSettingsService(deps, audit);
-  const outbox = createOutboxService(deps, createMailer(deps.config, deps.logger), deps.logger);
+  const mailer = createMailer(deps.config, deps.logger);
+  const outbox = createOutboxService(deps, mailer, deps.logger);
   const tokens = await createAccessTokens(deps.config);
   const auth = createAuthService(deps, { audit, settings, outbox, tokens });
   const users = createUsersService(deps, { audit, auth, events });
@@ -60,5 +63,9 @@ async function build(deps: AppDeps): Promise<Services> {
     auth,
     users,
     events,
+    async close() {
+      await auth.sessionCheck.close();
+      await mailer.close();
+    },
   };
 }

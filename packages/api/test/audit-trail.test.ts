@@ -2,22 +2,23 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createUser, login, type Session, uniqueEmail } from './auth-helpers.js';
+import { bearer, createUser, login, type Session, type SignedIn, signInAs, uniqueEmail } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
 const testApp = useTestApp(import.meta.url);
 const app = () => testApp().app;
 
-let admin: Session;
+let admin: SignedIn;
 let adminId: string;
-let hr: Session;
-let employee: Session;
+let hr: SignedIn;
+let employee: SignedIn;
 beforeAll(async () => {
-  const adminUser = await createUser(testApp(), { roles: ['admin'] });
-  adminId = adminUser._id.toHexString();
-  admin = await login(app(), adminUser.email);
-  hr = await login(app(), (await createUser(testApp(), { roles: ['hr'] })).email);
-  employee = await login(app(), (await createUser(testApp())).email);
+  [admin, hr, employee] = [
+    await signInAs(testApp(), ['admin']),
+    await signInAs(testApp(), ['hr']),
+    await signInAs(testApp()),
+  ];
+  adminId = admin.id;
 });
 
 const get = (session: Session, url: string) =>

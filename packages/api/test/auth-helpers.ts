@@ -78,3 +78,15 @@ export function refresh(app: FastifyInstance, session: Pick<Session, 'refreshCoo
     headers: { 'x-csrf-token': csrf ?? session.csrfCookie },
   });
 }
+
+export interface SignedIn extends Session {
+  id: string;
+  email: string;
+}
+
+/** A new user with these roles, signed in. */
+export async function signInAs(testApp: TestApp, roles: Role[] = ['employee']): Promise<SignedIn> {
+  const user = await createUser(testApp, { roles });
+  const session = await login(testApp.app, user.email);
+  return { ...session, id: user._id.toHexString(), email: user.email };
+}

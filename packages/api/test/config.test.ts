@@ -99,3 +99,13 @@ describe('configuration', () => {
     expect(local.COOKIE_SECRET).toBe(DEV_SECRETS.COOKIE_SECRET);
   });
 });
+
+describe('.env.example', () => {
+  it('lists every variable the configuration reads, and no other', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ConfigSchema } = await import('../src/config/config.js');
+    const text = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const listed = [...text.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
+    expect(listed).toEqual(Object.keys(ConfigSchema.in.shape).sort());
+  });
+});

@@ -1,8 +1,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { type OutboxDoc, outboxCollection } from '@seed-pms/db';
 import { useTestDatabase } from '@seed-pms/db/testing/vitest';
-import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import type { AddressObject } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInProcessJobRunner, type JobRunner } from '../src/jobs/jobs.js';
 import { createLogMailer, createMailer, createSmtpMailer, SMTP_TIMEOUTS } from '../src/mail/mailer.js';
@@ -13,6 +12,7 @@ import {
   type OutboxService,
   registerOutboxJobs,
 } from '../src/mail/outbox.service.js';
+import { type ReceivedMail, type SmtpSink, startSmtpSink } from './smtp-sink.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const MAIL_FROM = 'Seed PMS <no-reply@seed-pms.test>';
@@ -26,43 +26,6 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-interface Received {
-  mail: ParsedMail;
-  envelope: SMTPServerSession['envelope'];
-}
-
-/** A real SMTP server on a free local port that parses what it accepts; recipients in `reject` are refused with 550. */
-async function startSmtpServer() {
-  const received: Received[] = [];
-  const reject = new Set<string>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (!reject.has(address.address)) return callback();
-      callback(Object.assign(new Error('5.1.1 Mailbox unavailable'), { responseCode: 550 }));
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push({ mail, envelope: session.envelope });
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    reject,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 const firstAddress = (value: AddressObject | AddressObject[] | undefined) =>
@@ -79,10 +42,10 @@ function idleJobs(): { jobs: JobRunner; wakeUps: () => number } {
 }
 
 describe('the email outbox over a real SMTP server', () => {
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let smtp: SmtpSink;
 
   beforeAll(async () => {
-    smtp = await startSmtpServer();
+    smtp = await startSmtpSink();
   });
   afterAll(async () => {
     await smtp?.close();
@@ -122,7 +85,7 @@ describe('the email outbox over a real SMTP server', () => {
       await jobs.stop();
     }
 
-    const [{ mail: message, envelope }] = smtp.received as [Received];
+    const [{ mail: message, envelope }] = smtp.received as [ReceivedMail];
     expect(firstAddress(message.from)).toEqual({ address: 'no-reply@seed-pms.test', name: 'Seed PMS' });
     expect(firstAddress(message.to)?.address).toBe('ada@example.com');
     expect(envelope.rcptTo.map((r) => r.address)).toEqual(['ada@example.com']);

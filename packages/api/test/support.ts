@@ -27,10 +27,14 @@ export interface TestAppOptions {
   extend?: (app: FastifyInstance) => void;
   /** Connects the real Redis (shared rate limits, readiness check). */
   redis?: boolean;
+  /** A second instance on another test app's database (as two servers behind a load balancer). */
+  sameDatabaseAs?: () => TestApp;
 }
 
 export function useTestApp(label: string, options: TestAppOptions = {}): () => TestApp {
-  const database = useTestDatabase(label);
+  const database = options.sameDatabaseAs
+    ? () => (options.sameDatabaseAs as () => TestApp)().database
+    : useTestDatabase(label);
   let testApp: TestApp | undefined;
   beforeAll(async () => {
     const env = typeof options.env === 'function' ? options.env() : options.env;

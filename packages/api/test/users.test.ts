@@ -1,21 +1,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../src/services.js';
-import { bearer, createUser, login, type Session, uniqueEmail } from './auth-helpers.js';
+import { bearer, createUser, login, type Session, type SignedIn, signInAs, uniqueEmail } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
 const testApp = useTestApp(import.meta.url);
 const app = () => testApp().app;
 
-let admin: Session;
-let hr: Session;
+let admin: SignedIn;
+let hr: SignedIn;
 let hrId: string;
-let employee: Session;
+let employee: SignedIn;
 beforeAll(async () => {
-  admin = await login(app(), (await createUser(testApp(), { roles: ['admin'] })).email);
-  const hrUser = await createUser(testApp(), { roles: ['hr'] });
-  hrId = hrUser._id.toHexString();
-  hr = await login(app(), hrUser.email);
-  employee = await login(app(), (await createUser(testApp())).email);
+  [admin, hr, employee] = [
+    await signInAs(testApp(), ['admin']),
+    await signInAs(testApp(), ['hr']),
+    await signInAs(testApp()),
+  ];
+  hrId = hr.id;
 });
 
 const call = (session: Session, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>) =>

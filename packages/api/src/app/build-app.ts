@@ -42,6 +42,10 @@ export function loggerOptions(deps: Pick<AppDeps, 'config'>): FastifyServerOptio
         'res.headers["set-cookie"]',
         '*.password',
         '*.passwordHash',
+        '*.currentPassword',
+        '*.newPassword',
+        '*.mfaCode',
+        '*.recoveryCodes',
         '*.token',
         '*.accessToken',
         '*.refreshToken',
@@ -78,6 +82,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   const services = await createServices(deps);
+  app.addHook('onClose', async () => {
+    await services.close();
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

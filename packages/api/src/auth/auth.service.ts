@@ -122,7 +122,7 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
   const { audit, settings, outbox, tokens } = services;
   const limiter = createRateLimiter(deps.redis);
   const box = createSecretBox(config.DATA_ENCRYPTION_KEY);
-  const sessionCheck = createSessionCheck(database, settings, config.AUTH_SESSION_CACHE_MS);
+  const sessionCheck = createSessionCheck(database, settings, config.AUTH_SESSION_CACHE_MS, deps.redis, deps.logger);
   const refreshTtlMs = config.REFRESH_TOKEN_TTL_DAYS * 86_400_000;
   // Verified against when the email is unknown, so both answers take the same time.
   const dummyHash = hashPassword(randomToken());
@@ -263,14 +263,15 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
         },
         as,
       );
-      throw lockedError(state.lockedUntil, ctx.now);
+      throw lockedError(ctx, state.lockedUntil);
     }
     if (why === 'mfa-code') throw new DomainError('INVALID_MFA_CODE', 'The authentication code is not correct');
     throw invalidCredentials();
   }
 
-  function lockedError(until: Date | null, now: Date): DomainError {
-    const retryAfterSeconds = until ? Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000)) : 60;
+  function lockedError(ctx: Ctx, until: Date | null): DomainError {
+    const retryAfterSeconds = until ? Math.max(1, Math.ceil((until.getTime() - ctx.now.getTime()) / 1000)) : 60;
+    ctx.res.header('retry-after', String(retryAfterSeconds));
     return new DomainError('ACCOUNT_LOCKED', 'Too many failed sign-ins: the account is locked for now', {
       lockedUntil: until?.toISOString() ?? null,
       retryAfterSeconds,
@@ -419,7 +420,7 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       await limitIp(ctx, 'login');
       await limitAccount(ctx, 'login', emailKey);
       const failures = await findLoginFailures(loginFailures, emailKey);
-      if (isLocked(failures, ctx.now)) throw lockedError(failures?.lockedUntil ?? null, ctx.now);
+      if (isLocked(failures, ctx.now)) throw lockedError(ctx, failures?.lockedUntil ?? null);
 
       const user = await findUserByEmail(users, emailKey);
       const usable = user && user.status === 'active' && user.passwordHash !== null;
@@ -691,6 +692,7 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
           },
         },
       );
+      await audit.record(ctx, { action: 'auth.mfa.enroll', resourceType: 'user', resourceId: ctx.actor.id });
       return { secret, otpauthUrl: totpUri(secret, user.email) };
     },
 

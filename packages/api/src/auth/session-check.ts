@@ -1,5 +1,7 @@
 import { type Database, findSession, findUserById, ObjectId } from '@seed-pms/db';
 import { type Actor, DomainError, holdsRole, type PendingStep, type Role } from '@seed-pms/domain';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { SettingsService } from '../settings/settings.service.js';
 
 /** What the per-request check learns about a session, cached briefly. */
@@ -12,9 +14,10 @@ const CACHE_MAX = 20_000;
 /**
  * Every authenticated request checks that its session is still live and its
  * user active and unlocked, so revocation takes effect at once. The answer is
- * cached for AUTH_SESSION_CACHE_MS (default 5 s) per session, and this process
- * drops entries itself when it revokes a session or changes a user, so within
- * one instance revocation is immediate; other instances see it within the TTL.
+ * cached for AUTH_SESSION_CACHE_MS (default 5 s) per session. The instance
+ * that revokes a session or changes a user drops its entries at once and, with
+ * Redis, tells the other instances over pub/sub to do the same; without Redis
+ * (one instance) or if a message is lost, others see it within the TTL.
  */
 export interface SessionCheck {
   check(userId: string, sessionId: string, now: Date): Promise<SessionState>;
@@ -22,6 +25,7 @@ export interface SessionCheck {
   forgetUser(userId: string): void;
   /** Cache statistics, for the benchmark. */
   stats(): { hits: number; misses: number; size: number };
+  close(): Promise<void>;
 }
 
 export function pendingSteps(
@@ -34,14 +38,49 @@ export function pendingSteps(
   return pending;
 }
 
+/** Where instances tell each other to drop cached session checks. */
+export const FORGET_CHANNEL = 'seed-pms:auth:forget';
+
 export function createSessionCheck(
   database: Database,
   settings: Pick<SettingsService, 'current'>,
   ttlMs: number,
+  redis: Redis | null = null,
+  logger?: Pick<FastifyBaseLogger, 'warn'>,
 ): SessionCheck {
   const cache = new Map<string, { state: SessionState; at: number }>();
   let hits = 0;
   let misses = 0;
+  const dropSession = (sessionId: string) => cache.delete(sessionId);
+  const dropUser = (userId: string) => {
+    for (const [key, entry] of cache) if (entry.state.userId === userId) cache.delete(key);
+  };
+
+  // With Redis, a revocation in one instance empties every instance's cache at once.
+  const subscriber = redis && ttlMs > 0 ? redis.duplicate() : null;
+  if (subscriber) {
+    subscriber.on('message', (_channel: string, message: string) => {
+      const [kind, id] = message.split(':');
+      if (kind === 'session' && id) dropSession(id);
+      if (kind === 'user' && id) dropUser(id);
+    });
+    subscriber.on('error', (error: Error) => logger?.warn({ err: error }, 'session-check subscriber error'));
+    void subscriber.subscribe(FORGET_CHANNEL).catch((error: unknown) => {
+      logger?.warn(
+        { err: error },
+        'cannot subscribe to session revocations; other instances see them within the cache TTL',
+      );
+    });
+  }
+  const broadcast = (message: string) => {
+    if (!subscriber || !redis) return;
+    redis.publish(FORGET_CHANNEL, message).catch((error: unknown) => {
+      logger?.warn(
+        { err: error },
+        'cannot broadcast a session revocation; other instances see it within the cache TTL',
+      );
+    });
+  };
 
   async function load(userId: string, sessionId: string, now: Date): Promise<SessionState> {
     if (!ObjectId.isValid(sessionId) || !ObjectId.isValid(userId)) {
@@ -86,12 +125,17 @@ export function createSessionCheck(
       return state;
     },
     forgetSession(sessionId) {
-      cache.delete(sessionId);
+      dropSession(sessionId);
+      broadcast(`session:${sessionId}`);
     },
     forgetUser(userId) {
-      for (const [key, entry] of cache) if (entry.state.userId === userId) cache.delete(key);
+      dropUser(userId);
+      broadcast(`user:${userId}`);
     },
     stats: () => ({ hits, misses, size: cache.size }),
+    async close() {
+      await subscriber?.quit().catch(() => undefined);
+    },
   };
 }
 

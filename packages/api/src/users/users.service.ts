@@ -69,6 +69,26 @@ export function createUsersService(
     return user;
   }
 
+  /** Audits a change of a user with both views (secrets never appear in views); returns the new view. */
+  async function recorded(
+    ctx: Ctx,
+    action: string,
+    before: WithId<UserDoc>,
+    updated: WithId<UserDoc>,
+    details?: Record<string, unknown>,
+  ): Promise<UserView> {
+    const after = toUserView(updated);
+    await audit.record(ctx, {
+      action,
+      resourceType: 'user',
+      resourceId: after.id,
+      before: toUserView(before),
+      after,
+      ...(details ? { details } : {}),
+    });
+    return after;
+  }
+
   const ref = (user: WithId<UserDoc>) => ({ id: user._id.toHexString(), email: user.email, name: user.name });
   const userEvent = (ctx: Ctx, userId: ObjectId) => ({ userId: userId.toHexString(), at: ctx.now, by: ctx.actor.id });
 
@@ -131,20 +151,12 @@ export function createUsersService(
       const updated = await withUniqueEmail(() =>
         updateVersioned(users, user._id, input.version, { $set: set }, { resource: 'User', now: ctx.now }),
       );
-      const before = toUserView(user);
-      const after = toUserView(updated);
-      auth.forgetUser(after.id);
-      await audit.record(ctx, {
-        action: rolesChanged ? 'user.roles.change' : 'user.update',
-        resourceType: 'user',
-        resourceId: after.id,
-        before,
-        after,
-      });
+      auth.forgetUser(input.id);
+      const after = await recorded(ctx, rolesChanged ? 'user.roles.change' : 'user.update', user, updated);
       if (rolesChanged) {
         await events.publish('user.roles-changed', {
           ...userEvent(ctx, user._id),
-          before: before.roles,
+          before: user.roles,
           after: after.roles,
         });
       }
@@ -170,15 +182,7 @@ export function createUsersService(
       );
       // At once: the per-request check sees the status, and no session can be refreshed.
       const ended = await auth.endSessions(user._id.toHexString(), 'user-archived', ctx.now);
-      const after = toUserView(updated);
-      await audit.record(ctx, {
-        action: 'user.archive',
-        resourceType: 'user',
-        resourceId: after.id,
-        before: toUserView(user),
-        after,
-        details: { reason: input.reason, sessionsEnded: ended },
-      });
+      const after = await recorded(ctx, 'user.archive', user, updated, { reason: input.reason, sessionsEnded: ended });
       await events.publish('user.archived', { ...userEvent(ctx, user._id), reason: input.reason });
       return after;
     },
@@ -194,14 +198,7 @@ export function createUsersService(
         { resource: 'User', now: ctx.now, where: { status: 'archived' } },
       );
       auth.forgetUser(id);
-      const after = toUserView(updated);
-      await audit.record(ctx, {
-        action: 'user.restore',
-        resourceType: 'user',
-        resourceId: after.id,
-        before: toUserView(user),
-        after,
-      });
+      const after = await recorded(ctx, 'user.restore', user, updated);
       await events.publish('user.restored', userEvent(ctx, user._id));
       return after;
     },
