@@ -20,7 +20,7 @@ const summaryLine: Reporter = {
 
 // Tests run our packages from source: the custom condition points each
 // workspace package's exports at src/ (see each package.json).
-const conditions = ['@seed-pms/source', 'module', 'node', 'development|production'];
+const conditions = ['@seed-pms/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -1,10 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
+import {
+  type RunningClamd,
+  type RunningS3Server,
+  startClamd,
+  startVersityGw,
+} from './packages/api/test/servers/index.js';
 import { freePort, isPortOpen, type RunningFerretDb, startFerretDb } from './packages/db/src/embedded/ferretdb.js';
 import type {} from './packages/db/src/testing/vitest.js';
 
 let ferret: RunningFerretDb | undefined;
 let redisServer: ChildProcess | undefined;
+let s3Server: RunningS3Server | undefined;
+let clamd: RunningClamd | undefined;
 
 /**
  * Redis for the queue and rate-limit tests: REDIS_URL when set, else the one our
@@ -33,8 +41,7 @@ async function provideRedis(): Promise<string> {
  * One database server for the whole run: MONGO_URL when set (a real MongoDB 7),
  * else a FerretDB started here on a temp dir and a free loopback port.
  */
-export async function setup(project: TestProject): Promise<void> {
-  project.provide('redisUrl', await provideRedis());
+async function provideMongo(project: TestProject): Promise<void> {
   const external = process.env.MONGO_URL;
   if (external) {
     project.provide('mongoUrl', external);
@@ -46,7 +53,54 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('mongoSource', 'ferretdb');
 }
 
+/** S3 for the storage tests: TEST_S3_ENDPOINT (and its credentials) when set, else a versitygw started here. */
+async function provideS3(project: TestProject): Promise<void> {
+  const endpoint = process.env.TEST_S3_ENDPOINT;
+  if (endpoint) {
+    const { TEST_S3_ACCESS_KEY_ID: accessKeyId, TEST_S3_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
+    if (!accessKeyId || !secretAccessKey) {
+      throw new Error('TEST_S3_ENDPOINT needs TEST_S3_ACCESS_KEY_ID and TEST_S3_SECRET_ACCESS_KEY as well.');
+    }
+    project.provide('s3', {
+      endpoint,
+      region: process.env.TEST_S3_REGION || 'us-east-1',
+      accessKeyId,
+      secretAccessKey,
+    });
+    return;
+  }
+  s3Server = await startVersityGw();
+  const { region, accessKeyId, secretAccessKey } = s3Server;
+  project.provide('s3', { endpoint: s3Server.endpoint, region, accessKeyId, secretAccessKey });
+}
+
+/** clamd for the scan tests: TEST_CLAMAV_URL when set, else one started here with an EICAR-only database. */
+async function provideClamav(project: TestProject): Promise<void> {
+  const external = process.env.TEST_CLAMAV_URL;
+  if (external) {
+    project.provide('clamavUrl', external);
+    return;
+  }
+  clamd = await startClamd();
+  project.provide('clamavUrl', clamd.url);
+}
+
+/** The servers start side by side; if one fails, the others are stopped before the error is reported. */
+export async function setup(project: TestProject): Promise<void> {
+  const started = await Promise.allSettled([
+    provideRedis().then((url) => project.provide('redisUrl', url)),
+    provideMongo(project),
+    provideS3(project),
+    provideClamav(project),
+  ]);
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await teardown();
+    throw failure.reason;
+  }
+}
+
 export async function teardown(): Promise<void> {
-  await ferret?.stop();
+  await Promise.all([ferret?.stop(), s3Server?.stop(), clamd?.stop()]);
   redisServer?.kill('SIGTERM');
 }

@@ -47,11 +47,15 @@ async function main(): Promise<void> {
       database: runtime.database.description,
       jobs: deps.jobs.mode,
       rateLimits: deps.redis ? 'redis' : 'per process',
-      storage: config.STORAGE_DRIVER === 'local' ? `local disk (${config.DATA_DIR}/files)` : `s3 (${config.S3_BUCKET})`,
+      storage:
+        config.STORAGE_DRIVER === 'local' ? `local disk (${config.DATA_DIR}/storage)` : `s3 (${config.S3_BUCKET})`,
       bootstrapAdmin: runtime.bootstrap,
     },
     `Seed PMS API listening on ${address} — docs at ${address}/api/docs — database: ${runtime.database.description}`,
   );
+  if ((await deps.database.collections.users.estimatedDocumentCount()) <= 1) {
+    logger.info('No people yet: `pnpm seed` adds a demo organisation (400 people) and prints demo logins.');
+  }
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,10 @@ import type { AppDeps } from './app/deps.js';
 import { type AuditService, createAuditService } from './audit/audit.service.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { type AuthService, createAuthService } from './auth/auth.service.js';
+import { type CatalogsService, createCatalogsService } from './catalogs/catalogs.service.js';
+import { createEmployeesService, type EmployeesService } from './employees/employees.service.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
+import { createFilesService, type FilesApi, type FilesService } from './files/files.service.js';
 import { createHealthService, type HealthService } from './health/health.service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
 import { createMailer } from './mail/mailer.js';
@@ -23,6 +26,9 @@ export interface Services {
   outbox: OutboxService;
   auth: AuthService;
   users: UsersService;
+  catalogs: CatalogsService;
+  employees: EmployeesService;
+  files: FilesApi;
   /** Areas react to each other's changes through these events. */
   events: EventBus;
   /** Closes what the services hold open (the revocation subscriber, the SMTP transport). */
@@ -30,6 +36,15 @@ export interface Services {
 }
 
 const built = new WeakMap<AppDeps, Promise<Services>>();
+/** Parts of the services that use server-only types, for the server's own wiring (jobs, the blob route). */
+const internals = new WeakMap<AppDeps, { files: FilesService }>();
+
+export async function serviceInternals(deps: AppDeps): Promise<{ files: FilesService }> {
+  await createServices(deps);
+  const found = internals.get(deps);
+  if (!found) throw new Error('services were not built for these dependencies');
+  return found;
+}
 
 /**
  * The services for a set of dependencies, made once: the server, the jobs and
@@ -54,6 +69,10 @@ async function build(deps: AppDeps): Promise<Services> {
   const tokens = await createAccessTokens(deps.config);
   const auth = createAuthService(deps, { audit, settings, outbox, tokens });
   const users = createUsersService(deps, { audit, auth, events });
+  const catalogs = createCatalogsService(deps, { audit });
+  const files = createFilesService(deps, { audit });
+  const employees = createEmployeesService(deps, { audit, catalogs, files });
+  internals.set(deps, { files });
   return {
     health: createHealthService(deps),
     idempotency: createIdempotencyService(deps),
@@ -62,6 +81,9 @@ async function build(deps: AppDeps): Promise<Services> {
     outbox,
     auth,
     users,
+    catalogs,
+    employees,
+    files,
     events,
     async close() {
       await auth.sessionCheck.close();

@@ -1,4 +1,4 @@
-import { insertUser, type UserDoc, type WithId } from '@seed-pms/db';
+import { type EmployeeDoc, insertAccount, type UserDoc, type WithId } from '@seed-pms/db';
 import type { Role } from '@seed-pms/domain';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { hashPassword } from '../src/auth/password.js';
@@ -15,20 +15,30 @@ export function uniqueEmail(prefix = 'user'): string {
 
 export async function createUser(
   testApp: TestApp,
-  options: { email?: string; roles?: Role[]; password?: string | null; mustChangePassword?: boolean } = {},
+  options: {
+    email?: string;
+    name?: string;
+    roles?: Role[];
+    password?: string | null;
+    mustChangePassword?: boolean;
+    /** Fields of the employee profile made with the account. */
+    profile?: Partial<Omit<EmployeeDoc, '_id'>>;
+  } = {},
 ): Promise<WithId<UserDoc>> {
   const email = options.email ?? uniqueEmail(options.roles?.[0] ?? 'user');
   const password = options.password === undefined ? PASSWORD : options.password;
-  return insertUser(
+  return insertAccount(
     testApp.database.collections.users,
+    testApp.database.collections.employees,
     {
       email,
-      name: `Test ${email.split('@')[0]}`,
+      name: options.name ?? `Test ${email.split('@')[0]}`,
       roles: options.roles ?? ['employee'],
       passwordHash: password === null ? null : await hashPassword(password),
       mustChangePassword: options.mustChangePassword ?? false,
     },
     new Date(),
+    options.profile,
   );
 }
 

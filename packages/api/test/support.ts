@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Database } from '@seed-pms/db';
 import { useTestDatabase } from '@seed-pms/db/testing/vitest';
 import type { FastifyInstance } from 'fastify';
@@ -36,9 +39,12 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
     ? () => (options.sameDatabaseAs as () => TestApp)().database
     : useTestDatabase(label);
   let testApp: TestApp | undefined;
+  // Local file storage of this app (DATA_DIR), removed afterwards.
+  let dataDirectory: string | undefined;
   beforeAll(async () => {
     const env = typeof options.env === 'function' ? options.env() : options.env;
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+    dataDirectory = await mkdtemp(join(tmpdir(), 'seed-pms-test-'));
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDirectory, ...env });
     const redis = options.redis ? new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 }) : null;
     const deps: AppDeps = {
       config,
@@ -58,6 +64,7 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
   afterAll(async () => {
     await testApp?.app.close();
     await testApp?.deps.jobs.stop();
+    if (dataDirectory) await rm(dataDirectory, { recursive: true, force: true });
     await testApp?.deps.redis?.quit();
   });
   return () => {

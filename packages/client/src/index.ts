@@ -1,6 +1,14 @@
 import type { AppRouter } from '@seed-pms/api/router';
 import type { ApiErrorBody, ErrorCode } from '@seed-pms/domain';
-import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpLink,
+  isNonJsonSerializable,
+  splitLink,
+  type TRPCClient,
+  TRPCClientError,
+} from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 
 export type { AppRouter, ApiErrorBody, ErrorCode };
@@ -161,24 +169,30 @@ export function createClient(options: ClientOptions): ApiClient {
     return { ...init, headers, credentials };
   };
 
+  const transport = {
+    url: `${base}/trpc`,
+    async headers() {
+      const extra = typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
+      const token = await currentToken();
+      return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
+    },
+    async fetch(input: unknown, init: unknown) {
+      const first = await doFetch(input as RequestInfo, { ...(init as RequestInit), credentials });
+      // A 401 for the whole request means no call in it ran: refresh once and retry once.
+      if (first.status !== 401 || !refresh || !auth?.tokens.get()) return first;
+      const token = await refresh();
+      if (!token) return first;
+      return doFetch(input as RequestInfo, withToken(init as RequestInit, token));
+    },
+  };
+
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: `${base}/trpc`,
-        maxItems: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
-        async headers() {
-          const extra = typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
-          const token = await currentToken();
-          return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
-        },
-        async fetch(input, init) {
-          const first = await doFetch(input as RequestInfo, { ...(init as RequestInit), credentials });
-          // A 401 for the whole request means no call in it ran: refresh once and retry once.
-          if (first.status !== 401 || !refresh || !auth?.tokens.get()) return first;
-          const token = await refresh();
-          if (!token) return first;
-          return doFetch(input as RequestInfo, withToken(init as RequestInit, token));
-        },
+      // Uploads (FormData inputs, e.g. employees.uploadImage) go alone; everything else is batched.
+      splitLink({
+        condition: (op) => isNonJsonSerializable(op.input),
+        true: httpLink(transport),
+        false: httpBatchLink({ ...transport, maxItems: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE }),
       }),
     ],
   });

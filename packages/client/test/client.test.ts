@@ -251,6 +251,31 @@ describe('the built client against the real server', () => {
     expect(tokens.get()).toBeNull();
   });
 
+  it('uploads a file as FormData, sent on its own while other calls are batched', async () => {
+    const { createUser, PASSWORD } = await import('../../api/test/auth-helpers.js');
+    const user = await createUser(testApp());
+    const tokens = built.memoryTokenStore();
+    const api = built.createClient({ url: baseUrl, auth: { tokens } });
+    tokens.set((await api.auth.login.mutate({ email: user.email, password: PASSWORD })).accessToken);
+    // A 1×1 PNG.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const form = new FormData();
+    form.append('id', user._id.toHexString());
+    form.append('file', new File([png], 'me.png', { type: 'image/png' }));
+    const [profile, me] = await Promise.all([api.employees.uploadImage.mutate(form), api.auth.me.query()]);
+    expect(profile.image?.thumbnailUrl).toContain('/api/v1/files/blob?');
+    expect(me.user.email).toBe(user.email);
+
+    const notAnImage = new FormData();
+    notAnImage.append('id', user._id.toHexString());
+    notAnImage.append('file', new File([Buffer.from('just text')], 'me.png', { type: 'image/png' }));
+    const error = await api.employees.uploadImage.mutate(notAnImage).catch((e: unknown) => e);
+    expect(built.hasErrorCode(error, 'UNSUPPORTED_MEDIA_TYPE')).toBe(true);
+  });
+
   it('exposes the error envelope of a failed call', async () => {
     const api = built.createClient({ url: baseUrl }) as unknown as {
       health: { missing: { query(): Promise<unknown> } };

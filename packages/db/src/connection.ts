@@ -15,9 +15,13 @@ import {
   type SessionDoc,
   sessionsCollection,
 } from './auth/session.doc.js';
+import { type CatalogDoc, catalogsCollection } from './catalogs/catalog.doc.js';
 import { type CollectionDef, collectionOf } from './collections.js';
+import { type EmployeeDoc, employeesCollection } from './employees/employee.doc.js';
+import { type FileDoc, filesCollection } from './files/file.doc.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
+import { type LockDoc, locksCollection } from './locks.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
 import { withQueuedWrites } from './serialize-writes.js';
 import { type SettingsDoc, settingsCollection } from './settings/settings.doc.js';
@@ -45,6 +49,10 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   settingsCollection,
   outboxCollection,
   auditCollection,
+  catalogsCollection,
+  employeesCollection,
+  filesCollection,
+  locksCollection,
 ];
 
 export interface Collections {
@@ -54,6 +62,10 @@ export interface Collections {
   loginFailures: Collection<LoginFailureDoc>;
   authTokens: Collection<AuthTokenDoc>;
   settings: Collection<SettingsDoc>;
+  catalogs: Collection<CatalogDoc>;
+  employees: Collection<EmployeeDoc>;
+  files: Collection<FileDoc>;
+  locks: Collection<LockDoc>;
 }
 
 export interface Database {
@@ -121,6 +133,10 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
         loginFailures: collection(loginFailuresCollection),
         authTokens: collection(authTokensCollection),
         settings: collection(settingsCollection),
+        catalogs: collection(catalogsCollection),
+        employees: collection(employeesCollection),
+        files: collection(filesCollection),
+        locks: collection(locksCollection),
       },
       collection,
       async ping() {

@@ -46,16 +46,29 @@ export async function updateVersioned<TDoc extends Versioned>(
     ...(options.session ? { session: options.session } : {}),
   });
   if (updated) return updated;
-  const current = await collection.findOne({ _id: id } as Filter<TDoc>, {
-    ...(options.session ? { session: options.session } : {}),
-  });
-  if (!current) throw notFound(options.resource, id.toHexString());
+  throw await versionConflictOrGone(collection, id, expectedVersion, options.resource, options.session);
+}
+
+/**
+ * Why a write conditional on `expectedVersion` missed: the document is gone
+ * (404), someone changed it first (409 VERSION_CONFLICT with the current
+ * version), or, with the version unchanged, an extra guard did not hold (422
+ * INVALID_STATE). Returns the error to throw.
+ */
+export async function versionConflictOrGone<TDoc extends Versioned>(
+  collection: Collection<TDoc>,
+  id: ObjectId,
+  expectedVersion: number,
+  resource: string,
+  session?: ClientSession,
+): Promise<DomainError> {
+  const current = await collection.findOne({ _id: id } as Filter<TDoc>, session ? { session } : {});
+  if (!current) return notFound(resource, id.toHexString());
   if (current.version !== expectedVersion) {
-    throw versionConflict(options.resource, id.toHexString(), expectedVersion, current.version);
+    return versionConflict(resource, id.toHexString(), expectedVersion, current.version);
   }
-  // Same version, so an extra guard in `where` did not hold: the state forbids the change.
-  throw new DomainError('INVALID_STATE', `${options.resource} is not in a state that allows this change`, {
-    resource: options.resource,
+  return new DomainError('INVALID_STATE', `${resource} is not in a state that allows this change`, {
+    resource,
     id: id.toHexString(),
   });
 }

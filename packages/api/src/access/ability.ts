@@ -26,6 +26,27 @@ export function canAny(actor: Actor, action: Action, subjectName: SubjectName): 
   return abilityFor(actor).can(action, subjectName);
 }
 
+/**
+ * May the actor do this to every object of the type (a rule without
+ * conditions or field limits)? For procedures over all records, such as a
+ * list of every file, where "some of them" is not enough.
+ */
+export function canEvery(actor: Actor, action: Action, subjectName: SubjectName): boolean {
+  return abilityFor(actor)
+    .rulesFor(action, subjectName)
+    .some((rule) => !rule.inverted && !rule.conditions && !rule.fields);
+}
+
+/** Like assertCan, answering true or false. */
+export function canOn<S extends SubjectName>(
+  actor: Actor,
+  action: Action,
+  subjectName: S,
+  object: SubjectShapes[S],
+): boolean {
+  return abilityFor(actor).can(action, subject(subjectName, { ...object }) as Parameters<AppAbility['can']>[1]);
+}
+
 /** The authoritative check on the loaded object; 403 FORBIDDEN with the rule's reason otherwise. */
 export function assertCan<S extends SubjectName>(
   actor: Actor,
@@ -40,5 +61,36 @@ export function assertCan<S extends SubjectName>(
   throw new DomainError('FORBIDDEN', rule?.reason ?? `You are not allowed to ${action} this ${subjectName}`, {
     action,
     subject: subjectName,
+  });
+}
+
+/** The fields of `fields` the actor may `action` on the loaded object (field-level rules). */
+export function permittedFields<S extends SubjectName, F extends string>(
+  actor: Actor,
+  action: Action,
+  subjectName: S,
+  object: SubjectShapes[S],
+  fields: readonly F[],
+): F[] {
+  const ability = abilityFor(actor);
+  const tagged = subject(subjectName, { ...object }) as Parameters<AppAbility['can']>[1];
+  return fields.filter((field) => ability.can(action, tagged, field));
+}
+
+/** 403 FORBIDDEN naming the fields the actor may not `action` on the object, if any. */
+export function assertCanFields<S extends SubjectName, F extends string>(
+  actor: Actor,
+  action: Action,
+  subjectName: S,
+  object: SubjectShapes[S],
+  fields: readonly F[],
+): void {
+  const allowed = new Set(permittedFields(actor, action, subjectName, object, fields));
+  const refused = fields.filter((field) => !allowed.has(field));
+  if (refused.length === 0) return;
+  throw new DomainError('FORBIDDEN', `You are not allowed to ${action} ${refused.join(', ')} of this ${subjectName}`, {
+    action,
+    subject: subjectName,
+    fields: refused,
   });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -7,6 +8,8 @@ import rateLimit from '@fastify/rate-limit';
 import scalar from '@scalar/fastify-api-reference';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { LOCAL_BLOB_PATH } from '../files/storage/local-storage.js';
+import { contentDisposition } from '../files/storage/storage.js';
 import { describeError, errorResponse, pathOf } from '../http/errors.js';
 import { metricsPlugin } from '../http/metrics.js';
 import { API_PREFIX, buildOpenApiDocument } from '../rest/openapi.js';
@@ -157,6 +160,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     trpcOptions: {
       router: appRouter,
       maxBatchSize: config.TRPC_MAX_BATCH_SIZE,
+      // JSON bodies are limited by Fastify (BODY_LIMIT_BYTES); uploads reach tRPC raw, so limit them here.
+      maxBodySize: config.UPLOAD_MAX_BYTES + 1024 * 1024,
       createContext: ({ req, res }) => contextFromFastify(req, res, services, deps.clock()).ctx,
       onError: ({ error, req, path }) => {
         const described = describeError(error);
@@ -170,6 +175,16 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(
     async (rest) => {
       rest.get('/openapi.json', async () => openApiDocument);
+      // Signed downloads of the local storage driver (S3 serves its own presigned URLs).
+      rest.get(LOCAL_BLOB_PATH.slice(API_PREFIX.length), async (request, reply) => {
+        const blob = await services.files.openBlob(request.query as Record<string, unknown>);
+        return reply
+          .header('content-type', blob.contentType)
+          .header('content-disposition', contentDisposition(blob.fileName, blob.inline))
+          .header('cache-control', 'private, max-age=300')
+          .header('x-content-type-options', 'nosniff')
+          .send(Readable.from(blob.stream));
+      });
       await restAdapter(rest, { router: appRouter, services, clock: deps.clock });
     },
     { prefix: API_PREFIX },

@@ -1,4 +1,4 @@
-import { connectDatabase } from '@seed-pms/db';
+import { connectDatabase, repairEmployeeProfiles } from '@seed-pms/db';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { type BootstrapOutcome, ensureBootstrapAdmin } from '../bootstrap/bootstrap-admin.js';
@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { type ChosenDatabase, chooseDatabase } from '../database/embedded.js';
 import { createBullMqJobRunner, createInProcessJobRunner } from '../jobs/jobs.js';
 import { registerJobs } from '../jobs/schedule.js';
+import { serviceInternals } from '../services.js';
 import type { AppDeps } from './deps.js';
 
 export interface Runtime {
@@ -53,6 +54,13 @@ export async function openRuntime(config: Config, logger: FastifyBaseLogger): Pr
     closers.push(() => jobs.stop());
 
     const bootstrap = await ensureBootstrapAdmin(deps);
+    const repaired = await repairEmployeeProfiles(
+      database.collections.users,
+      database.collections.employees,
+      deps.clock(),
+    );
+    if (repaired > 0) logger.warn({ repaired }, 'employee profiles repaired to match their accounts');
+    await (await serviceInternals(deps)).files.storage.ensureReady();
     return { deps, database: chosen, bootstrap, close };
   } catch (error) {
     await close();

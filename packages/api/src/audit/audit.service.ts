@@ -43,3 +43,20 @@ export function createAuditService(deps: Pick<AppDeps, 'database'>): AuditServic
     verify: () => verifyAuditChain(collection),
   };
 }
+
+/** The call context of work no request started (a job): its audit entries name the system as the actor. */
+export function systemCallContext(jobId: string, now: Date): CallContext {
+  return {
+    req: {
+      id: jobId,
+      ip: '127.0.0.1',
+      userAgent: 'seed-pms/job',
+      method: 'JOB',
+      path: '(job)',
+      header: () => undefined,
+      cookie: () => undefined,
+    },
+    now,
+    actor: null,
+  };
+}

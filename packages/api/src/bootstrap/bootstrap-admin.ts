@@ -1,4 +1,4 @@
-import { countUsers, insertUser } from '@seed-pms/db';
+import { countUsers, insertAccount } from '@seed-pms/db';
 import { isDomainError } from '@seed-pms/domain';
 import type { AppDeps } from '../app/deps.js';
 import { hashPassword } from '../auth/password.js';
@@ -16,11 +16,12 @@ export async function ensureBootstrapAdmin(
 ): Promise<BootstrapOutcome> {
   const { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } = deps.config;
   if (!email || !password) return 'not-configured';
-  const users = deps.database.collections.users;
+  const { users, employees } = deps.database.collections;
   if ((await countUsers(users)) > 0) return 'users-exist';
   try {
-    await insertUser(
+    await insertAccount(
       users,
+      employees,
       {
         email,
         name: 'Administrator',

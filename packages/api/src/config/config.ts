@@ -92,7 +92,8 @@ export const ConfigSchema = z
 
     CORS_ORIGINS: csv.default(['http://localhost:5173', 'http://localhost:3000']),
     BODY_LIMIT_BYTES: positiveInt.max(50 * 1024 * 1024).default(1024 * 1024),
-    UPLOAD_MAX_BYTES: positiveInt.max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+    /** The largest upload of any kind; each purpose has its own lower limit (profile images 5 MB). */
+    UPLOAD_MAX_BYTES: positiveInt.max(1024 * 1024 * 1024).default(25 * 1024 * 1024),
     RATE_LIMIT_MAX: positiveInt.default(600),
     RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
     TRPC_MAX_BATCH_SIZE: positiveInt.max(100).default(10),

@@ -1,7 +1,8 @@
 import { purgeAuthTokens, purgeLoginFailures, purgeOldSessions } from '@seed-pms/db';
 import type { AppDeps } from '../app/deps.js';
+import { registerFileJobs } from '../files/files.service.js';
 import { registerOutboxJobs } from '../mail/outbox.service.js';
-import { createServices } from '../services.js';
+import { createServices, serviceInternals } from '../services.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -16,6 +17,7 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
   const ago = (ms: number) => new Date(deps.clock().getTime() - ms);
 
   registerOutboxJobs(deps.jobs, services.outbox, deps.clock);
+  registerFileJobs(deps.jobs, (await serviceInternals(deps)).files);
   deps.jobs.register(
     'idempotency.purge-expired',
     async () => {

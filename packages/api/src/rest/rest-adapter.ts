@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import { contextFromFastify } from '../trpc/fastify-context.js';
 import type { Meta } from '../trpc/trpc.js';
 import { createCallerFactory } from '../trpc/trpc.js';
+import { formFromMultipart } from './multipart.js';
 
 export interface RestRoute {
   method: HTTPMethods;
@@ -15,6 +16,8 @@ export interface RestRoute {
   fastifyPath: string;
   procedure: string;
   takesInput: boolean;
+  /** An upload: the body is multipart/form-data (see multipart.ts). */
+  multipart: boolean;
 }
 
 interface ProcedureDef {
@@ -39,6 +42,7 @@ export function restRoutes(router: AnyRouter): RestRoute[] {
       fastifyPath: openapi.path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1'),
       procedure: name,
       takesInput: procedure._def.inputs.length > 0 && !procedure._def.inputs.every(isVoidSchema),
+      multipart: procedure._def.meta?.multipart !== undefined,
     });
   }
   return routes;
@@ -80,8 +84,10 @@ export async function restAdapter(app: FastifyInstance, options: RestAdapterOpti
       method: route.method,
       url: route.fastifyPath,
       handler: async (request, reply) => {
-        let input: Record<string, unknown> | undefined;
-        if (route.takesInput) {
+        let input: Record<string, unknown> | FormData | undefined;
+        if (route.multipart) {
+          input = await formFromMultipart(request, request.params as Record<string, string>);
+        } else if (route.takesInput) {
           const source = route.method === 'GET' || route.method === 'DELETE' ? request.query : request.body;
           if (source !== undefined && source !== null && (typeof source !== 'object' || Array.isArray(source))) {
             throw new DomainError('VALIDATION_FAILED', 'The request body must be a JSON object');

@@ -1,5 +1,8 @@
 import { auditsRouter } from '../audit/audits.router.js';
 import { authRouter } from '../auth/auth.router.js';
+import { catalogsRouter } from '../catalogs/catalogs.router.js';
+import { employeesRouter } from '../employees/employees.router.js';
+import { filesRouter } from '../files/files.router.js';
 import { healthRouter } from '../health/health.router.js';
 import { settingsRouter } from '../settings/settings.router.js';
 import { usersRouter } from '../users/users.router.js';
@@ -13,6 +16,9 @@ export const appRouter = router({
   health: healthRouter,
   auth: authRouter,
   users: usersRouter,
+  employees: employeesRouter,
+  catalogs: catalogsRouter,
+  files: filesRouter,
   audits: auditsRouter,
   settings: settingsRouter,
 });

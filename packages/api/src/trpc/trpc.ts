@@ -1,6 +1,6 @@
 import { type Action, DomainError, isDomainError, type SubjectName } from '@seed-pms/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
-import { canAny } from '../access/ability.js';
+import { canAny, canEvery } from '../access/ability.js';
 import { describeError, errorBody, trpcCodeForStatus } from '../http/errors.js';
 import type { Context } from './context.js';
 
@@ -24,12 +24,25 @@ export type Meta = {
     tags?: string[];
     deprecated?: boolean;
     successDescription?: string;
+    /** Request body types; uploads say multipart/form-data. */
+    contentTypes?: string[];
   };
   /**
    * The coarse gate of an authenticated procedure: the actor must be able to do
    * `action` to some `subject`. The use case then checks the loaded object.
    */
-  access?: { action: Action; subject: SubjectName };
+  access?: {
+    action: Action;
+    subject: SubjectName;
+    /** Require the right over every record of the subject, not just some (e.g. lists of all files). */
+    every?: boolean;
+  };
+  /**
+   * A multipart upload: the input is a form (tRPC: FormData; REST:
+   * multipart/form-data) whose file fields are named here with their
+   * descriptions. See rest/multipart.ts.
+   */
+  multipart?: Record<string, string>;
   /** Still answers while the user must change their password or enrol in MFA (the auth routes). */
   allowPending?: boolean;
 };
@@ -94,7 +107,8 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) =
       : new DomainError('MFA_SETUP_REQUIRED', 'Set up MFA first (POST /api/v1/auth/mfa/enroll)');
   }
   const access = meta?.access;
-  if (access && !canAny(actor, access.action, access.subject)) {
+  const allowed = access && (access.every ? canEvery : canAny)(actor, access.action, access.subject);
+  if (access && !allowed) {
     throw new DomainError('FORBIDDEN', `You are not allowed to ${access.action} ${access.subject} records`, {
       action: access.action,
       subject: access.subject,

@@ -1,10 +1,11 @@
 import {
   findUserById,
-  insertUser,
+  insertAccount,
   listUsers,
   nameKeyOf,
   type ObjectId,
   parseId,
+  syncEmployeeIdentity,
   toUserView,
   type UserDoc,
   updateVersioned,
@@ -53,7 +54,7 @@ export function createUsersService(
   deps: AppDeps,
   services: { audit: AuditService; auth: AuthService; events: EventBus },
 ): UsersService {
-  const { users } = deps.database.collections;
+  const { users, employees } = deps.database.collections;
   const { audit, auth, events } = services;
 
   async function load(id: string): Promise<WithId<UserDoc>> {
@@ -104,8 +105,9 @@ export function createUsersService(
       checkRoleChange(ctx.actor, { id: null, roles: [] }, roles);
       if (input.password !== undefined) assertPasswordAcceptable(input.password, { email: input.email });
       const invite = input.password === undefined && input.sendInvite;
-      const created = await insertUser(
+      const created = await insertAccount(
         users,
+        employees,
         {
           email: input.email,
           name: input.name,
@@ -152,6 +154,7 @@ export function createUsersService(
         updateVersioned(users, user._id, input.version, { $set: set }, { resource: 'User', now: ctx.now }),
       );
       auth.forgetUser(input.id);
+      await syncEmployeeIdentity(employees, updated, ctx.now);
       const after = await recorded(ctx, rolesChanged ? 'user.roles.change' : 'user.update', user, updated);
       if (rolesChanged) {
         await events.publish('user.roles-changed', {
@@ -182,6 +185,7 @@ export function createUsersService(
       );
       // At once: the per-request check sees the status, and no session can be refreshed.
       const ended = await auth.endSessions(user._id.toHexString(), 'user-archived', ctx.now);
+      await syncEmployeeIdentity(employees, updated, ctx.now);
       const after = await recorded(ctx, 'user.archive', user, updated, { reason: input.reason, sessionsEnded: ended });
       await events.publish('user.archived', { ...userEvent(ctx, user._id), reason: input.reason });
       return after;
@@ -198,6 +202,7 @@ export function createUsersService(
         { resource: 'User', now: ctx.now, where: { status: 'archived' } },
       );
       auth.forgetUser(id);
+      await syncEmployeeIdentity(employees, updated, ctx.now);
       const after = await recorded(ctx, 'user.restore', user, updated);
       await events.publish('user.restored', userEvent(ctx, user._id));
       return after;

@@ -10,6 +10,7 @@ import type { Collection, Filter, ObjectId, Sort, WithId } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
 import { newId } from '../ids.js';
 import { findPage } from '../pagination.js';
+import { escapeRegex } from '../regex.js';
 import { initialVersion } from '../versioning.js';
 import type { UserDoc } from './user.doc.js';
 
@@ -80,10 +81,6 @@ export function findUserById(users: Collection<UserDoc>, id: ObjectId): Promise<
 
 export function countUsers(users: Collection<UserDoc>): Promise<number> {
   return users.estimatedDocumentCount();
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 const SORTS: Record<ListUsersQuery['sort'], Sort> = {

@@ -5,6 +5,13 @@ import {
   type MongoAbility,
   type RawRuleOf,
 } from '@casl/ability';
+import type { CatalogType } from '../catalogs/catalog.schemas.js';
+import {
+  EMPLOYEE_PERSONAL_FIELDS,
+  EMPLOYEE_PUBLIC_FIELDS,
+  EMPLOYEE_SELF_FIELDS,
+} from '../employees/employee.schemas.js';
+import type { FileOwnerType } from '../files/file.schemas.js';
 import type { Role } from '../users/user.schemas.js';
 import { holdsRole } from './roles.js';
 
@@ -28,7 +35,7 @@ export const ACTIONS = [
 export type Action = (typeof ACTIONS)[number];
 
 /** The resource types abilities speak of; later areas add theirs here. */
-export const SUBJECTS = ['User', 'Session', 'AuditLog', 'Settings', 'System'] as const;
+export const SUBJECTS = ['User', 'Session', 'AuditLog', 'Settings', 'System', 'Employee', 'Catalog', 'File'] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
 /**
@@ -42,6 +49,14 @@ export interface SubjectShapes {
   Settings: Record<string, never>;
   /** Operational views (deep health); admins only. */
   System: Record<string, never>;
+  /**
+   * An employee profile; `managerChain` lists the ids of the person's managers
+   * upwards (direct manager first). Rules name fields (EMPLOYEE_FIELDS).
+   */
+  Employee: { id: string; managerChain: readonly string[] };
+  Catalog: { id: string; type: CatalogType };
+  /** Reading a file is decided by its owner's rules; these rules cover the file service's own routes. */
+  File: { id: string; ownerType: FileOwnerType; uploadedBy: string | null };
 }
 type Tagged = { [K in SubjectName]: SubjectShapes[K] & ForcedSubject<K> }[SubjectName];
 export type AppAbility = MongoAbility<[Action, SubjectName | 'all' | Tagged]>;
@@ -65,10 +80,21 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   // Every signed-in user: their own sessions and the organisation's settings.
   can(['read', 'delete'], 'Session', { userId: user.id });
   can('read', 'Settings');
+  // The directory and master data are open to everyone signed in; personal
+  // fields to the person and their manager chain.
+  can('read', 'Employee', [...EMPLOYEE_PUBLIC_FIELDS]);
+  can('read', 'Employee', [...EMPLOYEE_PERSONAL_FIELDS], { id: user.id });
+  can('read', 'Employee', [...EMPLOYEE_PERSONAL_FIELDS], { managerChain: user.id });
+  can('update', 'Employee', [...EMPLOYEE_SELF_FIELDS], { id: user.id });
+  can('read', 'Catalog');
+  // Files: your own uploads; others' as the owning record's rules decide (the file service asks them).
+  can('read', 'File', { uploadedBy: user.id });
 
   if (holdsRole(user.roles, 'hr')) {
     can(['read', 'create', 'update', 'archive', 'restore', 'resetPassword', 'unlock'], 'User');
     can('read', 'AuditLog');
+    can(['read', 'update'], 'Employee');
+    can('read', 'File');
   }
   if (isAdmin) can('manage', 'all');
 

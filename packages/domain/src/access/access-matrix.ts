@@ -46,6 +46,25 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'audits.forObject': ['hr'],
   'audits.verify': ['admin'],
 
+  'employees.list': 'signed-in',
+  'employees.get': 'signed-in',
+  'employees.update': 'signed-in',
+  'employees.projects': 'signed-in',
+  'employees.uploadImage': 'signed-in',
+  'employees.removeImage': 'signed-in',
+
+  'catalogs.list': 'signed-in',
+  'catalogs.byType': 'signed-in',
+  'catalogs.create': ['admin'],
+  'catalogs.update': ['admin'],
+  'catalogs.delete': ['admin'],
+  'catalogs.references': ['admin'],
+
+  'files.get': 'signed-in',
+  'files.download': 'signed-in',
+  'files.list': ['hr'],
+  'files.rescan': ['admin'],
+
   'settings.get': 'signed-in',
   'settings.update': ['admin'],
 };

@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   VERSION_CONFLICT: 409,
   CAPACITY_EXCEEDED: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  /** Something still points at the resource (a catalog item in use); details count the references by place. */
+  IN_USE: 409,
+  /** The file is still being scanned for viruses; try again shortly. */
+  FILE_NOT_READY: 409,
   // 413, 415: what Fastify refuses before a procedure runs
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -45,6 +49,10 @@ export const ERROR_CODES = {
   /** A new password fails the password policy; details list the reasons. */
   WEAK_PASSWORD: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
+  /** The change would make someone their own (indirect) manager. */
+  REPORTING_CYCLE: 422,
+  /** The file was found infected and is quarantined: it is never served. */
+  FILE_QUARANTINED: 422,
   // 429
   RATE_LIMITED: 429,
   // 5xx

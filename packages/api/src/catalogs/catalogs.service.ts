@@ -1,0 +1,171 @@
+import {
+  type CatalogDoc,
+  findCatalogItems,
+  insertCatalogItem,
+  listCatalogItems,
+  parseId,
+  toCatalogItemView,
+  updateVersioned,
+  versionConflictOrGone,
+  type WithId,
+  withUniqueCatalogName,
+} from '@seed-pms/db';
+import {
+  type Actor,
+  type CatalogItemView,
+  type CatalogReferencesView,
+  type CatalogType,
+  type CreateCatalogItemInput,
+  catalogNameKey,
+  DomainError,
+  type ListCatalogQuery,
+  notFound,
+  type Page,
+  type UpdateCatalogItemInput,
+} from '@seed-pms/domain';
+import { assertCan } from '../access/ability.js';
+import type { AppDeps } from '../app/deps.js';
+import type { AuditService, CallContext } from '../audit/audit.service.js';
+
+type Ctx = CallContext & { actor: Actor };
+
+/**
+ * A place whose records point at catalog items of one type (employee skills,
+ * project types, …). Each area registers its places, so delete and
+ * `references` count every collection that can hold an item's id.
+ */
+export interface CatalogReferenceSource {
+  type: CatalogType;
+  place: string;
+  description: string;
+  count(id: string): Promise<number>;
+}
+
+export interface CatalogsService {
+  list(ctx: Ctx, query: ListCatalogQuery): Promise<Page<CatalogItemView>>;
+  create(ctx: Ctx, input: CreateCatalogItemInput): Promise<CatalogItemView>;
+  update(ctx: Ctx, input: UpdateCatalogItemInput): Promise<CatalogItemView>;
+  delete(ctx: Ctx, input: { id: string; version?: number | undefined }): Promise<CatalogItemView>;
+  references(ctx: Ctx, id: string): Promise<CatalogReferencesView>;
+  /** Areas call this while the services are built. */
+  registerReferences(source: CatalogReferenceSource): void;
+  /**
+   * Checks ids a record is about to point at: each must exist and be of the
+   * type; those not already on the record must be active. 422 naming the
+   * offending ids otherwise.
+   */
+  resolveForAssignment(
+    type: CatalogType,
+    ids: readonly string[],
+    alreadyAssigned: ReadonlySet<string>,
+    field: string,
+  ): Promise<void>;
+}
+
+export function createCatalogsService(deps: AppDeps, services: { audit: AuditService }): CatalogsService {
+  const { catalogs } = deps.database.collections;
+  const { audit } = services;
+  const sources: CatalogReferenceSource[] = [];
+
+  async function load(ctx: Ctx, action: 'read' | 'update' | 'delete', id: string) {
+    const item = await catalogs.findOne({ _id: parseId(id, { resource: 'Catalog item' }) });
+    if (!item) throw notFound('Catalog item', id);
+    assertCan(ctx.actor, action, 'Catalog', { id, type: item.type });
+    return item;
+  }
+
+  async function countReferences(item: WithId<CatalogDoc>): Promise<CatalogReferencesView> {
+    const id = item._id.toHexString();
+    const places = await Promise.all(
+      sources
+        .filter((source) => source.type === item.type)
+        .map(async (source) => ({
+          place: source.place,
+          description: source.description,
+          count: await source.count(id),
+        })),
+    );
+    return { id, type: item.type, total: places.reduce((sum, p) => sum + p.count, 0), places };
+  }
+
+  return {
+    registerReferences(source) {
+      sources.push(source);
+    },
+
+    list: (_ctx, query) => listCatalogItems(catalogs, query),
+
+    async create(ctx, input) {
+      const created = await insertCatalogItem(
+        catalogs,
+        { ...input, createdBy: parseId(ctx.actor.id, { in: 'body' }) },
+        ctx.now,
+      );
+      const view = toCatalogItemView(created);
+      await audit.record(ctx, { action: 'catalog.create', resourceType: 'catalog', resourceId: view.id, after: view });
+      return view;
+    },
+
+    async update(ctx, input) {
+      const item = await load(ctx, 'update', input.id);
+      const set: Partial<CatalogDoc> = {};
+      if (input.name !== undefined && input.name !== item.name) {
+        set.name = input.name;
+        set.nameKey = catalogNameKey(input.name);
+      }
+      if (input.description !== undefined) set.description = input.description || null;
+      if (input.active !== undefined) set.active = input.active;
+      const updated = await withUniqueCatalogName(item.type, input.name ?? item.name, () =>
+        updateVersioned(catalogs, item._id, input.version, { $set: set }, { resource: 'Catalog item', now: ctx.now }),
+      );
+      const after = toCatalogItemView(updated);
+      await audit.record(ctx, {
+        action: 'catalog.update',
+        resourceType: 'catalog',
+        resourceId: after.id,
+        before: toCatalogItemView(item),
+        after,
+      });
+      return after;
+    },
+
+    async delete(ctx, input) {
+      const item = await load(ctx, 'delete', input.id);
+      if (input.version !== undefined && input.version !== item.version) {
+        throw await versionConflictOrGone(catalogs, item._id, input.version, 'Catalog item');
+      }
+      const references = await countReferences(item);
+      if (references.total > 0) {
+        throw new DomainError(
+          'IN_USE',
+          `"${item.name}" is still used in ${references.total} place${references.total === 1 ? '' : 's'}; deactivate it instead, or remove it from them first`,
+          { total: references.total, places: references.places.filter((p) => p.count > 0) },
+        );
+      }
+      const { deletedCount } = await catalogs.deleteOne({ _id: item._id, version: item.version });
+      if (deletedCount === 0) throw await versionConflictOrGone(catalogs, item._id, item.version, 'Catalog item');
+      const before = toCatalogItemView(item);
+      await audit.record(ctx, { action: 'catalog.delete', resourceType: 'catalog', resourceId: before.id, before });
+      return before;
+    },
+
+    async references(ctx, id) {
+      return countReferences(await load(ctx, 'read', id));
+    },
+
+    async resolveForAssignment(type, ids, alreadyAssigned, field) {
+      const parsed = ids.map((id) => parseId(id, { in: 'body', resource: 'Catalog item' }));
+      const found = await findCatalogItems(catalogs, parsed);
+      const problems: { id: string; problem: string }[] = [];
+      for (const id of ids) {
+        const item = found.get(id);
+        if (!item) problems.push({ id, problem: 'does not exist' });
+        else if (item.type !== type) problems.push({ id, problem: `is a ${item.type}, not a ${type}` });
+        else if (!item.active && !alreadyAssigned.has(id)) problems.push({ id, problem: 'is deactivated' });
+      }
+      if (problems.length > 0) {
+        throw new DomainError('UNPROCESSABLE', `Some ${field} cannot be assigned`, { field, problems });
+      }
+    },
+  };
+}

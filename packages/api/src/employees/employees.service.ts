@@ -1,0 +1,404 @@
+import {
+  type CatalogDoc,
+  departmentKeyOf,
+  directoryQuery,
+  directorySort,
+  type EmployeeDoc,
+  findCatalogItemByName,
+  findCatalogItems,
+  findPage,
+  isIdString,
+  managerChainAbove,
+  nameKeyOf,
+  ObjectId,
+  parseId,
+  toCatalogRef,
+  updateVersioned,
+  type WithId,
+  withLease,
+} from '@seed-pms/db';
+import {
+  type Actor,
+  type CatalogRef,
+  checkReportingLine,
+  DomainError,
+  EMPLOYEE_FIELDS,
+  EMPLOYEE_INPUT_FIELDS,
+  type EmployeeField,
+  type EmployeeProfile,
+  type EmployeeProjectsView,
+  type EmployeeSummary,
+  type ListEmployeesQuery,
+  notFound,
+  type Page,
+  type ProfileImageView,
+  type ProjectAssignmentView,
+  searchKeysOf,
+  type UpdateEmployeeInput,
+} from '@seed-pms/domain';
+import { assertCan, assertCanFields, permittedFields } from '../access/ability.js';
+import type { AppDeps } from '../app/deps.js';
+import type { AuditService, CallContext } from '../audit/audit.service.js';
+import type { CatalogsService } from '../catalogs/catalogs.service.js';
+import type { FilesService, UploadedFile } from '../files/files.service.js';
+import { processProfileImage } from './profile-image.js';
+
+type Ctx = CallContext & { actor: Actor };
+
+/** How long the image URLs in profile and directory answers stay valid. */
+const IMAGE_URL_TTL_SECONDS = 60 * 60;
+/** Reporting-line changes take this lease, so two concurrent changes cannot close a loop together. */
+const REPORTING_LINES_LOCK = 'employees.reporting-lines';
+
+export interface EmployeesService {
+  list(ctx: Ctx, query: ListEmployeesQuery): Promise<Page<EmployeeSummary>>;
+  get(ctx: Ctx, id: string): Promise<EmployeeProfile>;
+  update(ctx: Ctx, input: UpdateEmployeeInput): Promise<EmployeeProfile>;
+  projects(ctx: Ctx, id: string): Promise<EmployeeProjectsView>;
+  uploadImage(ctx: Ctx, input: { id: string; file: UploadedFile }): Promise<EmployeeProfile>;
+  removeImage(ctx: Ctx, id: string): Promise<EmployeeProfile>;
+  /** The projects area supplies a person's assignment history. */
+  setProjectHistory(source: (employeeId: string) => Promise<ProjectAssignmentView[]>): void;
+}
+
+export function createEmployeesService(
+  deps: AppDeps,
+  services: { audit: AuditService; catalogs: CatalogsService; files: FilesService },
+): EmployeesService {
+  const { employees, users, locks } = deps.database.collections;
+  const { audit, catalogs, files } = services;
+  let projectHistory: (employeeId: string) => Promise<ProjectAssignmentView[]> = async () => [];
+
+  for (const [type, place, field, description] of [
+    ['skill', 'employees.skills', 'skillIds', 'Employee profiles listing the skill'],
+    ['hobby', 'employees.hobbies', 'hobbyIds', 'Employee profiles listing the hobby'],
+    ['role', 'employees.designation', 'designationId', 'Employees with this designation'],
+  ] as const) {
+    catalogs.registerReferences({
+      type,
+      place,
+      description,
+      count: (id) => employees.countDocuments({ [field]: new ObjectId(id) }),
+    });
+  }
+  files.registerOwner('employee', {
+    // Profile images are part of the directory: everyone signed in may see them.
+    async canRead(_ctx, ownerId) {
+      return (await employees.countDocuments({ _id: ownerId }, { limit: 1 })) > 0;
+    },
+  });
+
+  async function load(id: string): Promise<WithId<EmployeeDoc>> {
+    const doc = await employees.findOne({ _id: parseId(id, { resource: 'Employee' }) });
+    if (!doc) throw notFound('Employee', id);
+    return doc;
+  }
+
+  /** The object abilities are checked on: the person and their managers upwards. */
+  async function subjectOf(doc: WithId<EmployeeDoc>) {
+    const chain = doc.managerId ? [doc.managerId, ...(await managerChainAbove(employees, doc.managerId))] : [];
+    return { id: doc._id.toHexString(), managerChain: chain.map((id) => id.toHexString()) };
+  }
+
+  /** Catalog items, managers and image links for a set of profiles, each read once. */
+  async function lookups(docs: readonly WithId<EmployeeDoc>[], withHobbies: boolean) {
+    const catalogIds = new Map<string, ObjectId>();
+    const managerIds = new Map<string, ObjectId>();
+    const imageIds: ObjectId[] = [];
+    for (const doc of docs) {
+      for (const id of [
+        ...(doc.designationId ? [doc.designationId] : []),
+        ...doc.skillIds,
+        ...(withHobbies ? doc.hobbyIds : []),
+      ]) {
+        catalogIds.set(id.toHexString(), id);
+      }
+      if (doc.managerId) managerIds.set(doc.managerId.toHexString(), doc.managerId);
+      if (doc.image) imageIds.push(doc.image.fileId, doc.image.thumbnailFileId);
+    }
+    const [items, managers, links] = await Promise.all([
+      findCatalogItems(deps.database.collections.catalogs, [...catalogIds.values()]),
+      managerIds.size
+        ? employees.find({ _id: { $in: [...managerIds.values()] } }, { projection: { name: 1 } }).toArray()
+        : Promise.resolve([]),
+      files.links(imageIds, IMAGE_URL_TTL_SECONDS),
+    ]);
+    const managerNames = new Map(managers.map((m) => [m._id.toHexString(), m.name]));
+    return { items, managerNames, links };
+  }
+
+  type Lookups = Awaited<ReturnType<typeof lookups>>;
+
+  function ref(items: Map<string, WithId<CatalogDoc>>, id: ObjectId): CatalogRef {
+    const item = items.get(id.toHexString());
+    // An item deleted under a record (the reference check raced a write) shows as such, never as an error.
+    return item ? toCatalogRef(item) : { id: id.toHexString(), name: '(deleted)', active: false };
+  }
+
+  function imageOf(doc: EmployeeDoc, links: Lookups['links']): ProfileImageView | null {
+    if (!doc.image) return null;
+    const full = links.get(doc.image.fileId.toHexString());
+    const thumb = links.get(doc.image.thumbnailFileId.toHexString());
+    if (!full || !thumb) return null;
+    return {
+      fileId: doc.image.fileId.toHexString(),
+      url: full.url,
+      thumbnailUrl: thumb.url,
+      expiresAt: full.expiresAt,
+    };
+  }
+
+  function summaryOf(doc: WithId<EmployeeDoc>, { items, managerNames, links }: Lookups): EmployeeSummary {
+    const managerId = doc.managerId?.toHexString();
+    return {
+      id: doc._id.toHexString(),
+      name: doc.name,
+      email: doc.email,
+      designation: doc.designationId ? ref(items, doc.designationId) : null,
+      department: doc.department,
+      manager: managerId ? { id: managerId, name: managerNames.get(managerId) ?? '(unknown)' } : null,
+      workLocation: doc.workLocation,
+      status: doc.status,
+      skills: doc.skills.map((s) => ({ skill: ref(items, s.catalogId), level: s.level })),
+      image: imageOf(doc, links),
+      capacity: { allocationPercent: doc.capacity.allocationPercent, overAllocated: doc.capacity.overAllocated },
+    };
+  }
+
+  /** The profile as the actor may see it: personal fields only where the abilities allow. */
+  async function profileFor(ctx: Ctx, doc: WithId<EmployeeDoc>, fullView = false): Promise<EmployeeProfile> {
+    const subject = await subjectOf(doc);
+    const found = await lookups([doc], true);
+    const readable = new Set(permittedFields(ctx.actor, 'read', 'Employee', subject, EMPLOYEE_FIELDS));
+    return {
+      ...summaryOf(doc, found),
+      joinDate: doc.joinDate,
+      hobbies: doc.hobbyIds.map((id) => ref(found.items, id)),
+      bio: doc.bio,
+      contact: doc.contact,
+      ...(fullView || readable.has('personal') ? { personal: doc.personal } : {}),
+      editableFields: permittedFields(ctx.actor, 'update', 'Employee', subject, EMPLOYEE_FIELDS),
+      version: doc.version,
+      createdAt: doc.createdAt.toISOString(),
+      updatedAt: doc.updatedAt.toISOString(),
+    };
+  }
+
+  async function directoryFilter(query: ListEmployeesQuery) {
+    let designationId: ObjectId | undefined;
+    if (query.designation !== undefined) {
+      if (isIdString(query.designation)) designationId = parseId(query.designation, { in: 'body' });
+      else {
+        const item = await findCatalogItemByName(deps.database.collections.catalogs, 'role', query.designation);
+        if (!item) return null; // no such designation: nobody has it
+        designationId = item._id;
+      }
+    }
+    return directoryQuery({
+      status: query.status,
+      ...(query.skills ? { skillIds: query.skills.map((id) => parseId(id, { in: 'body' })) } : {}),
+      ...(designationId ? { designationId } : {}),
+      ...(query.department ? { departmentKey: departmentKeyOf(query.department) ?? '' } : {}),
+      ...(query.manager ? { managerId: parseId(query.manager, { in: 'body' }) } : {}),
+      ...(query.q ? { q: query.q } : {}),
+    });
+  }
+
+  /** The $set of an update, after checking every catalog id and the reporting line. */
+  async function changesOf(doc: WithId<EmployeeDoc>, input: UpdateEmployeeInput) {
+    const set: Partial<EmployeeDoc> = {};
+    if (input.name !== undefined && input.name !== doc.name) {
+      set.name = input.name;
+      set.nameKey = nameKeyOf(input.name);
+    }
+    if (input.designationId !== undefined) {
+      if (input.designationId === null) set.designationId = null;
+      else {
+        const current = new Set(doc.designationId ? [doc.designationId.toHexString()] : []);
+        await catalogs.resolveForAssignment('role', [input.designationId], current, 'designation');
+        set.designationId = new ObjectId(input.designationId);
+      }
+    }
+    if (input.department !== undefined) {
+      const department = input.department === null || input.department === '' ? null : input.department;
+      set.department = department;
+      set.departmentKey = departmentKeyOf(department);
+    }
+    if (input.joinDate !== undefined) set.joinDate = input.joinDate;
+    if (input.workLocation !== undefined) set.workLocation = input.workLocation;
+    if (input.skills !== undefined) {
+      const current = new Set(doc.skillIds.map((id) => id.toHexString()));
+      await catalogs.resolveForAssignment(
+        'skill',
+        input.skills.map((s) => s.catalogId),
+        current,
+        'skills',
+      );
+      set.skills = input.skills.map((s) => ({ catalogId: new ObjectId(s.catalogId), level: s.level }));
+      set.skillIds = set.skills.map((s) => s.catalogId);
+    }
+    if (input.hobbies !== undefined) {
+      const current = new Set(doc.hobbyIds.map((id) => id.toHexString()));
+      await catalogs.resolveForAssignment('hobby', input.hobbies, current, 'hobbies');
+      set.hobbyIds = input.hobbies.map((id) => new ObjectId(id));
+    }
+    if (input.bio !== undefined) set.bio = input.bio;
+    if (input.contact !== undefined) set.contact = input.contact;
+    if (input.personal !== undefined) set.personal = input.personal;
+    if (input.managerId !== undefined) set.managerId = input.managerId === null ? null : new ObjectId(input.managerId);
+    return set;
+  }
+
+  /** Refuses a manager who is unknown, archived, or below the person (a loop). */
+  async function checkManager(doc: WithId<EmployeeDoc>, managerId: ObjectId): Promise<void> {
+    const manager = await employees.findOne({ _id: managerId }, { projection: { status: 1, managerId: 1 } });
+    if (!manager) {
+      throw new DomainError('UNPROCESSABLE', 'The manager does not exist', { field: 'managerId' });
+    }
+    if (manager.status !== 'active') {
+      throw new DomainError('UNPROCESSABLE', 'The manager is archived', { field: 'managerId' });
+    }
+    const chain = manager.managerId
+      ? [manager.managerId, ...(await managerChainAbove(employees, manager.managerId))]
+      : [];
+    checkReportingLine(
+      doc._id.toHexString(),
+      managerId.toHexString(),
+      chain.map((id) => id.toHexString()),
+    );
+  }
+
+  async function write(ctx: Ctx, doc: WithId<EmployeeDoc>, version: number, set: Partial<EmployeeDoc>) {
+    if (set.name !== undefined) set.searchKeys = searchKeysOf(set.name, doc.email);
+    const updated = await updateVersioned(
+      employees,
+      doc._id,
+      version,
+      { $set: set },
+      { resource: 'Employee', now: ctx.now },
+    );
+    // The profile's version guards the change; the account then takes the new name.
+    if (set.name !== undefined) {
+      await users.updateOne(
+        { _id: doc._id },
+        { $set: { name: set.name, nameKey: nameKeyOf(set.name), updatedAt: ctx.now }, $inc: { version: 1 } },
+      );
+    }
+    return updated;
+  }
+
+  async function recorded(ctx: Ctx, action: string, before: WithId<EmployeeDoc>, after: WithId<EmployeeDoc>) {
+    const [beforeView, afterView] = await Promise.all([profileFor(ctx, before, true), profileFor(ctx, after, true)]);
+    const { editableFields: _b, image: _bi, ...beforeAudit } = beforeView;
+    const { editableFields: _a, image: _ai, ...afterAudit } = afterView;
+    await audit.record(ctx, {
+      action,
+      resourceType: 'employee',
+      resourceId: after._id.toHexString(),
+      before: { ...beforeAudit, imageFileId: before.image?.fileId.toHexString() ?? null },
+      after: { ...afterAudit, imageFileId: after.image?.fileId.toHexString() ?? null },
+    });
+  }
+
+  return {
+    setProjectHistory(source) {
+      projectHistory = source;
+    },
+
+    async list(_ctx, query) {
+      const filter = await directoryFilter(query);
+      if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
+      const page = await findPage(
+        employees,
+        filter,
+        { page: query.page, limit: query.limit, sort: directorySort(query.sort) },
+        (doc) => doc,
+      );
+      const found = await lookups(page.items, false);
+      return { ...page, items: page.items.map((doc) => summaryOf(doc, found)) };
+    },
+
+    async get(ctx, id) {
+      const doc = await load(id);
+      assertCan(ctx.actor, 'read', 'Employee', await subjectOf(doc));
+      return profileFor(ctx, doc);
+    },
+
+    async update(ctx, input) {
+      const doc = await load(input.id);
+      const fields = [
+        ...new Set(
+          (Object.keys(input) as (keyof UpdateEmployeeInput)[])
+            .filter((key) => key !== 'id' && key !== 'version' && input[key] !== undefined)
+            .map((key) => EMPLOYEE_INPUT_FIELDS[key as keyof typeof EMPLOYEE_INPUT_FIELDS]),
+        ),
+      ] as EmployeeField[];
+      assertCanFields(ctx.actor, 'update', 'Employee', await subjectOf(doc), fields);
+      const set = await changesOf(doc, input);
+      const managerChanges =
+        input.managerId !== undefined &&
+        (set.managerId?.toHexString() ?? null) !== (doc.managerId?.toHexString() ?? null);
+      const updated = managerChanges
+        ? await withLease(locks, REPORTING_LINES_LOCK, async () => {
+            if (set.managerId) await checkManager(doc, set.managerId);
+            return write(ctx, doc, input.version, set);
+          })
+        : await write(ctx, doc, input.version, set);
+      await recorded(ctx, 'employee.update', doc, updated);
+      return profileFor(ctx, updated);
+    },
+
+    async projects(ctx, id) {
+      const doc = await load(id);
+      assertCan(ctx.actor, 'read', 'Employee', await subjectOf(doc));
+      return { employeeId: doc._id.toHexString(), items: await projectHistory(doc._id.toHexString()) };
+    },
+
+    async uploadImage(ctx, input) {
+      const doc = await load(input.id);
+      assertCanFields(ctx.actor, 'update', 'Employee', await subjectOf(doc), ['image']);
+      const owner = { type: 'employee' as const, id: doc._id };
+      const original = await files.readUpload('profile-image', input.file);
+      const { image, thumbnail } = await processProfileImage(original.bytes, original.contentType);
+      const stored = await files.store(ctx, {
+        purpose: 'profile-image',
+        owner,
+        name: input.file.name,
+        body: image.bytes,
+      });
+      const thumb = await files.store(ctx, {
+        purpose: 'profile-image',
+        owner,
+        name: `thumbnail-${input.file.name}`,
+        body: thumbnail.bytes,
+        derivedFrom: stored._id,
+      });
+      const updated = await updateVersioned(
+        employees,
+        doc._id,
+        doc.version,
+        { $set: { image: { fileId: stored._id, thumbnailFileId: thumb._id } } },
+        { resource: 'Employee', now: ctx.now },
+      );
+      if (doc.image) await files.remove(ctx, [doc.image.fileId, doc.image.thumbnailFileId], 'replaced');
+      await recorded(ctx, 'employee.image.update', doc, updated);
+      return profileFor(ctx, updated);
+    },
+
+    async removeImage(ctx, id) {
+      const doc = await load(id);
+      assertCanFields(ctx.actor, 'update', 'Employee', await subjectOf(doc), ['image']);
+      if (!doc.image) return profileFor(ctx, doc);
+      const updated = await updateVersioned(
+        employees,
+        doc._id,
+        doc.version,
+        { $set: { image: null } },
+        { resource: 'Employee', now: ctx.now },
+      );
+      await files.remove(ctx, [doc.image.fileId, doc.image.thumbnailFileId], 'removed');
+      await recorded(ctx, 'employee.image.remove', doc, updated);
+      return profileFor(ctx, updated);
+    },
+  };
+}

@@ -1,0 +1,201 @@
+import { ObjectId } from '@seed-pms/db';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { createServices, serviceInternals } from '../src/services.js';
+import { internalContext } from '../src/trpc/internal-context.js';
+import { bearer, createUser, login, type Session } from './auth-helpers.js';
+import './servers/provided.js';
+import { type TestApp, useTestApp } from './support.js';
+
+/** The EICAR test file: every virus scanner flags it; it harms nothing. */
+const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+
+const bucket = `files-${Date.now().toString(36)}`;
+const s3 = () => inject('s3');
+
+/** The real server storing files in S3 (versitygw) and scanning them with the real clamd. */
+const s3Env = () => ({
+  STORAGE_DRIVER: 's3',
+  S3_ENDPOINT: s3().endpoint,
+  S3_REGION: s3().region,
+  S3_BUCKET: bucket,
+  S3_ACCESS_KEY_ID: s3().accessKeyId,
+  S3_SECRET_ACCESS_KEY: s3().secretAccessKey,
+});
+const testApp = useTestApp(import.meta.url, { env: () => ({ ...s3Env(), CLAMAV_URL: inject('clamavUrl') }) });
+
+let admin: Session;
+let me: { id: string; session: Session };
+
+beforeAll(async () => {
+  await (await serviceInternals(testApp().deps)).files.storage.ensureReady();
+  const a = await createUser(testApp(), { roles: ['admin'] });
+  admin = await login(testApp().app, a.email);
+  const m = await createUser(testApp(), { roles: ['employee'] });
+  me = { id: m._id.toHexString(), session: await login(testApp().app, m.email) };
+});
+
+const files = async () => (await serviceInternals(testApp().deps)).files;
+
+function get(session: Session, url: string) {
+  return testApp().app.inject({ method: 'GET', url: `/api/v1${url}`, headers: bearer(session) });
+}
+
+/** A call as the employee, outside HTTP (project documents have no upload route yet). */
+async function asMe(app: TestApp) {
+  const actor = { id: me.id, email: 'me@example.com', roles: ['employee' as const], sessionId: null, pending: [] };
+  return internalContext({ services: await createServices(app.deps), actor });
+}
+
+async function storeDocument(name: string, body: Buffer | string) {
+  return (await files()).store(await asMe(testApp()), {
+    purpose: 'project-document',
+    owner: { type: 'project', id: new ObjectId() },
+    name,
+    body: typeof body === 'string' ? Buffer.from(body) : body,
+  });
+}
+
+describe('uploads to S3 with virus scanning', () => {
+  it('a clean upload is pending until scanned, then served through a presigned S3 URL', async () => {
+    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: 'green' } })
+      .png()
+      .toBuffer();
+    const boundary = '----seedpms';
+    const response = await testApp().app.inject({
+      method: 'POST',
+      url: `/api/v1/employees/${me.id}/image`,
+      headers: { ...bearer(me.session), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="me.png"\r\nContent-Type: image/png\r\n\r\n`,
+        ),
+        png,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    });
+    expect(response.statusCode).toBe(200);
+    const employee = await testApp().database.collections.employees.findOne({ _id: new ObjectId(me.id) });
+    const fileId = employee?.image?.fileId.toHexString() as string;
+    // The upload woke the scanner; until it has passed the file, no URL is handed out.
+    for (let i = 0; i < 50 && (await get(me.session, `/files/${fileId}`)).json().status === 'pending'; i += 1) {
+      expect((await get(me.session, `/files/${fileId}/download`)).json().error.code).toBe('FILE_NOT_READY');
+      await (await files()).scanDue();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const scanned = (await get(me.session, `/files/${fileId}`)).json();
+    expect(scanned).toMatchObject({
+      status: 'clean',
+      contentType: 'image/png',
+      scan: { attempts: 1, lastError: null },
+    });
+
+    const link = await get(me.session, `/files/${fileId}/download`);
+    expect(link.statusCode).toBe(200);
+    const { url } = link.json();
+    expect(url).toContain(s3().endpoint);
+    expect(url).toContain('X-Amz-Signature=');
+    const downloaded = await fetch(url);
+    expect(downloaded.status).toBe(200);
+    expect(downloaded.headers.get('content-disposition')).toContain('attachment');
+    const bytes = Buffer.from(await downloaded.arrayBuffer());
+    expect((await sharp(bytes).metadata()).width).toBe(300);
+    // A changed signature is refused by the S3 server itself.
+    const forged = url.replace(
+      /X-Amz-Signature=([0-9a-f])/,
+      (_: string, c: string) => `X-Amz-Signature=${c === 'a' ? 'b' : 'a'}`,
+    );
+    expect((await fetch(forged)).status).toBe(403);
+    // The profile now shows the image, through presigned URLs.
+    const profile = (await get(me.session, `/employees/${me.id}`)).json();
+    expect(profile.image.url).toContain('X-Amz-Signature=');
+    expect((await fetch(profile.image.thumbnailUrl)).status).toBe(200);
+  });
+
+  it('EICAR is found by the real clamd, quarantined and never served', async () => {
+    const infected = await storeDocument('notes.txt', EICAR);
+    expect(infected.status).toBe('pending');
+    await (await files()).scanDue();
+
+    const view = (await get(admin, `/files/${infected._id.toHexString()}`)).json();
+    expect(view.status).toBe('infected');
+    expect(view.scan.signature).toMatch(/eicar/i);
+    const refused = await get(admin, `/files/${infected._id.toHexString()}/download`);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.code).toBe('FILE_QUARANTINED');
+
+    // Moved out of the files area in storage; listed for admins; the quarantine is audited.
+    const stored = await testApp().database.collections.files.findOne({ _id: infected._id });
+    expect(stored?.storageKey).toBe(`quarantine/${infected._id.toHexString()}`);
+    const listed = (await get(admin, '/files?status=infected')).json();
+    expect(listed.items.map((f: { id: string }) => f.id)).toContain(infected._id.toHexString());
+    const audit = (await get(admin, `/audits/file/${infected._id.toHexString()}`)).json();
+    expect(audit.items.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['file.upload', 'file.quarantine']),
+    );
+    // Only HR and admins list files.
+    expect((await get(me.session, '/files')).statusCode).toBe(403);
+
+    const clean = await storeDocument('readme.md', '# Hello\nNothing to see here.\n');
+    await (await files()).scanDue();
+    expect((await get(admin, `/files/${clean._id.toHexString()}`)).json()).toMatchObject({
+      status: 'clean',
+      contentType: 'text/markdown',
+    });
+  });
+
+  it('refuses types the purpose does not allow, by content', async () => {
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(2000, 0x90)]);
+    await expect(storeDocument('report.pdf', exe)).rejects.toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+    await expect(storeDocument('data.bin', Buffer.from([0, 1, 2, 3, 0, 0, 0]))).rejects.toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
+  });
+});
+
+describe('scan failures', () => {
+  // The same database and bucket, with a scanner address nothing listens on.
+  const down = useTestApp(`${import.meta.url}#scanner-down`, {
+    sameDatabaseAs: testApp,
+    env: () => ({ ...s3Env(), CLAMAV_URL: 'tcp://127.0.0.1:1' }),
+  });
+
+  it('are retried with backoff, visible on the file, and end as failed; an admin can rescan', async () => {
+    const service = (await serviceInternals(down().deps)).files;
+    const stored = await service.store(await asMe(down()), {
+      purpose: 'project-document',
+      owner: { type: 'project', id: new ObjectId() },
+      name: 'plan.txt',
+      body: Buffer.from('quarterly plan'),
+    });
+    await service.scanDue();
+    const { files: collection } = down().database.collections;
+    let doc = await collection.findOne({ _id: stored._id });
+    expect(doc).toMatchObject({ status: 'pending', scan: { attempts: 1 } });
+    expect(doc?.scan.lastError).toMatch(/ECONNREFUSED|connect/i);
+    expect(doc?.scan.nextAttemptAt?.getTime()).toBeGreaterThan(Date.now());
+    const visible = (await get(admin, `/files/${stored._id.toHexString()}`)).json();
+    expect(visible.scan.lastError).toMatch(/ECONNREFUSED|connect/i);
+
+    // Make every retry due at once and run them out.
+    for (let i = 0; i < 10 && doc?.status === 'pending'; i += 1) {
+      await collection.updateOne({ _id: stored._id }, { $set: { 'scan.nextAttemptAt': new Date(0) } });
+      await service.scanDue();
+      doc = await collection.findOne({ _id: stored._id });
+    }
+    expect(doc).toMatchObject({ status: 'failed', scan: { attempts: 6 } });
+    const blocked = await get(admin, `/files/${stored._id.toHexString()}/download`);
+    expect(blocked.json().error.code).toBe('FILE_NOT_READY');
+
+    // With the scanner back (the first app), an admin's rescan clears it.
+    const rescan = await testApp().app.inject({
+      method: 'POST',
+      url: `/api/v1/files/${stored._id.toHexString()}/rescan`,
+      headers: bearer(admin),
+    });
+    expect(rescan.statusCode).toBe(200);
+    expect(rescan.json().status).toBe('pending');
+    await (await files()).scanDue();
+    expect((await get(admin, `/files/${stored._id.toHexString()}`)).json().status).toBe('clean');
+  });
+});

@@ -1,0 +1,2 @@
+export * from './catalog.doc.js';
+export * from './catalog.repository.js';

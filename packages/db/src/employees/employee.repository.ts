@@ -1,0 +1,196 @@
+import {
+  type ListEmployeesQuery,
+  MAX_REPORTING_DEPTH,
+  normalizeEmail,
+  searchKeysOf,
+  searchTermsOf,
+  type UserStatus,
+} from '@seed-pms/domain';
+import type { Collection, Filter, ObjectId, Sort, WithId } from 'mongodb';
+import { isDuplicateKey } from '../errors.js';
+import { escapeRegex } from '../regex.js';
+import type { UserDoc } from '../users/user.doc.js';
+import { insertUser, type NewUser } from '../users/user.repository.js';
+import { initialVersion } from '../versioning.js';
+import type { EmployeeDoc } from './employee.doc.js';
+
+/** The account fields a profile copies. */
+export type ProfileIdentity = Pick<UserDoc, '_id' | 'name' | 'email' | 'status'>;
+
+export function identityFields(user: Pick<UserDoc, 'name' | 'email' | 'status'>) {
+  return {
+    name: user.name,
+    nameKey: user.name.trim().toLowerCase(),
+    email: user.email,
+    searchKeys: searchKeysOf(user.name, normalizeEmail(user.email)),
+    status: user.status,
+  } satisfies Partial<EmployeeDoc>;
+}
+
+export function newEmployeeDoc(
+  user: ProfileIdentity,
+  now: Date,
+  fields: Partial<Omit<EmployeeDoc, '_id'>> = {},
+): EmployeeDoc {
+  return {
+    _id: user._id,
+    ...identityFields(user),
+    designationId: null,
+    department: null,
+    departmentKey: null,
+    managerId: null,
+    joinDate: null,
+    workLocation: null,
+    skills: [],
+    skillIds: [],
+    hobbyIds: [],
+    bio: '',
+    contact: {},
+    personal: {},
+    image: null,
+    capacity: { allocationPercent: 0, overAllocated: false, updatedAt: null },
+    ...initialVersion(now),
+    ...fields,
+  };
+}
+
+/**
+ * Creates the profile of a new account; a profile that already exists (a
+ * repeated call, or the startup repair got there first) is left as it is.
+ */
+export async function insertEmployeeProfile(
+  employees: Collection<EmployeeDoc>,
+  user: ProfileIdentity,
+  now: Date,
+  fields: Partial<Omit<EmployeeDoc, '_id'>> = {},
+): Promise<void> {
+  try {
+    await employees.insertOne(newEmployeeDoc(user, now, fields));
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+  }
+}
+
+/** Copies the account's name, email and status onto the profile. */
+export async function syncEmployeeIdentity(
+  employees: Collection<EmployeeDoc>,
+  user: ProfileIdentity,
+  now: Date,
+): Promise<void> {
+  await employees.updateOne({ _id: user._id }, { $set: { ...identityFields(user), updatedAt: now } });
+}
+
+/**
+ * Gives every account without a profile one, and brings copied account fields
+ * up to date. Runs at startup: it repairs a crash between writing an account
+ * and its profile. Returns how many profiles it created or fixed.
+ */
+export async function repairEmployeeProfiles(
+  users: Collection<UserDoc>,
+  employees: Collection<EmployeeDoc>,
+  now: Date,
+): Promise<number> {
+  const profiles = new Map<string, Pick<EmployeeDoc, 'name' | 'email' | 'status'>>();
+  const cursor = employees.find({}, { projection: { name: 1, email: 1, status: 1 } });
+  for await (const doc of cursor) profiles.set(doc._id.toHexString(), doc);
+  let repaired = 0;
+  const accounts = users.find({}, { projection: { name: 1, email: 1, status: 1 } });
+  for await (const user of accounts) {
+    const profile = profiles.get(user._id.toHexString());
+    if (!profile) {
+      await insertEmployeeProfile(employees, user, now);
+      repaired += 1;
+    } else if (profile.name !== user.name || profile.email !== user.email || profile.status !== user.status) {
+      await syncEmployeeIdentity(employees, user, now);
+      repaired += 1;
+    }
+  }
+  return repaired;
+}
+
+/**
+ * The managers above `managerId`, nearest first, starting with that person's
+ * own manager. Stops at MAX_REPORTING_DEPTH, and at a loop in stored data.
+ */
+export async function managerChainAbove(
+  employees: Collection<EmployeeDoc>,
+  managerId: ObjectId | null,
+): Promise<ObjectId[]> {
+  const chain: ObjectId[] = [];
+  const seen = new Set<string>();
+  let next = managerId;
+  while (next && chain.length < MAX_REPORTING_DEPTH && !seen.has(next.toHexString())) {
+    seen.add(next.toHexString());
+    const doc = await employees.findOne({ _id: next }, { projection: { managerId: 1 } });
+    if (!doc?.managerId) break;
+    chain.push(doc.managerId);
+    next = doc.managerId;
+  }
+  return chain;
+}
+
+/** The filter of a directory query, with ids and names already resolved. */
+export interface DirectoryFilter {
+  status: UserStatus | 'all';
+  skillIds?: ObjectId[];
+  designationId?: ObjectId | null;
+  departmentKey?: string;
+  managerId?: ObjectId;
+  q?: string;
+}
+
+const SORTS: Record<ListEmployeesQuery['sort'], Sort> = {
+  name: { nameKey: 1, _id: 1 },
+  '-name': { nameKey: -1, _id: -1 },
+  joinDate: { joinDate: 1, _id: 1 },
+  '-joinDate': { joinDate: -1, _id: -1 },
+  createdAt: { createdAt: 1, _id: 1 },
+  '-createdAt': { createdAt: -1, _id: -1 },
+};
+
+export function directoryQuery(filter: DirectoryFilter): Filter<EmployeeDoc> {
+  const clauses: Filter<EmployeeDoc>[] = [];
+  if (filter.status !== 'all') clauses.push({ status: filter.status });
+  if (filter.skillIds?.length) clauses.push({ skillIds: { $all: filter.skillIds } });
+  if (filter.designationId !== undefined) clauses.push({ designationId: filter.designationId });
+  if (filter.departmentKey !== undefined) clauses.push({ departmentKey: filter.departmentKey });
+  if (filter.managerId) clauses.push({ managerId: filter.managerId });
+  for (const term of filter.q ? searchTermsOf(filter.q) : []) {
+    clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
+  }
+  return clauses.length === 0 ? {} : clauses.length === 1 ? (clauses[0] as Filter<EmployeeDoc>) : { $and: clauses };
+}
+
+export function directorySort(sort: ListEmployeesQuery['sort']): Sort {
+  return SORTS[sort];
+}
+
+export function departmentKeyOf(department: string | null): string | null {
+  return department === null ? null : department.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export function findEmployee(employees: Collection<EmployeeDoc>, id: ObjectId): Promise<WithId<EmployeeDoc> | null> {
+  return employees.findOne({ _id: id });
+}
+
+/**
+ * Creates an account and its profile. The profile is written right after the
+ * account; if that fails the account is removed again, and a crash in between
+ * is repaired at the next start (repairEmployeeProfiles).
+ */
+export async function insertAccount(
+  users: Collection<UserDoc>,
+  employees: Collection<EmployeeDoc>,
+  user: NewUser,
+  now: Date,
+  profile: Partial<Omit<EmployeeDoc, '_id'>> = {},
+): Promise<WithId<UserDoc>> {
+  const created = await insertUser(users, user, now);
+  try {
+    await insertEmployeeProfile(employees, created, now, profile);
+  } catch (error) {
+    await users.deleteOne({ _id: created._id });
+    throw error;
+  }
+  return created;
+}

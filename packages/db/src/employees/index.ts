@@ -1,0 +1,2 @@
+export * from './employee.doc.js';
+export * from './employee.repository.js';

@@ -1,0 +1,2 @@
+export * from './file.doc.js';
+export * from './file.repository.js';

@@ -1,0 +1,61 @@
+import { DomainError } from '@seed-pms/domain';
+import type { Collection } from 'mongodb';
+import { defineCollection } from './collections.js';
+import { isDuplicateKey } from './errors.js';
+import { newId } from './ids.js';
+
+/**
+ * A named lease: one holder at a time across every process, taken with one
+ * conditional single-document write and given up when done (or when it
+ * expires, if the holder died). For check-then-write rules that span several
+ * documents, such as "no reporting loops", which no single-document guard can
+ * express.
+ */
+export interface LockDoc {
+  _id: string;
+  holder: string | null;
+  until: Date;
+}
+
+export const locksCollection = defineCollection<LockDoc>('locks', []);
+
+export interface LeaseOptions {
+  /** How long the lease lasts if the holder never returns it. */
+  ttlMs?: number;
+  /** How long to keep trying before giving up with 409 CONFLICT. */
+  waitMs?: number;
+}
+
+export async function withLease<T>(
+  locks: Collection<LockDoc>,
+  name: string,
+  fn: () => Promise<T>,
+  options: LeaseOptions = {},
+): Promise<T> {
+  const ttlMs = options.ttlMs ?? 10_000;
+  const deadline = Date.now() + (options.waitMs ?? 5_000);
+  const holder = newId().toHexString();
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const now = new Date();
+    try {
+      const taken = await locks.findOneAndUpdate(
+        { _id: name, $or: [{ holder: null }, { until: { $lte: now } }] },
+        { $set: { holder, until: new Date(now.getTime() + ttlMs) } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      if (taken?.holder === holder) break;
+    } catch (error) {
+      // The upsert lost a race for the lock document to another holder: it is taken.
+      if (!isDuplicateKey(error)) throw error;
+    }
+    if (Date.now() >= deadline) {
+      throw new DomainError('CONFLICT', 'Another change of the same kind is in progress; try again', { lock: name });
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  try {
+    return await fn();
+  } finally {
+    await locks.updateOne({ _id: name, holder }, { $set: { holder: null, until: new Date(0) } });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './employee.schemas.js';
+export * from './reporting-lines.js';
