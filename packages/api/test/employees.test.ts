@@ -371,6 +371,9 @@ describe('profile images', () => {
     const thumb = await fetchSigned(image.thumbnailUrl);
     expect(await sharp(thumb.rawPayload).metadata()).toMatchObject({ format: 'webp', width: 128, height: 128 });
 
+    // Asked again, the profile carries the same URLs, so browsers reuse the cached image.
+    expect((await profileOf(me.session, me.id)).image).toEqual(image);
+
     // The directory shows it too, and the upload is audited.
     const entry = (await call(hr, 'GET', `/employees?q=${encodeURIComponent(me.email)}`)).json().items[0];
     expect(entry.image.fileId).toBe(image.fileId);

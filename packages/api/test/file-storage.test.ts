@@ -365,11 +365,11 @@ describe('createStorage', () => {
     expect(createStorage(config, { dataDir: localRoot, baseUrl: 'http://127.0.0.1:3000' }).driver).toBe('s3');
   });
 
-  it('puts local files under <dataDir>/files', async () => {
+  it('puts local files under <dataDir>/storage', async () => {
     const dataDir = join(localRoot, 'data-dir');
     const storage = createStorage(loadConfig({}), { dataDir, baseUrl: 'http://127.0.0.1:3000' });
     await storage.ensureReady();
     await storage.put('files/ef/0123456789abcdef01234567', Buffer.from('x'), { contentType: 'text/plain' });
-    expect(existsSync(join(dataDir, 'files', 'files', 'ef', '0123456789abcdef01234567'))).toBe(true);
+    expect(existsSync(join(dataDir, 'storage', 'files', 'ef', '0123456789abcdef01234567'))).toBe(true);
   });
 });

@@ -69,6 +69,8 @@ export interface BlobToServe {
   inline: boolean;
 }
 
+/** Stable links (see `link`) are signed as of the start of a window this long. */
+const LINK_WINDOW_MS = 15 * 60_000;
 /** How long `download` links last. */
 export const DOWNLOAD_URL_TTL_SECONDS = 5 * 60;
 /** Bytes of the start of a file that content sniffing looks at (zip-based office formats need some room). */
@@ -169,14 +171,28 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
 
   const storageKeyOf = (id: ObjectId) => `files/${id.toHexString().slice(-2)}/${id.toHexString()}`;
 
-  async function link(doc: WithId<FileDoc>, ttlSeconds: number, inline: boolean): Promise<DownloadLinkView> {
+  /**
+   * A signed URL valid for at least `ttlSeconds`. With `stable`, URLs are
+   * signed as of the start of the current window (LINK_WINDOW_MS) and last a
+   * window longer, so repeated answers (the directory's images) carry the same
+   * URL for a while and browsers reuse what they cached.
+   */
+  async function link(
+    doc: WithId<FileDoc>,
+    ttlSeconds: number,
+    options: { inline: boolean; stable: boolean },
+  ): Promise<DownloadLinkView> {
+    const now = clock().getTime();
+    const signedAt = options.stable ? Math.floor(now / LINK_WINDOW_MS) * LINK_WINDOW_MS : now;
+    const expiresInSeconds = ttlSeconds + (options.stable ? LINK_WINDOW_MS / 1000 : 0);
     const url = await storage.signedUrl(doc.storageKey, {
-      expiresInSeconds: ttlSeconds,
+      expiresInSeconds,
       fileName: doc.name,
       contentType: doc.contentType,
-      inline,
+      inline: options.inline,
+      signedAt: new Date(signedAt),
     });
-    return { url, expiresAt: new Date(clock().getTime() + ttlSeconds * 1000).toISOString() };
+    return { url, expiresAt: new Date(signedAt + expiresInSeconds * 1000).toISOString() };
   }
 
   async function loadReadable(ctx: Ctx, id: string): Promise<WithId<FileDoc>> {
@@ -352,7 +368,8 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
         docs
           .filter((doc) => isServable(doc.status))
           .map(async (doc) => {
-            found.set(doc._id.toHexString(), await link(doc, ttlSeconds, doc.contentType.startsWith('image/')));
+            const inline = doc.contentType.startsWith('image/');
+            found.set(doc._id.toHexString(), await link(doc, ttlSeconds, { inline, stable: true }));
           }),
       );
       return found;
@@ -399,7 +416,7 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
           { status: doc.status },
         );
       }
-      const answer = await link(doc, DOWNLOAD_URL_TTL_SECONDS, false);
+      const answer = await link(doc, DOWNLOAD_URL_TTL_SECONDS, { inline: false, stable: false });
       await audit.record(ctx, { action: 'file.download', resourceType: 'file', resourceId: id });
       return answer;
     },

@@ -97,7 +97,7 @@ export class LocalObjectStorage implements ObjectStorage {
     assertStorageKey(key);
     const fields: SignedFields = {
       key,
-      expires: String(Math.floor(this.now().getTime() / 1000) + options.expiresInSeconds),
+      expires: String(Math.floor((options.signedAt ?? this.now()).getTime() / 1000) + options.expiresInSeconds),
       fileName: options.fileName,
       contentType: options.contentType,
       inline: options.inline ?? false,

@@ -132,7 +132,10 @@ export class S3ObjectStorage implements ObjectStorage {
       ResponseContentDisposition: contentDisposition(options.fileName, options.inline),
       ResponseContentType: options.contentType,
     });
-    return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+    return getSignedUrl(this.client, command, {
+      expiresIn: options.expiresInSeconds,
+      ...(options.signedAt ? { signingDate: options.signedAt } : {}),
+    });
   }
 
   /**

@@ -30,6 +30,11 @@ export interface SignedUrlOptions {
   contentType: string;
   /** Shown in the browser (`inline`) instead of downloaded (`attachment`, the default). */
   inline?: boolean;
+  /**
+   * The moment the URL counts from (default: now). Passing the same moment for
+   * a while gives the same URL, so browsers can cache what it points at.
+   */
+  signedAt?: Date;
 }
 
 export class StorageNotFoundError extends Error {
