@@ -1,3 +1,4 @@
+import { ObjectId } from '@seed-pms/db';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createUser, login, type Session } from './auth-helpers.js';
 import { useTestApp } from './support.js';
@@ -148,6 +149,32 @@ describe('references and deletion', () => {
     expect(deleted.statusCode).toBe(200);
     expect((await call(admin, 'GET', `/catalogs/${unused.id}/references`)).statusCode).toBe(404);
     expect((await call(employee, 'DELETE', `/catalogs/${skill.id}`)).statusCode).toBe(403);
+  });
+
+  it('a delete racing an assignment never leaves a reference to a deleted item', async () => {
+    const hr = await createUser(testApp(), { roles: ['hr'] });
+    const hrSession = await login(testApp().app, hr.email);
+    for (let round = 0; round < 6; round += 1) {
+      const item = await createItem('skill', `Racing ${round}`);
+      const target = await createUser(testApp(), { roles: ['employee'] });
+      const id = target._id.toHexString();
+      const [assigned, deleted] = await Promise.all([
+        testApp().app.inject({
+          method: 'PATCH',
+          url: `/api/v1/employees/${id}`,
+          headers: bearer(hrSession),
+          payload: { version: 1, skills: [{ catalogId: item.id, level: 3 }] },
+        }),
+        call(admin, 'DELETE', `/catalogs/${item.id}`),
+      ]);
+      // Exactly one of them happened.
+      expect([assigned.statusCode, deleted.statusCode].sort()).toEqual(
+        assigned.statusCode === 200 ? [200, 409] : [200, 422],
+      );
+      const profile = await testApp().database.collections.employees.findOne({ _id: target._id });
+      const exists = await testApp().database.collections.catalogs.countDocuments({ _id: new ObjectId(item.id) });
+      expect(profile?.skillIds.length === 1).toBe(exists === 1);
+    }
   });
 
   it('a deactivated item stays on profiles that have it but cannot be newly assigned', async () => {

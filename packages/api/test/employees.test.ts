@@ -114,6 +114,39 @@ describe('profiles', () => {
     });
   });
 
+  it('refuses a change with nothing in it, and says so only to those who may change the profile', async () => {
+    const me = await person();
+    const other = await person();
+    const empty = await patch(me.session, me.id, {});
+    expect(empty.statusCode).toBe(400);
+    expect((await patch(other.session, me.id, {})).statusCode).toBe(403);
+    expect((await profileOf(hr, me.id)).version).toBe(1);
+  });
+
+  it('a rename is an account change: it follows the account rules and both copies agree under concurrency', async () => {
+    const adminUser = await person(['admin']);
+    const refused = await patch(hr, adminUser.id, { name: 'Not Allowed' });
+    expect(refused.statusCode).toBe(403);
+    expect((await profileOf(hr, adminUser.id)).name).not.toBe('Not Allowed');
+
+    for (let round = 0; round < 5; round += 1) {
+      const target = await person();
+      const [user, profile] = await Promise.all([
+        call(hr, 'GET', `/users/${target.id}`).then((r) => r.json()),
+        profileOf(hr, target.id),
+      ]);
+      await Promise.all([
+        call(hr, 'PATCH', `/users/${target.id}`, { version: user.version, name: `Account ${round}` }),
+        call(hr, 'PATCH', `/employees/${target.id}`, { version: profile.version, name: `Profile ${round}` }),
+      ]);
+      const [after, afterProfile] = await Promise.all([
+        call(hr, 'GET', `/users/${target.id}`).then((r) => r.json()),
+        profileOf(hr, target.id),
+      ]);
+      expect(afterProfile.name).toBe(after.name);
+    }
+  });
+
   it('refuses unknown fields, bad values and stale versions', async () => {
     const me = await person();
     const unknown = await patch(me.session, me.id, { bio: 'x', status: 'archived' });
@@ -427,5 +460,78 @@ describe('profile images', () => {
     expect(removed.statusCode).toBe(200);
     expect(removed.json().image).toBeNull();
     expect((await call(hr, 'GET', `/files/${image.fileId}`)).statusCode).toBe(404);
+    // A link issued before the removal no longer serves the file.
+    expect((await fetchSigned(image.url)).statusCode).toBe(404);
+  });
+
+  it('of two uploads at once one wins; the other’s files are removed, not left readable', async () => {
+    const me = await person();
+    const png = (color: string) =>
+      sharp({ create: { width: 16, height: 16, channels: 3, background: color } })
+        .png()
+        .toBuffer();
+    const [a, b] = await Promise.all([
+      upload(me.session, me.id, await png('red'), 'a.png', 'image/png'),
+      upload(me.session, me.id, await png('blue'), 'b.png', 'image/png'),
+    ]);
+    const statuses = [a.statusCode, b.statusCode].sort();
+    const current = (await profileOf(hr, me.id)).image.fileId;
+    const { files } = testApp().database.collections;
+    const live = await files.countDocuments({ ownerId: new ObjectId(me.id), deletedAt: null });
+    if (statuses[0] === 200 && statuses[1] === 200) {
+      // Both ran one after the other: the first image was replaced, and removed.
+      expect(live).toBe(2);
+    } else {
+      expect(statuses).toEqual([200, 409]);
+      expect(live).toBe(2);
+    }
+    const liveIds = (await files.find({ ownerId: new ObjectId(me.id), deletedAt: null }).toArray()).map((f) =>
+      f._id.toHexString(),
+    );
+    expect(liveIds).toContain(current);
+  });
+
+  it('a cut-off multipart body is a bad request, not a server error', async () => {
+    const me = await person();
+    const boundary = '----seedpms';
+    const response = await testApp().app.inject({
+      method: 'POST',
+      url: `/api/v1/employees/${me.id}/image`,
+      headers: { ...bearer(me.session), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG`,
+      ),
+    });
+    expect(response.statusCode).toBe(400);
+  });
+});
+
+describe('uploads over tRPC (FormData over real HTTP)', () => {
+  const small = useTestApp(`${import.meta.url}#small-uploads`, {
+    sameDatabaseAs: testApp,
+    env: { UPLOAD_MAX_BYTES: '100000' },
+  });
+
+  it('answers 413 for a body over the limit and 400 for a garbled one', async () => {
+    const me = await person();
+    // Each app signs tokens with its own development key: sign in on this one.
+    const session = await login(small().app, me.email);
+    const address = await small().app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `${address}/trpc/employees.uploadImage`;
+    const tooBig = new FormData();
+    tooBig.append('id', me.id);
+    tooBig.append('file', new File([Buffer.alloc(1_300_000, 1)], 'big.png', { type: 'image/png' }));
+    const big = await fetch(url, { method: 'POST', body: tooBig, headers: bearer(session) });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { data: { error: { code: string } } } }).error.data.error.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
+
+    const garbled = await fetch(url, {
+      method: 'POST',
+      body: '--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nPNG',
+      headers: { ...bearer(session), 'content-type': 'multipart/form-data; boundary=x' },
+    });
+    expect(garbled.status).toBe(400);
   });
 });

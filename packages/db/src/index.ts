@@ -12,6 +12,7 @@ export * from './idempotency/index.js';
 export * from './ids.js';
 export * from './indexes.js';
 export * from './locks.js';
+export * from './lookups.js';
 export * from './outbox/index.js';
 export * from './pagination.js';
 export * from './regex.js';

@@ -14,6 +14,8 @@ export interface PageOptions {
   limit: number;
   /** Must end in a unique field (normally `_id`) so pages never overlap. */
   sort: Sort;
+  /** Fields to read (the rest stay on the server): lists need a fraction of each document. */
+  projection?: Document;
   session?: ClientSession;
 }
 
@@ -32,7 +34,7 @@ export async function findPage<TDoc extends Document, TView>(
   const [total, docs] = await Promise.all([
     collection.countDocuments(filter, session),
     collection
-      .find(filter, session)
+      .find(filter, { ...session, ...(options.projection ? { projection: options.projection } : {}) })
       .sort(options.sort)
       .skip((options.page - 1) * options.limit)
       .limit(options.limit)

@@ -8,6 +8,7 @@ import {
   updateVersioned,
   versionConflictOrGone,
   type WithId,
+  withLease,
   withUniqueCatalogName,
 } from '@seed-pms/db';
 import {
@@ -28,6 +29,9 @@ import type { AppDeps } from '../app/deps.js';
 import type { AuditService, CallContext } from '../audit/audit.service.js';
 
 type Ctx = CallContext & { actor: Actor };
+
+/** Deletes and new references take turns under this lease (see whileAssigning). */
+const ASSIGNMENTS_LOCK = 'catalogs.assignments';
 
 /**
  * A place whose records point at catalog items of one type (employee skills,
@@ -50,6 +54,13 @@ export interface CatalogsService {
   /** Areas call this while the services are built. */
   registerReferences(source: CatalogReferenceSource): void;
   /**
+   * Runs a change that makes records point at catalog items (check the ids,
+   * then write) so that no delete runs in between: deletes count references
+   * under the same lease, so an item is never deleted while a new reference
+   * to it is being written.
+   */
+  whileAssigning<T>(change: () => Promise<T>): Promise<T>;
+  /**
    * Checks ids a record is about to point at: each must exist and be of the
    * type; those not already on the record must be active. 422 naming the
    * offending ids otherwise.
@@ -63,7 +74,7 @@ export interface CatalogsService {
 }
 
 export function createCatalogsService(deps: AppDeps, services: { audit: AuditService }): CatalogsService {
-  const { catalogs } = deps.database.collections;
+  const { catalogs, locks } = deps.database.collections;
   const { audit } = services;
   const sources: CatalogReferenceSource[] = [];
 
@@ -86,6 +97,26 @@ export function createCatalogsService(deps: AppDeps, services: { audit: AuditSer
         })),
     );
     return { id, type: item.type, total: places.reduce((sum, p) => sum + p.count, 0), places };
+  }
+
+  async function deleteItem(ctx: Ctx, input: { id: string; version?: number | undefined }) {
+    const item = await load(ctx, 'delete', input.id);
+    if (input.version !== undefined && input.version !== item.version) {
+      throw await versionConflictOrGone(catalogs, item._id, input.version, 'Catalog item');
+    }
+    const references = await countReferences(item);
+    if (references.total > 0) {
+      throw new DomainError(
+        'IN_USE',
+        `"${item.name}" is still used in ${references.total} place${references.total === 1 ? '' : 's'}; deactivate it instead, or remove it from them first`,
+        { total: references.total, places: references.places.filter((p) => p.count > 0) },
+      );
+    }
+    const { deletedCount } = await catalogs.deleteOne({ _id: item._id, version: item.version });
+    if (deletedCount === 0) throw await versionConflictOrGone(catalogs, item._id, item.version, 'Catalog item');
+    const before = toCatalogItemView(item);
+    await audit.record(ctx, { action: 'catalog.delete', resourceType: 'catalog', resourceId: before.id, before });
+    return before;
   }
 
   return {
@@ -129,25 +160,9 @@ export function createCatalogsService(deps: AppDeps, services: { audit: AuditSer
       return after;
     },
 
-    async delete(ctx, input) {
-      const item = await load(ctx, 'delete', input.id);
-      if (input.version !== undefined && input.version !== item.version) {
-        throw await versionConflictOrGone(catalogs, item._id, input.version, 'Catalog item');
-      }
-      const references = await countReferences(item);
-      if (references.total > 0) {
-        throw new DomainError(
-          'IN_USE',
-          `"${item.name}" is still used in ${references.total} place${references.total === 1 ? '' : 's'}; deactivate it instead, or remove it from them first`,
-          { total: references.total, places: references.places.filter((p) => p.count > 0) },
-        );
-      }
-      const { deletedCount } = await catalogs.deleteOne({ _id: item._id, version: item.version });
-      if (deletedCount === 0) throw await versionConflictOrGone(catalogs, item._id, item.version, 'Catalog item');
-      const before = toCatalogItemView(item);
-      await audit.record(ctx, { action: 'catalog.delete', resourceType: 'catalog', resourceId: before.id, before });
-      return before;
-    },
+    whileAssigning: (change) => withLease(locks, ASSIGNMENTS_LOCK, change),
+
+    delete: (ctx, input) => withLease(locks, ASSIGNMENTS_LOCK, () => deleteItem(ctx, input)),
 
     async references(ctx, id) {
       return countReferences(await load(ctx, 'read', id));

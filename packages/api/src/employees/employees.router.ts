@@ -9,7 +9,7 @@ import {
 } from '@seed-pms/domain';
 import { z } from 'zod';
 import { multipartInput } from '../rest/multipart.js';
-import { authedProcedure, router } from '../trpc/trpc.js';
+import { authedProcedure, router, uploadProcedure } from '../trpc/trpc.js';
 
 const tags = ['employees'];
 const IdInput = z.strictObject({ id: Id });
@@ -66,7 +66,7 @@ export const employeesRouter = router({
     .output(EmployeeProjectsView)
     .query(({ ctx, input }) => ctx.services.employees.projects(ctx, input.id)),
 
-  uploadImage: authedProcedure
+  uploadImage: uploadProcedure
     .meta({
       access: { action: 'update', subject: 'Employee' },
       multipart: { file: 'The image: PNG, JPEG or WebP (by content), at most 5 MB' },

@@ -4,6 +4,7 @@ import {
   directoryQuery,
   directorySort,
   type EmployeeDoc,
+  findByIds,
   findCatalogItemByName,
   findCatalogItems,
   findPage,
@@ -12,6 +13,7 @@ import {
   nameKeyOf,
   ObjectId,
   parseId,
+  syncEmployeeIdentity,
   toCatalogRef,
   updateVersioned,
   type WithId,
@@ -29,12 +31,13 @@ import {
   type EmployeeProjectsView,
   type EmployeeSummary,
   type ListEmployeesQuery,
+  MAX_REPORTING_DEPTH,
   notFound,
   type Page,
   type ProfileImageView,
   type ProjectAssignmentView,
-  searchKeysOf,
   type UpdateEmployeeInput,
+  versionConflict,
 } from '@seed-pms/domain';
 import { assertCan, assertCanFields, permittedFields } from '../access/ability.js';
 import type { AppDeps } from '../app/deps.js';
@@ -45,8 +48,25 @@ import { processProfileImage } from './profile-image.js';
 
 type Ctx = CallContext & { actor: Actor };
 
-/** How long the image URLs in profile and directory answers stay valid. */
-const IMAGE_URL_TTL_SECONDS = 60 * 60;
+/**
+ * How long the image URLs in profile and directory answers stay valid at
+ * least (S3 presigned URLs cannot be revoked, so this is kept short).
+ */
+const IMAGE_URL_TTL_SECONDS = 15 * 60;
+/** What a directory entry is made from (personal data, bio and contact stay in the database). */
+const DIRECTORY_FIELDS = {
+  name: 1,
+  email: 1,
+  status: 1,
+  designationId: 1,
+  department: 1,
+  managerId: 1,
+  workLocation: 1,
+  skills: 1,
+  skillIds: 1,
+  image: 1,
+  capacity: 1,
+};
 /** Reporting-line changes take this lease, so two concurrent changes cannot close a loop together. */
 const REPORTING_LINES_LOCK = 'employees.reporting-lines';
 
@@ -118,12 +138,10 @@ export function createEmployeesService(
     }
     const [items, managers, links] = await Promise.all([
       findCatalogItems(deps.database.collections.catalogs, [...catalogIds.values()]),
-      managerIds.size
-        ? employees.find({ _id: { $in: [...managerIds.values()] } }, { projection: { name: 1 } }).toArray()
-        : Promise.resolve([]),
+      findByIds(employees, [...managerIds.values()], { name: 1 }),
       files.links(imageIds, IMAGE_URL_TTL_SECONDS),
     ]);
-    const managerNames = new Map(managers.map((m) => [m._id.toHexString(), m.name]));
+    const managerNames = new Map([...managers].map(([id, m]) => [id, m.name]));
     return { items, managerNames, links };
   }
 
@@ -207,10 +225,6 @@ export function createEmployeesService(
   /** The $set of an update, after checking every catalog id and the reporting line. */
   async function changesOf(doc: WithId<EmployeeDoc>, input: UpdateEmployeeInput) {
     const set: Partial<EmployeeDoc> = {};
-    if (input.name !== undefined && input.name !== doc.name) {
-      set.name = input.name;
-      set.nameKey = nameKeyOf(input.name);
-    }
     if (input.designationId !== undefined) {
       if (input.designationId === null) set.designationId = null;
       else {
@@ -249,7 +263,20 @@ export function createEmployeesService(
     return set;
   }
 
-  /** Refuses a manager who is unknown, archived, or below the person (a loop). */
+  /** How many levels of reports hang below the person (0 without reports), up to MAX_REPORTING_DEPTH. */
+  async function depthBelow(id: ObjectId): Promise<number> {
+    let frontier = [id];
+    let depth = 0;
+    while (depth < MAX_REPORTING_DEPTH) {
+      const reports = await employees.find({ managerId: { $in: frontier } }, { projection: { _id: 1 } }).toArray();
+      if (reports.length === 0) break;
+      depth += 1;
+      frontier = reports.map((r) => r._id);
+    }
+    return depth;
+  }
+
+  /** Refuses a manager who is unknown, archived, below the person (a loop), or too deep a line. */
   async function checkManager(doc: WithId<EmployeeDoc>, managerId: ObjectId): Promise<void> {
     const manager = await employees.findOne({ _id: managerId }, { projection: { status: 1, managerId: 1 } });
     if (!manager) {
@@ -265,26 +292,32 @@ export function createEmployeesService(
       doc._id.toHexString(),
       managerId.toHexString(),
       chain.map((id) => id.toHexString()),
+      await depthBelow(doc._id),
     );
   }
 
-  async function write(ctx: Ctx, doc: WithId<EmployeeDoc>, version: number, set: Partial<EmployeeDoc>) {
-    if (set.name !== undefined) set.searchKeys = searchKeysOf(set.name, doc.email);
-    const updated = await updateVersioned(
-      employees,
-      doc._id,
-      version,
-      { $set: set },
-      { resource: 'Employee', now: ctx.now },
+  /**
+   * A rename is an account change: it goes through the account's own version
+   * and rules (HR cannot rename an admin), and the profile takes the copy.
+   */
+  async function rename(ctx: Ctx, doc: WithId<EmployeeDoc>, name: string): Promise<void> {
+    const user = await users.findOne({ _id: doc._id });
+    if (!user) throw notFound('User', doc._id.toHexString());
+    assertCan(ctx.actor, 'update', 'User', { id: user._id.toHexString(), roles: user.roles });
+    if (user.name === name) return;
+    const renamed = await updateVersioned(
+      users,
+      user._id,
+      user.version,
+      { $set: { name, nameKey: nameKeyOf(name) } },
+      { resource: 'User', now: ctx.now },
     );
-    // The profile's version guards the change; the account then takes the new name.
-    if (set.name !== undefined) {
-      await users.updateOne(
-        { _id: doc._id },
-        { $set: { name: set.name, nameKey: nameKeyOf(set.name), updatedAt: ctx.now }, $inc: { version: 1 } },
-      );
-    }
-    return updated;
+    await syncEmployeeIdentity(employees, renamed, ctx.now);
+  }
+
+  /** Runs the profile's own write; the version was checked when the change began. */
+  function write(ctx: Ctx, doc: WithId<EmployeeDoc>, version: number, set: Partial<EmployeeDoc>) {
+    return updateVersioned(employees, doc._id, version, { $set: set }, { resource: 'Employee', now: ctx.now });
   }
 
   async function recorded(ctx: Ctx, action: string, before: WithId<EmployeeDoc>, after: WithId<EmployeeDoc>) {
@@ -311,7 +344,7 @@ export function createEmployeesService(
       const page = await findPage(
         employees,
         filter,
-        { page: query.page, limit: query.limit, sort: directorySort(query.sort) },
+        { page: query.page, limit: query.limit, sort: directorySort(query.sort), projection: DIRECTORY_FIELDS },
         (doc) => doc,
       );
       const found = await lookups(page.items, false);
@@ -333,17 +366,31 @@ export function createEmployeesService(
             .map((key) => EMPLOYEE_INPUT_FIELDS[key as keyof typeof EMPLOYEE_INPUT_FIELDS]),
         ),
       ] as EmployeeField[];
-      assertCanFields(ctx.actor, 'update', 'Employee', await subjectOf(doc), fields);
-      const set = await changesOf(doc, input);
+      const subject = await subjectOf(doc);
+      assertCan(ctx.actor, 'update', 'Employee', subject);
+      if (fields.length === 0) {
+        throw new DomainError('VALIDATION_FAILED', 'Nothing to change: name at least one field besides id and version');
+      }
+      assertCanFields(ctx.actor, 'update', 'Employee', subject, fields);
+      if (input.version !== doc.version) {
+        throw versionConflict('Employee', input.id, input.version, doc.version);
+      }
       const managerChanges =
-        input.managerId !== undefined &&
-        (set.managerId?.toHexString() ?? null) !== (doc.managerId?.toHexString() ?? null);
-      const updated = managerChanges
-        ? await withLease(locks, REPORTING_LINES_LOCK, async () => {
-            if (set.managerId) await checkManager(doc, set.managerId);
-            return write(ctx, doc, input.version, set);
-          })
-        : await write(ctx, doc, input.version, set);
+        input.managerId !== undefined && (input.managerId ?? null) !== (doc.managerId?.toHexString() ?? null);
+      const assignsCatalogItems =
+        input.designationId != null || input.skills !== undefined || input.hobbies !== undefined;
+
+      const apply = async () => {
+        const set = await changesOf(doc, input);
+        if (managerChanges && set.managerId) await checkManager(doc, set.managerId);
+        if (input.name !== undefined) await rename(ctx, doc, input.name);
+        return write(ctx, doc, input.version, set);
+      };
+      // Checks that read other documents hold their lease until the write is done.
+      const underReportingLease = () => (managerChanges ? withLease(locks, REPORTING_LINES_LOCK, apply) : apply());
+      const updated = assignsCatalogItems
+        ? await catalogs.whileAssigning(underReportingLease)
+        : await underReportingLease();
       await recorded(ctx, 'employee.update', doc, updated);
       return profileFor(ctx, updated);
     },
@@ -373,13 +420,20 @@ export function createEmployeesService(
         body: thumbnail.bytes,
         derivedFrom: stored._id,
       });
-      const updated = await updateVersioned(
-        employees,
-        doc._id,
-        doc.version,
-        { $set: { image: { fileId: stored._id, thumbnailFileId: thumb._id } } },
-        { resource: 'Employee', now: ctx.now },
-      );
+      let updated: WithId<EmployeeDoc>;
+      try {
+        updated = await updateVersioned(
+          employees,
+          doc._id,
+          doc.version,
+          { $set: { image: { fileId: stored._id, thumbnailFileId: thumb._id } } },
+          { resource: 'Employee', now: ctx.now },
+        );
+      } catch (error) {
+        // Another change of the profile won (e.g. a second upload): these files never became its image.
+        await files.remove(ctx, [stored._id, thumb._id], 'upload lost to a concurrent change');
+        throw error;
+      }
       if (doc.image) await files.remove(ctx, [doc.image.fileId, doc.image.thumbnailFileId], 'replaced');
       await recorded(ctx, 'employee.image.update', doc, updated);
       return profileFor(ctx, updated);

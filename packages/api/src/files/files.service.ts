@@ -5,6 +5,7 @@ import {
   claimFileForScan,
   type FileDoc,
   filesCollection,
+  findByIds,
   findPage,
   newId,
   ObjectId,
@@ -216,16 +217,20 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
       .catch((error: unknown) => logger.error({ err: error }, 'could not start the virus scanner job'));
   };
 
+  /**
+   * Moves an infected file's bytes out of reach: links issued before the scan
+   * (S3 presigned URLs cannot be revoked) must find nothing under the old key.
+   * If the copy fails the original is deleted all the same.
+   */
   async function quarantine(doc: WithId<FileDoc>): Promise<void> {
     const key = `quarantine/${doc._id.toHexString()}`;
     try {
       await storage.put(key, await storage.get(doc.storageKey), { contentType: 'application/octet-stream' });
       await files.updateOne({ _id: doc._id }, { $set: { storageKey: key } });
-      await storage.delete(doc.storageKey);
     } catch (error) {
-      // The status already keeps the file from being served; moving it is tidiness.
-      logger.error({ err: error, fileId: doc._id.toHexString() }, 'could not move an infected file to quarantine');
+      logger.error({ err: error, fileId: doc._id.toHexString() }, 'could not copy an infected file to quarantine');
     }
+    await storage.delete(doc.storageKey);
   }
 
   async function scanOne(doc: WithId<FileDoc>): Promise<void> {
@@ -363,10 +368,10 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
     async links(ids, ttlSeconds) {
       const found = new Map<string, DownloadLinkView>();
       if (ids.length === 0) return found;
-      const docs = await files.find({ _id: { $in: [...ids] }, deletedAt: null }).toArray();
+      const docs = [...(await findByIds(files, ids)).values()];
       await Promise.all(
         docs
-          .filter((doc) => isServable(doc.status))
+          .filter((doc) => !doc.deletedAt && isServable(doc.status))
           .map(async (doc) => {
             const inline = doc.contentType.startsWith('image/');
             found.set(doc._id.toHexString(), await link(doc, ttlSeconds, { inline, stable: true }));
@@ -479,6 +484,11 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
           checked.error === 'expired' ? 'This download link has expired' : 'This download link is not valid',
           { reason: checked.error },
         );
+      }
+      // The signature proves the link was issued; the record says whether it may still be served.
+      const doc = await files.findOne({ storageKey: checked.key });
+      if (!doc || doc.deletedAt || !isServable(doc.status)) {
+        throw new DomainError('NOT_FOUND', 'This file is no longer available');
       }
       try {
         return { ...checked, stream: await storage.get(checked.key) };

@@ -50,14 +50,41 @@ export async function formFromMultipart(request: FastifyRequest, params: Record<
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the upload as multipart/form-data with a "file" field');
   }
   const form = new FormData();
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const bytes = await part.toBuffer();
-      form.append(part.fieldname, new File([bytes], part.filename || 'upload', { type: part.mimetype }));
-    } else {
-      form.append(part.fieldname, String(part.value));
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer();
+        form.append(part.fieldname, new File([bytes], part.filename || 'upload', { type: part.mimetype }));
+      } else {
+        form.append(part.fieldname, String(part.value));
+      }
     }
+  } catch (error) {
+    // Limits (413) and the like carry their status; a body cut short or garbled is the client's fault.
+    if (typeof (error as { statusCode?: unknown }).statusCode === 'number') throw error;
+    throw new DomainError('MALFORMED_REQUEST', 'The multipart body could not be read', {
+      reason: error instanceof Error ? error.message.slice(0, 200) : 'unreadable',
+    });
   }
   for (const [name, value] of Object.entries(params)) form.set(name, value);
   return form;
+}
+
+/**
+ * For upload procedures over tRPC: reads the form before anything else, so a
+ * body over the limit answers 413 and a garbled one 400 rather than failing
+ * inside input parsing.
+ */
+export async function readFormInput(getRawInput: () => Promise<unknown>): Promise<void> {
+  try {
+    await getRawInput();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'PAYLOAD_TOO_LARGE') {
+      throw new DomainError('PAYLOAD_TOO_LARGE', 'The upload is larger than the server accepts');
+    }
+    throw new DomainError('MALFORMED_REQUEST', 'The multipart body could not be read', {
+      reason: error instanceof Error ? error.message.slice(0, 200) : 'unreadable',
+    });
+  }
 }

@@ -1,4 +1,4 @@
-import { connectDatabase, findUserByEmail, insertUser } from '@seed-pms/db';
+import { ALL_COLLECTIONS, connectDatabase, ensureIndexes, findUserByEmail, insertUser } from '@seed-pms/db';
 import { startFerretDb } from '@seed-pms/db/embedded';
 import pino from 'pino';
 import { buildApp } from '../app/build-app.js';
@@ -7,12 +7,19 @@ import { hashPassword } from '../auth/password.js';
 import { loadConfig } from '../config/config.js';
 import { createInProcessJobRunner } from '../jobs/jobs.js';
 import { createServices } from '../services.js';
+import { DEMO_PASSWORD, type SeededCatalogItem, seedOrganisation } from './seed-data.js';
 
 /**
  * The server under benchmark, in its own process so the load generator does not
  * share its event loop: the production wiring on the test database (FerretDB,
  * or MONGO_URL), plus one bare Fastify route doing the same work as the
  * measured procedure without tRPC or the REST adapter. Prints its URL.
+ *
+ * With BENCH_SEED_EMPLOYEES=N (set by bench.ts for the directory section) it
+ * first seeds a demo organisation of N people into a database of its own
+ * (emptied first, should MONGO_URL name a server that keeps it), and also
+ * prints the seeding time, a seeded employee's login and the two skills the
+ * directory is queried with.
  */
 const BENCH_EMAIL = 'bench@seed-pms.local';
 const BENCH_PASSWORD = 'bench passphrase 2026';
@@ -27,11 +34,38 @@ const config = loadConfig({
   AUTH_RATE_LIMIT_PER_IP: String(1_000_000_000),
   AUTH_RATE_LIMIT_PER_ACCOUNT: String(1_000_000_000),
 });
+const seedCount = Number(process.env.BENCH_SEED_EMPLOYEES ?? 0);
 const database = await connectDatabase({
   url: process.env.MONGO_URL ?? ferret?.url ?? '',
-  dbName: 'seed_pms_bench',
+  dbName: seedCount > 0 ? 'seed_pms_bench_directory' : 'seed_pms_bench',
   maxPoolSize: config.MONGO_POOL_MAX,
 });
+
+/** What the directory section filters on: a pair many engineers hold (else the two most held skills). */
+function queriedSkills(skills: SeededCatalogItem[]): SeededCatalogItem[] {
+  const wanted = ['TypeScript', 'React'].map((name) => skills.find((skill) => skill.name === name));
+  return wanted.every(Boolean) ? (wanted as SeededCatalogItem[]) : skills.slice(0, 2);
+}
+
+/** Empties the database, seeds `count` people and says how long that took and whom to sign in as. */
+async function seedDirectory(count: number) {
+  await database.db.dropDatabase();
+  await ensureIndexes(database.db, ALL_COLLECTIONS);
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const started = performance.now();
+  const result = await seedOrganisation(database, { count, passwordHash });
+  const seconds = (performance.now() - started) / 1000;
+  const employee = result.logins.find((login) => login.role === 'employee');
+  if (!employee) throw new Error('the seeded organisation has no plain employee');
+  return {
+    employees: result.employeeIds.length,
+    seconds,
+    email: employee.email,
+    password: DEMO_PASSWORD,
+    skills: queriedSkills(result.skills).map((skill) => ({ id: skill.id.toHexString(), name: skill.name })),
+  };
+}
+const seeded = seedCount > 0 ? await seedDirectory(seedCount) : undefined;
 const deps: AppDeps = {
   config,
   database,
@@ -64,6 +98,7 @@ console.log(
     database: `${database.kind} ${database.serverVersion}`,
     email: BENCH_EMAIL,
     password: BENCH_PASSWORD,
+    ...(seeded ? { seeded } : {}),
   }),
 );
 

@@ -2,6 +2,7 @@ import { type Action, DomainError, isDomainError, type SubjectName } from '@seed
 import { initTRPC, TRPCError } from '@trpc/server';
 import { canAny, canEvery } from '../access/ability.js';
 import { describeError, errorBody, trpcCodeForStatus } from '../http/errors.js';
+import { readFormInput } from '../rest/multipart.js';
 import type { Context } from './context.js';
 
 /**
@@ -115,6 +116,12 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) =
     });
   }
   return next({ ctx: { ...ctx, actor } });
+});
+
+/** A signed-in procedure taking a multipart form (meta.multipart): the form is read, and refused cleanly, first. */
+export const uploadProcedure = authedProcedure.use(async ({ getRawInput, next }) => {
+  await readFormInput(getRawInput);
+  return next();
 });
 
 /**

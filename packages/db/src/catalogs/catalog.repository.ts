@@ -9,6 +9,7 @@ import {
 import type { Collection, Filter, ObjectId, WithId } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
 import { newId } from '../ids.js';
+import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import { initialVersion } from '../versioning.js';
@@ -75,14 +76,11 @@ export function listCatalogItems(
 }
 
 /** The items with these ids (any type), by id. */
-export async function findCatalogItems(
+export function findCatalogItems(
   catalogs: Collection<CatalogDoc>,
   ids: readonly ObjectId[],
 ): Promise<Map<string, WithId<CatalogDoc>>> {
-  const found = new Map<string, WithId<CatalogDoc>>();
-  if (ids.length === 0) return found;
-  for (const doc of await catalogs.find({ _id: { $in: [...ids] } }).toArray()) found.set(doc._id.toHexString(), doc);
-  return found;
+  return findByIds(catalogs, ids);
 }
 
 /** An item of a type by its name, any case. */

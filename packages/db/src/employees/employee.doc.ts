@@ -21,6 +21,8 @@ export interface EmployeeDoc {
   /** Words of the name and the email, lower-cased: the directory's prefix search. */
   searchKeys: string[];
   status: UserStatus;
+  /** The account version the copied fields come from: a sync never overwrites a newer copy. */
+  accountVersion: number;
   /** A catalog item of type role. */
   designationId: ObjectId | null;
   department: string | null;

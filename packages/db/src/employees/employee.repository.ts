@@ -14,16 +14,17 @@ import { insertUser, type NewUser } from '../users/user.repository.js';
 import { initialVersion } from '../versioning.js';
 import type { EmployeeDoc } from './employee.doc.js';
 
-/** The account fields a profile copies. */
-export type ProfileIdentity = Pick<UserDoc, '_id' | 'name' | 'email' | 'status'>;
+/** The account fields a profile copies, and the account version they were copied at (1 when not given). */
+export type ProfileIdentity = Pick<UserDoc, '_id' | 'name' | 'email' | 'status'> & { version?: number };
 
-export function identityFields(user: Pick<UserDoc, 'name' | 'email' | 'status'>) {
+export function identityFields(user: Omit<ProfileIdentity, '_id'>) {
   return {
     name: user.name,
     nameKey: user.name.trim().toLowerCase(),
     email: user.email,
     searchKeys: searchKeysOf(user.name, normalizeEmail(user.email)),
     status: user.status,
+    accountVersion: user.version ?? 1,
   } satisfies Partial<EmployeeDoc>;
 }
 
@@ -71,13 +72,20 @@ export async function insertEmployeeProfile(
   }
 }
 
-/** Copies the account's name, email and status onto the profile. */
+/**
+ * Copies the account's name, email and status onto the profile, unless the
+ * profile already holds a copy from a later account version: of two changes
+ * racing, the account's newest state wins on the profile too.
+ */
 export async function syncEmployeeIdentity(
   employees: Collection<EmployeeDoc>,
-  user: ProfileIdentity,
+  user: ProfileIdentity & { version: number },
   now: Date,
 ): Promise<void> {
-  await employees.updateOne({ _id: user._id }, { $set: { ...identityFields(user), updatedAt: now } });
+  await employees.updateOne(
+    { _id: user._id, $or: [{ accountVersion: { $lt: user.version } }, { accountVersion: { $exists: false } }] },
+    { $set: { ...identityFields(user), updatedAt: now } },
+  );
 }
 
 /**
@@ -90,17 +98,22 @@ export async function repairEmployeeProfiles(
   employees: Collection<EmployeeDoc>,
   now: Date,
 ): Promise<number> {
-  const profiles = new Map<string, Pick<EmployeeDoc, 'name' | 'email' | 'status'>>();
-  const cursor = employees.find({}, { projection: { name: 1, email: 1, status: 1 } });
+  const profiles = new Map<string, Pick<EmployeeDoc, 'name' | 'email' | 'status' | 'accountVersion'>>();
+  const cursor = employees.find({}, { projection: { name: 1, email: 1, status: 1, accountVersion: 1 } });
   for await (const doc of cursor) profiles.set(doc._id.toHexString(), doc);
   let repaired = 0;
-  const accounts = users.find({}, { projection: { name: 1, email: 1, status: 1 } });
+  const accounts = users.find({}, { projection: { name: 1, email: 1, status: 1, version: 1 } });
   for await (const user of accounts) {
     const profile = profiles.get(user._id.toHexString());
     if (!profile) {
       await insertEmployeeProfile(employees, user, now);
       repaired += 1;
-    } else if (profile.name !== user.name || profile.email !== user.email || profile.status !== user.status) {
+    } else if (
+      profile.name !== user.name ||
+      profile.email !== user.email ||
+      profile.status !== user.status ||
+      (profile.accountVersion ?? 0) < user.version
+    ) {
       await syncEmployeeIdentity(employees, user, now);
       repaired += 1;
     }

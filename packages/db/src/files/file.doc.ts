@@ -43,5 +43,7 @@ export const filesCollection = defineCollection<FileDoc>('files', [
   { name: 'owner_createdAt', key: { ownerType: 1, ownerId: 1, createdAt: -1 } },
   { name: 'status_nextAttemptAt', key: { status: 1, 'scan.nextAttemptAt': 1 } },
   { name: 'derivedFrom', key: { derivedFrom: 1 } },
+  // The local driver's signed links name the object; serving one looks its record up.
+  { name: 'storageKey', key: { storageKey: 1 } },
   { name: 'status_createdAt', key: { status: 1, createdAt: -1 } },
 ]);

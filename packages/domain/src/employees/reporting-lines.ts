@@ -7,10 +7,16 @@ export const MAX_REPORTING_DEPTH = 50;
  * Checks that `employeeId` may report to `managerId`, given the new manager's
  * own chain upwards (their manager, that one's manager, …, as read from the
  * store). Refuses with 422 REPORTING_CYCLE when the change would make someone
- * their own direct or indirect manager, and with 422 UNPROCESSABLE when the
- * line would grow past MAX_REPORTING_DEPTH.
+ * their own direct or indirect manager, and with 422 UNPROCESSABLE when a
+ * reporting line would grow past MAX_REPORTING_DEPTH people.
  */
-export function checkReportingLine(employeeId: string, managerId: string, managerChain: readonly string[]): void {
+export function checkReportingLine(
+  employeeId: string,
+  managerId: string,
+  managerChain: readonly string[],
+  /** Levels of reports below the person, who move along. */
+  depthBelow = 0,
+): void {
   if (managerId === employeeId) {
     throw new DomainError('REPORTING_CYCLE', 'Nobody can be their own manager', { employeeId, managerId });
   }
@@ -23,7 +29,8 @@ export function checkReportingLine(employeeId: string, managerId: string, manage
       loop: [managerId, ...managerChain.slice(0, at + 1)],
     });
   }
-  if (managerChain.length + 1 >= MAX_REPORTING_DEPTH) {
+  // The person's line after the move: their managers' chain, the new manager, the person, and their reports.
+  if (managerChain.length + 2 + depthBelow > MAX_REPORTING_DEPTH) {
     throw new DomainError('UNPROCESSABLE', `Reporting lines are limited to ${MAX_REPORTING_DEPTH} levels`, {
       managerId,
     });

@@ -1,0 +1,153 @@
+import { MAX_REPORTING_DEPTH, passwordProblems, Role } from '@seed-pms/domain';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../src/auth/password.js';
+import {
+  DEMO_PASSWORD,
+  planOrganisation,
+  SEED_EMAIL_DOMAIN,
+  type SeededOrganisation,
+  seedOrganisation,
+} from '../src/scripts/seed-data.js';
+import { bearer, login } from './auth-helpers.js';
+import { useTestApp } from './support.js';
+
+/** The demo organisation of `pnpm seed`, written into a fresh database and used through the real server. */
+const testApp = useTestApp(import.meta.url);
+const COUNT = 300;
+const SEED = 7;
+
+let seeded: SeededOrganisation;
+let passwordHash: string;
+beforeAll(async () => {
+  passwordHash = await hashPassword(DEMO_PASSWORD);
+  seeded = await seedOrganisation(testApp().database, { count: COUNT, seed: SEED, passwordHash });
+});
+
+describe('the demo organisation', () => {
+  it('creates the people asked for, each account with its profile under the same id', async () => {
+    const { users, employees } = testApp().database.collections;
+    expect(seeded.employeeIds).toHaveLength(COUNT);
+    expect(await users.countDocuments()).toBe(COUNT);
+    expect(await employees.countDocuments()).toBe(COUNT);
+    const userIds = (await users.find({}, { projection: { _id: 1 } }).toArray()).map((u) => u._id.toHexString());
+    const profileIds = (await employees.find({}, { projection: { _id: 1 } }).toArray()).map((e) => e._id.toHexString());
+    expect(new Set(profileIds)).toEqual(new Set(userIds));
+    const emails = (await users.find({}, { projection: { emailKey: 1 } }).toArray()).map((u) => u.emailKey);
+    expect(new Set(emails).size).toBe(COUNT);
+    for (const email of emails) expect(email).toMatch(new RegExp(`^[a-z]+\\.[a-z]+[0-9]*@${SEED_EMAIL_DOMAIN}$`));
+  });
+
+  it('has every role, and one demo login for each', async () => {
+    const held = new Set((await testApp().database.collections.users.distinct('roles')) as string[]);
+    expect([...held].sort()).toEqual([...Role.options].sort());
+    expect(seeded.logins.map((l) => l.role).sort()).toEqual([...Role.options].sort());
+    expect(passwordProblems(DEMO_PASSWORD)).toEqual([]);
+  });
+
+  it('builds one management tree under the CEO, without loops', async () => {
+    const docs = await testApp().database.collections.employees.find({}).toArray();
+    const managerOf = new Map(docs.map((d) => [d._id.toHexString(), d.managerId?.toHexString() ?? null]));
+    const roots = docs.filter((d) => d.managerId === null);
+    expect(roots.map((r) => r._id.toHexString())).toEqual([seeded.ceoId.toHexString()]);
+    const ceo = await testApp().database.collections.users.findOne({ _id: seeded.ceoId });
+    expect(ceo?.roles).toContain('ceo');
+    let deepest = 0;
+    for (const id of managerOf.keys()) {
+      const seen = new Set<string>();
+      let at: string | null = id;
+      while (at !== null) {
+        expect(seen.has(at), `loop through ${at}`).toBe(false);
+        seen.add(at);
+        expect(managerOf.has(at), `unknown manager ${at}`).toBe(true);
+        at = managerOf.get(at) ?? null;
+      }
+      deepest = Math.max(deepest, seen.size);
+    }
+    expect(deepest).toBeGreaterThanOrEqual(3);
+    expect(deepest).toBeLessThan(MAX_REPORTING_DEPTH);
+    // Directors report to the CEO.
+    const directors = await testApp()
+      .database.collections.users.find({ roles: 'director' }, { projection: { roles: 1 } })
+      .toArray();
+    for (const director of directors) {
+      if (director.roles.includes('ceo')) continue;
+      expect(managerOf.get(director._id.toHexString())).toBe(seeded.ceoId.toHexString());
+    }
+  });
+
+  it('points skills, hobbies and designations at catalog items of the right type', async () => {
+    const { employees, catalogs } = testApp().database.collections;
+    const typeOf = new Map((await catalogs.find({}).toArray()).map((c) => [c._id.toHexString(), c.type]));
+    expect(seeded.skills.length).toBeGreaterThanOrEqual(50);
+    expect(seeded.hobbies.length).toBeGreaterThanOrEqual(20);
+    expect(seeded.designations.length).toBeGreaterThanOrEqual(15);
+    const departments = new Set<string>();
+    for (const doc of await employees.find({}).toArray()) {
+      expect(doc.skills.length).toBeGreaterThanOrEqual(2);
+      expect(doc.skills.length).toBeLessThanOrEqual(8);
+      expect(doc.skillIds.map(String)).toEqual(doc.skills.map((s) => String(s.catalogId)));
+      for (const skill of doc.skills) {
+        expect(typeOf.get(skill.catalogId.toHexString())).toBe('skill');
+        expect(skill.level).toBeGreaterThanOrEqual(1);
+        expect(skill.level).toBeLessThanOrEqual(5);
+      }
+      expect(doc.hobbyIds.length).toBeLessThanOrEqual(4);
+      for (const id of doc.hobbyIds) expect(typeOf.get(id.toHexString())).toBe('hobby');
+      expect(doc.designationId && typeOf.get(doc.designationId.toHexString())).toBe('role');
+      expect(doc.joinDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(doc.bio.length).toBeGreaterThan(20);
+      if (doc.department) departments.add(doc.department);
+    }
+    expect(departments).toEqual(
+      new Set([
+        'Executive',
+        'Engineering',
+        'Design',
+        'Product',
+        'Sales',
+        'Marketing',
+        'Finance',
+        'People',
+        'Operations',
+      ]),
+    );
+  });
+
+  it('is deterministic: the same count and seed plan the same people', () => {
+    const now = new Date('2026-03-01T12:00:00Z');
+    const first = planOrganisation({ count: COUNT, seed: SEED, now });
+    expect(planOrganisation({ count: COUNT, seed: SEED, now })).toEqual(first);
+    expect(planOrganisation({ count: COUNT, seed: SEED + 1, now })).not.toEqual(first);
+  });
+
+  it('signs a demo account in through the server, and the directory finds people by skills', async () => {
+    const employee = seeded.logins.find((l) => l.role === 'employee');
+    if (!employee) throw new Error('no employee login');
+    const session = await login(testApp().app, employee.email, DEMO_PASSWORD);
+    expect(session.body.user).toMatchObject({ email: employee.email, mustChangePassword: false });
+    const [a, b] = seeded.skills;
+    if (!a || !b) throw new Error('no skills');
+    const response = await testApp().app.inject({
+      method: 'GET',
+      url: `/api/v1/employees?skills=${a.id.toHexString()},${b.id.toHexString()}&limit=20`,
+      headers: bearer(session),
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const expected = await testApp().database.collections.employees.countDocuments({
+      skillIds: { $all: [a.id, b.id] },
+    });
+    expect(expected).toBeGreaterThan(0);
+    expect(response.json().total).toBe(expected);
+  });
+
+  it('adds to an existing organisation with --force semantics: new emails, catalog items reused', async () => {
+    const { users, catalogs } = testApp().database.collections;
+    const items = await catalogs.countDocuments();
+    const more = await seedOrganisation(testApp().database, { count: 50, seed: SEED, passwordHash });
+    expect(await users.countDocuments()).toBe(COUNT + 50);
+    expect(await catalogs.countDocuments()).toBe(items);
+    expect(more.skills.map((s) => s.id.toHexString()).sort()).toEqual(
+      seeded.skills.map((s) => s.id.toHexString()).sort(),
+    );
+  });
+});
