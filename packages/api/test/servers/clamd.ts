@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from '@seed-pms/db/embedded';
+import { exitWithParent, freePort } from '@seed-pms/db/embedded';
 import { ping } from '../../src/files/clamd.js';
 import { stderrTail, stopChild } from './child.js';
 
@@ -92,6 +92,7 @@ export async function startClamd(options: ClamdOptions = {}): Promise<RunningCla
     ].join('\n'),
   );
   const child = spawn(binary, ['--config-file', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  exitWithParent(child);
   const stderr = stderrTail(child);
   let exited = false;
   child.once('exit', () => {

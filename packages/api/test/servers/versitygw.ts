@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, toolsDir } from '@seed-pms/db/embedded';
+import { exitWithParent, freePort, toolsDir } from '@seed-pms/db/embedded';
 import { stderrTail, stopChild } from './child.js';
 
 /** The release scripts/build-test-tools.sh builds. */
@@ -51,6 +51,7 @@ export async function startVersityGw(options: { startTimeoutMs?: number } = {}):
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ROOT_ACCESS_KEY_ID: accessKeyId, ROOT_SECRET_ACCESS_KEY: secretAccessKey },
   });
+  exitWithParent(child);
   const stderr = stderrTail(child);
   let exited = false;
   child.once('exit', () => {

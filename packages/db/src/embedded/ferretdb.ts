@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exitWithParent } from './exit-with-parent.js';
 
 /** The FerretDB release the suite is pinned to (see ARCHITECTURE.md, "Databases in tests"). */
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -102,6 +103,7 @@ export async function startFerretDb(options: FerretDbOptions = {}): Promise<Runn
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  exitWithParent(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

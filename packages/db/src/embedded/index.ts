@@ -1,1 +1,2 @@
+export * from './exit-with-parent.js';
 export * from './ferretdb.js';
