@@ -336,6 +336,26 @@ describe('S3 storage against a signature-checking server', () => {
     expect(response.status).toBe(403);
   });
 
+  it('signs download URLs for the public endpoint when one is set, and they work there', async () => {
+    const internal = new URL(inject('s3').endpoint);
+    // The same server under another name, as browsers would reach it from outside a network.
+    const publicEndpoint = `http://localhost:${internal.port}`;
+    const split = new S3ObjectStorage({ ...s3Options(bucket), publicEndpoint });
+    const url = new URL(
+      await split.signedUrl(key, { expiresInSeconds: 60, fileName: 'a.bin', contentType: 'text/plain' }),
+    );
+    expect(url.origin).toBe(publicEndpoint);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(sha256(bytes));
+    // Signed for that host: the same URL sent to the internal name is refused.
+    const elsewhere = new URL(url);
+    elsewhere.host = internal.host;
+    const refused = await fetch(elsewhere);
+    await refused.arrayBuffer();
+    expect(refused.status).toBe(403);
+  });
+
   it('cannot write with a wrong secret: the server checks signatures', async () => {
     const forged = new S3ObjectStorage(s3Options(bucket, `${inject('s3').secretAccessKey}x`));
     const forgedKey = keyFor('');

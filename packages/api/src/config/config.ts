@@ -108,6 +108,8 @@ export const ConfigSchema = z
     S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     S3_FORCE_PATH_STYLE: bool.default(true),
+    /** Where browsers reach S3 when it differs from S3_ENDPOINT: download URLs are signed for it. */
+    S3_PUBLIC_ENDPOINT: url(['http:', 'https:']).optional(),
 
     CLAMAV_URL: url(['tcp:']).optional(),
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),

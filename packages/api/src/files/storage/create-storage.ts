@@ -14,6 +14,7 @@ export type StorageConfig = Pick<
   | 'S3_ACCESS_KEY_ID'
   | 'S3_SECRET_ACCESS_KEY'
   | 'S3_FORCE_PATH_STYLE'
+  | 'S3_PUBLIC_ENDPOINT'
 >;
 
 /**
@@ -41,5 +42,6 @@ export function createStorage(config: StorageConfig, context: { dataDir: string;
     accessKeyId,
     secretAccessKey,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    ...(config.S3_PUBLIC_ENDPOINT ? { publicEndpoint: config.S3_PUBLIC_ENDPOINT } : {}),
   });
 }

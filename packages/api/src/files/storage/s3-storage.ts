@@ -31,6 +31,12 @@ export interface S3StorageOptions {
   secretAccessKey: string;
   /** `https://host/bucket/key` instead of `https://bucket.host/key`; what most self-hosted servers need. */
   forcePathStyle: boolean;
+  /**
+   * Where browsers reach the server, when it differs from `endpoint` (the API
+   * talks to `http://minio:9000` inside a network, browsers to
+   * `https://files.example.com`): presigned URLs are signed for this host.
+   */
+  publicEndpoint?: string;
 }
 
 /**
@@ -40,12 +46,19 @@ export interface S3StorageOptions {
 export class S3ObjectStorage implements ObjectStorage {
   readonly driver = 's3';
   private readonly client: S3Client;
+  /** Signs download URLs; the same client unless a public endpoint is set. */
+  private readonly signer: S3Client;
   private readonly bucket: string;
 
   constructor(options: S3StorageOptions) {
     this.bucket = options.bucket;
-    this.client = new S3Client({
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    this.client = S3ObjectStorage.clientFor(options, options.endpoint);
+    this.signer = options.publicEndpoint ? S3ObjectStorage.clientFor(options, options.publicEndpoint) : this.client;
+  }
+
+  private static clientFor(options: S3StorageOptions, endpoint: string | undefined): S3Client {
+    return new S3Client({
+      ...(endpoint ? { endpoint } : {}),
       region: options.region,
       credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
       forcePathStyle: options.forcePathStyle,
@@ -132,7 +145,7 @@ export class S3ObjectStorage implements ObjectStorage {
       ResponseContentDisposition: contentDisposition(options.fileName, options.inline),
       ResponseContentType: options.contentType,
     });
-    return getSignedUrl(this.client, command, {
+    return getSignedUrl(this.signer, command, {
       expiresIn: options.expiresInSeconds,
       ...(options.signedAt ? { signingDate: options.signedAt } : {}),
     });
