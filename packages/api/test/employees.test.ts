@@ -193,6 +193,16 @@ describe('profiles', () => {
       if (sees) expect(profile.personal.homeAddress).toBe('1 Main St');
       expect(profile.manager).toMatchObject({ id: manager.id });
     }
+
+    // Stored sealed, and kept out of the audit trail (which names the fields that changed).
+    const stored = await testApp().database.collections.employees.findOne({ _id: new ObjectId(member.id) });
+    expect(stored?.personal).toMatch(/^v1\./);
+    expect(JSON.stringify(stored)).not.toContain('Main St');
+    const trail = (await call(hr, 'GET', `/audits/employee/${member.id}`)).json();
+    expect(JSON.stringify(trail)).not.toContain('Main St');
+    expect(
+      trail.items.map((e: { details?: { personalFieldsChanged?: string[] } }) => e.details?.personalFieldsChanged),
+    ).toContainEqual(['homeAddress']);
   });
 });
 

@@ -18,9 +18,15 @@ const SEED = 7;
 
 let seeded: SeededOrganisation;
 let passwordHash: string;
+const dataEncryptionKey = () => testApp().deps.config.DATA_ENCRYPTION_KEY;
 beforeAll(async () => {
   passwordHash = await hashPassword(DEMO_PASSWORD);
-  seeded = await seedOrganisation(testApp().database, { count: COUNT, seed: SEED, passwordHash });
+  seeded = await seedOrganisation(testApp().database, {
+    count: COUNT,
+    seed: SEED,
+    passwordHash,
+    dataEncryptionKey: dataEncryptionKey(),
+  });
 });
 
 describe('the demo organisation', () => {
@@ -143,7 +149,12 @@ describe('the demo organisation', () => {
   it('adds to an existing organisation with --force semantics: new emails, catalog items reused', async () => {
     const { users, catalogs } = testApp().database.collections;
     const items = await catalogs.countDocuments();
-    const more = await seedOrganisation(testApp().database, { count: 50, seed: SEED, passwordHash });
+    const more = await seedOrganisation(testApp().database, {
+      count: 50,
+      seed: SEED,
+      passwordHash,
+      dataEncryptionKey: dataEncryptionKey(),
+    });
     expect(await users.countDocuments()).toBe(COUNT + 50);
     expect(await catalogs.countDocuments()).toBe(items);
     expect(more.skills.map((s) => s.id.toHexString()).sort()).toEqual(

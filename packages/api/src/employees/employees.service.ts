@@ -44,6 +44,7 @@ import type { AppDeps } from '../app/deps.js';
 import type { AuditService, CallContext } from '../audit/audit.service.js';
 import type { CatalogsService } from '../catalogs/catalogs.service.js';
 import type { FilesService, UploadedFile } from '../files/files.service.js';
+import { personalDataBox } from './personal-data.js';
 import { processProfileImage } from './profile-image.js';
 
 type Ctx = CallContext & { actor: Actor };
@@ -87,6 +88,7 @@ export function createEmployeesService(
 ): EmployeesService {
   const { employees, users, locks } = deps.database.collections;
   const { audit, catalogs, files } = services;
+  const personalData = personalDataBox(deps.config.DATA_ENCRYPTION_KEY);
   let projectHistory: (employeeId: string) => Promise<ProjectAssignmentView[]> = async () => [];
 
   for (const [type, place, field, description] of [
@@ -184,7 +186,7 @@ export function createEmployeesService(
   }
 
   /** The profile as the actor may see it: personal fields only where the abilities allow. */
-  async function profileFor(ctx: Ctx, doc: WithId<EmployeeDoc>, fullView = false): Promise<EmployeeProfile> {
+  async function profileFor(ctx: Ctx, doc: WithId<EmployeeDoc>): Promise<EmployeeProfile> {
     const subject = await subjectOf(doc);
     const found = await lookups([doc], true);
     const readable = new Set(permittedFields(ctx.actor, 'read', 'Employee', subject, EMPLOYEE_FIELDS));
@@ -194,7 +196,7 @@ export function createEmployeesService(
       hobbies: doc.hobbyIds.map((id) => ref(found.items, id)),
       bio: doc.bio,
       contact: doc.contact,
-      ...(fullView || readable.has('personal') ? { personal: doc.personal } : {}),
+      ...(readable.has('personal') ? { personal: personalData.open(doc.personal) } : {}),
       editableFields: permittedFields(ctx.actor, 'update', 'Employee', subject, EMPLOYEE_FIELDS),
       version: doc.version,
       createdAt: doc.createdAt.toISOString(),
@@ -258,7 +260,7 @@ export function createEmployeesService(
     }
     if (input.bio !== undefined) set.bio = input.bio;
     if (input.contact !== undefined) set.contact = input.contact;
-    if (input.personal !== undefined) set.personal = input.personal;
+    if (input.personal !== undefined) set.personal = personalData.seal(input.personal);
     if (input.managerId !== undefined) set.managerId = input.managerId === null ? null : new ObjectId(input.managerId);
     return set;
   }
@@ -320,16 +322,27 @@ export function createEmployeesService(
     return updateVersioned(employees, doc._id, version, { $set: set }, { resource: 'Employee', now: ctx.now });
   }
 
+  /**
+   * Audits a profile change. Personal data stays out of the append-only trail
+   * (it could never be erased from it): the entry names the personal fields
+   * that changed, not their values.
+   */
   async function recorded(ctx: Ctx, action: string, before: WithId<EmployeeDoc>, after: WithId<EmployeeDoc>) {
-    const [beforeView, afterView] = await Promise.all([profileFor(ctx, before, true), profileFor(ctx, after, true)]);
-    const { editableFields: _b, image: _bi, ...beforeAudit } = beforeView;
-    const { editableFields: _a, image: _ai, ...afterAudit } = afterView;
+    const [beforeView, afterView] = await Promise.all([profileFor(ctx, before), profileFor(ctx, after)]);
+    const { editableFields: _b, image: _bi, personal: _bp, ...beforeAudit } = beforeView;
+    const { editableFields: _a, image: _ai, personal: _ap, ...afterAudit } = afterView;
+    const [was, is] = [personalData.open(before.personal), personalData.open(after.personal)];
+    const personalChanged = [...new Set([...Object.keys(was), ...Object.keys(is)])].filter(
+      (key) =>
+        JSON.stringify(was[key as keyof typeof was] ?? null) !== JSON.stringify(is[key as keyof typeof is] ?? null),
+    );
     await audit.record(ctx, {
       action,
       resourceType: 'employee',
       resourceId: after._id.toHexString(),
       before: { ...beforeAudit, imageFileId: before.image?.fileId.toHexString() ?? null },
       after: { ...afterAudit, imageFileId: after.image?.fileId.toHexString() ?? null },
+      ...(personalChanged.length > 0 ? { details: { personalFieldsChanged: personalChanged.sort() } } : {}),
     });
   }
 

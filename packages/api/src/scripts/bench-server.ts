@@ -53,7 +53,11 @@ async function seedDirectory(count: number) {
   await ensureIndexes(database.db, ALL_COLLECTIONS);
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const started = performance.now();
-  const result = await seedOrganisation(database, { count, passwordHash });
+  const result = await seedOrganisation(database, {
+    count,
+    passwordHash,
+    dataEncryptionKey: config.DATA_ENCRYPTION_KEY,
+  });
   const seconds = (performance.now() - started) / 1000;
   const employee = result.logins.find((login) => login.role === 'employee');
   if (!employee) throw new Error('the seeded organisation has no plain employee');

@@ -23,6 +23,7 @@ import {
   type Role,
   type WorkLocation,
 } from '@seed-pms/domain';
+import { personalDataBox } from '../employees/personal-data.js';
 
 /**
  * The demo organisation behind `pnpm seed`, the directory benchmark and the
@@ -708,6 +709,8 @@ export interface SeedOptions {
   seed?: number;
   /** The hash of the shared password (hash DEMO_PASSWORD once: argon2id is slow on purpose). */
   passwordHash: string;
+  /** DATA_ENCRYPTION_KEY of the server that will read the data: personal data is stored sealed with it. */
+  dataEncryptionKey: string;
   now?: Date;
   /** Documents per insertMany. */
   batchSize?: number;
@@ -785,6 +788,7 @@ export async function seedOrganisation(
   const now = options.now ?? new Date();
   const batchSize = options.batchSize ?? 500;
   const { users, employees, catalogs } = database.collections;
+  const personalData = personalDataBox(options.dataEncryptionKey);
   const people = planOrganisation({
     count: options.count,
     seed: options.seed ?? DEFAULT_SEED,
@@ -819,7 +823,7 @@ export async function seedOrganisation(
         hobbyIds: person.hobbies.map((name) => required(hobbies, name)._id),
         bio: person.bio,
         contact: person.contact,
-        personal: person.personal,
+        personal: personalData.seal(person.personal),
       }),
     );
   });

@@ -154,6 +154,7 @@ try {
       count,
       seed,
       passwordHash,
+      dataEncryptionKey: config.DATA_ENCRYPTION_KEY,
       onProgress(done, total) {
         if (done === 0) bar.start(total, 0);
         else bar.update(done);

@@ -1,4 +1,4 @@
-import type { ContactInfo, PersonalInfo, UserStatus, WorkLocation } from '@seed-pms/domain';
+import type { ContactInfo, UserStatus, WorkLocation } from '@seed-pms/domain';
 import type { ObjectId } from 'mongodb';
 import { defineCollection } from '../collections.js';
 
@@ -37,7 +37,8 @@ export interface EmployeeDoc {
   hobbyIds: ObjectId[];
   bio: string;
   contact: ContactInfo;
-  personal: PersonalInfo;
+  /** PersonalInfo as JSON, sealed with AES-256-GCM by the api (see personal-data.ts); null when empty. */
+  personal: string | null;
   image: { fileId: ObjectId; thumbnailFileId: ObjectId } | null;
   /** Kept current by the projects area: the red over-allocation halo. */
   capacity: { allocationPercent: number; overAllocated: boolean; updatedAt: Date | null };

@@ -47,7 +47,7 @@ export function newEmployeeDoc(
     hobbyIds: [],
     bio: '',
     contact: {},
-    personal: {},
+    personal: null,
     image: null,
     capacity: { allocationPercent: 0, overAllocated: false, updatedAt: null },
     ...initialVersion(now),
