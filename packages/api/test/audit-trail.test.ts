@@ -2,7 +2,16 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createUser, login, type Session, type SignedIn, signInAs, uniqueEmail } from './auth-helpers.js';
+import {
+  bearer,
+  callAs,
+  createUser,
+  login,
+  type Session,
+  type SignedIn,
+  signInAs,
+  uniqueEmail,
+} from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
 const testApp = useTestApp(import.meta.url);
@@ -22,7 +31,7 @@ beforeAll(async () => {
 });
 
 const get = (session: Session, url: string) =>
-  app().inject({ method: 'GET', url: `/api/v1${url}`, headers: { ...bearer(session), 'user-agent': 'audit-test' } });
+  callAs(app(), session, 'GET', url, undefined, { 'user-agent': 'audit-test' });
 
 describe('the audit trail', () => {
   it('records a change with actor, before/after without secrets, and the request it came from', async () => {

@@ -100,3 +100,22 @@ export async function signInAs(testApp: TestApp, roles: Role[] = ['employee']): 
   const session = await login(testApp.app, user.email);
   return { ...session, id: user._id.toHexString(), email: user.email };
 }
+
+export type RestMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** A REST call under /api/v1, signed in as `session` (or anonymous with null), as a frontend makes it. */
+export function callAs(
+  app: FastifyInstance,
+  session: Pick<Session, 'accessToken'> | null,
+  method: RestMethod,
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: { ...(session ? bearer(session) : {}), ...headers },
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
+}

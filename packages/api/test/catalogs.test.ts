@@ -1,6 +1,6 @@
 import { ObjectId } from '@seed-pms/db';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createUser, login, type Session } from './auth-helpers.js';
+import { bearer, callAs, createUser, login, type RestMethod, type Session } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
 const testApp = useTestApp(import.meta.url);
@@ -17,14 +17,8 @@ beforeAll(async () => {
   employee = await login(testApp().app, e.email);
 });
 
-function call(session: Session, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {
-  return testApp().app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: bearer(session),
-    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
-  });
-}
+const call = (session: Session, method: RestMethod, url: string, payload?: unknown) =>
+  callAs(testApp().app, session, method, url, payload);
 
 async function createItem(type: string, name: string, description?: string) {
   const response = await call(admin, 'POST', '/catalogs', { type, name, ...(description ? { description } : {}) });

@@ -1,8 +1,8 @@
-import { departmentKeyOf, newEmployeeDoc, ObjectId } from '@seed-pms/db';
+import { departmentKeyOf, insertUser, newEmployeeDoc, ObjectId, repairEmployeeProfiles } from '@seed-pms/db';
 import type { Role } from '@seed-pms/domain';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createUser, login, type Session } from './auth-helpers.js';
+import { bearer, callAs, createUser, login, type RestMethod, type Session, uniqueEmail } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
 const testApp = useTestApp(import.meta.url);
@@ -12,14 +12,8 @@ let hr: Session;
 const skill: Record<string, string> = {};
 let roleId: string;
 
-function call(session: Session | null, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {
-  return testApp().app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: session ? bearer(session) : {},
-    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
-  });
-}
+const call = (session: Session | null, method: RestMethod, url: string, payload?: unknown) =>
+  callAs(testApp().app, session, method, url, payload);
 
 async function person(roles: Role[] = ['employee'], name?: string) {
   const user = await createUser(testApp(), { roles, ...(name ? { name } : {}) });
@@ -67,6 +61,32 @@ describe('profiles', () => {
     expect((await call(hr, 'GET', `/employees/${new ObjectId().toHexString()}`)).statusCode).toBe(404);
     expect((await call(hr, 'GET', '/employees/not-an-id')).statusCode).toBe(404);
     expect((await call(null, 'GET', `/employees/${id}`)).statusCode).toBe(401);
+  });
+
+  it('the repair job gives an account without a profile one, and re-copies stale account fields', async () => {
+    const { users, employees } = testApp().database.collections;
+    const orphan = await insertUser(
+      users,
+      {
+        email: uniqueEmail('orphan'),
+        name: 'Orphan Account',
+        roles: ['employee'],
+        passwordHash: null,
+        mustChangePassword: false,
+      },
+      new Date(),
+    );
+    const stale = await createUser(testApp(), { name: 'Old Name' });
+    // As if the process died between the account write and the profile copy.
+    await users.updateOne(
+      { _id: stale._id },
+      { $set: { name: 'New Name', nameKey: 'new name' }, $inc: { version: 1 } },
+    );
+
+    expect(await repairEmployeeProfiles(users, employees, new Date())).toBeGreaterThanOrEqual(2);
+    expect((await profileOf(hr, orphan._id.toHexString())).name).toBe('Orphan Account');
+    expect((await profileOf(hr, stale._id.toHexString())).name).toBe('New Name');
+    expect(await repairEmployeeProfiles(users, employees, new Date())).toBe(0);
   });
 
   it('people edit their bio, skills, hobbies and contact, not the rest; HR edits everything', async () => {

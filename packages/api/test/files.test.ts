@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServices, serviceInternals } from '../src/services.js';
 import { internalContext } from '../src/trpc/internal-context.js';
-import { bearer, createUser, login, type Session } from './auth-helpers.js';
+import { bearer, callAs, createUser, login, type Session } from './auth-helpers.js';
 import './servers/provided.js';
 import { type TestApp, useTestApp } from './support.js';
 
@@ -37,9 +37,7 @@ beforeAll(async () => {
 
 const files = async () => (await serviceInternals(testApp().deps)).files;
 
-function get(session: Session, url: string) {
-  return testApp().app.inject({ method: 'GET', url: `/api/v1${url}`, headers: bearer(session) });
-}
+const get = (session: Session, url: string) => callAs(testApp().app, session, 'GET', url);
 
 /** A call as the employee, outside HTTP (project documents have no upload route yet). */
 async function asMe(app: TestApp) {

@@ -1,6 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../src/services.js';
-import { bearer, createUser, login, type Session, type SignedIn, signInAs, uniqueEmail } from './auth-helpers.js';
+import {
+  bearer,
+  callAs,
+  createUser,
+  login,
+  type RestMethod,
+  type Session,
+  type SignedIn,
+  signInAs,
+  uniqueEmail,
+} from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
 const testApp = useTestApp(import.meta.url);
@@ -19,8 +29,8 @@ beforeAll(async () => {
   hrId = hr.id;
 });
 
-const call = (session: Session, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>) =>
-  app().inject({ method, url: `/api/v1${url}`, headers: bearer(session), ...(payload ? { payload } : {}) });
+const call = (session: Session, method: RestMethod, url: string, payload?: Record<string, unknown>) =>
+  callAs(app(), session, method, url, payload);
 
 async function newUser(as: Session, body: Record<string, unknown> = {}) {
   const response = await call(as, 'POST', '/users', {

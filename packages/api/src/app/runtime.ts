@@ -1,11 +1,11 @@
-import { connectDatabase, repairEmployeeProfiles } from '@seed-pms/db';
+import { connectDatabase } from '@seed-pms/db';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { type BootstrapOutcome, ensureBootstrapAdmin } from '../bootstrap/bootstrap-admin.js';
 import type { Config } from '../config/config.js';
 import { type ChosenDatabase, chooseDatabase } from '../database/embedded.js';
 import { createBullMqJobRunner, createInProcessJobRunner } from '../jobs/jobs.js';
-import { registerJobs } from '../jobs/schedule.js';
+import { PROFILE_REPAIR_JOB, registerJobs } from '../jobs/schedule.js';
 import { serviceInternals } from '../services.js';
 import type { AppDeps } from './deps.js';
 
@@ -54,12 +54,8 @@ export async function openRuntime(config: Config, logger: FastifyBaseLogger): Pr
     closers.push(() => jobs.stop());
 
     const bootstrap = await ensureBootstrapAdmin(deps);
-    const repaired = await repairEmployeeProfiles(
-      database.collections.users,
-      database.collections.employees,
-      deps.clock(),
-    );
-    if (repaired > 0) logger.warn({ repaired }, 'employee profiles repaired to match their accounts');
+    // Reads every account and profile: in the background, so start-up does not wait for it.
+    await jobs.enqueue(PROFILE_REPAIR_JOB);
     await (await serviceInternals(deps)).files.storage.ensureReady();
     return { deps, database: chosen, bootstrap, close };
   } catch (error) {

@@ -186,8 +186,12 @@ export function createEmployeesService(
   }
 
   /** The profile as the actor may see it: personal fields only where the abilities allow. */
-  async function profileFor(ctx: Ctx, doc: WithId<EmployeeDoc>): Promise<EmployeeProfile> {
-    const subject = await subjectOf(doc);
+  async function profileFor(
+    ctx: Ctx,
+    doc: WithId<EmployeeDoc>,
+    known?: Awaited<ReturnType<typeof subjectOf>>,
+  ): Promise<EmployeeProfile> {
+    const subject = known ?? (await subjectOf(doc));
     const found = await lookups([doc], true);
     const readable = new Set(permittedFields(ctx.actor, 'read', 'Employee', subject, EMPLOYEE_FIELDS));
     return {
@@ -325,10 +329,16 @@ export function createEmployeesService(
   /**
    * Audits a profile change. Personal data stays out of the append-only trail
    * (it could never be erased from it): the entry names the personal fields
-   * that changed, not their values.
+   * that changed, not their values. Returns the new profile as the actor sees it.
    */
-  async function recorded(ctx: Ctx, action: string, before: WithId<EmployeeDoc>, after: WithId<EmployeeDoc>) {
-    const [beforeView, afterView] = await Promise.all([profileFor(ctx, before), profileFor(ctx, after)]);
+  async function recorded(
+    ctx: Ctx,
+    action: string,
+    before: WithId<EmployeeDoc>,
+    after: WithId<EmployeeDoc>,
+    beforeSubject: Awaited<ReturnType<typeof subjectOf>>,
+  ): Promise<EmployeeProfile> {
+    const [beforeView, afterView] = await Promise.all([profileFor(ctx, before, beforeSubject), profileFor(ctx, after)]);
     const { editableFields: _b, image: _bi, personal: _bp, ...beforeAudit } = beforeView;
     const { editableFields: _a, image: _ai, personal: _ap, ...afterAudit } = afterView;
     const [was, is] = [personalData.open(before.personal), personalData.open(after.personal)];
@@ -344,6 +354,7 @@ export function createEmployeesService(
       after: { ...afterAudit, imageFileId: after.image?.fileId.toHexString() ?? null },
       ...(personalChanged.length > 0 ? { details: { personalFieldsChanged: personalChanged.sort() } } : {}),
     });
+    return afterView;
   }
 
   return {
@@ -366,8 +377,9 @@ export function createEmployeesService(
 
     async get(ctx, id) {
       const doc = await load(id);
-      assertCan(ctx.actor, 'read', 'Employee', await subjectOf(doc));
-      return profileFor(ctx, doc);
+      const subject = await subjectOf(doc);
+      assertCan(ctx.actor, 'read', 'Employee', subject);
+      return profileFor(ctx, doc, subject);
     },
 
     async update(ctx, input) {
@@ -404,8 +416,7 @@ export function createEmployeesService(
       const updated = assignsCatalogItems
         ? await catalogs.whileAssigning(underReportingLease)
         : await underReportingLease();
-      await recorded(ctx, 'employee.update', doc, updated);
-      return profileFor(ctx, updated);
+      return recorded(ctx, 'employee.update', doc, updated, subject);
     },
 
     async projects(ctx, id) {
@@ -416,7 +427,8 @@ export function createEmployeesService(
 
     async uploadImage(ctx, input) {
       const doc = await load(input.id);
-      assertCanFields(ctx.actor, 'update', 'Employee', await subjectOf(doc), ['image']);
+      const subject = await subjectOf(doc);
+      assertCanFields(ctx.actor, 'update', 'Employee', subject, ['image']);
       const owner = { type: 'employee' as const, id: doc._id };
       const original = await files.readUpload('profile-image', input.file);
       const { image, thumbnail } = await processProfileImage(original.bytes, original.contentType);
@@ -448,14 +460,14 @@ export function createEmployeesService(
         throw error;
       }
       if (doc.image) await files.remove(ctx, [doc.image.fileId, doc.image.thumbnailFileId], 'replaced');
-      await recorded(ctx, 'employee.image.update', doc, updated);
-      return profileFor(ctx, updated);
+      return recorded(ctx, 'employee.image.update', doc, updated, subject);
     },
 
     async removeImage(ctx, id) {
       const doc = await load(id);
-      assertCanFields(ctx.actor, 'update', 'Employee', await subjectOf(doc), ['image']);
-      if (!doc.image) return profileFor(ctx, doc);
+      const subject = await subjectOf(doc);
+      assertCanFields(ctx.actor, 'update', 'Employee', subject, ['image']);
+      if (!doc.image) return profileFor(ctx, doc, subject);
       const updated = await updateVersioned(
         employees,
         doc._id,
@@ -464,8 +476,7 @@ export function createEmployeesService(
         { resource: 'Employee', now: ctx.now },
       );
       await files.remove(ctx, [doc.image.fileId, doc.image.thumbnailFileId], 'removed');
-      await recorded(ctx, 'employee.image.remove', doc, updated);
-      return profileFor(ctx, updated);
+      return recorded(ctx, 'employee.image.remove', doc, updated, subject);
     },
   };
 }

@@ -1,10 +1,13 @@
-import { purgeAuthTokens, purgeLoginFailures, purgeOldSessions } from '@seed-pms/db';
+import { purgeAuthTokens, purgeLoginFailures, purgeOldSessions, repairEmployeeProfiles } from '@seed-pms/db';
 import type { AppDeps } from '../app/deps.js';
 import { registerFileJobs } from '../files/files.service.js';
 import { registerOutboxJobs } from '../mail/outbox.service.js';
 import { createServices, serviceInternals } from '../services.js';
 
 const HOUR = 3600_000;
+
+/** Gives accounts without a profile one and re-copies stale account fields (after a crash between the two writes). */
+export const PROFILE_REPAIR_JOB = 'employees.repair-profiles';
 const DAY = 24 * HOUR;
 
 /**
@@ -18,6 +21,15 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
 
   registerOutboxJobs(deps.jobs, services.outbox, deps.clock);
   registerFileJobs(deps.jobs, (await serviceInternals(deps)).files);
+  deps.jobs.register(
+    PROFILE_REPAIR_JOB,
+    async () => {
+      const { users, employees } = deps.database.collections;
+      const repaired = await repairEmployeeProfiles(users, employees, deps.clock());
+      if (repaired > 0) deps.logger.warn({ repaired }, 'employee profiles repaired to match their accounts');
+    },
+    { everyMs: 24 * HOUR },
+  );
   deps.jobs.register(
     'idempotency.purge-expired',
     async () => {
