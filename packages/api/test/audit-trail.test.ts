@@ -9,7 +9,7 @@ import {
   login,
   type Session,
   type SignedIn,
-  signInAs,
+  signInStaff,
   uniqueEmail,
 } from './auth-helpers.js';
 import { useTestApp } from './support.js';
@@ -18,16 +18,10 @@ const testApp = useTestApp(import.meta.url);
 const app = () => testApp().app;
 
 let admin: SignedIn;
-let adminId: string;
 let hr: SignedIn;
 let employee: SignedIn;
 beforeAll(async () => {
-  [admin, hr, employee] = [
-    await signInAs(testApp(), ['admin']),
-    await signInAs(testApp(), ['hr']),
-    await signInAs(testApp()),
-  ];
-  adminId = admin.id;
+  ({ admin, hr, employee } = await signInStaff(testApp()));
 });
 
 const get = (session: Session, url: string) =>
@@ -53,7 +47,7 @@ describe('the audit trail', () => {
     const [change, creation] = trail.json().items;
     expect(change).toMatchObject({
       action: 'user.roles.change',
-      actorId: adminId,
+      actorId: admin.id,
       actorType: 'user',
       resourceType: 'user',
       resourceId: userId,
@@ -91,12 +85,12 @@ describe('the audit trail', () => {
         payload: { email: uniqueEmail('paged'), name: `Paged ${i}`, sendInvite: false },
       });
     }
-    const all = (await get(admin, `/audits?actorId=${adminId}&action=user.create&limit=100`)).json().items;
+    const all = (await get(admin, `/audits?actorId=${admin.id}&action=user.create&limit=100`)).json().items;
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
       const page: { items: { seq: number }[]; nextCursor: string | null } = (
-        await get(admin, `/audits?actorId=${adminId}&action=user.create&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        await get(admin, `/audits?actorId=${admin.id}&action=user.create&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
       ).json();
       seen.push(...page.items.map((e: { seq: number }) => e.seq));
       cursor = page.nextCursor;

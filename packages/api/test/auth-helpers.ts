@@ -119,3 +119,12 @@ export function callAs(
     ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
   });
 }
+
+/** Signed-in admin, HR and employee accounts: the three a test of the admin surface needs. */
+export async function signInStaff(testApp: TestApp): Promise<{ admin: SignedIn; hr: SignedIn; employee: SignedIn }> {
+  return {
+    admin: await signInAs(testApp, ['admin']),
+    hr: await signInAs(testApp, ['hr']),
+    employee: await signInAs(testApp),
+  };
+}

@@ -8,7 +8,7 @@ import {
   type RestMethod,
   type Session,
   type SignedIn,
-  signInAs,
+  signInStaff,
   uniqueEmail,
 } from './auth-helpers.js';
 import { useTestApp } from './support.js';
@@ -18,15 +18,9 @@ const app = () => testApp().app;
 
 let admin: SignedIn;
 let hr: SignedIn;
-let hrId: string;
 let employee: SignedIn;
 beforeAll(async () => {
-  [admin, hr, employee] = [
-    await signInAs(testApp(), ['admin']),
-    await signInAs(testApp(), ['hr']),
-    await signInAs(testApp()),
-  ];
-  hrId = hr.id;
+  ({ admin, hr, employee } = await signInStaff(testApp()));
 });
 
 const call = (session: Session, method: RestMethod, url: string, payload?: Record<string, unknown>) =>
@@ -112,8 +106,8 @@ describe('user administration', () => {
 
 describe('roles', () => {
   it('nobody raises their own roles', async () => {
-    const me = await call(hr, 'GET', `/users/${hrId}`);
-    const raise = await call(hr, 'PATCH', `/users/${hrId}`, { version: me.json().version, roles: ['hr', 'finance'] });
+    const me = await call(hr, 'GET', `/users/${hr.id}`);
+    const raise = await call(hr, 'PATCH', `/users/${hr.id}`, { version: me.json().version, roles: ['hr', 'finance'] });
     expect(raise.statusCode).toBe(403);
     expect(raise.json().error.message).toBe('Nobody can change their own roles');
   });
@@ -155,9 +149,9 @@ describe('archive and restore', () => {
     });
     const archived = await call(hr, 'POST', `/users/${user._id.toHexString()}/archive`, { reason: 'Left the company' });
     expect(archived.statusCode).toBe(200);
-    expect(archived.json()).toMatchObject({ status: 'archived', archivedBy: hrId, archiveReason: 'Left the company' });
+    expect(archived.json()).toMatchObject({ status: 'archived', archivedBy: hr.id, archiveReason: 'Left the company' });
     expect(archivedEvents).toEqual([
-      expect.objectContaining({ userId: user._id.toHexString(), by: hrId, reason: 'Left the company' }),
+      expect.objectContaining({ userId: user._id.toHexString(), by: hr.id, reason: 'Left the company' }),
     ]);
     const refused = await app().inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(session) });
     expect(refused.statusCode).toBe(401);
@@ -176,7 +170,7 @@ describe('archive and restore', () => {
   });
 
   it('nobody archives themselves', async () => {
-    const response = await call(hr, 'POST', `/users/${hrId}/archive`, { reason: 'bye' });
+    const response = await call(hr, 'POST', `/users/${hr.id}/archive`, { reason: 'bye' });
     expect(response.statusCode).toBe(403);
   });
 });
