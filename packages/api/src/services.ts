@@ -10,6 +10,9 @@ import { createHealthService, type HealthService } from './health/health.service
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
 import { createMailer } from './mail/mailer.js';
 import { createOutboxService, type OutboxService } from './mail/outbox.service.js';
+import { type CapacityApi, type CapacityService, createCapacityService } from './projects/capacity.service.js';
+import { type CollaborationService, createCollaborationService } from './projects/collaboration.service.js';
+import { createProjectsService, type ProjectsApi } from './projects/projects.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 import { createUsersService, type UsersService } from './users/users.service.js';
 
@@ -29,6 +32,9 @@ export interface Services {
   catalogs: CatalogsService;
   employees: EmployeesService;
   files: FilesApi;
+  capacity: CapacityApi;
+  projects: ProjectsApi;
+  collaboration: CollaborationService;
   /** Areas react to each other's changes through these events. */
   events: EventBus;
   /** Closes what the services hold open (the revocation subscriber, the SMTP transport). */
@@ -37,9 +43,13 @@ export interface Services {
 
 const built = new WeakMap<AppDeps, Promise<Services>>();
 /** Parts of the services that use server-only types, for the server's own wiring (jobs, the blob route). */
-const internals = new WeakMap<AppDeps, { files: FilesService }>();
+interface ServiceInternals {
+  files: FilesService;
+  capacity: CapacityService;
+}
+const internals = new WeakMap<AppDeps, ServiceInternals>();
 
-export async function serviceInternals(deps: AppDeps): Promise<{ files: FilesService }> {
+export async function serviceInternals(deps: AppDeps): Promise<ServiceInternals> {
   await createServices(deps);
   const found = internals.get(deps);
   if (!found) throw new Error('services were not built for these dependencies');
@@ -72,7 +82,10 @@ async function build(deps: AppDeps): Promise<Services> {
   const catalogs = createCatalogsService(deps, { audit });
   const files = createFilesService(deps, { audit });
   const employees = createEmployeesService(deps, { audit, catalogs, files });
-  internals.set(deps, { files });
+  const capacity = createCapacityService(deps, { settings });
+  const projects = createProjectsService(deps, { audit, catalogs, capacity, employees, events });
+  const collaboration = createCollaborationService(deps, { audit, files, projects });
+  internals.set(deps, { files, capacity });
   return {
     health: createHealthService(deps),
     idempotency: createIdempotencyService(deps),
@@ -84,6 +97,9 @@ async function build(deps: AppDeps): Promise<Services> {
     catalogs,
     employees,
     files,
+    capacity,
+    projects,
+    collaboration,
     events,
     async close() {
       await auth.sessionCheck.close();

@@ -146,6 +146,35 @@ describe('the demo organisation', () => {
     expect(response.json().total).toBe(expected);
   });
 
+  it('staffs projects: everyone within 100% but a few deliberately above it, ledgers and history in step', async () => {
+    const { projects, capacityLedgers, assignments, employees } = testApp().database.collections;
+    expect(seeded.projects.projects).toBeGreaterThanOrEqual(COUNT / 10);
+    expect(await projects.countDocuments()).toBe(seeded.projects.projects);
+    expect(await assignments.countDocuments({ supersededAt: null })).toBe(seeded.projects.allocations);
+    let segments = 0;
+    for await (const ledger of capacityLedgers.find({})) segments += ledger.segments.length;
+    expect(segments).toBe(seeded.projects.allocations);
+    expect(seeded.projects.overAllocated).toBeGreaterThanOrEqual(3);
+    const haloed = await employees.find({ 'capacity.overAllocated': true }).toArray();
+    expect(haloed).toHaveLength(seeded.projects.overAllocated);
+    // Through the server: the capacity report (as the CEO, a director) names exactly them.
+    const ceo = seeded.logins.find((l) => l.role === 'director') ?? seeded.logins[0];
+    const session = await login(testApp().app, ceo?.email ?? '', DEMO_PASSWORD);
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await testApp().app.inject({
+      method: 'GET',
+      url: `/api/v1/reports/capacity?from=${today}&to=${today}`,
+      headers: bearer(session),
+    });
+    expect(report.statusCode).toBe(200);
+    expect(
+      report
+        .json()
+        .overAllocated.map((p: { id: string }) => p.id)
+        .sort(),
+    ).toEqual(haloed.map((e) => e._id.toHexString()).sort());
+  });
+
   it('adds to an existing organisation with --force semantics: new emails, catalog items reused', async () => {
     const { users, catalogs } = testApp().database.collections;
     const items = await catalogs.countDocuments();
@@ -156,6 +185,8 @@ describe('the demo organisation', () => {
       dataEncryptionKey: dataEncryptionKey(),
     });
     expect(await users.countDocuments()).toBe(COUNT + 50);
+    // Projects of the second seeding take free names.
+    expect(more.projects.projects).toBeGreaterThan(0);
     expect(await catalogs.countDocuments()).toBe(items);
     expect(more.skills.map((s) => s.id.toHexString()).sort()).toEqual(
       seeded.skills.map((s) => s.id.toHexString()).sort(),

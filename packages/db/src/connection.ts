@@ -23,6 +23,18 @@ import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempo
 import { ensureIndexes } from './indexes.js';
 import { type LockDoc, locksCollection } from './locks.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
+import {
+  type AssignmentDoc,
+  assignmentsCollection,
+  type CapacityLedgerDoc,
+  capacityLedgersCollection,
+  type ProjectCommentDoc,
+  type ProjectDoc,
+  type ProjectDocumentDoc,
+  projectCommentsCollection,
+  projectDocumentsCollection,
+  projectsCollection,
+} from './projects/project.doc.js';
 import { withQueuedWrites } from './serialize-writes.js';
 import { type SettingsDoc, settingsCollection } from './settings/settings.doc.js';
 import { type UserDoc, usersCollection } from './users/user.doc.js';
@@ -53,6 +65,11 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   employeesCollection,
   filesCollection,
   locksCollection,
+  projectsCollection,
+  assignmentsCollection,
+  capacityLedgersCollection,
+  projectCommentsCollection,
+  projectDocumentsCollection,
 ];
 
 export interface Collections {
@@ -66,6 +83,11 @@ export interface Collections {
   employees: Collection<EmployeeDoc>;
   files: Collection<FileDoc>;
   locks: Collection<LockDoc>;
+  projects: Collection<ProjectDoc>;
+  assignments: Collection<AssignmentDoc>;
+  capacityLedgers: Collection<CapacityLedgerDoc>;
+  projectComments: Collection<ProjectCommentDoc>;
+  projectDocuments: Collection<ProjectDocumentDoc>;
 }
 
 export interface Database {
@@ -137,6 +159,11 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
         employees: collection(employeesCollection),
         files: collection(filesCollection),
         locks: collection(locksCollection),
+        projects: collection(projectsCollection),
+        assignments: collection(assignmentsCollection),
+        capacityLedgers: collection(capacityLedgersCollection),
+        projectComments: collection(projectCommentsCollection),
+        projectDocuments: collection(projectDocumentsCollection),
       },
       collection,
       async ping() {

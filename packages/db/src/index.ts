@@ -15,6 +15,7 @@ export * from './locks.js';
 export * from './lookups.js';
 export * from './outbox/index.js';
 export * from './pagination.js';
+export * from './projects/index.js';
 export * from './regex.js';
 export * from './settings/index.js';
 export * from './users/index.js';

@@ -1,4 +1,6 @@
 import {
+  EmployeeCapacityQuery,
+  EmployeeCapacityView,
   EmployeeProfile,
   EmployeeProjectsView,
   EmployeeSummary,
@@ -56,6 +58,20 @@ export const employeesRouter = router({
     .input(UpdateEmployeeInput)
     .output(EmployeeProfile)
     .mutation(({ ctx, input }) => ctx.services.employees.update(ctx, input)),
+
+  capacity: authedProcedure
+    .meta({
+      access: { action: 'read', subject: 'Employee' },
+      openapi: {
+        method: 'GET',
+        path: '/employees/{id}/capacity',
+        tags,
+        summary: 'Allocation timeline from..to (today + 90 days by default): peak, stretches above 100%, today',
+      },
+    })
+    .input(EmployeeCapacityQuery)
+    .output(EmployeeCapacityView)
+    .query(({ ctx, input }) => ctx.services.capacity.employeeCapacity(ctx, input.id, input)),
 
   projects: authedProcedure
     .meta({

@@ -9,6 +9,8 @@ const HOUR = 3600_000;
 /** Gives accounts without a profile one and re-copies stale account fields (after a crash between the two writes). */
 export const PROFILE_REPAIR_JOB = 'employees.repair-profiles';
 const DAY = 24 * HOUR;
+/** Repairs the allocation history and recomputes over-allocation halos as days pass. */
+export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
 
 /**
  * Background work and periodic housekeeping. Expiry is done here because not
@@ -29,6 +31,18 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
       if (repaired > 0) deps.logger.warn({ repaired }, 'employee profiles repaired to match their accounts');
     },
     { everyMs: 24 * HOUR },
+  );
+  deps.jobs.register(
+    CAPACITY_REFRESH_JOB,
+    async () => {
+      const now = deps.clock();
+      const { capacity } = await serviceInternals(deps);
+      // History first (after a change interrupted between its two writes), then the halos.
+      const repaired = await capacity.reconcile(now);
+      if (repaired > 0) deps.logger.warn({ repaired }, 'allocation history repaired to match the capacity ledgers');
+      await capacity.refreshFlags(now);
+    },
+    { everyMs: HOUR },
   );
   deps.jobs.register(
     'idempotency.purge-expired',

@@ -97,13 +97,22 @@ export async function restAdapter(app: FastifyInstance, options: RestAdapterOpti
             ...(request.params as Record<string, string>),
           };
         }
-        const { ctx, successStatus } = contextFromFastify(request, reply, options.services, options.clock());
+        const { ctx, successStatus, download } = contextFromFastify(request, reply, options.services, options.clock());
         let target: unknown = createCaller(ctx);
         for (const segment of segments) target = (target as Record<string, unknown>)[segment];
         const data = await (target as (input: unknown) => Promise<unknown>)(input).catch((error: unknown) => {
           throw pathParamsNotFound(error, request.params as Record<string, string>) ?? error;
         });
         void reply.code(successStatus() ?? 200);
+        const file = download();
+        if (file) {
+          const name = file.fileName.replace(/[^\w.-]/g, '_');
+          void reply
+            .type(file.contentType)
+            .header('content-disposition', `attachment; filename="${name}"`)
+            .header('cache-control', 'no-store');
+          return (data as { body: string }).body;
+        }
         return data ?? null;
       },
     });

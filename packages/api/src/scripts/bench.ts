@@ -24,17 +24,27 @@ import { hashPassword } from '../auth/password.js';
  *    many people match. On FerretDB, which reads the whole collection for
  *    these queries, each way is 5 requests one after the other instead.
  *
+ * 5. Capacity: the capacity report (per-person average, peak and
+ *    over-allocated stretches, per-project FTE) over a year for 10,000 people
+ *    and 50,000 allocation segments, by the sweep and by the day-by-day
+ *    reference, each in a fresh process: best-of-three time, peak RSS against
+ *    the data alone, and a digest showing both give the same report.
+ *
  * Environment:
  * - BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 16) tune the load.
  * - BENCH_ONLY: comma-separated sections to run (layers, auth, login,
- *   directory); all by default. `BENCH_ONLY=directory pnpm bench`.
+ *   directory, capacity); all by default. `BENCH_ONLY=directory pnpm bench`.
  * - BENCH_EMPLOYEES (default 10000): people seeded for the directory section.
+ * - BENCH_CAPACITY_PEOPLE (default 10000) and BENCH_CAPACITY_SEGMENTS (default
+ *   50000): the size of the capacity section's data.
  * - MONGO_URL: measure against that server instead of a fresh FerretDB.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const employees = Number(process.env.BENCH_EMPLOYEES ?? 10_000);
-const SECTIONS = ['layers', 'auth', 'login', 'directory'] as const;
+const SECTIONS = ['layers', 'auth', 'login', 'directory', 'capacity'] as const;
+const capacityPeople = Number(process.env.BENCH_CAPACITY_PEOPLE ?? 10_000);
+const capacitySegments = Number(process.env.BENCH_CAPACITY_SEGMENTS ?? 50_000);
 type Section = (typeof SECTIONS)[number];
 const only = new Set(
   (process.env.BENCH_ONLY ?? '')
@@ -49,6 +59,63 @@ for (const name of only) {
 }
 const runs = (section: Section) => only.size === 0 || only.has(section);
 const serverScript = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
+const capacityScript = fileURLToPath(new URL('./bench-capacity.ts', import.meta.url));
+
+interface CapacityRun {
+  mode: string;
+  ms: number;
+  dataPeakRssMb: number;
+  peakRssMb: number;
+  overAllocated: number;
+  digest: string | null;
+}
+
+/** One bench-capacity.ts run in its own process (so its peak memory is its own). */
+async function capacityRun(mode: 'none' | 'sweep' | 'daily'): Promise<CapacityRun> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@seed-pms/source',
+      capacityScript,
+      mode,
+      String(capacityPeople),
+      String(capacitySegments),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench-capacity ${mode} exited with ${code}`);
+  return JSON.parse(out.trim()) as CapacityRun;
+}
+
+/** 5. The capacity report over a year: the sweep against the day-by-day reference, same data, same answer. */
+async function capacity(): Promise<void> {
+  const base = await capacityRun('none');
+  const runs = [];
+  for (const mode of ['sweep', 'daily'] as const) {
+    // Best of three for time; memory from the first (each run is a fresh process).
+    const tries = [await capacityRun(mode), await capacityRun(mode), await capacityRun(mode)];
+    runs.push({ ...(tries[0] as CapacityRun), ms: Math.min(...tries.map((t) => t.ms)) });
+  }
+  console.log(
+    `\n5. Capacity report over a year: ${capacityPeople.toLocaleString('en')} people, ${capacitySegments.toLocaleString('en')} allocation segments (seeded)`,
+  );
+  console.log(`   data alone: peak RSS ${base.peakRssMb.toFixed(0)} MB`);
+  for (const run of runs) {
+    console.log(
+      `   ${run.mode === 'sweep' ? 'sweep (capacityReport)        ' : 'day by day (capacityReportByDay)'}  ${run.ms.toFixed(0).padStart(6)} ms  peak RSS ${run.peakRssMb.toFixed(0)} MB (+${(run.peakRssMb - base.peakRssMb).toFixed(0)} MB over the data)  ${run.overAllocated} over-allocated  digest ${run.digest}`,
+    );
+  }
+  const [sweep, daily] = runs as [CapacityRun, CapacityRun];
+  console.log(`   sweep is ${(daily.ms / sweep.ms).toFixed(1)}× faster; same report: ${sweep.digest === daily.digest}`);
+  if (sweep.digest !== daily.digest) process.exitCode = 1;
+}
 
 interface Server {
   url: string;
@@ -251,4 +318,5 @@ if (runs('layers') || runs('auth') || runs('login')) {
   }
 }
 if (runs('directory')) all.push(...(await directory()));
+if (runs('capacity')) await capacity();
 if (all.some((row) => row.errors > 0)) process.exitCode = 1;

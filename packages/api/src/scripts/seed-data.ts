@@ -24,6 +24,7 @@ import {
   type WorkLocation,
 } from '@seed-pms/domain';
 import { personalDataBox } from '../employees/personal-data.js';
+import { planProjects, seedProjects } from './seed-projects.js';
 
 /**
  * The demo organisation behind `pnpm seed`, the directory benchmark and the
@@ -702,6 +703,7 @@ export interface SeededOrganisation {
   designations: SeededCatalogItem[];
   departments: { name: string; employees: number }[];
   logins: DemoLogin[];
+  projects: { projects: number; allocations: number; overAllocated: number };
 }
 
 export interface SeedOptions {
@@ -716,6 +718,8 @@ export interface SeedOptions {
   batchSize?: number;
   /** Called after each batch of accounts and profiles. */
   onProgress?: (done: number, total: number) => void;
+  /** Also seed projects and allocations (seed-projects.ts); true by default. */
+  projects?: boolean;
 }
 
 /** The catalog items of a type with these names: existing ones are reused, missing ones created. */
@@ -836,6 +840,11 @@ export async function seedOrganisation(
     options.onProgress?.(end, people.length);
   }
 
+  const projects =
+    options.projects === false
+      ? { projects: 0, allocations: 0, overAllocated: 0 }
+      : await seedProjects(database, planProjects(people, { seed: options.seed ?? DEFAULT_SEED, now }), ids, now);
+
   const items = (byName: Map<string, WithId<CatalogDoc>>): SeededCatalogItem[] =>
     [...byName]
       .map(([name, doc]) => ({ id: doc._id, name, holders: holders.get(name) ?? 0 }))
@@ -851,5 +860,6 @@ export async function seedOrganisation(
     designations: items(designations),
     departments: [...departmentCounts].map(([name, employees]) => ({ name, employees })),
     logins: demoLogins(people),
+    projects,
   };
 }

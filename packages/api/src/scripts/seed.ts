@@ -168,6 +168,9 @@ try {
     console.log(
       `Catalogs: ${result.skills.length} skills, ${result.hobbies.length} hobbies, ${result.designations.length} designations.`,
     );
+    console.log(
+      `Projects: ${result.projects.projects} with ${result.projects.allocations} allocations; ${result.projects.overAllocated} people above 100% (the red halo).`,
+    );
     printLogins(result.logins);
     if (config.BOOTSTRAP_ADMIN_EMAIL) {
       console.log(`  The bootstrap admin (${config.BOOTSTRAP_ADMIN_EMAIL}) keeps its own password.`);

@@ -30,7 +30,9 @@ export function createSettingsService(deps: AppDeps, audit: AuditService): Setti
     async update(ctx, input) {
       const before = await get(ctx.now);
       const set: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(input.security ?? {})) set[`security.${key}`] = value;
+      for (const section of ['security', 'capacity', 'organization'] as const) {
+        for (const [key, value] of Object.entries(input[section] ?? {})) set[`${section}.${key}`] = value;
+      }
       const after = toSettingsView(await updateSettings(collection, input.version, set, ctx.now));
       cached = { view: after, at: ctx.now.getTime() };
       await audit.record(ctx, {

@@ -32,6 +32,12 @@ export interface ResponseControl {
   header(name: string, value: string): void;
   setCookie(name: string, value: string, options: CookieOptions): void;
   clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain'>): void;
+  /**
+   * The result is a file download (`{ body, … }`): REST answers with `body`
+   * itself as `contentType`, as an attachment named `fileName`; tRPC callers
+   * get the object.
+   */
+  download(contentType: string, fileName: string): void;
 }
 
 export interface Context {

@@ -8,6 +8,8 @@ export interface FastifyContextResult {
   ctx: Context;
   /** The status a procedure asked for with res.status(), if any. */
   successStatus(): number | undefined;
+  /** Set when the procedure answered with a file download (res.download). */
+  download(): { contentType: string; fileName: string } | undefined;
 }
 
 function first(value: string | string[] | undefined): string | undefined {
@@ -21,6 +23,7 @@ export function contextFromFastify(
   now: Date = new Date(),
 ): FastifyContextResult {
   let status: number | undefined;
+  let download: { contentType: string; fileName: string } | undefined;
   const path = pathOf(request.url);
   const ctx: Context = {
     req: {
@@ -52,10 +55,13 @@ export function contextFromFastify(
       clearCookie(name, options) {
         void reply.clearCookie(name, options);
       },
+      download(contentType, fileName) {
+        download = { contentType, fileName };
+      },
     },
     actor: null,
     services,
     now,
   };
-  return { ctx, successStatus: () => status };
+  return { ctx, successStatus: () => status, download: () => download };
 }

@@ -4,6 +4,8 @@ import { catalogsRouter } from '../catalogs/catalogs.router.js';
 import { employeesRouter } from '../employees/employees.router.js';
 import { filesRouter } from '../files/files.router.js';
 import { healthRouter } from '../health/health.router.js';
+import { projectsRouter } from '../projects/projects.router.js';
+import { reportsRouter } from '../reports/reports.router.js';
 import { settingsRouter } from '../settings/settings.router.js';
 import { usersRouter } from '../users/users.router.js';
 import { router } from './trpc.js';
@@ -19,6 +21,8 @@ export const appRouter = router({
   employees: employeesRouter,
   catalogs: catalogsRouter,
   files: filesRouter,
+  projects: projectsRouter,
+  reports: reportsRouter,
   audits: auditsRouter,
   settings: settingsRouter,
 });

@@ -41,7 +41,7 @@ export interface EmployeeDoc {
   personal: string | null;
   image: { fileId: ObjectId; thumbnailFileId: ObjectId } | null;
   /** Kept current by the projects area: the red over-allocation halo. */
-  capacity: { allocationPercent: number; overAllocated: boolean; updatedAt: Date | null };
+  capacity: { allocationPercent: number; overAllocated: boolean; updatedAt: Date | null; ledgerVersion?: number };
   version: number;
   createdAt: Date;
   updatedAt: Date;

@@ -1,4 +1,4 @@
-import type { SecuritySettings } from '@seed-pms/domain';
+import type { CapacitySettings, OrganizationSettings, SecuritySettings } from '@seed-pms/domain';
 import { defineCollection } from '../collections.js';
 
 export const SETTINGS_ID = 'organization';
@@ -7,6 +7,8 @@ export const SETTINGS_ID = 'organization';
 export interface SettingsDoc {
   _id: typeof SETTINGS_ID;
   security: SecuritySettings;
+  capacity: CapacitySettings;
+  organization: OrganizationSettings;
   version: number;
   createdAt: Date;
   updatedAt: Date;

@@ -3,13 +3,22 @@ import type { Collection, WithId } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
 import { SETTINGS_ID, type SettingsDoc } from './settings.doc.js';
 
+function withDefaults(doc: WithId<SettingsDoc>): WithId<SettingsDoc> {
+  return {
+    ...doc,
+    security: { ...DEFAULT_SETTINGS.security, ...doc.security },
+    capacity: { ...DEFAULT_SETTINGS.capacity, ...doc.capacity },
+    organization: { ...DEFAULT_SETTINGS.organization, ...doc.organization },
+  };
+}
+
 /**
  * The settings, created with the defaults on first read. Sections missing from
  * an older document (added by a later release) read as their defaults.
  */
 export async function loadSettings(settings: Collection<SettingsDoc>, now: Date): Promise<WithId<SettingsDoc>> {
   const found = await settings.findOne({ _id: SETTINGS_ID });
-  if (found) return { ...found, security: { ...DEFAULT_SETTINGS.security, ...found.security } };
+  if (found) return withDefaults(found);
   const doc: SettingsDoc = {
     _id: SETTINGS_ID,
     ...structuredClone(DEFAULT_SETTINGS),
@@ -24,7 +33,7 @@ export async function loadSettings(settings: Collection<SettingsDoc>, now: Date)
     if (!isDuplicateKey(error)) throw error;
     const raced = await settings.findOne({ _id: SETTINGS_ID });
     if (!raced) throw error;
-    return raced;
+    return loadSettings(settings, now);
   }
 }
 
@@ -40,11 +49,17 @@ export async function updateSettings(
     { $set: { ...set, updatedAt: now }, $inc: { version: 1 } },
     { returnDocument: 'after' },
   );
-  if (updated) return updated;
+  if (updated) return withDefaults(updated);
   const current = await loadSettings(settings, now);
   throw versionConflict('Settings', SETTINGS_ID, expectedVersion, current.version);
 }
 
 export function toSettingsView(doc: SettingsDoc): SettingsView {
-  return { security: doc.security, version: doc.version, updatedAt: doc.updatedAt.toISOString() };
+  return {
+    security: doc.security,
+    capacity: doc.capacity,
+    organization: doc.organization,
+    version: doc.version,
+    updatedAt: doc.updatedAt.toISOString(),
+  };
 }

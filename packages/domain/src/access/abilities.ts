@@ -35,7 +35,22 @@ export const ACTIONS = [
 export type Action = (typeof ACTIONS)[number];
 
 /** The resource types abilities speak of; later areas add theirs here. */
-export const SUBJECTS = ['User', 'Session', 'AuditLog', 'Settings', 'System', 'Employee', 'Catalog', 'File'] as const;
+export const SUBJECTS = [
+  'User',
+  'Session',
+  'AuditLog',
+  'Settings',
+  'System',
+  'Employee',
+  'Catalog',
+  'File',
+  'Project',
+  'ProjectRoster',
+  'ProjectComment',
+  'ProjectDocument',
+  'OverAllocation',
+  'Report',
+] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
 /**
@@ -57,6 +72,23 @@ export interface SubjectShapes {
   Catalog: { id: string; type: CatalogType };
   /** Reading a file is decided by its owner's rules; these rules cover the file service's own routes. */
   File: { id: string; ownerType: FileOwnerType; uploadedBy: string | null };
+  /**
+   * Project-scoped rights come from the roster: `leadIds` and `memberIds` hold
+   * the checking user's id when they lead or are on the project (today or
+   * planned), and are empty otherwise.
+   */
+  Project: ProjectScope & { id: string };
+  ProjectRoster: ProjectScope & { projectId: string };
+  ProjectComment: ProjectScope & { projectId: string; authorId: string };
+  ProjectDocument: ProjectScope & { projectId: string };
+  /** Accepting an allocation above 100% under the block policy. */
+  OverAllocation: Record<string, never>;
+  Report: { kind: 'capacity' | 'attendance' | 'leave' };
+}
+
+export interface ProjectScope {
+  leadIds: readonly string[];
+  memberIds: readonly string[];
 }
 type Tagged = { [K in SubjectName]: SubjectShapes[K] & ForcedSubject<K> }[SubjectName];
 export type AppAbility = MongoAbility<[Action, SubjectName | 'all' | Tagged]>;
@@ -90,6 +122,24 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   // Files: your own uploads; others' as the owning record's rules decide (the file service asks them).
   can('read', 'File', { uploadedBy: user.id });
 
+  // Projects: everyone sees them and their rosters; members and leads take
+  // part; leads run their project; managers and above run every project.
+  can('read', ['Project', 'ProjectRoster']);
+  can('update', 'Project', { leadIds: user.id });
+  can(['create', 'update', 'delete'], 'ProjectRoster', { leadIds: user.id });
+  for (const scope of [{ memberIds: user.id }, { leadIds: user.id }]) {
+    can(['read', 'create'], ['ProjectComment', 'ProjectDocument'], scope);
+  }
+  can(['update', 'delete'], 'ProjectComment', { authorId: user.id });
+  can('delete', 'ProjectComment', { leadIds: user.id });
+
+  if (holdsRole(user.roles, 'manager')) {
+    can(['create', 'update', 'archive'], 'Project');
+    can(['create', 'update', 'delete'], 'ProjectRoster');
+    can(['read', 'create', 'delete'], ['ProjectComment', 'ProjectDocument']);
+    can('create', 'OverAllocation');
+    can('read', 'Report', { kind: 'capacity' });
+  }
   if (holdsRole(user.roles, 'hr')) {
     can(['read', 'create', 'update', 'archive', 'restore', 'resetPassword', 'unlock'], 'User');
     can('read', 'AuditLog');
@@ -104,6 +154,8 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
       'Only an admin can change an admin account',
     );
   }
+  // Comments are edited by their authors only, whoever else may delete them.
+  cannot('update', 'ProjectComment', { authorId: { $ne: user.id } }).because('Only the author can edit a comment');
   // Nobody archives or locks themselves out through the admin routes.
   cannot(['archive', 'resetPassword'], 'User', { id: user.id }).because('You cannot do this to your own account');
   return rules;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExpectedVersion, Id, Instant, PageQuery } from '../common/common.schemas.js';
+import { ExpectedVersion, Id, Instant, PageQuery, QueryFlag } from '../common/common.schemas.js';
 
 /**
  * The admin-managed lists other records point at by id: skills and hobbies on
@@ -70,11 +70,9 @@ export type UpdateCatalogItemInput = z.infer<typeof UpdateCatalogItemInput>;
 
 const CatalogListFilters = {
   q: z.string().trim().min(1).max(100).optional().meta({ description: 'Prefix of the name, any case.' }),
-  includeInactive: z
-    .union([z.boolean(), z.enum(['true', 'false'])])
-    .transform((v) => v === true || v === 'true')
-    .default(false)
-    .meta({ description: 'Also list deactivated items (pickers leave this off).' }),
+  includeInactive: QueryFlag.default(false).meta({
+    description: 'Also list deactivated items (pickers leave this off).',
+  }),
 };
 
 export const ListCatalogQuery = PageQuery.extend({

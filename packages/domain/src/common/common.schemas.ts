@@ -76,3 +76,6 @@ export const ExpectedVersion = z
   .int()
   .min(1)
   .meta({ description: 'The version you last read; a stale one answers 409 VERSION_CONFLICT.' });
+
+/** A yes/no query parameter: a boolean from tRPC, `true`/`false` text from a REST query string. */
+export const QueryFlag = z.union([z.boolean(), z.enum(['true', 'false'])]).transform((v) => v === true || v === 'true');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExpectedVersion, Instant } from '../common/common.schemas.js';
+import { isTimezone } from '../projects/calendar-days.js';
 
 /** Organisation-wide settings (spec: organizational_settings); later areas add their sections. */
 export const SecuritySettings = z.object({
@@ -9,13 +10,39 @@ export const SecuritySettings = z.object({
 });
 export type SecuritySettings = z.infer<typeof SecuritySettings>;
 
+export const CapacityPolicy = z.enum(['block', 'warn']).meta({ id: 'CapacityPolicy' });
+export type CapacityPolicy = z.infer<typeof CapacityPolicy>;
+
+export const CapacitySettings = z.object({
+  policy: CapacityPolicy.meta({
+    description:
+      'block: an allocation taking someone above 100% is refused (409 CAPACITY_EXCEEDED) unless a Manager or above overrides it; warn: accepted with a warning.',
+  }),
+});
+export type CapacitySettings = z.infer<typeof CapacitySettings>;
+
+export const OrganizationSettings = z.object({
+  timezone: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .refine(isTimezone, 'must be an IANA timezone such as Europe/Berlin')
+    .meta({ description: 'The organisation’s timezone: what "today" means for calendar days.' }),
+});
+export type OrganizationSettings = z.infer<typeof OrganizationSettings>;
+
 export const DEFAULT_SETTINGS = {
   security: { requireMfaForPrivileged: false },
-} satisfies { security: SecuritySettings };
+  capacity: { policy: 'block' },
+  organization: { timezone: 'UTC' },
+} satisfies { security: SecuritySettings; capacity: CapacitySettings; organization: OrganizationSettings };
 
 export const SettingsView = z
   .object({
     security: SecuritySettings,
+    capacity: CapacitySettings,
+    organization: OrganizationSettings,
     version: z.number().int(),
     updatedAt: Instant,
   })
@@ -25,5 +52,7 @@ export type SettingsView = z.infer<typeof SettingsView>;
 export const UpdateSettingsInput = z.strictObject({
   version: ExpectedVersion,
   security: SecuritySettings.partial().strict().optional(),
+  capacity: CapacitySettings.partial().strict().optional(),
+  organization: OrganizationSettings.partial().strict().optional(),
 });
 export type UpdateSettingsInput = z.infer<typeof UpdateSettingsInput>;

@@ -1,0 +1,673 @@
+import {
+  type AssignmentDoc,
+  type CatalogDoc,
+  findByIds,
+  findCatalogItems,
+  findPage,
+  newId,
+  ObjectId,
+  type ProjectDoc,
+  parseId,
+  projectKey,
+  projectKeyFields,
+  projectListQuery,
+  projectSort,
+  toCatalogRef,
+  updateVersioned,
+  versionConflictOrGone,
+  type WithId,
+  withUniqueProjectName,
+} from '@seed-pms/db';
+import {
+  type Actor,
+  type AddRosterMemberInput,
+  type ArchiveProjectInput,
+  addDays,
+  type CreateProjectInput,
+  canMoveProject,
+  DomainError,
+  dayNumber,
+  type ListProjectsQuery,
+  type MemberSegment,
+  notFound,
+  OPEN_END,
+  OPEN_END_DAY,
+  type Page,
+  PROJECT_STATUSES,
+  PROJECT_TRANSITIONS,
+  type ProjectAssignmentView,
+  type ProjectScope,
+  type ProjectSummary,
+  type ProjectView,
+  type RemoveRosterMemberInput,
+  type RosterChange,
+  type RosterChangeResult,
+  type RosterEntryView,
+  type RosterPlan,
+  type RosterQuery,
+  type RosterView,
+  type UpdateProjectInput,
+  type UpdateRosterMemberInput,
+} from '@seed-pms/domain';
+import { assertCan } from '../access/ability.js';
+import type { AppDeps } from '../app/deps.js';
+import { type AuditService, type CallContext, systemCallContext } from '../audit/audit.service.js';
+import type { CatalogsService } from '../catalogs/catalogs.service.js';
+import type { EmployeesService } from '../employees/employees.service.js';
+import type { EventBus } from '../events/event-bus.js';
+import { type CapacityService, mayOverAllocate } from './capacity.service.js';
+
+type Ctx = CallContext & { actor: Actor };
+
+export interface ScopedProject {
+  project: WithId<ProjectDoc>;
+  /** The actor's project-scoped roles, for ability checks. */
+  scope: ProjectScope;
+  today: string;
+}
+
+/** What procedures use: plain types only (this reaches the client's AppRouter type). */
+export interface ProjectsApi {
+  list(ctx: Ctx, query: ListProjectsQuery): Promise<Page<ProjectSummary>>;
+  create(ctx: Ctx, input: CreateProjectInput): Promise<ProjectView>;
+  get(ctx: Ctx, id: string): Promise<ProjectView>;
+  update(ctx: Ctx, input: UpdateProjectInput): Promise<ProjectView>;
+  archive(ctx: Ctx, input: ArchiveProjectInput): Promise<ProjectView>;
+  roster(ctx: Ctx, query: RosterQuery): Promise<RosterView>;
+  addMember(ctx: Ctx, input: AddRosterMemberInput): Promise<RosterChangeResult>;
+  updateMember(ctx: Ctx, input: UpdateRosterMemberInput): Promise<RosterChangeResult>;
+  removeMember(ctx: Ctx, input: RemoveRosterMemberInput): Promise<RosterChangeResult>;
+}
+
+export interface ProjectsService extends ProjectsApi {
+  /** The project (404 when unknown) and the actor's roles on it. */
+  scoped(ctx: Ctx, id: string | ObjectId): Promise<ScopedProject>;
+}
+
+const endOf = (end: string | null) => (end === null ? OPEN_END : dayNumber(end));
+
+function requireLive(project: WithId<ProjectDoc>): void {
+  if (project.status === 'archived') {
+    throw new DomainError('INVALID_STATE', 'The project is archived; it can be read but no longer changed', {
+      projectId: project._id.toHexString(),
+      status: project.status,
+    });
+  }
+}
+
+/** Every planned segment must lie inside the project's period. */
+function insideProject(project: WithId<ProjectDoc>, segments: readonly MemberSegment[]): void {
+  for (const s of segments) {
+    if (dayNumber(s.start) < dayNumber(project.startDate) || endOf(s.end) > endOf(project.endDate)) {
+      throw new DomainError(
+        'UNPROCESSABLE',
+        `The allocation must lie within the project's period (${project.startDate} to ${project.endDate ?? 'open'})`,
+        { startDate: s.start, endDate: s.end, projectStart: project.startDate, projectEnd: project.endDate },
+      );
+    }
+  }
+}
+
+interface Member {
+  userId: ObjectId;
+  segments: AssignmentDoc[];
+}
+
+function entryState(segments: readonly Pick<AssignmentDoc, 'startDate' | 'endDate'>[], today: string) {
+  const t = dayNumber(today);
+  if (segments.some((s) => dayNumber(s.startDate) <= t && endOf(s.endDate) >= t)) return 'current' as const;
+  if (segments.every((s) => dayNumber(s.startDate) > t)) return 'planned' as const;
+  if (segments.every((s) => endOf(s.endDate) < t)) return 'past' as const;
+  return 'planned' as const;
+}
+
+export function createProjectsService(
+  deps: AppDeps,
+  services: {
+    audit: AuditService;
+    catalogs: CatalogsService;
+    capacity: CapacityService;
+    employees: EmployeesService;
+    events: EventBus;
+  },
+): ProjectsService {
+  const { projects, assignments, employees, catalogs: catalogItems } = deps.database.collections;
+  const { audit, catalogs, capacity, events } = services;
+
+  catalogs.registerReferences({
+    type: 'project',
+    place: 'projects.type',
+    description: 'Projects of this kind',
+    count: (id) => projects.countDocuments({ typeId: new ObjectId(id) }),
+  });
+
+  async function load(id: string | ObjectId): Promise<WithId<ProjectDoc>> {
+    const _id = typeof id === 'string' ? parseId(id, { resource: 'Project' }) : id;
+    const project = await projects.findOne({ _id });
+    if (!project) throw notFound('Project', _id.toHexString());
+    return project;
+  }
+
+  async function scopeOf(actor: Actor, projectId: ObjectId, today: string): Promise<ProjectScope> {
+    const own = await capacity.memberSegments(ObjectId.createFromHexString(actor.id), projectId);
+    const ahead = own.filter((s) => endOf(s.end) >= dayNumber(today));
+    return {
+      memberIds: ahead.length > 0 ? [actor.id] : [],
+      leadIds: ahead.some((s) => s.role === 'lead') ? [actor.id] : [],
+    };
+  }
+
+  async function scoped(ctx: Ctx, id: string | ObjectId): Promise<ScopedProject> {
+    const project = await load(id);
+    const today = await capacity.today(ctx.now);
+    return { project, scope: await scopeOf(ctx.actor, project._id, today), today };
+  }
+
+  async function typeRefs(docs: readonly ProjectDoc[]) {
+    const ids = docs.map((d) => d.typeId).filter((id): id is ObjectId => id !== null);
+    return ids.length ? findCatalogItems(catalogItems, ids) : new Map();
+  }
+
+  function summary(doc: WithId<ProjectDoc>, types: Map<string, WithId<CatalogDoc>>): ProjectSummary {
+    const type = doc.typeId ? types.get(doc.typeId.toHexString()) : undefined;
+    return {
+      id: doc._id.toHexString(),
+      name: doc.name,
+      code: doc.code,
+      description: doc.description,
+      status: doc.status,
+      startDate: doc.startDate,
+      endDate: doc.endDate,
+      tags: doc.tags,
+      type: doc.typeId
+        ? type
+          ? toCatalogRef(type)
+          : { id: doc.typeId.toHexString(), name: '(deleted)', active: false }
+        : null,
+      archivedAt: doc.archivedAt?.toISOString() ?? null,
+      version: doc.version,
+      createdAt: doc.createdAt.toISOString(),
+      updatedAt: doc.updatedAt.toISOString(),
+    };
+  }
+
+  async function members(projectId: ObjectId, history: boolean): Promise<Member[]> {
+    const docs = await assignments
+      .find(history ? { projectId } : { projectId, supersededAt: null })
+      .sort({ startDate: 1, _id: 1 })
+      .toArray();
+    const byUser = new Map<string, Member>();
+    for (const doc of docs) {
+      const key = doc.userId.toHexString();
+      const member = byUser.get(key) ?? { userId: doc.userId, segments: [] };
+      member.segments.push(doc);
+      byUser.set(key, member);
+    }
+    return [...byUser.values()];
+  }
+
+  async function entries(list: readonly Member[], today: string): Promise<RosterEntryView[]> {
+    const people = await findByIds(
+      employees,
+      list.map((m) => m.userId),
+      { name: 1, email: 1, capacity: 1 },
+    );
+    const t = dayNumber(today);
+    return list
+      .map((member): RosterEntryView | null => {
+        const live = member.segments.filter((s) => s.supersededAt === null);
+        if (live.length === 0) return null;
+        const person = people.get(member.userId.toHexString());
+        const now =
+          live.find((s) => dayNumber(s.startDate) <= t && endOf(s.endDate) >= t) ??
+          live.find((s) => dayNumber(s.startDate) > t) ??
+          (live.at(-1) as AssignmentDoc);
+        return {
+          userId: member.userId.toHexString(),
+          name: person?.name ?? '(unknown)',
+          email: person?.email ?? '',
+          role: now.role,
+          allocationPercent: now.percent,
+          startDate: live[0]?.startDate ?? now.startDate,
+          endDate: live.some((s) => s.endDate === null) ? null : (live.at(-1)?.endDate ?? null),
+          state: entryState(live, today),
+          capacity: {
+            allocationPercent: person?.capacity.allocationPercent ?? 0,
+            overAllocated: person?.capacity.overAllocated ?? false,
+          },
+          segments: member.segments.map((s) => ({
+            id: s._id.toHexString(),
+            role: s.role,
+            allocationPercent: s.percent,
+            startDate: s.startDate,
+            endDate: s.endDate,
+            recordedAt: s.recordedAt.toISOString(),
+            recordedBy: s.recordedBy?.toHexString() ?? null,
+            supersededAt: s.supersededAt?.toISOString() ?? null,
+          })),
+        };
+      })
+      .filter((e): e is RosterEntryView => e !== null)
+      .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+  }
+
+  async function view(doc: WithId<ProjectDoc>, today: string): Promise<ProjectView> {
+    const roster = (await entries(await members(doc._id, false), today)).filter((e) => e.state !== 'past');
+    return {
+      ...summary(doc, await typeRefs([doc])),
+      leads: roster
+        .filter((e) => e.segments.some((s) => s.role === 'lead' && endOf(s.endDate) >= dayNumber(today)))
+        .map((e) => ({ id: e.userId, name: e.name })),
+      memberCount: roster.length,
+    };
+  }
+
+  async function entryFor(projectId: ObjectId, userId: ObjectId, today: string): Promise<RosterEntryView | null> {
+    const docs = await assignments.find({ projectId, supersededAt: null, userId }).sort({ startDate: 1 }).toArray();
+    return (await entries([{ userId, segments: docs }], today))[0] ?? null;
+  }
+
+  async function checkType(typeId: string | null | undefined, current: ObjectId | null) {
+    if (!typeId) return;
+    const already = new Set(current ? [current.toHexString()] : []);
+    await catalogs.resolveForAssignment('project', [typeId], already, 'typeId');
+  }
+
+  /** Runs a roster change and records it: the shared path of add, update, remove and archiving. */
+  async function rosterChange(
+    ctx: CallContext,
+    project: WithId<ProjectDoc>,
+    userId: ObjectId,
+    change: RosterChange,
+    options: {
+      action: string;
+      allowOverAllocation?: boolean | undefined;
+      validate?: (plan: RosterPlan, current: readonly MemberSegment[]) => void;
+      auditAs?: { actorId: string } | undefined;
+    },
+  ): Promise<RosterChangeResult> {
+    const outcome = await capacity.changeRoster(ctx, {
+      project,
+      userId,
+      change,
+      allowOverAllocation: options.allowOverAllocation ?? false,
+      validate: (plan, current) => {
+        insideProject(project, plan.create);
+        options.validate?.(plan, current);
+      },
+    });
+    const today = await capacity.today(ctx.now);
+    const entry = await entryFor(project._id, userId, today);
+    const changed = outcome.plan.create.length > 0 || outcome.plan.retire.length > 0;
+    if (changed) {
+      await audit.record(
+        ctx,
+        {
+          action: options.action,
+          resourceType: 'project',
+          resourceId: project._id.toHexString(),
+          before: { userId: userId.toHexString(), segments: outcome.plan.retire },
+          after: { userId: userId.toHexString(), segments: outcome.plan.create },
+          ...(outcome.warning ? { details: { overAllocation: outcome.warning, overridden: outcome.overridden } } : {}),
+        },
+        options.auditAs,
+      );
+    }
+    return { entry, warning: outcome.warning };
+  }
+
+  async function endAllocations(
+    ctx: CallContext,
+    project: WithId<ProjectDoc>,
+    userId: ObjectId,
+    lastDay: string,
+    action: string,
+    auditAs?: { actorId: string },
+  ) {
+    return rosterChange(ctx, project, userId, { kind: 'end', lastDay }, { action, auditAs });
+  }
+
+  events.on('user.archived', async ({ userId, at, by }) => {
+    const ctx = systemCallContext(`event:user.archived:${userId}`, at);
+    const id = ObjectId.createFromHexString(userId);
+    // The archive day is their last day on every project.
+    const day = await capacity.today(at);
+    for (const projectId of await capacity.projectsOf(id)) {
+      const project = await projects.findOne({ _id: projectId });
+      if (!project) continue;
+      await endAllocations(ctx, project, id, day, 'project.roster.end', by ? { actorId: by } : undefined);
+    }
+  });
+
+  services.employees.setProjectHistory(async (employeeId) => {
+    const userId = ObjectId.createFromHexString(employeeId);
+    const docs = await assignments.find({ userId, supersededAt: null }).toArray();
+    const names = await findByIds(
+      projects,
+      docs.map((d) => d.projectId),
+      { name: 1 },
+    );
+    const t = dayNumber(await capacity.today(deps.clock()));
+    return docs
+      .map(
+        (d): ProjectAssignmentView => ({
+          projectId: d.projectId.toHexString(),
+          projectName: names.get(d.projectId.toHexString())?.name ?? '(unknown)',
+          role: d.role,
+          allocationPercent: d.percent,
+          startDate: d.startDate,
+          endDate: d.endDate,
+          current: dayNumber(d.startDate) <= t && endOf(d.endDate) >= t,
+        }),
+      )
+      .sort((a, b) => b.startDate.localeCompare(a.startDate) || a.projectName.localeCompare(b.projectName));
+  });
+
+  async function activeEmployee(userId: ObjectId) {
+    const person = await employees.findOne({ _id: userId }, { projection: { status: 1 } });
+    if (!person) throw new DomainError('UNPROCESSABLE', 'No such employee', { field: 'userId' });
+    if (person.status !== 'active') {
+      throw new DomainError('UNPROCESSABLE', 'Only active employees can be allocated', {
+        field: 'userId',
+        status: person.status,
+      });
+    }
+  }
+
+  function assertOverride(ctx: Ctx, requested: boolean | undefined) {
+    if (requested && !mayOverAllocate(ctx.actor)) {
+      throw new DomainError('FORBIDDEN', 'Only a Manager or above can accept an allocation above 100%', {
+        field: 'allowOverAllocation',
+      });
+    }
+  }
+
+  return {
+    scoped,
+
+    async list(_ctx, query) {
+      let ids: ObjectId[] | undefined;
+      if (query.member) ids = await capacity.projectsOf(parseId(query.member, { in: 'body', resource: 'Employee' }));
+      const filter = projectListQuery({
+        statuses: query.status ?? PROJECT_STATUSES.filter((s) => s !== 'archived'),
+        q: query.q,
+        tag: query.tag,
+        typeId: query.type ? parseId(query.type, { in: 'body', resource: 'Catalog item' }) : undefined,
+        ids,
+      });
+      const page = await findPage(
+        projects,
+        filter,
+        { page: query.page, limit: query.limit, sort: projectSort(query.sort) },
+        (doc) => doc,
+      );
+      const types = await typeRefs(page.items);
+      return { ...page, items: page.items.map((doc) => summary(doc, types)) };
+    },
+
+    async create(ctx, input) {
+      assertCan(ctx.actor, 'create', 'Project', { id: '', leadIds: [], memberIds: [] });
+      const _id = newId();
+      const code = input.code ?? null;
+      const doc: ProjectDoc = {
+        _id,
+        name: input.name,
+        ...projectKeyFields(_id, input.name, code, false),
+        code,
+        description: input.description,
+        status: input.status,
+        startDate: input.startDate,
+        endDate: input.endDate ?? null,
+        tags: input.tags,
+        tagKeys: input.tags.map(projectKey),
+        typeId: input.typeId ? ObjectId.createFromHexString(input.typeId) : null,
+        archivedAt: null,
+        archivedBy: null,
+        createdBy: ObjectId.createFromHexString(ctx.actor.id),
+        version: 1,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      };
+      await catalogs.whileAssigning(async () => {
+        await checkType(input.typeId, null);
+        await withUniqueProjectName(projects, _id, input.name, code, () => projects.insertOne(doc));
+      });
+      const after = await view(doc, await capacity.today(ctx.now));
+      await audit.record(ctx, { action: 'project.create', resourceType: 'project', resourceId: after.id, after });
+      return after;
+    },
+
+    async get(ctx, id) {
+      const { project, today } = await scoped(ctx, id);
+      return view(project, today);
+    },
+
+    async update(ctx, input) {
+      const { project, scope, today } = await scoped(ctx, input.id);
+      assertCan(ctx.actor, 'update', 'Project', { id: input.id, ...scope });
+      requireLive(project);
+      if (input.status && !canMoveProject(project.status, input.status)) {
+        throw new DomainError('INVALID_STATE', `A ${project.status} project cannot become ${input.status}`, {
+          from: project.status,
+          to: input.status,
+          allowed: PROJECT_TRANSITIONS[project.status],
+        });
+      }
+      const startDate = input.startDate ?? project.startDate;
+      const endDate = input.endDate !== undefined ? input.endDate : project.endDate;
+      if (endOf(endDate) < dayNumber(startDate)) {
+        throw new DomainError('VALIDATION_FAILED', 'endDate must not be before startDate', [
+          { path: 'endDate', message: 'must not be before startDate' },
+        ]);
+      }
+      if (input.startDate !== undefined || input.endDate !== undefined) {
+        const outside = (await assignments.find({ projectId: project._id, supersededAt: null }).toArray()).filter(
+          (s) => dayNumber(s.startDate) < dayNumber(startDate) || endOf(s.endDate) > endOf(endDate),
+        );
+        if (outside.length > 0) {
+          throw new DomainError(
+            'UNPROCESSABLE',
+            'Some allocations lie outside the new period; change or end them first',
+            {
+              members: outside.map((s) => ({
+                userId: s.userId.toHexString(),
+                startDate: s.startDate,
+                endDate: s.endDate,
+              })),
+            },
+          );
+        }
+      }
+      const name = input.name ?? project.name;
+      const code = input.code !== undefined ? input.code : project.code;
+      const set: Partial<ProjectDoc> = {
+        name,
+        code,
+        ...projectKeyFields(project._id, name, code, false),
+        startDate,
+        endDate,
+      };
+      if (input.description !== undefined) set.description = input.description;
+      if (input.status !== undefined) set.status = input.status;
+      if (input.tags !== undefined) {
+        set.tags = input.tags;
+        set.tagKeys = input.tags.map(projectKey);
+      }
+      if (input.typeId !== undefined) set.typeId = input.typeId ? ObjectId.createFromHexString(input.typeId) : null;
+      const updated = await catalogs.whileAssigning(async () => {
+        await checkType(input.typeId, project.typeId);
+        return withUniqueProjectName(projects, project._id, name, code, () =>
+          updateVersioned(
+            projects,
+            project._id,
+            input.version,
+            { $set: set },
+            {
+              resource: 'Project',
+              now: ctx.now,
+              where: { status: { $ne: 'archived' } },
+            },
+          ),
+        );
+      });
+      const before = summary(project, await typeRefs([project]));
+      const after = await view(updated, today);
+      await audit.record(ctx, {
+        action: 'project.update',
+        resourceType: 'project',
+        resourceId: after.id,
+        before,
+        after,
+      });
+      return after;
+    },
+
+    async archive(ctx, input) {
+      const { project, today } = await scoped(ctx, input.id);
+      assertCan(ctx.actor, 'archive', 'Project', { id: input.id, leadIds: [], memberIds: [] });
+      if (input.version !== undefined && input.version !== project.version) {
+        throw await versionConflictOrGone(projects, project._id, input.version, 'Project');
+      }
+      let archived = project;
+      if (project.status !== 'archived') {
+        archived = await updateVersioned(
+          projects,
+          project._id,
+          project.version,
+          {
+            $set: {
+              status: 'archived',
+              archivedAt: ctx.now,
+              archivedBy: ObjectId.createFromHexString(ctx.actor.id),
+              ...projectKeyFields(project._id, project.name, project.code, true),
+            },
+          },
+          { resource: 'Project', now: ctx.now, where: { status: { $ne: 'archived' } } },
+        );
+        await audit.record(ctx, {
+          action: 'project.archive',
+          resourceType: 'project',
+          resourceId: input.id,
+          before: summary(project, new Map()),
+          after: summary(archived, new Map()),
+        });
+      }
+      // Also on a repeated DELETE, so an archive interrupted half-way is finished.
+      for (const member of await members(project._id, false)) {
+        if (member.segments.some((s) => endOf(s.endDate) > dayNumber(today))) {
+          await endAllocations(ctx, archived, member.userId, today, 'project.roster.end');
+        }
+      }
+      return view(archived, today);
+    },
+
+    async roster(ctx, query) {
+      const { project, today } = await scoped(ctx, query.id);
+      const list = await entries(await members(project._id, query.include === 'history'), today);
+      return {
+        projectId: query.id,
+        items: query.include === 'current' ? list.filter((e) => e.state !== 'past') : list,
+      };
+    },
+
+    async addMember(ctx, input) {
+      const { project, scope, today } = await scoped(ctx, input.id);
+      assertCan(ctx.actor, 'create', 'ProjectRoster', { projectId: input.id, ...scope });
+      requireLive(project);
+      assertOverride(ctx, input.allowOverAllocation);
+      const userId = parseId(input.userId, { in: 'body', resource: 'Employee' });
+      await activeEmployee(userId);
+      const start = input.startDate ?? (dayNumber(project.startDate) > dayNumber(today) ? project.startDate : today);
+      const end = input.endDate !== undefined ? input.endDate : project.endDate;
+      if (endOf(end) < dayNumber(start)) {
+        throw new DomainError('UNPROCESSABLE', `The allocation would end (${end}) before it starts (${start})`, {
+          startDate: start,
+          endDate: end,
+        });
+      }
+      const added = { start, end };
+      return rosterChange(
+        ctx,
+        project,
+        userId,
+        { kind: 'add', role: input.role, percent: input.allocationPercent, start, end },
+        {
+          action: 'project.roster.add',
+          allowOverAllocation: input.allowOverAllocation,
+          validate: (_plan, current) => {
+            const clash = current.find(
+              (s) => dayNumber(s.start) <= endOf(added.end) && dayNumber(added.start) <= endOf(s.end),
+            );
+            if (clash) {
+              throw new DomainError(
+                'ALREADY_EXISTS',
+                `Already on the roster from ${clash.start} to ${clash.end ?? 'the end'}; change the allocation instead`,
+                { userId: input.userId, startDate: clash.start, endDate: clash.end },
+              );
+            }
+          },
+        },
+      );
+    },
+
+    async updateMember(ctx, input) {
+      const { project, scope, today } = await scoped(ctx, input.id);
+      assertCan(ctx.actor, 'update', 'ProjectRoster', { projectId: input.id, ...scope });
+      requireLive(project);
+      assertOverride(ctx, input.allowOverAllocation);
+      const userId = parseId(input.userId, { resource: 'Roster member' });
+      const current = await capacity.memberSegments(userId, project._id);
+      if (current.length === 0) throw notFound('Roster member', input.userId);
+      if (
+        input.role === undefined &&
+        input.allocationPercent === undefined &&
+        input.startDate === undefined &&
+        input.endDate === undefined
+      ) {
+        throw new DomainError('VALIDATION_FAILED', 'Send at least one of role, allocationPercent, startDate, endDate');
+      }
+      const first = current.reduce((min, s) => (dayNumber(s.start) < dayNumber(min) ? s.start : min), OPEN_END_DAY);
+      if (input.startDate !== undefined && dayNumber(first) <= dayNumber(today)) {
+        throw new DomainError('INVALID_STATE', `The allocation began on ${first}; only a planned start can move`, {
+          startDate: first,
+        });
+      }
+      const from = input.effectiveFrom ?? (dayNumber(first) > dayNumber(today) ? first : today);
+      return rosterChange(
+        ctx,
+        project,
+        userId,
+        {
+          kind: 'update',
+          from,
+          role: input.role,
+          percent: input.allocationPercent,
+          start: input.startDate,
+          end: input.endDate,
+        },
+        {
+          action: 'project.roster.update',
+          allowOverAllocation: input.allowOverAllocation,
+          validate: (plan) => {
+            if (plan.keep.length + plan.create.length === 0) {
+              throw new DomainError(
+                'UNPROCESSABLE',
+                'The new dates leave no day on the project; remove the member instead',
+              );
+            }
+          },
+        },
+      );
+    },
+
+    async removeMember(ctx, input) {
+      const { project, scope, today } = await scoped(ctx, input.id);
+      assertCan(ctx.actor, 'delete', 'ProjectRoster', { projectId: input.id, ...scope });
+      requireLive(project);
+      const userId = parseId(input.userId, { resource: 'Roster member' });
+      const current = await capacity.memberSegments(userId, project._id);
+      if (current.length === 0) throw notFound('Roster member', input.userId);
+      return endAllocations(ctx, project, userId, input.lastDay ?? addDays(today, -1), 'project.roster.remove');
+    },
+  };
+}

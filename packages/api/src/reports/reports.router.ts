@@ -1,0 +1,25 @@
+import { CapacityReportQuery, CapacityReportView, FileDownloadView } from '@seed-pms/domain';
+import { authedProcedure, router } from '../trpc/trpc.js';
+
+const tags = ['reports'];
+
+export const reportsRouter = router({
+  capacity: authedProcedure
+    .meta({
+      access: { action: 'read', subject: 'Report' },
+      openapi: {
+        method: 'GET',
+        path: '/reports/capacity',
+        tags,
+        summary:
+          'Capacity from..to (Manager and above): per-person average and peak, the over-allocated, per-project FTE; format=csv downloads a table',
+      },
+    })
+    .input(CapacityReportQuery)
+    .output(CapacityReportView.or(FileDownloadView))
+    .query(async ({ ctx, input }) => {
+      const report = await ctx.services.capacity.report(ctx, input);
+      if ('body' in report) ctx.res.download(report.contentType, report.fileName);
+      return report;
+    }),
+});

@@ -1,0 +1,168 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, callAs, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
+import { useTestApp } from './support.js';
+
+const testApp = useTestApp(import.meta.url);
+
+let manager: SignedIn;
+let lead: SignedIn;
+let member: SignedIn;
+let colleague: SignedIn;
+let outsider: SignedIn;
+let projectId: string;
+
+const call = (session: SignedIn | null, method: RestMethod, url: string, payload?: unknown) =>
+  callAs(testApp().app, session, method, url, payload);
+
+beforeAll(async () => {
+  manager = await signInAs(testApp(), ['manager']);
+  [lead, member, colleague, outsider] = await Promise.all([
+    signInAs(testApp()),
+    signInAs(testApp()),
+    signInAs(testApp()),
+    signInAs(testApp()),
+  ]);
+  const project = await call(manager, 'POST', '/projects', { name: 'Collab', startDate: '2026-01-01', endDate: null });
+  projectId = project.json().id;
+  for (const [person, role] of [
+    [lead, 'lead'],
+    [member, 'member'],
+    [colleague, 'member'],
+  ] as const) {
+    const added = await call(manager, 'POST', `/projects/${projectId}/roster`, {
+      userId: person.id,
+      role,
+      allocationPercent: 20,
+    });
+    expect(added.statusCode).toBe(201);
+  }
+});
+
+function upload(session: SignedIn, fileName: string, body: string | Buffer, name?: string) {
+  const boundary = '----seedpmsdoc';
+  const parts = [
+    ...(name ? [`--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\n${name}\r\n`] : []),
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  ];
+  return testApp().app.inject({
+    method: 'POST',
+    url: `/api/v1/projects/${projectId}/documents`,
+    headers: { ...bearer(session), 'content-type': `multipart/form-data; boundary=${boundary}` },
+    payload: Buffer.concat([Buffer.from(parts.join('')), Buffer.from(body), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+  });
+}
+
+describe('project comments', () => {
+  it('members comment; text is kept exactly as sent; people off the project neither read nor write', async () => {
+    const body = '<script>alert("x")</script>\n  **not markdown** & friends  ';
+    const created = await call(member, 'POST', `/projects/${projectId}/comments`, { body });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ body, author: { id: member.id }, editedAt: null, version: 1 });
+    expect((await call(outsider, 'POST', `/projects/${projectId}/comments`, { body: 'hi' })).statusCode).toBe(403);
+    expect((await call(outsider, 'GET', `/projects/${projectId}/comments`)).statusCode).toBe(403);
+    // Managers take part in every project.
+    expect(
+      (await call(manager, 'POST', `/projects/${projectId}/comments`, { body: 'From a manager' })).statusCode,
+    ).toBe(201);
+    const list = (await call(colleague, 'GET', `/projects/${projectId}/comments?order=oldest`)).json();
+    expect(list.items.map((c: { body: string }) => c.body)).toEqual([body, 'From a manager']);
+  });
+
+  it('refuses empty and over-long comments', async () => {
+    const blank = await call(member, 'POST', `/projects/${projectId}/comments`, { body: '   \n ' });
+    expect(blank.statusCode).toBe(400);
+    const long = await call(member, 'POST', `/projects/${projectId}/comments`, { body: 'x'.repeat(10_001) });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('authors edit their own comments (with version); leads and managers delete; deletion is soft', async () => {
+    const comment = (await call(member, 'POST', `/projects/${projectId}/comments`, { body: 'first draft' })).json();
+    const url = `/projects/${projectId}/comments/${comment.id}`;
+    const byOther = await call(colleague, 'PATCH', url, { version: 1, body: 'hijacked' });
+    expect(byOther.statusCode).toBe(403);
+    // Not even a manager edits someone else's words.
+    expect((await call(manager, 'PATCH', url, { version: 1, body: 'edited' })).statusCode).toBe(403);
+    const edited = await call(member, 'PATCH', url, { version: 1, body: 'second draft' });
+    expect(edited.json()).toMatchObject({ body: 'second draft', version: 2, editedAt: expect.any(String) });
+    expect((await call(member, 'PATCH', url, { version: 1, body: 'stale' })).statusCode).toBe(409);
+
+    expect((await call(colleague, 'DELETE', url)).statusCode).toBe(403);
+    expect((await call(lead, 'DELETE', url)).statusCode).toBe(200);
+    expect((await call(lead, 'DELETE', url)).statusCode).toBe(404);
+    const list = (await call(member, 'GET', `/projects/${projectId}/comments`)).json();
+    expect(list.items.map((c: { id: string }) => c.id)).not.toContain(comment.id);
+    const stored = await testApp().database.collections.projectComments.findOne({ body: 'second draft' });
+    expect(stored?.deletedAt).toBeInstanceOf(Date);
+    expect(stored?.deletedBy?.toHexString()).toBe(lead.id);
+  });
+});
+
+describe('project documents', () => {
+  it('uploads a document; the same name adds a version; every version can be downloaded', async () => {
+    const first = await upload(member, 'plan.txt', 'version one', 'Project Plan');
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toMatchObject({ name: 'Project Plan', latestVersion: 1 });
+    const second = await upload(lead, 'plan-v2.txt', 'version two, longer', 'project plan');
+    expect(second.statusCode).toBe(201);
+    const doc = second.json();
+    expect(doc).toMatchObject({ id: first.json().id, name: 'Project Plan', latestVersion: 2 });
+    expect(doc.versions.map((v: { version: number; fileName: string }) => [v.version, v.fileName])).toEqual([
+      [2, 'plan-v2.txt'],
+      [1, 'plan.txt'],
+    ]);
+    expect(doc.versions[0]).toMatchObject({ uploadedBy: { id: lead.id }, contentType: 'text/plain', size: 19 });
+
+    const latest = (await call(colleague, 'GET', `/projects/${projectId}/documents/${doc.id}`)).json();
+    expect(latest.version).toBe(2);
+    const download = await testApp().app.inject({
+      method: 'GET',
+      url: new URL(latest.download.url).pathname + new URL(latest.download.url).search,
+    });
+    expect(download.statusCode).toBe(200);
+    expect(download.body).toBe('version two, longer');
+    const older = (await call(colleague, 'GET', `/projects/${projectId}/documents/${doc.id}?version=1`)).json();
+    const olderBytes = await testApp().app.inject({
+      method: 'GET',
+      url: new URL(older.download.url).pathname + new URL(older.download.url).search,
+    });
+    expect(olderBytes.body).toBe('version one');
+    expect((await call(colleague, 'GET', `/projects/${projectId}/documents/${doc.id}?version=3`)).statusCode).toBe(404);
+
+    const list = (await call(member, 'GET', `/projects/${projectId}/documents?q=proj`)).json();
+    expect(list.items.map((d: { id: string }) => d.id)).toEqual([doc.id]);
+  });
+
+  it('refuses people off the project, types not allowed, and deletion by anyone below Manager', async () => {
+    expect((await upload(outsider, 'x.txt', 'nope')).statusCode).toBe(403);
+    expect((await call(outsider, 'GET', `/projects/${projectId}/documents`)).statusCode).toBe(403);
+    const exe = await upload(member, 'tool.exe', Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00]));
+    expect(exe.statusCode).toBe(415);
+
+    const doc = (await upload(member, 'notes.md', '# Notes')).json();
+    const url = `/projects/${projectId}/documents/${doc.id}`;
+    expect((await call(lead, 'DELETE', url)).statusCode).toBe(403);
+    expect((await call(member, 'DELETE', url)).statusCode).toBe(403);
+    const link = (await call(member, 'GET', url)).json().download.url as string;
+    expect((await call(manager, 'DELETE', url)).statusCode).toBe(200);
+    expect((await call(member, 'GET', url)).statusCode).toBe(404);
+    // The old link no longer serves the bytes, and the name can be used afresh.
+    const old = await testApp().app.inject({ method: 'GET', url: new URL(link).pathname + new URL(link).search });
+    expect(old.statusCode).toBe(404);
+    const again = await upload(member, 'notes.md', '# New notes');
+    expect(again.json()).toMatchObject({ name: 'notes.md', latestVersion: 1 });
+    expect(again.json().id).not.toBe(doc.id);
+    const audit = (
+      await call(await signInAs(testApp(), ['admin']), 'GET', `/audits/project_document/${doc.id}`)
+    ).json();
+    expect(audit.items.map((e: { action: string }) => e.action)).toContain('project.document.delete');
+  });
+
+  it('two first uploads of one name at once make one document with two versions', async () => {
+    const [a, b] = await Promise.all([upload(member, 'race.txt', 'A'), upload(colleague, 'race.txt', 'B')]);
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect(a.json().id).toBe(b.json().id);
+    const doc = (await call(member, 'GET', `/projects/${projectId}/documents/${a.json().id}`)).json();
+    expect(doc.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './project.doc.js';
+export * from './project.repository.js';

@@ -1,0 +1,48 @@
+/**
+ * Calendar days (`YYYY-MM-DD`) as integers, days since 1970-01-01, so that
+ * periods can be compared, counted and swept with plain arithmetic.
+ */
+const MS_PER_DAY = 86_400_000;
+
+/** The last day there is: an open-ended period runs until it. */
+export const OPEN_END_DAY = '9999-12-31';
+
+export function dayNumber(day: string): number {
+  const year = Number(day.slice(0, 4));
+  const month = Number(day.slice(5, 7));
+  const date = Number(day.slice(8, 10));
+  return Math.floor(Date.UTC(year, month - 1, date) / MS_PER_DAY);
+}
+
+export function dayString(n: number): string {
+  return new Date(n * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+export const OPEN_END = dayNumber(OPEN_END_DAY);
+
+/** `day` plus `n` days (n may be negative). */
+export function addDays(day: string, n: number): string {
+  return dayString(dayNumber(day) + n);
+}
+
+/** Days from `from` to `to`, both included (0 when `to` is before `from`). */
+export function daysBetween(from: string, to: string): number {
+  return Math.max(0, dayNumber(to) - dayNumber(from) + 1);
+}
+
+/** The calendar day an instant falls on in an IANA timezone. */
+export function dayInTimezone(instant: Date, timeZone: string): string {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    instant,
+  );
+}
+
+export function isTimezone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}

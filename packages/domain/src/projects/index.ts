@@ -1,0 +1,4 @@
+export * from './calendar-days.js';
+export * from './capacity.js';
+export * from './project.schemas.js';
+export * from './roster-plan.js';

@@ -1,0 +1,150 @@
+import { addDays, dayNumber, OPEN_END } from './calendar-days.js';
+
+import type { RosterRole } from './project.schemas.js';
+
+/**
+ * One stretch of a person's time on one project with one role and
+ * allocation. Segments are never edited: a change retires some and creates
+ * others, so the history keeps every plan that was ever in force.
+ */
+export interface MemberSegment {
+  id: string;
+  role: RosterRole;
+  percent: number;
+  start: string;
+  /** Last day included; null: open-ended (until the project ends). */
+  end: string | null;
+}
+
+export type RosterChange =
+  /** A new stint from `start` to `end`; must not overlap the person's other days on the project. */
+  | { kind: 'add'; role: RosterRole; percent: number; start: string; end: string | null }
+  /**
+   * From `from` on, the new role or allocation; `start` moves the first day,
+   * `end` the last one (null: open-ended).
+   */
+  | {
+      kind: 'update';
+      from: string;
+      role?: RosterRole | undefined;
+      percent?: number | undefined;
+      start?: string | undefined;
+      end?: string | null | undefined;
+    }
+  /** Off the project after `lastDay` (removal, archiving): later days are dropped. */
+  | { kind: 'end'; lastDay: string };
+
+export interface RosterPlan {
+  /** Segments that stay as they are. */
+  keep: MemberSegment[];
+  /** Segments no longer in force (kept in the history as superseded). */
+  retire: MemberSegment[];
+  /** New segments (with ids from `newId`). */
+  create: MemberSegment[];
+}
+
+type Piece = Omit<MemberSegment, 'id'>;
+
+const endNumber = (end: string | null) => (end === null ? OPEN_END : dayNumber(end));
+
+function sorted<T extends Piece>(pieces: readonly T[]): T[] {
+  return [...pieces].sort((a, b) => dayNumber(a.start) - dayNumber(b.start));
+}
+
+/** Adjacent pieces with the same role and allocation become one. */
+function merged(pieces: readonly Piece[]): Piece[] {
+  const out: Piece[] = [];
+  for (const piece of sorted(pieces)) {
+    const last = out.at(-1);
+    if (
+      last &&
+      last.end !== null &&
+      dayNumber(last.end) + 1 === dayNumber(piece.start) &&
+      last.role === piece.role &&
+      last.percent === piece.percent
+    ) {
+      last.end = piece.end;
+    } else {
+      out.push({ ...piece });
+    }
+  }
+  return out;
+}
+
+/** The days a person has on the project, as pieces, after a change. */
+function apply(current: readonly MemberSegment[], change: RosterChange): Piece[] {
+  const pieces: Piece[] = sorted(current).map(({ id: _id, ...piece }) => piece);
+  switch (change.kind) {
+    case 'add':
+      return [...pieces, { role: change.role, percent: change.percent, start: change.start, end: change.end }];
+    case 'end': {
+      const last = dayNumber(change.lastDay);
+      return pieces
+        .filter((p) => dayNumber(p.start) <= last)
+        .map((p) => (endNumber(p.end) > last ? { ...p, end: change.lastDay } : p));
+    }
+    case 'update': {
+      let out = pieces;
+      if (change.start !== undefined && out.length > 0) {
+        const start = dayNumber(change.start);
+        out = out.filter((p) => endNumber(p.end) >= start);
+        const first = out[0];
+        if (first) out[0] = { ...first, start: change.start };
+        else out = [{ ...(pieces.at(-1) as Piece), start: change.start }];
+      }
+      if (change.end !== undefined && out.length > 0) {
+        const end = endNumber(change.end);
+        out = out.filter((p) => dayNumber(p.start) <= end);
+        const last = out.at(-1);
+        if (last) out[out.length - 1] = { ...last, end: change.end };
+      }
+      if (change.role === undefined && change.percent === undefined) return out;
+      const from = dayNumber(change.from);
+      const changed = (p: Piece): Piece => ({
+        ...p,
+        role: change.role ?? p.role,
+        percent: change.percent ?? p.percent,
+      });
+      return out.flatMap((p) => {
+        if (endNumber(p.end) < from) return [p];
+        if (dayNumber(p.start) >= from) return [changed(p)];
+        return [{ ...p, end: addDays(change.from, -1) }, changed({ ...p, start: change.from })];
+      });
+    }
+  }
+}
+
+/** Do two pieces share a day? */
+export function overlaps(a: Pick<Piece, 'start' | 'end'>, b: Pick<Piece, 'start' | 'end'>): boolean {
+  return dayNumber(a.start) <= endNumber(b.end) && dayNumber(b.start) <= endNumber(a.end);
+}
+
+/**
+ * What a roster change does to one person's segments on one project: which
+ * stay, which are retired and which are created. Pieces that come out
+ * unchanged keep their segment (and id); adjacent pieces with the same role and
+ * allocation are joined. Validation of the dates against the project's period
+ * and of overlaps for `add` is the caller's.
+ */
+export function planRosterChange(
+  current: readonly MemberSegment[],
+  change: RosterChange,
+  newId: () => string,
+): RosterPlan {
+  const next = merged(apply(current, change)).filter((p) => dayNumber(p.start) <= endNumber(p.end));
+  const keep: MemberSegment[] = [];
+  const create: MemberSegment[] = [];
+  const unmatched = new Map(current.map((s) => [s.id, s]));
+  for (const piece of next) {
+    const same = [...unmatched.values()].find(
+      (s) => s.start === piece.start && s.end === piece.end && s.role === piece.role && s.percent === piece.percent,
+    );
+    if (same) {
+      keep.push(same);
+      unmatched.delete(same.id);
+    } else {
+      create.push({ id: newId(), ...piece });
+    }
+  }
+  return { keep, retire: [...unmatched.values()], create };
+}
