@@ -221,12 +221,29 @@ describe('roster and capacity', () => {
     const person = await signInAs(testApp());
     const p1 = await createProject();
     const p2 = await createProject();
+    const current = (await call(admin, 'GET', '/settings')).json();
+    expect(current).toMatchObject({ capacity: { policy: 'block' }, organization: { timezone: 'UTC' } });
+    const badZone = await call(admin, 'PATCH', '/settings', {
+      version: current.version,
+      organization: { timezone: 'Mars/Olympus' },
+    });
+    expect(badZone.statusCode).toBe(400);
+    expect(
+      (await call(manager, 'PATCH', '/settings', { version: current.version, capacity: { policy: 'warn' } }))
+        .statusCode,
+    ).toBe(403);
     await setPolicy('warn');
     try {
       expect((await addMember(p1.id, person.id, { allocationPercent: 70 })).statusCode).toBe(201);
-      const warned = await addMember(p2.id, person.id, { allocationPercent: 70 });
-      expect(warned.statusCode).toBe(201);
-      expect(warned.json().warning).toMatchObject({ totalPercent: 140, availablePercent: 100 });
+      // Over tRPC, as the client package calls it.
+      const warned = await testApp().app.inject({
+        method: 'POST',
+        url: '/trpc/projects.addMember',
+        headers: { authorization: `Bearer ${manager.accessToken}`, 'content-type': 'application/json' },
+        payload: { id: p2.id, userId: person.id, allocationPercent: 70 },
+      });
+      expect(warned.statusCode).toBe(200);
+      expect(warned.json().result.data.warning).toMatchObject({ totalPercent: 140, availablePercent: 100 });
     } finally {
       await setPolicy('block');
     }

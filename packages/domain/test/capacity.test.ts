@@ -12,6 +12,7 @@ import {
   findCapacityBreach,
   overAllocatedIntervals,
   peakOf,
+  planRosterChange,
   utilisation,
 } from '../src/index.js';
 
@@ -202,5 +203,59 @@ describe('capacity engine examples', () => {
       end: '2026-03-31',
       totalPercent: 115,
     });
+  });
+});
+
+describe('roster plans', () => {
+  let n = 0;
+  const newId = () => {
+    n += 1;
+    return `n${n}`;
+  };
+  const seg = (id: string, start: string, end: string | null, percent = 50, role: 'lead' | 'member' = 'member') => ({
+    id,
+    role,
+    percent,
+    start,
+    end,
+  });
+
+  it('a change from a day on splits the segment, keeping the earlier days as they were', () => {
+    const plan = planRosterChange(
+      [seg('a', '2030-01-01', '2030-12-31')],
+      { kind: 'update', from: '2030-07-01', percent: 80 },
+      newId,
+    );
+    expect(plan.retire.map((s) => s.id)).toEqual(['a']);
+    expect(plan.keep).toEqual([]);
+    expect(plan.create.map((s) => [s.start, s.end, s.percent])).toEqual([
+      ['2030-01-01', '2030-06-30', 50],
+      ['2030-07-01', '2030-12-31', 80],
+    ]);
+  });
+
+  it('an unchanged piece keeps its segment; a change back to the old values joins the pieces again', () => {
+    const current = [seg('a', '2030-01-01', '2030-06-30'), seg('b', '2030-07-01', '2030-12-31', 80)];
+    const same = planRosterChange(current, { kind: 'update', from: '2030-07-01', percent: 80 }, newId);
+    expect(same).toEqual({ keep: current, retire: [], create: [] });
+    const back = planRosterChange(current, { kind: 'update', from: '2030-07-01', percent: 50 }, newId);
+    expect(back.create.map((s) => [s.start, s.end, s.percent])).toEqual([['2030-01-01', '2030-12-31', 50]]);
+  });
+
+  it('ending drops days after the last day and segments not yet begun; end and start move the edges', () => {
+    const current = [seg('a', '2030-01-01', '2030-06-30'), seg('b', '2030-07-01', null, 80)];
+    const ended = planRosterChange(current, { kind: 'end', lastDay: '2030-03-31' }, newId);
+    expect(ended.keep).toEqual([]);
+    expect(ended.retire.map((s) => s.id).sort()).toEqual(['a', 'b']);
+    expect(ended.create.map((s) => [s.start, s.end])).toEqual([['2030-01-01', '2030-03-31']]);
+    const moved = planRosterChange(
+      current,
+      { kind: 'update', from: '2030-01-01', start: '2030-02-01', end: '2030-09-30' },
+      newId,
+    );
+    expect(moved.create.map((s) => [s.start, s.end, s.percent])).toEqual([
+      ['2030-02-01', '2030-06-30', 50],
+      ['2030-07-01', '2030-09-30', 80],
+    ]);
   });
 });
