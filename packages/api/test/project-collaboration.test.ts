@@ -158,6 +158,17 @@ describe('project documents', () => {
     expect(audit.items.map((e: { action: string }) => e.action)).toContain('project.document.delete');
   });
 
+  it('an archived project keeps its comments and documents, read-only', async () => {
+    const project = (await call(manager, 'POST', '/projects', { name: 'Closing', startDate: '2026-01-01' })).json();
+    const comment = (await call(manager, 'POST', `/projects/${project.id}/comments`, { body: 'final words' })).json();
+    expect((await call(manager, 'DELETE', `/projects/${project.id}`)).statusCode).toBe(200);
+    expect((await call(manager, 'GET', `/projects/${project.id}/comments`)).json().total).toBe(1);
+    const removal = await call(manager, 'DELETE', `/projects/${project.id}/comments/${comment.id}`);
+    expect(removal.statusCode).toBe(422);
+    expect(removal.json().error.code).toBe('INVALID_STATE');
+    expect((await call(manager, 'POST', `/projects/${project.id}/comments`, { body: 'more' })).statusCode).toBe(422);
+  });
+
   it('two first uploads of one name at once make one document with two versions', async () => {
     const [a, b] = await Promise.all([upload(member, 'race.txt', 'A'), upload(colleague, 'race.txt', 'B')]);
     expect([a.statusCode, b.statusCode]).toEqual([201, 201]);

@@ -320,6 +320,58 @@ describe('roster and capacity', () => {
     expect((await addMember(project.id, outsider.id, { allocationPercent: 10 })).statusCode).toBe(422);
   });
 
+  it('days already past are changed only by a Manager or above; a move of the start carries the new values', async () => {
+    const lead = await signInAs(testApp());
+    const person = await signInAs(testApp());
+    const project = await createProject({ startDate: '2026-01-01', endDate: '2031-12-31' });
+    await addMember(project.id, lead.id, { role: 'lead', allocationPercent: 10, startDate: '2026-01-01' });
+    await addMember(project.id, person.id, { allocationPercent: 20, startDate: '2026-01-01' });
+    const url = `/projects/${project.id}/roster/${person.id}`;
+    const rewrite = await call(lead, 'PATCH', url, { allocationPercent: 40, effectiveFrom: '2026-02-01' });
+    expect(rewrite.statusCode).toBe(403);
+    expect(rewrite.json().error.details).toEqual({ field: 'effectiveFrom', day: '2026-02-01' });
+    expect((await call(lead, 'DELETE', `${url}?lastDay=2026-03-01`)).statusCode).toBe(403);
+    const correction = await call(manager, 'PATCH', url, { allocationPercent: 40, effectiveFrom: '2026-02-01' });
+    expect(correction.statusCode).toBe(200);
+    const after = await call(manager, 'PATCH', url, { allocationPercent: 50, effectiveFrom: '2032-01-01' });
+    expect(after.statusCode).toBe(422);
+
+    const planned = await signInAs(testApp());
+    await addMember(project.id, planned.id, { allocationPercent: 50, startDate: '2030-03-01', endDate: '2030-06-30' });
+    const moved = await call(lead, 'PATCH', `/projects/${project.id}/roster/${planned.id}`, {
+      startDate: '2030-02-01',
+      allocationPercent: 80,
+    });
+    expect(moved.statusCode).toBe(200);
+    expect(
+      moved.json().entry.segments.map((s: Record<string, unknown>) => [s.startDate, s.endDate, s.allocationPercent]),
+    ).toEqual([['2030-02-01', '2030-06-30', 80]]);
+  });
+
+  it('archiving a project while members are being added leaves nobody on it after the archive day', async () => {
+    const project = await createProject({ startDate: '2026-01-01', endDate: '2031-12-31' });
+    const people = await Promise.all(Array.from({ length: 6 }, () => signInAs(testApp())));
+    const [archived, ...adds] = await Promise.all([
+      call(manager, 'DELETE', `/projects/${project.id}`),
+      ...people.map((p) => addMember(project.id, p.id, { allocationPercent: 10 })),
+    ]);
+    expect(archived?.statusCode).toBe(200);
+    for (const add of adds) expect([201, 422]).toContain(add.statusCode);
+    const today = new Date().toISOString().slice(0, 10);
+    const { capacityLedgers } = testApp().database.collections;
+    for (const person of people) {
+      const ledger = await capacityLedgers.findOne({ _id: new ObjectId(person.id) });
+      for (const segment of ledger?.segments ?? []) expect(segment.end !== null && segment.end <= today).toBe(true);
+    }
+  });
+
+  it('refuses days outside the supported years', async () => {
+    const person = await signInAs(testApp());
+    const far = await call(person, 'GET', `/employees/${person.id}/capacity?from=9999-12-01`);
+    expect(far.statusCode).toBe(400);
+    expect((await call(person, 'GET', `/employees/${person.id}/capacity?from=0050-01-01`)).statusCode).toBe(400);
+  });
+
   it('twenty simultaneous allocations for one person never pass 100% together', async () => {
     for (let round = 0; round < 2; round += 1) {
       const person = await signInAs(testApp());

@@ -91,8 +91,8 @@ export interface CapacityService extends CapacityApi {
   changeRoster(ctx: CallContext, request: RosterChangeRequest): Promise<RosterChangeOutcome>;
   /** The person's segments in force on one project. */
   memberSegments(userId: ObjectId, projectId: ObjectId): Promise<MemberSegment[]>;
-  /** The projects a person has segments in force on. */
-  projectsOf(userId: ObjectId): Promise<ObjectId[]>;
+  /** The projects a person has segments in force on (ending on `fromDay` or later, when given). */
+  projectsOf(userId: ObjectId, fromDay?: string): Promise<ObjectId[]>;
   /** Recomputes every person's halo (days pass; run hourly). Returns how many changed. */
   refreshFlags(now: Date): Promise<number>;
   /** Repairs the assignment history after an interrupted change (see reconcileAssignments). */
@@ -201,6 +201,8 @@ export function createCapacityService(deps: AppDeps, services: { settings: Setti
         const current = onProject.map(toMember);
         const plan = planRosterChange(current, change, () => new ObjectId().toHexString());
         request.validate(plan, current);
+        // Nothing to change (an idempotent repeat): no write, no new ledger version.
+        if (plan.create.length === 0 && plan.retire.length === 0) return { plan, warning: null, overridden: false };
         const retired = new Set(plan.retire.map((s) => s.id));
         const created: LedgerSegment[] = plan.create.map((s) => ({
           id: ObjectId.createFromHexString(s.id),
@@ -258,9 +260,10 @@ export function createCapacityService(deps: AppDeps, services: { settings: Setti
       return (ledger?.segments ?? []).filter((s) => s.projectId.equals(projectId)).map(toMember);
     },
 
-    async projectsOf(userId) {
+    async projectsOf(userId, fromDay) {
       const ledger = await capacityLedgers.findOne({ _id: userId });
-      return [...new Map((ledger?.segments ?? []).map((s) => [s.projectId.toHexString(), s.projectId])).values()];
+      const segments = (ledger?.segments ?? []).filter((s) => !fromDay || s.end === null || s.end >= fromDay);
+      return [...new Map(segments.map((s) => [s.projectId.toHexString(), s.projectId])).values()];
     },
 
     async employeeCapacity(ctx, id, query) {

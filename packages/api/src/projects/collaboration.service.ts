@@ -276,6 +276,7 @@ export function createCollaborationService(
       const scoped = await projects.scoped(ctx, input.id);
       const comment = await loadComment(scoped, input.commentId);
       assertCan(ctx.actor, 'delete', 'ProjectComment', commentSubject(scoped, comment.authorId.toHexString()));
+      requireOpen(scoped.project, 'comments');
       const result = await projectComments.updateOne(
         { _id: comment._id, deletedAt: null },
         {
@@ -326,7 +327,11 @@ export function createCollaborationService(
         name: input.file.name,
         body: Buffer.from(await input.file.arrayBuffer()),
       });
-      const { doc, created } = await addVersion(ctx, scoped.project._id, name, stored._id);
+      const { doc, created } = await addVersion(ctx, scoped.project._id, name, stored._id).catch(async (error) => {
+        // The stored file belongs to no document: it is never served.
+        await files.remove(ctx, [stored._id], 'project document upload failed');
+        throw error;
+      });
       const [after] = await documentViews([doc]);
       await audit.record(ctx, {
         action: created ? 'project.document.create' : 'project.document.version',
@@ -359,6 +364,7 @@ export function createCollaborationService(
     async deleteDocument(ctx, input) {
       const scoped = await projects.scoped(ctx, input.id);
       assertCan(ctx.actor, 'delete', 'ProjectDocument', documentSubject(scoped));
+      requireOpen(scoped.project, 'documents');
       const doc = await loadDocument(scoped, input.docId);
       const deleted = await projectDocuments.findOneAndUpdate(
         { _id: doc._id, deletedAt: null },

@@ -4,6 +4,7 @@ import {
   findByIds,
   findCatalogItems,
   findPage,
+  ledgerMembers,
   newId,
   ObjectId,
   type ProjectDoc,
@@ -16,6 +17,7 @@ import {
   updateVersioned,
   versionConflictOrGone,
   type WithId,
+  withLease,
   withUniqueProjectName,
 } from '@seed-pms/db';
 import {
@@ -49,7 +51,7 @@ import {
   type UpdateProjectInput,
   type UpdateRosterMemberInput,
 } from '@seed-pms/domain';
-import { assertCan } from '../access/ability.js';
+import { assertCan, canOn } from '../access/ability.js';
 import type { AppDeps } from '../app/deps.js';
 import { type AuditService, type CallContext, systemCallContext } from '../audit/audit.service.js';
 import type { CatalogsService } from '../catalogs/catalogs.service.js';
@@ -131,7 +133,14 @@ export function createProjectsService(
     events: EventBus;
   },
 ): ProjectsService {
-  const { projects, assignments, employees, catalogs: catalogItems } = deps.database.collections;
+  const {
+    projects,
+    assignments,
+    employees,
+    capacityLedgers,
+    locks,
+    catalogs: catalogItems,
+  } = deps.database.collections;
   const { audit, catalogs, capacity, events } = services;
 
   catalogs.registerReferences({
@@ -161,6 +170,27 @@ export function createProjectsService(
     const project = await load(id);
     const today = await capacity.today(ctx.now);
     return { project, scope: await scopeOf(ctx.actor, project._id, today), today };
+  }
+
+  /**
+   * Roster changes, archiving and changes of a project's period take turns
+   * per project (a lease), so a check of the period or status and the write
+   * it allows are never split by another such change. Whatever runs inside
+   * reads the project afresh.
+   */
+  function lockProject<T>(id: string | ObjectId, fn: () => Promise<T>): Promise<T> {
+    const _id = typeof id === 'string' ? parseId(id, { resource: 'Project' }) : id;
+    return withLease(locks, `project:${_id.toHexString()}`, fn);
+  }
+
+  /** Leads and members change days from today on; days already past only a Manager or above. */
+  function assertNotPast(ctx: Ctx, projectId: string, field: string, day: string, earliest: string) {
+    if (dayNumber(day) >= dayNumber(earliest)) return;
+    if (canOn(ctx.actor, 'update', 'ProjectRoster', { projectId, leadIds: [], memberIds: [] })) return;
+    throw new DomainError('FORBIDDEN', `Only a Manager or above can change days already past (${field}: ${day})`, {
+      field,
+      day,
+    });
   }
 
   async function typeRefs(docs: readonly ProjectDoc[]) {
@@ -333,9 +363,11 @@ export function createProjectsService(
     // The archive day is their last day on every project.
     const day = await capacity.today(at);
     for (const projectId of await capacity.projectsOf(id)) {
-      const project = await projects.findOne({ _id: projectId });
-      if (!project) continue;
-      await endAllocations(ctx, project, id, day, 'project.roster.end', by ? { actorId: by } : undefined);
+      await lockProject(projectId, async () => {
+        const project = await projects.findOne({ _id: projectId });
+        if (project)
+          await endAllocations(ctx, project, id, day, 'project.roster.end', by ? { actorId: by } : undefined);
+      });
     }
   });
 
@@ -382,12 +414,136 @@ export function createProjectsService(
     }
   }
 
+  async function updateProject(ctx: Ctx, input: UpdateProjectInput): Promise<ProjectView> {
+    const { project, scope, today } = await scoped(ctx, input.id);
+    assertCan(ctx.actor, 'update', 'Project', { id: input.id, ...scope });
+    requireLive(project);
+    if (input.status && !canMoveProject(project.status, input.status)) {
+      throw new DomainError('INVALID_STATE', `A ${project.status} project cannot become ${input.status}`, {
+        from: project.status,
+        to: input.status,
+        allowed: PROJECT_TRANSITIONS[project.status],
+      });
+    }
+    const startDate = input.startDate ?? project.startDate;
+    const endDate = input.endDate !== undefined ? input.endDate : project.endDate;
+    if (endOf(endDate) < dayNumber(startDate)) {
+      throw new DomainError('VALIDATION_FAILED', 'endDate must not be before startDate', [
+        { path: 'endDate', message: 'must not be before startDate' },
+      ]);
+    }
+    if (input.startDate !== undefined || input.endDate !== undefined) {
+      const outside = (await ledgerMembers(capacityLedgers, project._id)).flatMap((m) =>
+        m.segments
+          .filter((s) => dayNumber(s.start) < dayNumber(startDate) || endOf(s.end) > endOf(endDate))
+          .map((s) => ({ userId: m.userId, startDate: s.start, endDate: s.end })),
+      );
+      if (outside.length > 0) {
+        throw new DomainError(
+          'UNPROCESSABLE',
+          'Some allocations lie outside the new period; change or end them first',
+          {
+            members: outside.map((s) => ({
+              userId: s.userId.toHexString(),
+              startDate: s.startDate,
+              endDate: s.endDate,
+            })),
+          },
+        );
+      }
+    }
+    const name = input.name ?? project.name;
+    const code = input.code !== undefined ? input.code : project.code;
+    const set: Partial<ProjectDoc> = {
+      name,
+      code,
+      ...projectKeyFields(project._id, name, code, false),
+      startDate,
+      endDate,
+    };
+    if (input.description !== undefined) set.description = input.description;
+    if (input.status !== undefined) set.status = input.status;
+    if (input.tags !== undefined) {
+      set.tags = input.tags;
+      set.tagKeys = input.tags.map(projectKey);
+    }
+    if (input.typeId !== undefined) set.typeId = input.typeId ? ObjectId.createFromHexString(input.typeId) : null;
+    const updated = await catalogs.whileAssigning(async () => {
+      await checkType(input.typeId, project.typeId);
+      return withUniqueProjectName(projects, project._id, name, code, () =>
+        updateVersioned(
+          projects,
+          project._id,
+          input.version,
+          { $set: set },
+          {
+            resource: 'Project',
+            now: ctx.now,
+            where: { status: { $ne: 'archived' } },
+          },
+        ),
+      );
+    });
+    const before = summary(project, await typeRefs([project]));
+    const after = await view(updated, today);
+    await audit.record(ctx, {
+      action: 'project.update',
+      resourceType: 'project',
+      resourceId: after.id,
+      before,
+      after,
+    });
+    return after;
+  }
+
+  async function archiveProject(ctx: Ctx, input: ArchiveProjectInput): Promise<ProjectView> {
+    const { project, today } = await scoped(ctx, input.id);
+    assertCan(ctx.actor, 'archive', 'Project', { id: input.id, leadIds: [], memberIds: [] });
+    if (input.version !== undefined && input.version !== project.version) {
+      throw await versionConflictOrGone(projects, project._id, input.version, 'Project');
+    }
+    let archived = project;
+    if (project.status !== 'archived') {
+      archived = await updateVersioned(
+        projects,
+        project._id,
+        project.version,
+        {
+          $set: {
+            status: 'archived',
+            archivedAt: ctx.now,
+            archivedBy: ObjectId.createFromHexString(ctx.actor.id),
+            ...projectKeyFields(project._id, project.name, project.code, true),
+          },
+        },
+        { resource: 'Project', now: ctx.now, where: { status: { $ne: 'archived' } } },
+      );
+      await audit.record(ctx, {
+        action: 'project.archive',
+        resourceType: 'project',
+        resourceId: input.id,
+        before: summary(project, new Map()),
+        after: summary(archived, new Map()),
+      });
+    }
+    // Also on a repeated DELETE, so an archive interrupted half-way is finished.
+    for (const member of await ledgerMembers(capacityLedgers, project._id)) {
+      if (member.segments.some((s) => endOf(s.end) > dayNumber(today))) {
+        await endAllocations(ctx, archived, member.userId, today, 'project.roster.end');
+      }
+    }
+    return view(archived, today);
+  }
+
   return {
     scoped,
 
-    async list(_ctx, query) {
+    async list(ctx, query) {
       let ids: ObjectId[] | undefined;
-      if (query.member) ids = await capacity.projectsOf(parseId(query.member, { in: 'body', resource: 'Employee' }));
+      if (query.member) {
+        const member = parseId(query.member, { in: 'body', resource: 'Employee' });
+        ids = await capacity.projectsOf(member, await capacity.today(ctx.now));
+      }
       const filter = projectListQuery({
         statuses: query.status ?? PROJECT_STATUSES.filter((s) => s !== 'archived'),
         q: query.q,
@@ -442,124 +598,9 @@ export function createProjectsService(
       return view(project, today);
     },
 
-    async update(ctx, input) {
-      const { project, scope, today } = await scoped(ctx, input.id);
-      assertCan(ctx.actor, 'update', 'Project', { id: input.id, ...scope });
-      requireLive(project);
-      if (input.status && !canMoveProject(project.status, input.status)) {
-        throw new DomainError('INVALID_STATE', `A ${project.status} project cannot become ${input.status}`, {
-          from: project.status,
-          to: input.status,
-          allowed: PROJECT_TRANSITIONS[project.status],
-        });
-      }
-      const startDate = input.startDate ?? project.startDate;
-      const endDate = input.endDate !== undefined ? input.endDate : project.endDate;
-      if (endOf(endDate) < dayNumber(startDate)) {
-        throw new DomainError('VALIDATION_FAILED', 'endDate must not be before startDate', [
-          { path: 'endDate', message: 'must not be before startDate' },
-        ]);
-      }
-      if (input.startDate !== undefined || input.endDate !== undefined) {
-        const outside = (await assignments.find({ projectId: project._id, supersededAt: null }).toArray()).filter(
-          (s) => dayNumber(s.startDate) < dayNumber(startDate) || endOf(s.endDate) > endOf(endDate),
-        );
-        if (outside.length > 0) {
-          throw new DomainError(
-            'UNPROCESSABLE',
-            'Some allocations lie outside the new period; change or end them first',
-            {
-              members: outside.map((s) => ({
-                userId: s.userId.toHexString(),
-                startDate: s.startDate,
-                endDate: s.endDate,
-              })),
-            },
-          );
-        }
-      }
-      const name = input.name ?? project.name;
-      const code = input.code !== undefined ? input.code : project.code;
-      const set: Partial<ProjectDoc> = {
-        name,
-        code,
-        ...projectKeyFields(project._id, name, code, false),
-        startDate,
-        endDate,
-      };
-      if (input.description !== undefined) set.description = input.description;
-      if (input.status !== undefined) set.status = input.status;
-      if (input.tags !== undefined) {
-        set.tags = input.tags;
-        set.tagKeys = input.tags.map(projectKey);
-      }
-      if (input.typeId !== undefined) set.typeId = input.typeId ? ObjectId.createFromHexString(input.typeId) : null;
-      const updated = await catalogs.whileAssigning(async () => {
-        await checkType(input.typeId, project.typeId);
-        return withUniqueProjectName(projects, project._id, name, code, () =>
-          updateVersioned(
-            projects,
-            project._id,
-            input.version,
-            { $set: set },
-            {
-              resource: 'Project',
-              now: ctx.now,
-              where: { status: { $ne: 'archived' } },
-            },
-          ),
-        );
-      });
-      const before = summary(project, await typeRefs([project]));
-      const after = await view(updated, today);
-      await audit.record(ctx, {
-        action: 'project.update',
-        resourceType: 'project',
-        resourceId: after.id,
-        before,
-        after,
-      });
-      return after;
-    },
+    update: (ctx, input) => lockProject(input.id, () => updateProject(ctx, input)),
 
-    async archive(ctx, input) {
-      const { project, today } = await scoped(ctx, input.id);
-      assertCan(ctx.actor, 'archive', 'Project', { id: input.id, leadIds: [], memberIds: [] });
-      if (input.version !== undefined && input.version !== project.version) {
-        throw await versionConflictOrGone(projects, project._id, input.version, 'Project');
-      }
-      let archived = project;
-      if (project.status !== 'archived') {
-        archived = await updateVersioned(
-          projects,
-          project._id,
-          project.version,
-          {
-            $set: {
-              status: 'archived',
-              archivedAt: ctx.now,
-              archivedBy: ObjectId.createFromHexString(ctx.actor.id),
-              ...projectKeyFields(project._id, project.name, project.code, true),
-            },
-          },
-          { resource: 'Project', now: ctx.now, where: { status: { $ne: 'archived' } } },
-        );
-        await audit.record(ctx, {
-          action: 'project.archive',
-          resourceType: 'project',
-          resourceId: input.id,
-          before: summary(project, new Map()),
-          after: summary(archived, new Map()),
-        });
-      }
-      // Also on a repeated DELETE, so an archive interrupted half-way is finished.
-      for (const member of await members(project._id, false)) {
-        if (member.segments.some((s) => endOf(s.endDate) > dayNumber(today))) {
-          await endAllocations(ctx, archived, member.userId, today, 'project.roster.end');
-        }
-      }
-      return view(archived, today);
-    },
+    archive: (ctx, input) => lockProject(input.id, () => archiveProject(ctx, input)),
 
     async roster(ctx, query) {
       const { project, today } = await scoped(ctx, query.id);
@@ -570,54 +611,49 @@ export function createProjectsService(
       };
     },
 
-    async addMember(ctx, input) {
-      const { project, scope, today } = await scoped(ctx, input.id);
-      assertCan(ctx.actor, 'create', 'ProjectRoster', { projectId: input.id, ...scope });
-      requireLive(project);
+    addMember(ctx, input) {
       assertOverride(ctx, input.allowOverAllocation);
       const userId = parseId(input.userId, { in: 'body', resource: 'Employee' });
-      await activeEmployee(userId);
-      const start = input.startDate ?? (dayNumber(project.startDate) > dayNumber(today) ? project.startDate : today);
-      const end = input.endDate !== undefined ? input.endDate : project.endDate;
-      if (endOf(end) < dayNumber(start)) {
-        throw new DomainError('UNPROCESSABLE', `The allocation would end (${end}) before it starts (${start})`, {
-          startDate: start,
-          endDate: end,
-        });
-      }
-      const added = { start, end };
-      return rosterChange(
-        ctx,
-        project,
-        userId,
-        { kind: 'add', role: input.role, percent: input.allocationPercent, start, end },
-        {
-          action: 'project.roster.add',
-          allowOverAllocation: input.allowOverAllocation,
-          validate: (_plan, current) => {
-            const clash = current.find(
-              (s) => dayNumber(s.start) <= endOf(added.end) && dayNumber(added.start) <= endOf(s.end),
-            );
-            if (clash) {
-              throw new DomainError(
-                'ALREADY_EXISTS',
-                `Already on the roster from ${clash.start} to ${clash.end ?? 'the end'}; change the allocation instead`,
-                { userId: input.userId, startDate: clash.start, endDate: clash.end },
-              );
-            }
+      return lockProject(input.id, async () => {
+        const { project, scope, today } = await scoped(ctx, input.id);
+        assertCan(ctx.actor, 'create', 'ProjectRoster', { projectId: input.id, ...scope });
+        requireLive(project);
+        await activeEmployee(userId);
+        const start = input.startDate ?? (dayNumber(project.startDate) > dayNumber(today) ? project.startDate : today);
+        const end = input.endDate !== undefined ? input.endDate : project.endDate;
+        assertNotPast(ctx, input.id, 'startDate', start, today);
+        if (endOf(end) < dayNumber(start)) {
+          throw new DomainError('UNPROCESSABLE', `The allocation would end (${end}) before it starts (${start})`, {
+            startDate: start,
+            endDate: end,
+          });
+        }
+        return rosterChange(
+          ctx,
+          project,
+          userId,
+          { kind: 'add', role: input.role, percent: input.allocationPercent, start, end },
+          {
+            action: 'project.roster.add',
+            allowOverAllocation: input.allowOverAllocation,
+            validate: (_plan, current) => {
+              const clash = current.find((s) => dayNumber(s.start) <= endOf(end) && dayNumber(start) <= endOf(s.end));
+              if (clash) {
+                throw new DomainError(
+                  'ALREADY_EXISTS',
+                  `Already on the roster from ${clash.start} to ${clash.end ?? 'the end'}; change the allocation instead`,
+                  { userId: input.userId, startDate: clash.start, endDate: clash.end },
+                );
+              }
+            },
           },
-        },
-      );
+        );
+      });
     },
 
-    async updateMember(ctx, input) {
-      const { project, scope, today } = await scoped(ctx, input.id);
-      assertCan(ctx.actor, 'update', 'ProjectRoster', { projectId: input.id, ...scope });
-      requireLive(project);
+    updateMember(ctx, input) {
       assertOverride(ctx, input.allowOverAllocation);
       const userId = parseId(input.userId, { resource: 'Roster member' });
-      const current = await capacity.memberSegments(userId, project._id);
-      if (current.length === 0) throw notFound('Roster member', input.userId);
       if (
         input.role === undefined &&
         input.allocationPercent === undefined &&
@@ -626,48 +662,75 @@ export function createProjectsService(
       ) {
         throw new DomainError('VALIDATION_FAILED', 'Send at least one of role, allocationPercent, startDate, endDate');
       }
-      const first = current.reduce((min, s) => (dayNumber(s.start) < dayNumber(min) ? s.start : min), OPEN_END_DAY);
-      if (input.startDate !== undefined && dayNumber(first) <= dayNumber(today)) {
-        throw new DomainError('INVALID_STATE', `The allocation began on ${first}; only a planned start can move`, {
-          startDate: first,
-        });
-      }
-      const from = input.effectiveFrom ?? (dayNumber(first) > dayNumber(today) ? first : today);
-      return rosterChange(
-        ctx,
-        project,
-        userId,
-        {
-          kind: 'update',
-          from,
-          role: input.role,
-          percent: input.allocationPercent,
-          start: input.startDate,
-          end: input.endDate,
-        },
-        {
-          action: 'project.roster.update',
-          allowOverAllocation: input.allowOverAllocation,
-          validate: (plan) => {
-            if (plan.keep.length + plan.create.length === 0) {
-              throw new DomainError(
-                'UNPROCESSABLE',
-                'The new dates leave no day on the project; remove the member instead',
-              );
-            }
+      return lockProject(input.id, async () => {
+        const { project, scope, today } = await scoped(ctx, input.id);
+        assertCan(ctx.actor, 'update', 'ProjectRoster', { projectId: input.id, ...scope });
+        requireLive(project);
+        const current = await capacity.memberSegments(userId, project._id);
+        if (current.length === 0) throw notFound('Roster member', input.userId);
+        const first = current.reduce((min, s) => (dayNumber(s.start) < dayNumber(min) ? s.start : min), OPEN_END_DAY);
+        const last = current.reduce((max, s) => (endOf(s.end) > endOf(max) ? s.end : max), current[0]?.end ?? null);
+        if (input.startDate !== undefined && dayNumber(first) <= dayNumber(today)) {
+          throw new DomainError('INVALID_STATE', `The allocation began on ${first}; only a planned start can move`, {
+            startDate: first,
+          });
+        }
+        // From the new first day when the start moves, else from today (or the first planned day).
+        const from = input.effectiveFrom ?? input.startDate ?? (dayNumber(first) > dayNumber(today) ? first : today);
+        if (input.role !== undefined || input.allocationPercent !== undefined) {
+          assertNotPast(ctx, input.id, 'effectiveFrom', from, today);
+          if (dayNumber(from) > endOf(input.endDate !== undefined ? input.endDate : last)) {
+            throw new DomainError('UNPROCESSABLE', `The allocation has ended by ${from}; nothing would change`, {
+              effectiveFrom: from,
+              endDate: last,
+            });
+          }
+        }
+        if (input.startDate !== undefined) assertNotPast(ctx, input.id, 'startDate', input.startDate, today);
+        if (input.endDate !== undefined && input.endDate !== null) {
+          assertNotPast(ctx, input.id, 'endDate', input.endDate, addDays(today, -1));
+        }
+        return rosterChange(
+          ctx,
+          project,
+          userId,
+          {
+            kind: 'update',
+            from,
+            role: input.role,
+            percent: input.allocationPercent,
+            start: input.startDate,
+            end: input.endDate,
           },
-        },
-      );
+          {
+            action: 'project.roster.update',
+            allowOverAllocation: input.allowOverAllocation,
+            validate: (plan) => {
+              if (plan.keep.length + plan.create.length === 0) {
+                throw new DomainError(
+                  'UNPROCESSABLE',
+                  'The new dates leave no day on the project; remove the member instead',
+                );
+              }
+            },
+          },
+        );
+      });
     },
 
-    async removeMember(ctx, input) {
-      const { project, scope, today } = await scoped(ctx, input.id);
-      assertCan(ctx.actor, 'delete', 'ProjectRoster', { projectId: input.id, ...scope });
-      requireLive(project);
+    removeMember(ctx, input) {
       const userId = parseId(input.userId, { resource: 'Roster member' });
-      const current = await capacity.memberSegments(userId, project._id);
-      if (current.length === 0) throw notFound('Roster member', input.userId);
-      return endAllocations(ctx, project, userId, input.lastDay ?? addDays(today, -1), 'project.roster.remove');
+      return lockProject(input.id, async () => {
+        const { project, scope, today } = await scoped(ctx, input.id);
+        assertCan(ctx.actor, 'delete', 'ProjectRoster', { projectId: input.id, ...scope });
+        requireLive(project);
+        const current = await capacity.memberSegments(userId, project._id);
+        if (current.length === 0) throw notFound('Roster member', input.userId);
+        const yesterday = addDays(today, -1);
+        const lastDay = input.lastDay ?? yesterday;
+        assertNotPast(ctx, input.id, 'lastDay', lastDay, yesterday);
+        return endAllocations(ctx, project, userId, lastDay, 'project.roster.remove');
+      });
     },
   };
 }

@@ -93,7 +93,9 @@ export interface CapacityLedgerDoc {
   updatedAt: Date;
 }
 
-export const capacityLedgersCollection = defineCollection<CapacityLedgerDoc>('capacity_ledgers', []);
+export const capacityLedgersCollection = defineCollection<CapacityLedgerDoc>('capacity_ledgers', [
+  { name: 'segments_projectId', key: { 'segments.projectId': 1 } },
+]);
 
 export interface ProjectCommentDoc {
   _id: ObjectId;

@@ -1,5 +1,5 @@
 import { DomainError, type ListProjectsQuery, type ProjectStatus, searchTermsOf } from '@seed-pms/domain';
-import type { Collection, Filter, ObjectId, Sort } from 'mongodb';
+import { type Collection, type Filter, ObjectId, type Sort } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
 import { escapeRegex } from '../regex.js';
 import type { AssignmentDoc, CapacityLedgerDoc, LedgerSegment, ProjectDoc } from './project.doc.js';
@@ -183,38 +183,56 @@ export function assignmentFromLedger(
 /**
  * Makes the assignment history agree with the ledgers (after a crash between
  * a ledger write and its history write): segments in a ledger without a
- * record are recorded, records in force that no ledger holds are superseded.
- * Returns how many records it changed.
+ * record in force are recorded (or restored), records in force that no ledger
+ * holds are superseded. Every repair first reads the person's ledger again, so
+ * a roster change landing while this runs is never undone. Returns how many
+ * records it changed.
  */
 export async function reconcileAssignments(
   ledgers: Collection<CapacityLedgerDoc>,
   assignments: Collection<AssignmentDoc>,
   now: Date,
 ): Promise<number> {
+  const holds = async (userId: ObjectId, segmentId: ObjectId) =>
+    (await ledgers.findOne({ _id: userId }))?.segments.find((s) => s.id.equals(segmentId)) ?? null;
   const inForce = new Map<string, { userId: ObjectId; segment: LedgerSegment }>();
   for await (const ledger of ledgers.find({})) {
     for (const segment of ledger.segments) inForce.set(segment.id.toHexString(), { userId: ledger._id, segment });
   }
   let changed = 0;
   const recorded = new Set<string>();
-  for await (const doc of assignments.find({ supersededAt: null }, { projection: { _id: 1 } })) {
+  for await (const doc of assignments.find({ supersededAt: null }, { projection: { _id: 1, userId: 1 } })) {
     const id = doc._id.toHexString();
-    if (inForce.has(id)) {
-      recorded.add(id);
-    } else {
-      await recordAssignmentChange(assignments, { create: [], retire: [doc._id], now, by: null });
-      changed += 1;
-    }
+    recorded.add(id);
+    if (inForce.has(id) || (await holds(doc.userId, doc._id))) continue;
+    await recordAssignmentChange(assignments, { create: [], retire: [doc._id], now, by: null });
+    changed += 1;
   }
-  for (const [id, { userId, segment }] of inForce) {
+  for (const [id, { userId }] of inForce) {
     if (recorded.has(id)) continue;
-    await recordAssignmentChange(assignments, {
-      create: [assignmentFromLedger(userId, segment, now, null)],
-      retire: [],
-      now,
-      by: null,
-    });
+    const segment = await holds(userId, ObjectId.createFromHexString(id));
+    if (!segment) continue;
+    const existing = await assignments.findOne({ _id: segment.id }, { projection: { _id: 1 } });
+    if (existing) {
+      await assignments.updateOne({ _id: segment.id }, { $set: { supersededAt: null, supersededBy: null } });
+    } else {
+      await recordAssignmentChange(assignments, {
+        create: [assignmentFromLedger(userId, segment, now, null)],
+        retire: [],
+        now,
+        by: null,
+      });
+    }
     changed += 1;
   }
   return changed;
+}
+
+/** The people with segments in force on a project, with those segments (from the ledgers, which lead the history). */
+export async function ledgerMembers(
+  ledgers: Collection<CapacityLedgerDoc>,
+  projectId: ObjectId,
+): Promise<{ userId: ObjectId; segments: LedgerSegment[] }[]> {
+  const docs = await ledgers.find({ 'segments.projectId': projectId }, { projection: { segments: 1 } }).toArray();
+  return docs.map((doc) => ({ userId: doc._id, segments: doc.segments.filter((s) => s.projectId.equals(projectId)) }));
 }

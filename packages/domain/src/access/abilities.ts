@@ -130,13 +130,15 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   for (const scope of [{ memberIds: user.id }, { leadIds: user.id }]) {
     can(['read', 'create'], ['ProjectComment', 'ProjectDocument'], scope);
   }
-  can(['update', 'delete'], 'ProjectComment', { authorId: user.id });
+  // Authors edit and delete their own comments while they are on the project.
+  can(['update', 'delete'], 'ProjectComment', { authorId: user.id, memberIds: user.id });
   can('delete', 'ProjectComment', { leadIds: user.id });
 
   if (holdsRole(user.roles, 'manager')) {
     can(['create', 'update', 'archive'], 'Project');
     can(['create', 'update', 'delete'], 'ProjectRoster');
     can(['read', 'create', 'delete'], ['ProjectComment', 'ProjectDocument']);
+    can('update', 'ProjectComment');
     can('create', 'OverAllocation');
     can('read', 'Report', { kind: 'capacity' });
   }

@@ -13,7 +13,10 @@ export const Instant = z.iso
   .meta({ description: 'Instant, ISO 8601 UTC.', example: '2026-01-15T10:30:00.000Z' });
 
 /** A calendar day in the organisation's timezone. */
-export const CalendarDay = z.iso.date().meta({ description: 'Calendar day, YYYY-MM-DD.', example: '2026-01-15' });
+export const CalendarDay = z.iso
+  .date()
+  .refine((day) => day >= '1000-01-01' && day <= '9998-12-31', 'must be a day between the years 1000 and 9998')
+  .meta({ description: 'Calendar day, YYYY-MM-DD.', example: '2026-01-15' });
 
 export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_PAGE_LIMIT = 20;
