@@ -1,3 +1,4 @@
+import { ObjectId } from '@seed-pms/db';
 import { MAX_REPORTING_DEPTH, passwordProblems, Role } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/password.js';
@@ -173,6 +174,24 @@ describe('the demo organisation', () => {
         .overAllocated.map((p: { id: string }) => p.id)
         .sort(),
     ).toEqual(haloed.map((e) => e._id.toHexString()).sort());
+    // Someone the seed left without allocations gets the halo figures from their first one.
+    const ledgered = new Set((await capacityLedgers.find({}).toArray()).map((l) => l._id.toHexString()));
+    const free = seeded.employeeIds.find((id) => !ledgered.has(id.toHexString()))?.toHexString();
+    const created = await testApp().app.inject({
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: bearer(session),
+      payload: { name: 'Seed follow-up', startDate: today },
+    });
+    const added = await testApp().app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${created.json().id}/roster`,
+      headers: bearer(session),
+      payload: { userId: free, allocationPercent: 50 },
+    });
+    expect(added.statusCode).toBe(201);
+    const profile = await employees.findOne({ _id: new ObjectId(free) });
+    expect(profile?.capacity).toMatchObject({ allocationPercent: 50, overAllocated: false });
   });
 
   it('adds to an existing organisation with --force semantics: new emails, catalog items reused', async () => {

@@ -14,6 +14,7 @@ import {
   type WithId,
 } from '@seed-pms/db';
 import {
+  type CapacityFlag,
   type CatalogType,
   type ContactInfo,
   catalogNameKey,
@@ -24,7 +25,7 @@ import {
   type WorkLocation,
 } from '@seed-pms/domain';
 import { personalDataBox } from '../employees/personal-data.js';
-import { planProjects, seedProjects } from './seed-projects.js';
+import { buildProjectSeed, planProjects, writeProjectSeed } from './seed-projects.js';
 
 /**
  * The demo organisation behind `pnpm seed`, the directory benchmark and the
@@ -804,6 +805,10 @@ export async function seedOrganisation(
   const designations = await ensureCatalogItems(catalogs, 'role', SEED_DESIGNATIONS, now);
 
   const ids = people.map(() => newId());
+  const projectSeed =
+    options.projects === false
+      ? null
+      : await buildProjectSeed(database, planProjects(people, { seed: options.seed ?? DEFAULT_SEED, now }), ids, now);
   const holders = new Map<string, number>();
   const hold = (name: string) => holders.set(name, (holders.get(name) ?? 0) + 1);
   const accounts: UserDoc[] = [];
@@ -828,6 +833,16 @@ export async function seedOrganisation(
         bio: person.bio,
         contact: person.contact,
         personal: personalData.seal(person.personal),
+        // The halo of the seeded ledger (version 1); people without one keep the empty default.
+        ...(projectSeed?.flags.has(id.toHexString())
+          ? {
+              capacity: {
+                ...(projectSeed.flags.get(id.toHexString()) as CapacityFlag),
+                updatedAt: now,
+                ledgerVersion: 1,
+              },
+            }
+          : {}),
       }),
     );
   });
@@ -840,10 +855,9 @@ export async function seedOrganisation(
     options.onProgress?.(end, people.length);
   }
 
-  const projects =
-    options.projects === false
-      ? { projects: 0, allocations: 0, overAllocated: 0 }
-      : await seedProjects(database, planProjects(people, { seed: options.seed ?? DEFAULT_SEED, now }), ids, now);
+  const projects = projectSeed
+    ? await writeProjectSeed(database, projectSeed)
+    : { projects: 0, allocations: 0, overAllocated: 0 };
 
   const items = (byName: Map<string, WithId<CatalogDoc>>): SeededCatalogItem[] =>
     [...byName]

@@ -1,4 +1,5 @@
 import {
+  type AssignmentDoc,
   assignmentFromLedger,
   type CapacityLedgerDoc,
   type Database,
@@ -11,6 +12,7 @@ import {
 } from '@seed-pms/db';
 import {
   addDays,
+  type CapacityFlag,
   dayInTimezone,
   dayNumber,
   holdsRole,
@@ -170,20 +172,28 @@ export function planProjects(
   return projects;
 }
 
+export interface ProjectSeed {
+  projects: ProjectDoc[];
+  ledgers: CapacityLedgerDoc[];
+  history: AssignmentDoc[];
+  /** The halo of every allocated person, by id: written with the profiles, not after them. */
+  flags: Map<string, CapacityFlag>;
+}
+
 /**
- * Writes planned projects with their rosters: the projects, each person's
- * capacity ledger, the assignment history and the halo on the profiles.
+ * The documents for planned projects and rosters: the projects (names and codes an
+ * earlier seeding took get a number), each person's capacity ledger, the
+ * assignment history and the halos.
  */
-export async function seedProjects(
+export async function buildProjectSeed(
   database: Pick<Database, 'collections'>,
   plan: readonly PlannedProject[],
   employeeIds: readonly ObjectId[],
   now: Date,
-): Promise<{ projects: number; allocations: number; overAllocated: number }> {
-  const { projects, capacityLedgers, assignments, employees } = database.collections;
+): Promise<ProjectSeed> {
+  const { projects } = database.collections;
   const today = dayInTimezone(now, 'UTC');
   const ledgers = new Map<string, { id: ObjectId; segments: LedgerSegment[] }>();
-  // Names and codes of an earlier seeding stay taken: later ones get a number.
   const taken = new Set<string>();
   for await (const doc of projects.find({}, { projection: { liveNameKey: 1, liveCodeKey: 1 } })) {
     taken.add(doc.liveNameKey).add(doc.liveCodeKey);
@@ -233,7 +243,6 @@ export async function seedProjects(
       updatedAt: now,
     };
   });
-  if (projectDocs.length) await projects.insertMany(projectDocs);
   const ledgerDocs: CapacityLedgerDoc[] = [...ledgers.values()].map((l) => ({
     _id: l.id,
     segments: l.segments,
@@ -241,17 +250,26 @@ export async function seedProjects(
     createdAt: now,
     updatedAt: now,
   }));
-  if (ledgerDocs.length) await capacityLedgers.insertMany(ledgerDocs);
-  const history = ledgerDocs.flatMap((l) => l.segments.map((s) => assignmentFromLedger(l._id, s, now, null)));
-  if (history.length) await assignments.insertMany(history);
-  let overAllocated = 0;
-  for (const ledger of ledgerDocs) {
-    const flag = capacityFlagOf(ledger.segments, today);
-    if (flag.overAllocated) overAllocated += 1;
-    await employees.updateOne(
-      { _id: ledger._id },
-      { $set: { capacity: { ...flag, updatedAt: now, ledgerVersion: ledger.version } } },
-    );
-  }
-  return { projects: projectDocs.length, allocations: history.length, overAllocated };
+  return {
+    projects: projectDocs,
+    ledgers: ledgerDocs,
+    history: ledgerDocs.flatMap((l) => l.segments.map((s) => assignmentFromLedger(l._id, s, now, null))),
+    flags: new Map(ledgerDocs.map((l) => [l._id.toHexString(), capacityFlagOf(l.segments, today)])),
+  };
+}
+
+/** Writes what buildProjectSeed made (after the profiles it refers to). */
+export async function writeProjectSeed(
+  database: Pick<Database, 'collections'>,
+  seed: ProjectSeed,
+): Promise<{ projects: number; allocations: number; overAllocated: number }> {
+  const { projects, capacityLedgers, assignments } = database.collections;
+  if (seed.projects.length) await projects.insertMany(seed.projects);
+  if (seed.ledgers.length) await capacityLedgers.insertMany(seed.ledgers);
+  if (seed.history.length) await assignments.insertMany(seed.history);
+  return {
+    projects: seed.projects.length,
+    allocations: seed.history.length,
+    overAllocated: [...seed.flags.values()].filter((f) => f.overAllocated).length,
+  };
 }
