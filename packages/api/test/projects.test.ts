@@ -372,6 +372,46 @@ describe('roster and capacity', () => {
     expect((await call(person, 'GET', `/employees/${person.id}/capacity?from=0050-01-01`)).statusCode).toBe(400);
   });
 
+  it('a shorter period is refused while allocations lie outside it, or shortens them when asked', async () => {
+    const lead = await signInAs(testApp());
+    const person = await signInAs(testApp());
+    const project = await createProject({ startDate: '2026-01-01', endDate: null });
+    await addMember(project.id, lead.id, { role: 'lead', allocationPercent: 10, startDate: '2026-01-01' });
+    await addMember(project.id, person.id, { allocationPercent: 40, startDate: '2026-01-01' });
+    let version = (await call(lead, 'GET', `/projects/${project.id}`)).json().version;
+    const refused = await call(lead, 'PATCH', `/projects/${project.id}`, { version, endDate: '2030-06-30' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.details.members).toHaveLength(2);
+    const shortened = await call(lead, 'PATCH', `/projects/${project.id}`, {
+      version,
+      endDate: '2030-06-30',
+      adjustAllocations: true,
+    });
+    expect(shortened.statusCode).toBe(200);
+    version = shortened.json().version;
+    const roster = (await call(lead, 'GET', `/projects/${project.id}/roster`)).json();
+    expect(roster.items.map((e: { endDate: string }) => e.endDate)).toEqual(['2030-06-30', '2030-06-30']);
+    // Cutting days already worked is a Manager's correction.
+    const past = await call(lead, 'PATCH', `/projects/${project.id}`, {
+      version,
+      startDate: '2026-03-01',
+      adjustAllocations: true,
+    });
+    expect(past.statusCode).toBe(403);
+    const corrected = await call(manager, 'PATCH', `/projects/${project.id}`, {
+      version,
+      startDate: '2026-03-01',
+      adjustAllocations: true,
+    });
+    expect(corrected.statusCode).toBe(200);
+    const capacity = (
+      await call(person, 'GET', `/employees/${person.id}/capacity?from=2026-02-28&to=2026-03-01`)
+    ).json();
+    expect(capacity.timeline.map((i: { allocationPercent: number }) => i.allocationPercent)).toEqual([0, 40]);
+    const audit = (await call(admin, 'GET', `/audits/project/${project.id}`)).json();
+    expect(audit.items.filter((e: { action: string }) => e.action === 'project.roster.clip')).toHaveLength(4);
+  });
+
   it('twenty simultaneous allocations for one person never pass 100% together', async () => {
     for (let round = 0; round < 2; round += 1) {
       const person = await signInAs(testApp());

@@ -248,6 +248,14 @@ describe('roster plans', () => {
     expect(ended.keep).toEqual([]);
     expect(ended.retire.map((s) => s.id).sort()).toEqual(['a', 'b']);
     expect(ended.create.map((s) => [s.start, s.end])).toEqual([['2030-01-01', '2030-03-31']]);
+    const clipped = planRosterChange(current, { kind: 'clip', first: '2030-03-01', last: '2030-08-31' }, newId);
+    expect(clipped.create.map((s) => [s.start, s.end, s.percent])).toEqual([
+      ['2030-03-01', '2030-06-30', 50],
+      ['2030-07-01', '2030-08-31', 80],
+    ]);
+    expect(planRosterChange(current, { kind: 'clip', first: '2031-01-01', last: null }, newId).create).toMatchObject([
+      { start: '2031-01-01', end: null, percent: 80 },
+    ]);
     const moved = planRosterChange(
       current,
       { kind: 'update', from: '2030-01-01', start: '2030-02-01', end: '2030-09-30' },

@@ -433,23 +433,41 @@ export function createProjectsService(
       ]);
     }
     if (input.startDate !== undefined || input.endDate !== undefined) {
-      const outside = (await ledgerMembers(capacityLedgers, project._id)).flatMap((m) =>
-        m.segments
-          .filter((s) => dayNumber(s.start) < dayNumber(startDate) || endOf(s.end) > endOf(endDate))
-          .map((s) => ({ userId: m.userId, startDate: s.start, endDate: s.end })),
+      const outside = (await ledgerMembers(capacityLedgers, project._id)).filter((m) =>
+        m.segments.some((s) => dayNumber(s.start) < dayNumber(startDate) || endOf(s.end) > endOf(endDate)),
       );
-      if (outside.length > 0) {
+      if (outside.length > 0 && !input.adjustAllocations) {
         throw new DomainError(
           'UNPROCESSABLE',
-          'Some allocations lie outside the new period; change or end them first',
+          'Some allocations lie outside the new period; send adjustAllocations: true to shorten them, or change them first',
           {
-            members: outside.map((s) => ({
-              userId: s.userId.toHexString(),
-              startDate: s.startDate,
-              endDate: s.endDate,
-            })),
+            members: outside.flatMap((m) =>
+              m.segments.map((s) => ({ userId: m.userId.toHexString(), startDate: s.start, endDate: s.end })),
+            ),
           },
         );
+      }
+      if (outside.length > 0) {
+        // Cutting days already past is a correction for Managers and above.
+        for (const s of outside.flatMap((m) => m.segments)) {
+          if (dayNumber(s.start) < dayNumber(startDate)) assertNotPast(ctx, input.id, 'startDate', s.start, today);
+          if (endDate !== null && endOf(s.end) > endOf(endDate)) {
+            assertNotPast(ctx, input.id, 'endDate', endDate, addDays(today, -1));
+          }
+        }
+        // Under the project's lease nothing else writes the project: check the version before touching allocations.
+        if (project.version !== input.version) {
+          throw await versionConflictOrGone(projects, project._id, input.version, 'Project');
+        }
+        for (const member of outside) {
+          await rosterChange(
+            ctx,
+            project,
+            member.userId,
+            { kind: 'clip', first: startDate, last: endDate },
+            { action: 'project.roster.clip' },
+          );
+        }
       }
     }
     const name = input.name ?? project.name;

@@ -96,6 +96,10 @@ export const UpdateProjectInput = z
     endDate: CalendarDay.nullable().optional(),
     tags: Tags.optional(),
     typeId: Id.nullable().optional(),
+    adjustAllocations: z.boolean().optional().meta({
+      description:
+        'With new dates: shorten (or drop) allocations that would lie outside the new period instead of refusing (422).',
+    }),
   })
   .refine(periodIsOrdered, periodIssue);
 export type UpdateProjectInput = z.infer<typeof UpdateProjectInput>;

@@ -32,7 +32,9 @@ export type RosterChange =
       end?: string | null | undefined;
     }
   /** Off the project after `lastDay` (removal, archiving): later days are dropped. */
-  | { kind: 'end'; lastDay: string };
+  | { kind: 'end'; lastDay: string }
+  /** Only the days from `first` to `last` (null: no end) stay (a project's period shrank). */
+  | { kind: 'clip'; first: string; last: string | null };
 
 export interface RosterPlan {
   /** Segments that stay as they are. */
@@ -82,6 +84,16 @@ function apply(current: readonly MemberSegment[], change: RosterChange): Piece[]
       return pieces
         .filter((p) => dayNumber(p.start) <= last)
         .map((p) => (endNumber(p.end) > last ? { ...p, end: change.lastDay } : p));
+    }
+    case 'clip': {
+      const [first, last] = [dayNumber(change.first), endNumber(change.last)];
+      return pieces
+        .filter((p) => dayNumber(p.start) <= last && endNumber(p.end) >= first)
+        .map((p) => ({
+          ...p,
+          start: dayNumber(p.start) < first ? change.first : p.start,
+          end: endNumber(p.end) > last ? change.last : p.end,
+        }));
     }
     case 'update': {
       let out = pieces;
