@@ -7,6 +7,7 @@ export const reportsRouter = router({
   capacity: authedProcedure
     .meta({
       access: { action: 'read', subject: 'Report' },
+      download: { contentType: 'text/csv', description: 'with format=csv, a CSV attachment instead of JSON' },
       openapi: {
         method: 'GET',
         path: '/reports/capacity',

@@ -74,6 +74,19 @@ export function buildOpenApiDocument(router: AnyRouter, options: { serverUrl?: s
       operation.responses.default = { $ref: '#/components/responses/Error500' };
     }
   }
+  // Procedures that can answer a file (format=csv) say so beside the JSON answer.
+  for (const procedure of Object.values(router._def.procedures as Record<string, { _def: { meta?: Meta } }>)) {
+    const meta = procedure._def.meta;
+    if (!meta?.download || !meta.openapi) continue;
+    const path = meta.openapi.path.replace(/\{([A-Za-z0-9_]+)\}/g, '{$1}');
+    const operation = (document.paths?.[path] as Record<string, { responses?: Record<string, unknown> }> | undefined)?.[
+      meta.openapi.method.toLowerCase()
+    ];
+    const ok = operation?.responses?.['200'] as { description?: string; content?: Record<string, unknown> } | undefined;
+    if (!ok) continue;
+    ok.content = { ...(ok.content ?? {}), [meta.download.contentType]: { schema: { type: 'string' } } };
+    ok.description = `${ok.description ?? 'Successful response'}; ${meta.download.description}`;
+  }
   const ready = document.paths?.['/health/ready']?.get?.responses as Record<string, unknown> | undefined;
   if (ready) ready['503'] = { $ref: '#/components/responses/Error503' };
   return document;

@@ -46,6 +46,11 @@ export type Meta = {
   multipart?: Record<string, string>;
   /** Still answers while the user must change their password or enrol in MFA (the auth routes). */
   allowPending?: boolean;
+  /**
+   * REST may answer with a file of this type instead of JSON (the procedure
+   * calls `ctx.res.download`); the OpenAPI document lists it beside JSON.
+   */
+  download?: { contentType: string; description: string };
 };
 
 const t = initTRPC
