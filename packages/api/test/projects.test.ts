@@ -447,6 +447,34 @@ describe('roster and capacity', () => {
     expect(live.map((s) => [s._id.toHexString(), s.percent])).toEqual([[recorded?._id.toHexString(), 20]]);
   });
 
+  it('the hourly job moves the halo as days pass', async () => {
+    const person = await signInAs(testApp());
+    const [p1, p2] = [await createProject(), await createProject()];
+    await addMember(p1.id, person.id, { allocationPercent: 70, startDate: '2030-01-01', endDate: '2030-01-31' });
+    await addMember(p2.id, person.id, {
+      allocationPercent: 70,
+      startDate: '2030-01-01',
+      endDate: '2030-01-31',
+      allowOverAllocation: true,
+    });
+    const { employees } = testApp().database.collections;
+    const userId = new ObjectId(person.id);
+    expect((await employees.findOne({ _id: userId }))?.capacity.overAllocated).toBe(true);
+    const { capacity } = await serviceInternals(testApp().deps);
+    // In February 2030 the stretch above 100% is over; today's allocation is nothing.
+    expect(await capacity.refreshFlags(new Date('2030-02-01T12:00:00Z'))).toBeGreaterThanOrEqual(1);
+    expect((await employees.findOne({ _id: userId }))?.capacity).toMatchObject({
+      allocationPercent: 0,
+      overAllocated: false,
+    });
+    // During it: 140% today.
+    await capacity.refreshFlags(new Date('2030-01-15T12:00:00Z'));
+    expect((await employees.findOne({ _id: userId }))?.capacity).toMatchObject({
+      allocationPercent: 140,
+      overAllocated: true,
+    });
+  });
+
   it('the capacity report: per-person average and peak, the over-allocated, per-project FTE, CSV', async () => {
     const department = `Dept ${Math.random().toString(36).slice(2, 8)}`;
     const hr = await signInAs(testApp(), ['hr']);
