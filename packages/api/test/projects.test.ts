@@ -458,21 +458,15 @@ describe('roster and capacity', () => {
       allowOverAllocation: true,
     });
     const { employees } = testApp().database.collections;
-    const userId = new ObjectId(person.id);
-    expect((await employees.findOne({ _id: userId }))?.capacity.overAllocated).toBe(true);
+    const halo = async () => (await employees.findOne({ _id: new ObjectId(person.id) }))?.capacity;
+    expect(await halo()).toMatchObject({ overAllocated: true });
     const { capacity } = await serviceInternals(testApp().deps);
     // In February 2030 the stretch above 100% is over; today's allocation is nothing.
     expect(await capacity.refreshFlags(new Date('2030-02-01T12:00:00Z'))).toBeGreaterThanOrEqual(1);
-    expect((await employees.findOne({ _id: userId }))?.capacity).toMatchObject({
-      allocationPercent: 0,
-      overAllocated: false,
-    });
+    expect(await halo()).toMatchObject({ allocationPercent: 0, overAllocated: false });
     // During it: 140% today.
     await capacity.refreshFlags(new Date('2030-01-15T12:00:00Z'));
-    expect((await employees.findOne({ _id: userId }))?.capacity).toMatchObject({
-      allocationPercent: 140,
-      overAllocated: true,
-    });
+    expect(await halo()).toMatchObject({ allocationPercent: 140, overAllocated: true });
   });
 
   it('the capacity report: per-person average and peak, the over-allocated, per-project FTE, CSV', async () => {
