@@ -12,7 +12,7 @@ import { createMailer } from './mail/mailer.js';
 import { createOutboxService, type OutboxService } from './mail/outbox.service.js';
 import { type CapacityApi, type CapacityService, createCapacityService } from './projects/capacity.service.js';
 import { type CollaborationService, createCollaborationService } from './projects/collaboration.service.js';
-import { createProjectsService, type ProjectsApi } from './projects/projects.service.js';
+import { createProjectsService, type ProjectsApi, type ProjectsService } from './projects/projects.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 import { createUsersService, type UsersService } from './users/users.service.js';
 
@@ -46,6 +46,7 @@ const built = new WeakMap<AppDeps, Promise<Services>>();
 interface ServiceInternals {
   files: FilesService;
   capacity: CapacityService;
+  projects: ProjectsService;
 }
 const internals = new WeakMap<AppDeps, ServiceInternals>();
 
@@ -85,7 +86,7 @@ async function build(deps: AppDeps): Promise<Services> {
   const capacity = createCapacityService(deps, { settings });
   const projects = createProjectsService(deps, { audit, catalogs, capacity, employees, events });
   const collaboration = createCollaborationService(deps, { audit, files, projects });
-  internals.set(deps, { files, capacity });
+  internals.set(deps, { files, capacity, projects });
   return {
     health: createHealthService(deps),
     idempotency: createIdempotencyService(deps),

@@ -412,6 +412,38 @@ describe('roster and capacity', () => {
     expect(audit.items.filter((e: { action: string }) => e.action === 'project.roster.clip')).toHaveLength(4);
   });
 
+  it('the hourly job ends the allocations of people archived without the archive event taking effect', async () => {
+    const person = await signInAs(testApp());
+    const project = await createProject({ startDate: '2026-01-01', endDate: '2031-12-31' });
+    await addMember(project.id, person.id, { allocationPercent: 30, startDate: '2026-02-01' });
+    const archivedAt = new Date();
+    // As if the event handler had failed: the account is archived, the allocation runs on.
+    await testApp().database.collections.users.updateOne(
+      { _id: new ObjectId(person.id) },
+      { $set: { status: 'archived', archivedAt } },
+    );
+    const { projects } = await serviceInternals(testApp().deps);
+    expect(await projects.endAllocationsOfArchived(new Date())).toBe(1);
+    const roster = (await call(manager, 'GET', `/projects/${project.id}/roster?include=all`)).json();
+    expect(roster.items[0]).toMatchObject({ userId: person.id, endDate: archivedAt.toISOString().slice(0, 10) });
+    expect(await projects.endAllocationsOfArchived(new Date())).toBe(0);
+  });
+
+  it('an over-allocation on an open-ended project is reported with no end', async () => {
+    const person = await signInAs(testApp());
+    const [p1, p2] = [
+      await createProject({ startDate: '2030-01-01', endDate: null }),
+      await createProject({ startDate: '2030-01-01', endDate: null }),
+    ];
+    await addMember(p1.id, person.id, { allocationPercent: 60 });
+    const refused = await addMember(p2.id, person.id, { allocationPercent: 60 });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.details).toMatchObject({ start: '2030-01-01', end: null, totalPercent: 120 });
+    const accepted = await addMember(p2.id, person.id, { allocationPercent: 60, allowOverAllocation: true });
+    expect(accepted.statusCode).toBe(201);
+    expect(accepted.json().warning).toMatchObject({ start: '2030-01-01', end: null });
+  });
+
   it('twenty simultaneous allocations for one person never pass 100% together', async () => {
     for (let round = 0; round < 2; round += 1) {
       const person = await signInAs(testApp());

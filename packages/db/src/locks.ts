@@ -20,7 +20,7 @@ export interface LockDoc {
 export const locksCollection = defineCollection<LockDoc>('locks', []);
 
 export interface LeaseOptions {
-  /** How long the lease lasts if the holder never returns it. */
+  /** How long the lease lasts if the holder dies without returning it (renewed while the work runs). */
   ttlMs?: number;
   /** How long to keep trying before giving up with 409 CONFLICT. */
   waitMs?: number;
@@ -53,9 +53,20 @@ export async function withLease<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
+  // While the work runs the lease is renewed, so long work (archiving a large project)
+  // keeps it; if this process dies, it lapses within ttlMs.
+  const renew = setInterval(
+    () => {
+      void locks
+        .updateOne({ _id: name, holder }, { $set: { until: new Date(Date.now() + ttlMs) } })
+        .catch(() => undefined);
+    },
+    Math.max(ttlMs / 3, 10),
+  );
   try {
     return await fn();
   } finally {
+    clearInterval(renew);
     await locks.updateOne({ _id: name, holder }, { $set: { holder: null, until: new Date(0) } });
   }
 }

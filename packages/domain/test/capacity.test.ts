@@ -8,6 +8,7 @@ import {
   capacityReport,
   capacityReportByDay,
   capacityTimeline,
+  changesPast,
   dayNumber,
   findCapacityBreach,
   overAllocatedIntervals,
@@ -207,6 +208,28 @@ describe('capacity engine examples', () => {
 });
 
 describe('roster plans', () => {
+  it('tells a plan that rewrites days before today from one that does not', () => {
+    const current = [{ id: 'a', role: 'member' as const, percent: 50, start: '2030-01-01', end: null }];
+    const fromToday = planRosterChange(current, { kind: 'update', from: '2030-03-01', percent: 80 }, () => 'x');
+    expect(changesPast(current, fromToday, '2030-03-01')).toBe(false);
+    const earlier = planRosterChange(current, { kind: 'update', from: '2030-02-20', percent: 80 }, () => 'y');
+    expect(changesPast(current, earlier, '2030-03-01')).toBe(true);
+    expect(
+      changesPast(
+        current,
+        planRosterChange(current, { kind: 'end', lastDay: '2030-02-28' }, () => 'z'),
+        '2030-03-01',
+      ),
+    ).toBe(false);
+    expect(
+      changesPast(
+        current,
+        planRosterChange(current, { kind: 'end', lastDay: '2030-02-10' }, () => 'w'),
+        '2030-03-01',
+      ),
+    ).toBe(true);
+  });
+
   let n = 0;
   const newId = () => {
     n += 1;
@@ -256,6 +279,11 @@ describe('roster plans', () => {
     expect(planRosterChange(current, { kind: 'clip', first: '2031-01-01', last: null }, newId).create).toMatchObject([
       { start: '2031-01-01', end: null, percent: 80 },
     ]);
+    // An end falling between two stints cuts the later one and never stretches the earlier.
+    const stints = [seg('a', '2030-01-01', '2030-02-28'), seg('b', '2030-06-01', '2030-12-31')];
+    const cut = planRosterChange(stints, { kind: 'update', from: '2030-01-01', end: '2030-04-01' }, newId);
+    expect(cut).toMatchObject({ keep: [stints[0]], create: [] });
+    expect(cut.retire.map((s) => s.id)).toEqual(['b']);
     const moved = planRosterChange(
       current,
       { kind: 'update', from: '2030-01-01', start: '2030-02-01', end: '2030-09-30' },

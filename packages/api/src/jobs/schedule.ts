@@ -36,7 +36,10 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
     CAPACITY_REFRESH_JOB,
     async () => {
       const now = deps.clock();
-      const { capacity } = await serviceInternals(deps);
+      const { capacity, projects } = await serviceInternals(deps);
+      // Archived people keep no allocation past their archive day, even when the archive event failed.
+      const ended = await projects.endAllocationsOfArchived(now);
+      if (ended > 0) deps.logger.warn({ ended }, 'allocations of archived people ended by the hourly job');
       // History first (after a change interrupted between its two writes), then the halos.
       const repaired = await capacity.reconcile(now);
       if (repaired > 0) deps.logger.warn({ repaired }, 'allocation history repaired to match the capacity ledgers');

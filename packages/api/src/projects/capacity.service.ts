@@ -52,6 +52,9 @@ type Ctx = CallContext & { actor: Actor };
 /** Attempts at a person's ledger before giving up (each lost race means another change of theirs landed). */
 const LEDGER_ATTEMPTS = 60;
 const DEFAULT_RANGE_DAYS = 90;
+/** The last day the API accepts or answers (see CalendarDay). */
+const LAST_CALENDAR_DAY = '9998-12-31';
+const minDay = (a: string, b: string) => (a < b ? a : b);
 
 export interface RosterChangeRequest {
   project: WithId<ProjectDoc>;
@@ -145,7 +148,7 @@ export function createCapacityService(deps: AppDeps, services: { settings: Setti
     return {
       userId: userId.toHexString(),
       start: breach.start,
-      end: breach.end,
+      end: breach.end === OPEN_END_DAY ? null : breach.end,
       totalPercent: breach.totalPercent,
       availablePercent: breach.availablePercent,
       allocations: contributing.map((s) => ({
@@ -179,7 +182,7 @@ export function createCapacityService(deps: AppDeps, services: { settings: Setti
 
   async function rangeOf(query: { from?: string | undefined; to?: string | undefined }, now: Date) {
     const from = query.from ?? (await today(now));
-    const to = query.to ?? addDays(from, DEFAULT_RANGE_DAYS - 1);
+    const to = query.to ?? minDay(addDays(from, DEFAULT_RANGE_DAYS - 1), LAST_CALENDAR_DAY);
     if (query.to && !query.from && to < from) {
       throw new DomainError('VALIDATION_FAILED', 'to must not be before from (today by default)', [
         { path: 'to', message: 'must not be before from' },
@@ -225,7 +228,7 @@ export function createCapacityService(deps: AppDeps, services: { settings: Setti
             if (policy === 'block' && !request.allowOverAllocation) {
               throw new DomainError(
                 'CAPACITY_EXCEEDED',
-                `This would allocate ${breach.totalPercent}% of the person's time from ${breach.start} to ${breach.end} (at most ${breach.availablePercent}%)`,
+                `This would allocate ${breach.totalPercent}% of the person's time from ${breach.start}${breach.end === OPEN_END_DAY ? ' on' : ` to ${breach.end}`} (at most ${breach.availablePercent}%)`,
                 {
                   ...warning,
                   policy,

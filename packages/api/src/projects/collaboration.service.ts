@@ -251,6 +251,8 @@ export function createCollaborationService(
 
     async editComment(ctx, input) {
       const scoped = await projects.scoped(ctx, input.id);
+      // Whether a comment exists is for those who may read the project's comments.
+      assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
       const comment = await loadComment(scoped, input.commentId);
       assertCan(ctx.actor, 'update', 'ProjectComment', commentSubject(scoped, comment.authorId.toHexString()));
       requireOpen(scoped.project, 'comments');
@@ -274,6 +276,8 @@ export function createCollaborationService(
 
     async deleteComment(ctx, input) {
       const scoped = await projects.scoped(ctx, input.id);
+      // Whether a comment exists is for those who may read the project's comments.
+      assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
       const comment = await loadComment(scoped, input.commentId);
       assertCan(ctx.actor, 'delete', 'ProjectComment', commentSubject(scoped, comment.authorId.toHexString()));
       requireOpen(scoped.project, 'comments');

@@ -27,6 +27,7 @@ import {
   addDays,
   type CreateProjectInput,
   canMoveProject,
+  changesPast,
   DomainError,
   dayNumber,
   type ListProjectsQuery,
@@ -82,6 +83,12 @@ export interface ProjectsApi {
 }
 
 export interface ProjectsService extends ProjectsApi {
+  /**
+   * Ends the allocations archived people still have after their archive day
+   * (the archive event's work, when it failed or raced an addition). Returns
+   * how many people it touched.
+   */
+  endAllocationsOfArchived(now: Date): Promise<number>;
   /** The project (404 when unknown) and the actor's roles on it. */
   scoped(ctx: Ctx, id: string | ObjectId): Promise<ScopedProject>;
 }
@@ -137,6 +144,7 @@ export function createProjectsService(
     projects,
     assignments,
     employees,
+    users,
     capacityLedgers,
     locks,
     catalogs: catalogItems,
@@ -184,9 +192,13 @@ export function createProjectsService(
   }
 
   /** Leads and members change days from today on; days already past only a Manager or above. */
-  function assertNotPast(ctx: Ctx, projectId: string, field: string, day: string, earliest: string) {
-    if (dayNumber(day) >= dayNumber(earliest)) return;
-    if (canOn(ctx.actor, 'update', 'ProjectRoster', { projectId, leadIds: [], memberIds: [] })) return;
+  /** Managers and above run every roster (a rule without project conditions). */
+  function runsEveryRoster(actor: Actor): boolean {
+    return canOn(actor, 'update', 'ProjectRoster', { projectId: '', leadIds: [], memberIds: [] });
+  }
+
+  function assertNotPast(ctx: Ctx, field: string, day: string, earliest: string) {
+    if (dayNumber(day) >= dayNumber(earliest) || runsEveryRoster(ctx.actor)) return;
     throw new DomainError('FORBIDDEN', `Only a Manager or above can change days already past (${field}: ${day})`, {
       field,
       day,
@@ -314,8 +326,11 @@ export function createProjectsService(
       allowOverAllocation?: boolean | undefined;
       validate?: (plan: RosterPlan, current: readonly MemberSegment[]) => void;
       auditAs?: { actorId: string } | undefined;
+      /** Build the person's roster entry for the answer (bulk changes skip it). */
+      entry?: boolean;
     },
   ): Promise<RosterChangeResult> {
+    const today = await capacity.today(ctx.now);
     const outcome = await capacity.changeRoster(ctx, {
       project,
       userId,
@@ -324,10 +339,16 @@ export function createProjectsService(
       validate: (plan, current) => {
         insideProject(project, plan.create);
         options.validate?.(plan, current);
+        // Whatever the request, only a Manager or above rewrites days before today.
+        const actor = ctx.actor;
+        if (actor && changesPast(current, plan, today) && !runsEveryRoster(actor)) {
+          throw new DomainError('FORBIDDEN', 'Only a Manager or above can change days already past', {
+            userId: userId.toHexString(),
+          });
+        }
       },
     });
-    const today = await capacity.today(ctx.now);
-    const entry = await entryFor(project._id, userId, today);
+    const entry = options.entry === false ? null : await entryFor(project._id, userId, today);
     const changed = outcome.plan.create.length > 0 || outcome.plan.retire.length > 0;
     if (changed) {
       await audit.record(
@@ -352,23 +373,30 @@ export function createProjectsService(
     userId: ObjectId,
     lastDay: string,
     action: string,
-    auditAs?: { actorId: string },
+    options: { auditAs?: { actorId: string } | undefined; entry?: boolean } = {},
   ) {
-    return rosterChange(ctx, project, userId, { kind: 'end', lastDay }, { action, auditAs });
+    return rosterChange(ctx, project, userId, { kind: 'end', lastDay }, { action, ...options });
+  }
+
+  /** Ends an archived person's allocations after `lastDay` on every project (idempotent). */
+  async function endAllocationsOf(ctx: CallContext, userId: ObjectId, lastDay: string, by: string | null) {
+    for (const projectId of await capacity.projectsOf(userId, addDays(lastDay, 1))) {
+      await lockProject(projectId, async () => {
+        const project = await projects.findOne({ _id: projectId });
+        if (!project) return;
+        await endAllocations(ctx, project, userId, lastDay, 'project.roster.end', {
+          auditAs: by ? { actorId: by } : undefined,
+          entry: false,
+        });
+      });
+    }
   }
 
   events.on('user.archived', async ({ userId, at, by }) => {
+    // The archive day is their last day on every project. A failure here (a busy
+    // project) is logged by the event bus; the hourly job finishes it (endAllocationsOfArchived).
     const ctx = systemCallContext(`event:user.archived:${userId}`, at);
-    const id = ObjectId.createFromHexString(userId);
-    // The archive day is their last day on every project.
-    const day = await capacity.today(at);
-    for (const projectId of await capacity.projectsOf(id)) {
-      await lockProject(projectId, async () => {
-        const project = await projects.findOne({ _id: projectId });
-        if (project)
-          await endAllocations(ctx, project, id, day, 'project.roster.end', by ? { actorId: by } : undefined);
-      });
-    }
+    await endAllocationsOf(ctx, ObjectId.createFromHexString(userId), await capacity.today(at), by);
   });
 
   services.employees.setProjectHistory(async (employeeId) => {
@@ -432,6 +460,7 @@ export function createProjectsService(
         { path: 'endDate', message: 'must not be before startDate' },
       ]);
     }
+    let toClip: Awaited<ReturnType<typeof ledgerMembers>> = [];
     if (input.startDate !== undefined || input.endDate !== undefined) {
       const outside = (await ledgerMembers(capacityLedgers, project._id)).filter((m) =>
         m.segments.some((s) => dayNumber(s.start) < dayNumber(startDate) || endOf(s.end) > endOf(endDate)),
@@ -450,25 +479,13 @@ export function createProjectsService(
       if (outside.length > 0) {
         // Cutting days already past is a correction for Managers and above.
         for (const s of outside.flatMap((m) => m.segments)) {
-          if (dayNumber(s.start) < dayNumber(startDate)) assertNotPast(ctx, input.id, 'startDate', s.start, today);
+          if (dayNumber(s.start) < dayNumber(startDate)) assertNotPast(ctx, 'startDate', s.start, today);
           if (endDate !== null && endOf(s.end) > endOf(endDate)) {
-            assertNotPast(ctx, input.id, 'endDate', endDate, addDays(today, -1));
+            assertNotPast(ctx, 'endDate', endDate, addDays(today, -1));
           }
         }
-        // Under the project's lease nothing else writes the project: check the version before touching allocations.
-        if (project.version !== input.version) {
-          throw await versionConflictOrGone(projects, project._id, input.version, 'Project');
-        }
-        for (const member of outside) {
-          await rosterChange(
-            ctx,
-            project,
-            member.userId,
-            { kind: 'clip', first: startDate, last: endDate },
-            { action: 'project.roster.clip' },
-          );
-        }
       }
+      toClip = outside;
     }
     const name = input.name ?? project.name;
     const code = input.code !== undefined ? input.code : project.code;
@@ -486,9 +503,8 @@ export function createProjectsService(
       set.tagKeys = input.tags.map(projectKey);
     }
     if (input.typeId !== undefined) set.typeId = input.typeId ? ObjectId.createFromHexString(input.typeId) : null;
-    const updated = await catalogs.whileAssigning(async () => {
-      await checkType(input.typeId, project.typeId);
-      return withUniqueProjectName(projects, project._id, name, code, () =>
+    const write = () =>
+      withUniqueProjectName(projects, project._id, name, code, () =>
         updateVersioned(
           projects,
           project._id,
@@ -501,7 +517,25 @@ export function createProjectsService(
           },
         ),
       );
-    });
+    // The catalog lease only when the project starts pointing at another type.
+    const typeChanges = input.typeId !== undefined && input.typeId !== (project.typeId?.toHexString() ?? null);
+    const updated = typeChanges
+      ? await catalogs.whileAssigning(async () => {
+          await checkType(input.typeId, project.typeId);
+          return write();
+        })
+      : await write();
+    // The new period is written first; then allocations are cut to it (a retry with the
+    // same dates finishes an interrupted cut).
+    for (const member of toClip) {
+      await rosterChange(
+        ctx,
+        updated,
+        member.userId,
+        { kind: 'clip', first: startDate, last: endDate },
+        { action: 'project.roster.clip', entry: false },
+      );
+    }
     const before = summary(project, await typeRefs([project]));
     const after = await view(updated, today);
     await audit.record(ctx, {
@@ -547,7 +581,7 @@ export function createProjectsService(
     // Also on a repeated DELETE, so an archive interrupted half-way is finished.
     for (const member of await ledgerMembers(capacityLedgers, project._id)) {
       if (member.segments.some((s) => endOf(s.end) > dayNumber(today))) {
-        await endAllocations(ctx, archived, member.userId, today, 'project.roster.end');
+        await endAllocations(ctx, archived, member.userId, today, 'project.roster.end', { entry: false });
       }
     }
     return view(archived, today);
@@ -555,6 +589,18 @@ export function createProjectsService(
 
   return {
     scoped,
+
+    async endAllocationsOfArchived(now) {
+      const ctx = systemCallContext('projects.refresh-capacity', now);
+      let touched = 0;
+      for await (const user of users.find({ status: 'archived' }, { projection: { archivedAt: 1 } })) {
+        const lastDay = await capacity.today(user.archivedAt ?? now);
+        if ((await capacity.projectsOf(user._id, addDays(lastDay, 1))).length === 0) continue;
+        await endAllocationsOf(ctx, user._id, lastDay, null);
+        touched += 1;
+      }
+      return touched;
+    },
 
     async list(ctx, query) {
       let ids: ObjectId[] | undefined;
@@ -602,10 +648,15 @@ export function createProjectsService(
         createdAt: ctx.now,
         updatedAt: ctx.now,
       };
-      await catalogs.whileAssigning(async () => {
-        await checkType(input.typeId, null);
-        await withUniqueProjectName(projects, _id, input.name, code, () => projects.insertOne(doc));
-      });
+      const insert = () => withUniqueProjectName(projects, _id, input.name, code, () => projects.insertOne(doc));
+      if (input.typeId) {
+        await catalogs.whileAssigning(async () => {
+          await checkType(input.typeId, null);
+          await insert();
+        });
+      } else {
+        await insert();
+      }
       const after = await view(doc, await capacity.today(ctx.now));
       await audit.record(ctx, { action: 'project.create', resourceType: 'project', resourceId: after.id, after });
       return after;
@@ -639,7 +690,7 @@ export function createProjectsService(
         await activeEmployee(userId);
         const start = input.startDate ?? (dayNumber(project.startDate) > dayNumber(today) ? project.startDate : today);
         const end = input.endDate !== undefined ? input.endDate : project.endDate;
-        assertNotPast(ctx, input.id, 'startDate', start, today);
+        assertNotPast(ctx, 'startDate', start, today);
         if (endOf(end) < dayNumber(start)) {
           throw new DomainError('UNPROCESSABLE', `The allocation would end (${end}) before it starts (${start})`, {
             startDate: start,
@@ -696,7 +747,7 @@ export function createProjectsService(
         // From the new first day when the start moves, else from today (or the first planned day).
         const from = input.effectiveFrom ?? input.startDate ?? (dayNumber(first) > dayNumber(today) ? first : today);
         if (input.role !== undefined || input.allocationPercent !== undefined) {
-          assertNotPast(ctx, input.id, 'effectiveFrom', from, today);
+          assertNotPast(ctx, 'effectiveFrom', from, today);
           if (dayNumber(from) > endOf(input.endDate !== undefined ? input.endDate : last)) {
             throw new DomainError('UNPROCESSABLE', `The allocation has ended by ${from}; nothing would change`, {
               effectiveFrom: from,
@@ -704,9 +755,9 @@ export function createProjectsService(
             });
           }
         }
-        if (input.startDate !== undefined) assertNotPast(ctx, input.id, 'startDate', input.startDate, today);
+        if (input.startDate !== undefined) assertNotPast(ctx, 'startDate', input.startDate, today);
         if (input.endDate !== undefined && input.endDate !== null) {
-          assertNotPast(ctx, input.id, 'endDate', input.endDate, addDays(today, -1));
+          assertNotPast(ctx, 'endDate', input.endDate, addDays(today, -1));
         }
         return rosterChange(
           ctx,
@@ -746,7 +797,7 @@ export function createProjectsService(
         if (current.length === 0) throw notFound('Roster member', input.userId);
         const yesterday = addDays(today, -1);
         const lastDay = input.lastDay ?? yesterday;
-        assertNotPast(ctx, input.id, 'lastDay', lastDay, yesterday);
+        assertNotPast(ctx, 'lastDay', lastDay, yesterday);
         return endAllocations(ctx, project, userId, lastDay, 'project.roster.remove');
       });
     },

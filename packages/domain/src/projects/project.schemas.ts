@@ -245,7 +245,7 @@ export const CapacityBreachView = z
   .object({
     userId: Id,
     start: CalendarDay,
-    end: CalendarDay,
+    end: CalendarDay.nullable().meta({ description: 'Null: from start on, with no end.' }),
     totalPercent: z.number(),
     availablePercent: z.number(),
     allocations: z.array(

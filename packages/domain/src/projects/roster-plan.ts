@@ -106,9 +106,12 @@ function apply(current: readonly MemberSegment[], change: RosterChange): Piece[]
       }
       if (change.end !== undefined && out.length > 0) {
         const end = endNumber(change.end);
-        out = out.filter((p) => dayNumber(p.start) <= end);
-        const last = out.at(-1);
-        if (last) out[out.length - 1] = { ...last, end: change.end };
+        const kept = out.filter((p) => dayNumber(p.start) <= end);
+        const last = kept.at(-1);
+        // Only the last stint stretches to a later end; an end falling in a gap cuts, never fills it.
+        if (last && kept.length === out.length) kept[kept.length - 1] = { ...last, end: change.end };
+        else if (last && endNumber(last.end) > end) kept[kept.length - 1] = { ...last, end: change.end };
+        out = kept;
       }
       if (change.role === undefined && change.percent === undefined) return out;
       const from = dayNumber(change.from);
@@ -159,4 +162,31 @@ export function planRosterChange(
     }
   }
   return { keep, retire: [...unmatched.values()], create };
+}
+
+/**
+ * Whether a plan changes anything before `today`: the person's days, roles or
+ * allocations up to yesterday, compared piece by piece. Leads and members
+ * plan from today on; rewriting the past is a correction for Managers.
+ */
+export function changesPast(current: readonly MemberSegment[], plan: RosterPlan, today: string): boolean {
+  const yesterday = dayNumber(today) - 1;
+  const past = (segments: readonly MemberSegment[]) =>
+    merged(
+      segments
+        .filter((s) => dayNumber(s.start) <= yesterday)
+        .map(({ id: _id, ...piece }) => ({
+          ...piece,
+          end: endNumber(piece.end) > yesterday ? addDays(today, -1) : piece.end,
+        })),
+    );
+  const before = past(current);
+  const after = past([...plan.keep, ...plan.create]);
+  return (
+    before.length !== after.length ||
+    before.some((p, i) => {
+      const q = after[i] as Piece;
+      return p.start !== q.start || p.end !== q.end || p.role !== q.role || p.percent !== q.percent;
+    })
+  );
 }
