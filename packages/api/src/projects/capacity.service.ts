@@ -1,6 +1,7 @@
 import {
   assignmentFromLedger,
   type CapacityLedgerDoc,
+  departmentKeyOf,
   findByIds,
   type LedgerSegment,
   loadLedger,
@@ -317,7 +318,7 @@ export function createCapacityService(deps: AppDeps, services: { settings: Setti
     async report(ctx, query) {
       assertCan(ctx.actor, 'read', 'Report', { kind: 'capacity' });
       const range = await rangeOf(query, ctx.now);
-      const departmentKey = query.department?.trim().replace(/\s+/g, ' ').toLowerCase();
+      const departmentKey = query.department ? departmentKeyOf(query.department) : undefined;
       const people = await employees
         .find(
           { status: 'active', ...(departmentKey ? { departmentKey } : {}) },

@@ -1,5 +1,7 @@
 import {
+  type Collection,
   escapeRegex,
+  type Filter,
   findByIds,
   findPage,
   isDuplicateKey,
@@ -102,14 +104,22 @@ export function createCollaborationService(
     }));
   }
 
-  async function loadComment(scoped: ScopedProject, commentId: string) {
-    const comment = await projectComments.findOne({
-      _id: parseId(commentId, { resource: 'Comment' }),
-      projectId: scoped.project._id,
-      deletedAt: null,
-    });
-    if (!comment) throw notFound('Comment', commentId);
-    return comment;
+  /**
+   * A comment or document of the project that is not deleted, by id: read by
+   * `_id` alone (the one lookup FerretDB answers without a scan) and checked
+   * here; 404 otherwise.
+   */
+  async function liveRecord<T extends { projectId: ObjectId; deletedAt: Date | null }>(
+    collection: Collection<T>,
+    scoped: ScopedProject,
+    id: string,
+    resource: string,
+  ): Promise<WithId<T>> {
+    const record = await collection.findOne({ _id: parseId(id, { resource }) } as Filter<T>);
+    if (!record || !record.projectId.equals(scoped.project._id) || record.deletedAt !== null) {
+      throw notFound(resource, id);
+    }
+    return record;
   }
 
   const commentSubject = (scoped: ScopedProject, authorId: string) => ({
@@ -145,16 +155,6 @@ export function createCollaborationService(
       createdAt: doc.createdAt.toISOString(),
       updatedAt: doc.updatedAt.toISOString(),
     }));
-  }
-
-  async function loadDocument(scoped: ScopedProject, docId: string) {
-    const doc = await projectDocuments.findOne({
-      _id: parseId(docId, { resource: 'Document' }),
-      projectId: scoped.project._id,
-      deletedAt: null,
-    });
-    if (!doc) throw notFound('Document', docId);
-    return doc;
   }
 
   const documentSubject = (scoped: ScopedProject) => ({ projectId: scoped.project._id.toHexString(), ...scoped.scope });
@@ -253,7 +253,7 @@ export function createCollaborationService(
       const scoped = await projects.scoped(ctx, input.id);
       // Whether a comment exists is for those who may read the project's comments.
       assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
-      const comment = await loadComment(scoped, input.commentId);
+      const comment = await liveRecord(projectComments, scoped, input.commentId, 'Comment');
       assertCan(ctx.actor, 'update', 'ProjectComment', commentSubject(scoped, comment.authorId.toHexString()));
       requireOpen(scoped.project, 'comments');
       const updated = await updateVersioned(
@@ -278,7 +278,7 @@ export function createCollaborationService(
       const scoped = await projects.scoped(ctx, input.id);
       // Whether a comment exists is for those who may read the project's comments.
       assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
-      const comment = await loadComment(scoped, input.commentId);
+      const comment = await liveRecord(projectComments, scoped, input.commentId, 'Comment');
       assertCan(ctx.actor, 'delete', 'ProjectComment', commentSubject(scoped, comment.authorId.toHexString()));
       requireOpen(scoped.project, 'comments');
       const result = await projectComments.updateOne(
@@ -350,7 +350,7 @@ export function createCollaborationService(
     async document(ctx, input) {
       const scoped = await projects.scoped(ctx, input.id);
       assertCan(ctx.actor, 'read', 'ProjectDocument', documentSubject(scoped));
-      const doc = await loadDocument(scoped, input.docId);
+      const doc = await liveRecord(projectDocuments, scoped, input.docId, 'Document');
       const wanted = input.version ?? doc.latestVersion;
       const version = doc.versions.find((v) => v.version === wanted);
       if (!version) throw notFound('Document version', `${input.docId}@${wanted}`);
@@ -369,7 +369,7 @@ export function createCollaborationService(
       const scoped = await projects.scoped(ctx, input.id);
       assertCan(ctx.actor, 'delete', 'ProjectDocument', documentSubject(scoped));
       requireOpen(scoped.project, 'documents');
-      const doc = await loadDocument(scoped, input.docId);
+      const doc = await liveRecord(projectDocuments, scoped, input.docId, 'Document');
       const deleted = await projectDocuments.findOneAndUpdate(
         { _id: doc._id, deletedAt: null },
         {

@@ -30,10 +30,10 @@ import {
   changesPast,
   DomainError,
   dayNumber,
+  endDayNumber,
   type ListProjectsQuery,
   type MemberSegment,
   notFound,
-  OPEN_END,
   OPEN_END_DAY,
   type Page,
   PROJECT_STATUSES,
@@ -93,8 +93,6 @@ export interface ProjectsService extends ProjectsApi {
   scoped(ctx: Ctx, id: string | ObjectId): Promise<ScopedProject>;
 }
 
-const endOf = (end: string | null) => (end === null ? OPEN_END : dayNumber(end));
-
 function requireLive(project: WithId<ProjectDoc>): void {
   if (project.status === 'archived') {
     throw new DomainError('INVALID_STATE', 'The project is archived; it can be read but no longer changed', {
@@ -107,7 +105,7 @@ function requireLive(project: WithId<ProjectDoc>): void {
 /** Every planned segment must lie inside the project's period. */
 function insideProject(project: WithId<ProjectDoc>, segments: readonly MemberSegment[]): void {
   for (const s of segments) {
-    if (dayNumber(s.start) < dayNumber(project.startDate) || endOf(s.end) > endOf(project.endDate)) {
+    if (dayNumber(s.start) < dayNumber(project.startDate) || endDayNumber(s.end) > endDayNumber(project.endDate)) {
       throw new DomainError(
         'UNPROCESSABLE',
         `The allocation must lie within the project's period (${project.startDate} to ${project.endDate ?? 'open'})`,
@@ -124,9 +122,9 @@ interface Member {
 
 function entryState(segments: readonly Pick<AssignmentDoc, 'startDate' | 'endDate'>[], today: string) {
   const t = dayNumber(today);
-  if (segments.some((s) => dayNumber(s.startDate) <= t && endOf(s.endDate) >= t)) return 'current' as const;
+  if (segments.some((s) => dayNumber(s.startDate) <= t && endDayNumber(s.endDate) >= t)) return 'current' as const;
   if (segments.every((s) => dayNumber(s.startDate) > t)) return 'planned' as const;
-  if (segments.every((s) => endOf(s.endDate) < t)) return 'past' as const;
+  if (segments.every((s) => endDayNumber(s.endDate) < t)) return 'past' as const;
   return 'planned' as const;
 }
 
@@ -167,7 +165,7 @@ export function createProjectsService(
 
   async function scopeOf(actor: Actor, projectId: ObjectId, today: string): Promise<ProjectScope> {
     const own = await capacity.memberSegments(ObjectId.createFromHexString(actor.id), projectId);
-    const ahead = own.filter((s) => endOf(s.end) >= dayNumber(today));
+    const ahead = own.filter((s) => endDayNumber(s.end) >= dayNumber(today));
     return {
       memberIds: ahead.length > 0 ? [actor.id] : [],
       leadIds: ahead.some((s) => s.role === 'lead') ? [actor.id] : [],
@@ -261,7 +259,7 @@ export function createProjectsService(
         if (live.length === 0) return null;
         const person = people.get(member.userId.toHexString());
         const now =
-          live.find((s) => dayNumber(s.startDate) <= t && endOf(s.endDate) >= t) ??
+          live.find((s) => dayNumber(s.startDate) <= t && endDayNumber(s.endDate) >= t) ??
           live.find((s) => dayNumber(s.startDate) > t) ??
           (live.at(-1) as AssignmentDoc);
         return {
@@ -298,7 +296,7 @@ export function createProjectsService(
     return {
       ...summary(doc, await typeRefs([doc])),
       leads: roster
-        .filter((e) => e.segments.some((s) => s.role === 'lead' && endOf(s.endDate) >= dayNumber(today)))
+        .filter((e) => e.segments.some((s) => s.role === 'lead' && endDayNumber(s.endDate) >= dayNumber(today)))
         .map((e) => ({ id: e.userId, name: e.name })),
       memberCount: roster.length,
     };
@@ -417,7 +415,7 @@ export function createProjectsService(
           allocationPercent: d.percent,
           startDate: d.startDate,
           endDate: d.endDate,
-          current: dayNumber(d.startDate) <= t && endOf(d.endDate) >= t,
+          current: dayNumber(d.startDate) <= t && endDayNumber(d.endDate) >= t,
         }),
       )
       .sort((a, b) => b.startDate.localeCompare(a.startDate) || a.projectName.localeCompare(b.projectName));
@@ -455,7 +453,7 @@ export function createProjectsService(
     }
     const startDate = input.startDate ?? project.startDate;
     const endDate = input.endDate !== undefined ? input.endDate : project.endDate;
-    if (endOf(endDate) < dayNumber(startDate)) {
+    if (endDayNumber(endDate) < dayNumber(startDate)) {
       throw new DomainError('VALIDATION_FAILED', 'endDate must not be before startDate', [
         { path: 'endDate', message: 'must not be before startDate' },
       ]);
@@ -463,7 +461,9 @@ export function createProjectsService(
     let toClip: Awaited<ReturnType<typeof ledgerMembers>> = [];
     if (input.startDate !== undefined || input.endDate !== undefined) {
       const outside = (await ledgerMembers(capacityLedgers, project._id)).filter((m) =>
-        m.segments.some((s) => dayNumber(s.start) < dayNumber(startDate) || endOf(s.end) > endOf(endDate)),
+        m.segments.some(
+          (s) => dayNumber(s.start) < dayNumber(startDate) || endDayNumber(s.end) > endDayNumber(endDate),
+        ),
       );
       if (outside.length > 0 && !input.adjustAllocations) {
         throw new DomainError(
@@ -480,7 +480,7 @@ export function createProjectsService(
         // Cutting days already past is a correction for Managers and above.
         for (const s of outside.flatMap((m) => m.segments)) {
           if (dayNumber(s.start) < dayNumber(startDate)) assertNotPast(ctx, 'startDate', s.start, today);
-          if (endDate !== null && endOf(s.end) > endOf(endDate)) {
+          if (endDate !== null && endDayNumber(s.end) > endDayNumber(endDate)) {
             assertNotPast(ctx, 'endDate', endDate, addDays(today, -1));
           }
         }
@@ -580,7 +580,7 @@ export function createProjectsService(
     }
     // Also on a repeated DELETE, so an archive interrupted half-way is finished.
     for (const member of await ledgerMembers(capacityLedgers, project._id)) {
-      if (member.segments.some((s) => endOf(s.end) > dayNumber(today))) {
+      if (member.segments.some((s) => endDayNumber(s.end) > dayNumber(today))) {
         await endAllocations(ctx, archived, member.userId, today, 'project.roster.end', { entry: false });
       }
     }
@@ -691,7 +691,7 @@ export function createProjectsService(
         const start = input.startDate ?? (dayNumber(project.startDate) > dayNumber(today) ? project.startDate : today);
         const end = input.endDate !== undefined ? input.endDate : project.endDate;
         assertNotPast(ctx, 'startDate', start, today);
-        if (endOf(end) < dayNumber(start)) {
+        if (endDayNumber(end) < dayNumber(start)) {
           throw new DomainError('UNPROCESSABLE', `The allocation would end (${end}) before it starts (${start})`, {
             startDate: start,
             endDate: end,
@@ -706,7 +706,9 @@ export function createProjectsService(
             action: 'project.roster.add',
             allowOverAllocation: input.allowOverAllocation,
             validate: (_plan, current) => {
-              const clash = current.find((s) => dayNumber(s.start) <= endOf(end) && dayNumber(start) <= endOf(s.end));
+              const clash = current.find(
+                (s) => dayNumber(s.start) <= endDayNumber(end) && dayNumber(start) <= endDayNumber(s.end),
+              );
               if (clash) {
                 throw new DomainError(
                   'ALREADY_EXISTS',
@@ -738,7 +740,10 @@ export function createProjectsService(
         const current = await capacity.memberSegments(userId, project._id);
         if (current.length === 0) throw notFound('Roster member', input.userId);
         const first = current.reduce((min, s) => (dayNumber(s.start) < dayNumber(min) ? s.start : min), OPEN_END_DAY);
-        const last = current.reduce((max, s) => (endOf(s.end) > endOf(max) ? s.end : max), current[0]?.end ?? null);
+        const last = current.reduce(
+          (max, s) => (endDayNumber(s.end) > endDayNumber(max) ? s.end : max),
+          current[0]?.end ?? null,
+        );
         if (input.startDate !== undefined && dayNumber(first) <= dayNumber(today)) {
           throw new DomainError('INVALID_STATE', `The allocation began on ${first}; only a planned start can move`, {
             startDate: first,
@@ -748,7 +753,7 @@ export function createProjectsService(
         const from = input.effectiveFrom ?? input.startDate ?? (dayNumber(first) > dayNumber(today) ? first : today);
         if (input.role !== undefined || input.allocationPercent !== undefined) {
           assertNotPast(ctx, 'effectiveFrom', from, today);
-          if (dayNumber(from) > endOf(input.endDate !== undefined ? input.endDate : last)) {
+          if (dayNumber(from) > endDayNumber(input.endDate !== undefined ? input.endDate : last)) {
             throw new DomainError('UNPROCESSABLE', `The allocation has ended by ${from}; nothing would change`, {
               effectiveFrom: from,
               endDate: last,

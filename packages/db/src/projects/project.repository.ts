@@ -1,13 +1,17 @@
-import { DomainError, type ListProjectsQuery, type ProjectStatus, searchTermsOf } from '@seed-pms/domain';
+import {
+  catalogNameKey,
+  DomainError,
+  type ListProjectsQuery,
+  type ProjectStatus,
+  searchTermsOf,
+} from '@seed-pms/domain';
 import { type Collection, type Filter, ObjectId, type Sort } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
 import { escapeRegex } from '../regex.js';
 import type { AssignmentDoc, CapacityLedgerDoc, LedgerSegment, ProjectDoc } from './project.doc.js';
 
-/** Names and codes compare ignoring case and runs of spaces. */
-export function projectKey(text: string): string {
-  return text.trim().replace(/\s+/g, ' ').toLowerCase();
-}
+/** Names, codes, tags and document names compare ignoring case and runs of spaces, like catalog names. */
+export const projectKey = catalogNameKey;
 
 /** The key fields of a project's name and code; an archived project's keys are its own, freeing the name. */
 export function projectKeyFields(

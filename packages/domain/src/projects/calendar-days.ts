@@ -20,6 +20,11 @@ export function dayString(n: number): string {
 
 export const OPEN_END = dayNumber(OPEN_END_DAY);
 
+/** The day number of a period's last day; an open end (null) is OPEN_END. */
+export function endDayNumber(end: string | null): number {
+  return end === null ? OPEN_END : dayNumber(end);
+}
+
 /** `day` plus `n` days (n may be negative). */
 export function addDays(day: string, n: number): string {
   return dayString(dayNumber(day) + n);

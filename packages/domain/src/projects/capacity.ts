@@ -1,4 +1,4 @@
-import { dayNumber, dayString, OPEN_END } from './calendar-days.js';
+import { dayNumber, dayString, endDayNumber } from './calendar-days.js';
 
 /**
  * The capacity engine: pure functions over a person's allocation segments.
@@ -59,7 +59,7 @@ interface NumericInterval {
 
 function clip(start: string, end: string | null, from: number, to: number): [number, number] | null {
   const s = Math.max(dayNumber(start), from);
-  const e = Math.min(end === null ? OPEN_END : dayNumber(end), to);
+  const e = Math.min(endDayNumber(end), to);
   return s <= e ? [s, e] : null;
 }
 

@@ -1,4 +1,4 @@
-import { addDays, dayNumber, OPEN_END } from './calendar-days.js';
+import { addDays, dayNumber, endDayNumber } from './calendar-days.js';
 
 import type { RosterRole } from './project.schemas.js';
 
@@ -47,8 +47,6 @@ export interface RosterPlan {
 
 type Piece = Omit<MemberSegment, 'id'>;
 
-const endNumber = (end: string | null) => (end === null ? OPEN_END : dayNumber(end));
-
 function sorted<T extends Piece>(pieces: readonly T[]): T[] {
   return [...pieces].sort((a, b) => dayNumber(a.start) - dayNumber(b.start));
 }
@@ -83,34 +81,34 @@ function apply(current: readonly MemberSegment[], change: RosterChange): Piece[]
       const last = dayNumber(change.lastDay);
       return pieces
         .filter((p) => dayNumber(p.start) <= last)
-        .map((p) => (endNumber(p.end) > last ? { ...p, end: change.lastDay } : p));
+        .map((p) => (endDayNumber(p.end) > last ? { ...p, end: change.lastDay } : p));
     }
     case 'clip': {
-      const [first, last] = [dayNumber(change.first), endNumber(change.last)];
+      const [first, last] = [dayNumber(change.first), endDayNumber(change.last)];
       return pieces
-        .filter((p) => dayNumber(p.start) <= last && endNumber(p.end) >= first)
+        .filter((p) => dayNumber(p.start) <= last && endDayNumber(p.end) >= first)
         .map((p) => ({
           ...p,
           start: dayNumber(p.start) < first ? change.first : p.start,
-          end: endNumber(p.end) > last ? change.last : p.end,
+          end: endDayNumber(p.end) > last ? change.last : p.end,
         }));
     }
     case 'update': {
       let out = pieces;
       if (change.start !== undefined && out.length > 0) {
         const start = dayNumber(change.start);
-        out = out.filter((p) => endNumber(p.end) >= start);
+        out = out.filter((p) => endDayNumber(p.end) >= start);
         const first = out[0];
         if (first) out[0] = { ...first, start: change.start };
         else out = [{ ...(pieces.at(-1) as Piece), start: change.start }];
       }
       if (change.end !== undefined && out.length > 0) {
-        const end = endNumber(change.end);
+        const end = endDayNumber(change.end);
         const kept = out.filter((p) => dayNumber(p.start) <= end);
         const last = kept.at(-1);
         // Only the last stint stretches to a later end; an end falling in a gap cuts, never fills it.
         if (last && kept.length === out.length) kept[kept.length - 1] = { ...last, end: change.end };
-        else if (last && endNumber(last.end) > end) kept[kept.length - 1] = { ...last, end: change.end };
+        else if (last && endDayNumber(last.end) > end) kept[kept.length - 1] = { ...last, end: change.end };
         out = kept;
       }
       if (change.role === undefined && change.percent === undefined) return out;
@@ -121,7 +119,7 @@ function apply(current: readonly MemberSegment[], change: RosterChange): Piece[]
         percent: change.percent ?? p.percent,
       });
       return out.flatMap((p) => {
-        if (endNumber(p.end) < from) return [p];
+        if (endDayNumber(p.end) < from) return [p];
         if (dayNumber(p.start) >= from) return [changed(p)];
         return [{ ...p, end: addDays(change.from, -1) }, changed({ ...p, start: change.from })];
       });
@@ -131,7 +129,7 @@ function apply(current: readonly MemberSegment[], change: RosterChange): Piece[]
 
 /** Do two pieces share a day? */
 export function overlaps(a: Pick<Piece, 'start' | 'end'>, b: Pick<Piece, 'start' | 'end'>): boolean {
-  return dayNumber(a.start) <= endNumber(b.end) && dayNumber(b.start) <= endNumber(a.end);
+  return dayNumber(a.start) <= endDayNumber(b.end) && dayNumber(b.start) <= endDayNumber(a.end);
 }
 
 /**
@@ -146,7 +144,7 @@ export function planRosterChange(
   change: RosterChange,
   newId: () => string,
 ): RosterPlan {
-  const next = merged(apply(current, change)).filter((p) => dayNumber(p.start) <= endNumber(p.end));
+  const next = merged(apply(current, change)).filter((p) => dayNumber(p.start) <= endDayNumber(p.end));
   const keep: MemberSegment[] = [];
   const create: MemberSegment[] = [];
   const unmatched = new Map(current.map((s) => [s.id, s]));
@@ -177,7 +175,7 @@ export function changesPast(current: readonly MemberSegment[], plan: RosterPlan,
         .filter((s) => dayNumber(s.start) <= yesterday)
         .map(({ id: _id, ...piece }) => ({
           ...piece,
-          end: endNumber(piece.end) > yesterday ? addDays(today, -1) : piece.end,
+          end: endDayNumber(piece.end) > yesterday ? addDays(today, -1) : piece.end,
         })),
     );
   const before = past(current);
