@@ -128,6 +128,17 @@ export function createCollaborationService(
     ...scoped.scope,
   });
 
+  /** The comment an edit or delete names, once the caller may see it and may do this to it on an open project. */
+  async function commentFor(ctx: Ctx, input: { id: string; commentId: string }, action: 'update' | 'delete') {
+    const scoped = await projects.scoped(ctx, input.id);
+    // Whether a comment exists is for those who may read the project's comments.
+    assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
+    const comment = await liveRecord(projectComments, scoped, input.commentId, 'Comment');
+    assertCan(ctx.actor, action, 'ProjectComment', commentSubject(scoped, comment.authorId.toHexString()));
+    requireOpen(scoped.project, 'comments');
+    return { scoped, comment };
+  }
+
   async function documentViews(docs: readonly WithId<ProjectDocumentDoc>[]): Promise<ProjectDocumentView[]> {
     const fileIds = docs.flatMap((d) => d.versions.map((v) => v.fileId));
     const [found, person] = await Promise.all([
@@ -250,12 +261,7 @@ export function createCollaborationService(
     },
 
     async editComment(ctx, input) {
-      const scoped = await projects.scoped(ctx, input.id);
-      // Whether a comment exists is for those who may read the project's comments.
-      assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
-      const comment = await liveRecord(projectComments, scoped, input.commentId, 'Comment');
-      assertCan(ctx.actor, 'update', 'ProjectComment', commentSubject(scoped, comment.authorId.toHexString()));
-      requireOpen(scoped.project, 'comments');
+      const { comment } = await commentFor(ctx, input, 'update');
       const updated = await updateVersioned(
         projectComments,
         comment._id,
@@ -275,12 +281,7 @@ export function createCollaborationService(
     },
 
     async deleteComment(ctx, input) {
-      const scoped = await projects.scoped(ctx, input.id);
-      // Whether a comment exists is for those who may read the project's comments.
-      assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
-      const comment = await liveRecord(projectComments, scoped, input.commentId, 'Comment');
-      assertCan(ctx.actor, 'delete', 'ProjectComment', commentSubject(scoped, comment.authorId.toHexString()));
-      requireOpen(scoped.project, 'comments');
+      const { comment } = await commentFor(ctx, input, 'delete');
       const result = await projectComments.updateOne(
         { _id: comment._id, deletedAt: null },
         {
