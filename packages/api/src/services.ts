@@ -5,6 +5,7 @@ import { type AuthService, createAuthService } from './auth/auth.service.js';
 import { type CatalogsService, createCatalogsService } from './catalogs/catalogs.service.js';
 import { createEmployeesService, type EmployeesService } from './employees/employees.service.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
+import { connectAreas } from './events/subscriptions.js';
 import { createFilesService, type FilesApi, type FilesService } from './files/files.service.js';
 import { createHealthService, type HealthService } from './health/health.service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
@@ -35,7 +36,7 @@ export interface Services {
   capacity: CapacityApi;
   projects: ProjectsApi;
   collaboration: CollaborationService;
-  /** Areas react to each other's changes through these events. */
+  /** Areas react to each other's changes through these events (subscribed in events/subscriptions.ts). */
   events: EventBus;
   /** Closes what the services hold open (the revocation subscriber, the SMTP transport). */
   close(): Promise<void>;
@@ -84,8 +85,9 @@ async function build(deps: AppDeps): Promise<Services> {
   const files = createFilesService(deps, { audit });
   const employees = createEmployeesService(deps, { audit, catalogs, files });
   const capacity = createCapacityService(deps, { settings });
-  const projects = createProjectsService(deps, { audit, catalogs, capacity, employees, events });
+  const projects = createProjectsService(deps, { audit, catalogs, capacity });
   const collaboration = createCollaborationService(deps, { audit, files, projects });
+  connectAreas({ events, catalogs, files, employees, projects, collaboration });
   internals.set(deps, { files, capacity, projects });
   return {
     health: createHealthService(deps),

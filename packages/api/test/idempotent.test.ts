@@ -5,6 +5,7 @@ import { describeError } from '../src/http/errors.js';
 import { createServices, type Services } from '../src/services.js';
 import { internalContext } from '../src/trpc/internal-context.js';
 import { createCallerFactory, idempotent, publicProcedure, router } from '../src/trpc/trpc.js';
+import { bearer, createUser, login } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
 const testApp = useTestApp(import.meta.url);
@@ -79,5 +80,24 @@ describe('idempotent create mutations', () => {
     const caller = createCaller(ctx({ 'idempotency-key': 'key-3' }));
     await expect(caller.create({ text: 'fail' })).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
     await expect(caller.create({ text: 'fail' })).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
+  });
+});
+
+describe('regression: an Idempotency-Key replay of a create answered 200 instead of 201', () => {
+  it('answers the replay with the first call’s status and body (the status is procedure meta, not resolver work)', async () => {
+    const user = await createUser(testApp(), { roles: ['admin'] });
+    const admin = await login(testApp().app, user.email);
+    const create = () =>
+      testApp().app.inject({
+        method: 'POST',
+        url: '/api/v1/catalogs',
+        headers: { ...bearer(admin), 'idempotency-key': 'replayed-create' },
+        payload: { type: 'skill', name: 'Replayed skill' },
+      });
+    const first = await create();
+    const replay = await create();
+    expect(first.statusCode).toBe(201);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json()).toEqual(first.json());
   });
 });

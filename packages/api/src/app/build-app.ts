@@ -10,9 +10,10 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { LOCAL_BLOB_PATH } from '../files/storage/local-storage.js';
 import { contentDisposition } from '../files/storage/storage.js';
-import { describeError, errorResponse, pathOf } from '../http/errors.js';
+import { describeError, errorResponse, pathOf, retryAfterOf } from '../http/errors.js';
 import { metricsPlugin } from '../http/metrics.js';
-import { API_PREFIX, buildOpenApiDocument } from '../rest/openapi.js';
+import { API_PREFIX } from '../http/paths.js';
+import { buildOpenApiDocument } from '../rest/openapi.js';
 import { restAdapter } from '../rest/rest-adapter.js';
 import { createServices } from '../services.js';
 import { contextFromFastify } from '../trpc/fastify-context.js';
@@ -85,6 +86,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   const services = await createServices(deps);
+  const cookies = { secure: config.COOKIE_SECURE, domain: config.COOKIE_DOMAIN };
   app.addHook('onClose', async () => {
     await services.close();
   });
@@ -137,6 +139,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     const described = describeError(error);
     if (described.internal) request.log.error({ err: error }, 'request failed');
     else if (described.status >= 500) request.log.warn({ err: error }, 'dependency failed');
+    const retryAfter = retryAfterOf(described);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply
       .code(described.status)
       .send(errorResponse(described, { requestId: request.id, path: pathOf(request.url) }));
@@ -162,7 +166,12 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       maxBatchSize: config.TRPC_MAX_BATCH_SIZE,
       // JSON bodies are limited by Fastify (BODY_LIMIT_BYTES); uploads reach tRPC raw, so limit them here.
       maxBodySize: config.UPLOAD_MAX_BYTES + 1024 * 1024,
-      createContext: ({ req, res }) => contextFromFastify(req, res, services, deps.clock()).ctx,
+      createContext: ({ req, res }) => contextFromFastify(req, res, services, cookies, deps.clock()).ctx,
+      // A failure that says when to try again answers with Retry-After, as on REST.
+      responseMeta: ({ errors }) => {
+        const waits = errors.map((error) => retryAfterOf(describeError(error))).filter((s) => s !== undefined);
+        return waits.length > 0 ? { headers: { 'retry-after': String(Math.max(...waits)) } } : {};
+      },
       onError: ({ error, req, path }) => {
         const described = describeError(error);
         if (described.internal) req.log.error({ err: error, procedure: path }, 'procedure failed');
@@ -185,7 +194,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
           .header('x-content-type-options', 'nosniff')
           .send(Readable.from(blob.stream));
       });
-      await restAdapter(rest, { router: appRouter, services, clock: deps.clock });
+      await restAdapter(rest, { router: appRouter, services, clock: deps.clock, cookies });
     },
     { prefix: API_PREFIX },
   );

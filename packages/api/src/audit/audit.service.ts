@@ -1,11 +1,8 @@
 import { appendAudit, auditCollection, listAudits, verifyAuditChain } from '@seed-pms/db';
-import type { Actor, AuditEvent, AuditPageView, AuditVerifyView, CursorPage, ListAuditsQuery } from '@seed-pms/domain';
+import type { AuditEvent, AuditPageView, AuditVerifyView, CursorPage, ListAuditsQuery } from '@seed-pms/domain';
 import type { z } from 'zod';
+import type { CallContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { Context } from '../trpc/context.js';
-
-/** What a use case knows about the call it serves: enough to stamp audit entries. */
-export type CallContext = Pick<Context, 'req' | 'now'> & { readonly actor: Actor | null };
 
 export interface AuditAs {
   actorId: string;
@@ -41,22 +38,5 @@ export function createAuditService(deps: Pick<AppDeps, 'database'>): AuditServic
     },
     list: (query) => listAudits(collection, query),
     verify: () => verifyAuditChain(collection),
-  };
-}
-
-/** The call context of work no request started (a job): its audit entries name the system as the actor. */
-export function systemCallContext(jobId: string, now: Date): CallContext {
-  return {
-    req: {
-      id: jobId,
-      ip: '127.0.0.1',
-      userAgent: 'seed-pms/job',
-      method: 'JOB',
-      path: '(job)',
-      header: () => undefined,
-      cookie: () => undefined,
-    },
-    now,
-    actor: null,
   };
 }

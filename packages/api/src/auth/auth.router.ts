@@ -20,6 +20,7 @@ import {
 } from '@seed-pms/domain';
 import { z } from 'zod';
 import { authedProcedure, publicProcedure, router } from '../trpc/trpc.js';
+import * as authHttp from './auth-http.js';
 
 const tags = ['auth'];
 const EndedView = z.object({ ok: z.literal(true), sessionsEnded: z.number().int() });
@@ -37,7 +38,7 @@ export const authRouter = router({
     })
     .input(LoginInput)
     .output(TokenView)
-    .mutation(({ ctx, input }) => ctx.services.auth.login(ctx, input)),
+    .mutation(({ ctx, input }) => authHttp.login(ctx, input)),
 
   refresh: publicProcedure
     .meta({
@@ -51,7 +52,7 @@ export const authRouter = router({
     })
     .input(z.strictObject({}).optional())
     .output(TokenView)
-    .mutation(({ ctx }) => ctx.services.auth.refresh(ctx)),
+    .mutation(({ ctx }) => authHttp.refresh(ctx)),
 
   logout: publicProcedure
     .meta({
@@ -65,7 +66,7 @@ export const authRouter = router({
     })
     .input(LogoutInput.optional())
     .output(EndedView)
-    .mutation(({ ctx, input }) => ctx.services.auth.logout(ctx, { all: input?.all ?? false })),
+    .mutation(({ ctx, input }) => authHttp.logout(ctx, input?.all ?? false)),
 
   me: authedProcedure
     .meta({
@@ -117,6 +118,7 @@ export const authRouter = router({
     .meta({
       openapi: {
         method: 'POST',
+        successStatus: 202,
         path: '/auth/forgot-password',
         tags,
         protect: false,
@@ -125,10 +127,7 @@ export const authRouter = router({
     })
     .input(ForgotPasswordInput)
     .output(AcceptedView)
-    .mutation(({ ctx, input }) => {
-      ctx.res.status(202);
-      return ctx.services.auth.forgotPassword(ctx, input.email);
-    }),
+    .mutation(({ ctx, input }) => ctx.services.auth.forgotPassword(ctx, input.email)),
 
   resetPassword: publicProcedure
     .meta({

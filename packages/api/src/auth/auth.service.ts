@@ -37,12 +37,12 @@ import {
   type SessionView,
   type TokenView,
 } from '@seed-pms/domain';
+import type { ActorContext, CallContext, RequestInfo } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { AuditService, CallContext } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { OutboxService } from '../mail/outbox.service.js';
-import { API_PREFIX } from '../rest/openapi.js';
+import { inviteEmail, passwordResetEmail } from '../mail/templates.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import type { Context } from '../trpc/context.js';
 import type { AccessTokens } from './access-tokens.js';
 import { hashRecoveryCode, isTotpFormat, newRecoveryCodes, newTotpSecret, totpUri, verifyTotp } from './mfa.js';
 import { hashPassword, verifyPassword } from './password.js';
@@ -50,21 +50,35 @@ import { createRateLimiter, rateLimited } from './rate-limiter.js';
 import { createSecretBox, hashToken, randomToken, safeEqual } from './secrets.js';
 import { actorOf, createSessionCheck, pendingSteps, type SessionCheck } from './session-check.js';
 
-export const REFRESH_COOKIE = 'refresh_token';
-export const CSRF_COOKIE = 'csrf_token';
-export const CSRF_HEADER = 'x-csrf-token';
-/** The refresh cookie goes only to the auth routes (REST), never to the rest of the API. */
-export const REFRESH_COOKIE_PATH = `${API_PREFIX}/auth`;
+type Ctx = CallContext;
+type AuthedCtx = ActorContext;
 
-type Ctx = CallContext & Pick<Context, 'res'>;
-type AuthedCtx = Ctx & { actor: Actor };
+/** A new refresh token: the HTTP edge puts it in the refresh cookie. */
+export interface RefreshCredentials {
+  /** `<sessionId>.<secret>`: what the client presents to refresh. */
+  token: string;
+  expiresAt: Date;
+}
+
+/** The answer to a sign-in or refresh: the access token for the body, the refresh token for the cookie. */
+export interface SignedIn {
+  view: TokenView;
+  refresh: RefreshCredentials;
+}
+
+/** What a cookie-authenticated call presents: the refresh token, and whether the CSRF header matched its cookie. */
+export interface PresentedRefresh {
+  token: string | null;
+  csrfValid: boolean;
+}
 
 export interface AuthService {
-  login(ctx: Ctx, input: LoginInput): Promise<TokenView>;
-  refresh(ctx: Ctx): Promise<TokenView>;
-  logout(ctx: Ctx, input: { all: boolean }): Promise<{ ok: true; sessionsEnded: number }>;
+  login(ctx: Ctx, input: LoginInput): Promise<SignedIn>;
+  refresh(ctx: Ctx, presented: PresentedRefresh): Promise<SignedIn>;
+  /** Ends the bearer token's session, or else the presented refresh token's; every session with `all`. */
+  logout(ctx: Ctx, input: { all: boolean; presented: PresentedRefresh }): Promise<{ ok: true; sessionsEnded: number }>;
   /** The actor behind the request's bearer token; 401 UNAUTHENTICATED otherwise. */
-  authenticate(req: Context['req'], now: Date): Promise<Actor>;
+  authenticate(req: RequestInfo, now: Date): Promise<Actor>;
   me(ctx: AuthedCtx): Promise<MeView>;
   currentSession(ctx: AuthedCtx): Promise<CurrentSessionView>;
   sessions(ctx: AuthedCtx): Promise<SessionView[]>;
@@ -129,54 +143,23 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
 
   async function limit(ctx: Ctx, key: string, max: number): Promise<void> {
     const result = await limiter.consume(key, max, config.AUTH_RATE_LIMIT_WINDOW_MS, ctx.now);
-    if (result.allowed) return;
-    ctx.res.header('retry-after', String(result.retryAfterSeconds));
-    throw rateLimited(result.retryAfterSeconds);
+    if (!result.allowed) throw rateLimited(result.retryAfterSeconds);
   }
   const limitIp = (ctx: Ctx, route: string) => limit(ctx, `ip:${route}:${ctx.req.ip}`, config.AUTH_RATE_LIMIT_PER_IP);
   const limitAccount = (ctx: Ctx, route: string, emailKey: string) =>
     limit(ctx, `account:${route}:${emailKey}`, config.AUTH_RATE_LIMIT_PER_ACCOUNT);
 
-  function cookieBase() {
-    return {
-      secure: config.COOKIE_SECURE,
-      sameSite: 'strict' as const,
-      ...(config.COOKIE_DOMAIN ? { domain: config.COOKIE_DOMAIN } : {}),
-    };
-  }
-
-  function setSessionCookies(ctx: Ctx, sessionId: ObjectId, secret: string, expiresAt: Date): void {
-    const maxAgeSeconds = Math.max(0, Math.floor((expiresAt.getTime() - ctx.now.getTime()) / 1000));
-    ctx.res.setCookie(REFRESH_COOKIE, `${sessionId.toHexString()}.${secret}`, {
-      ...cookieBase(),
-      httpOnly: true,
-      path: REFRESH_COOKIE_PATH,
-      maxAgeSeconds,
-    });
-    // Readable by the frontend's scripts (double-submit CSRF token), so on the whole site.
-    ctx.res.setCookie(CSRF_COOKIE, randomToken(24), { ...cookieBase(), httpOnly: false, path: '/', maxAgeSeconds });
-  }
-
-  function clearSessionCookies(ctx: Ctx): void {
-    const domain = config.COOKIE_DOMAIN ? { domain: config.COOKIE_DOMAIN } : {};
-    ctx.res.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, ...domain });
-    ctx.res.clearCookie(CSRF_COOKIE, { path: '/', ...domain });
-  }
-
   /** Cookie-authenticated changes need the CSRF header to match the CSRF cookie (double submit). */
-  function checkCsrf(ctx: Ctx): void {
-    const cookie = ctx.req.cookie(CSRF_COOKIE);
-    const header = ctx.req.header(CSRF_HEADER);
-    if (!cookie || !header || !safeEqual(cookie, header)) {
-      throw new DomainError(
-        'CSRF_FAILED',
-        `Send the ${CSRF_COOKIE} cookie's value in the ${CSRF_HEADER} header with cookie-authenticated requests`,
-      );
-    }
+  function checkCsrf(presented: PresentedRefresh): void {
+    if (presented.csrfValid) return;
+    throw new DomainError(
+      'CSRF_FAILED',
+      "Send the csrf_token cookie's value in the x-csrf-token header with cookie-authenticated requests",
+    );
   }
 
-  function parseRefreshCookie(ctx: Ctx): { sessionId: ObjectId; secret: string } | null {
-    const raw = ctx.req.cookie(REFRESH_COOKIE);
+  /** A refresh token is `<sessionId>.<secret>`; anything else is no token. */
+  function parseRefreshToken(raw: string | null): { sessionId: ObjectId; secret: string } | null {
     if (!raw) return null;
     const [id, secret] = raw.split('.');
     if (!id || !secret || !/^[0-9a-f]{24}$/.test(id) || secret.length < 20) return null;
@@ -206,7 +189,11 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
     return { accessToken, tokenType: 'Bearer', expiresIn: tokens.ttlSeconds, user: await userView(user, ctx.now) };
   }
 
-  async function startSession(ctx: Ctx, user: WithId<UserDoc>): Promise<TokenView> {
+  function signedIn(view: TokenView, sessionId: ObjectId, secret: string, expiresAt: Date): SignedIn {
+    return { view, refresh: { token: `${sessionId.toHexString()}.${secret}`, expiresAt } };
+  }
+
+  async function startSession(ctx: Ctx, user: WithId<UserDoc>): Promise<SignedIn> {
     const secret = randomToken();
     const expiresAt = new Date(ctx.now.getTime() + refreshTtlMs);
     const session = await insertSession(
@@ -221,8 +208,7 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       },
       ctx.now,
     );
-    setSessionCookies(ctx, session._id, secret, expiresAt);
-    return issueTokens(ctx, user, session._id);
+    return signedIn(await issueTokens(ctx, user, session._id), session._id, secret, expiresAt);
   }
 
   async function endSessions(userId: ObjectId, reason: string, now: Date, keep?: ObjectId | null): Promise<number> {
@@ -263,15 +249,15 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
         },
         as,
       );
-      throw lockedError(ctx, state.lockedUntil);
+      throw lockedError(ctx.now, state.lockedUntil);
     }
     if (why === 'mfa-code') throw new DomainError('INVALID_MFA_CODE', 'The authentication code is not correct');
     throw invalidCredentials();
   }
 
-  function lockedError(ctx: Ctx, until: Date | null): DomainError {
-    const retryAfterSeconds = until ? Math.max(1, Math.ceil((until.getTime() - ctx.now.getTime()) / 1000)) : 60;
-    ctx.res.header('retry-after', String(retryAfterSeconds));
+  /** 403 ACCOUNT_LOCKED; `retryAfterSeconds` in the details becomes the answer's Retry-After. */
+  function lockedError(now: Date, until: Date | null): DomainError {
+    const retryAfterSeconds = until ? Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000)) : 60;
     return new DomainError('ACCOUNT_LOCKED', 'Too many failed sign-ins: the account is locked for now', {
       lockedUntil: until?.toISOString() ?? null,
       retryAfterSeconds,
@@ -348,29 +334,22 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       ctx.now,
     );
     const base = config.APP_URL.replace(/\/+$/, '');
-    if (kind === 'invite') {
-      const link = `${base}/accept-invite?token=${encodeURIComponent(token)}`;
-      await outbox.enqueue(
-        {
-          purpose: 'auth.invite',
-          to: user.email,
-          subject: 'You are invited to Seed PMS',
-          text: `Hello ${user.name},\n\nAn account has been created for you in Seed PMS. Choose your password here (the link works once, for ${config.INVITE_TTL_DAYS} days):\n\n${link}\n`,
-        },
-        ctx.now,
-      );
-    } else {
-      const link = `${base}/reset-password?token=${encodeURIComponent(token)}`;
-      await outbox.enqueue(
-        {
-          purpose: 'auth.password-reset',
-          to: user.email,
-          subject: 'Reset your Seed PMS password',
-          text: `Hello ${user.name},\n\nSomeone (hopefully you) asked to reset your Seed PMS password. Choose a new one here (the link works once, for ${config.PASSWORD_RESET_TTL_MINUTES} minutes):\n\n${link}\n\nIf you did not ask for this, ignore this email; your password stays as it is.\n`,
-        },
-        ctx.now,
-      );
-    }
+    const content =
+      kind === 'invite'
+        ? inviteEmail({
+            name: user.name,
+            link: `${base}/accept-invite?token=${encodeURIComponent(token)}`,
+            validDays: config.INVITE_TTL_DAYS,
+          })
+        : passwordResetEmail({
+            name: user.name,
+            link: `${base}/reset-password?token=${encodeURIComponent(token)}`,
+            validMinutes: config.PASSWORD_RESET_TTL_MINUTES,
+          });
+    await outbox.enqueue(
+      { purpose: kind === 'invite' ? 'auth.invite' : 'auth.password-reset', to: user.email, ...content },
+      ctx.now,
+    );
   }
 
   /** Checks a reset or invite token without using it up (the new password may still be refused). */
@@ -387,7 +366,7 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
     return user;
   }
 
-  async function authenticate(req: Context['req'], now: Date): Promise<Actor> {
+  async function authenticate(req: RequestInfo, now: Date): Promise<Actor> {
     const header = req.header('authorization');
     const match = header ? /^Bearer\s+([A-Za-z0-9._-]+)$/i.exec(header.trim()) : null;
     if (!match?.[1]) {
@@ -420,7 +399,7 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       await limitIp(ctx, 'login');
       await limitAccount(ctx, 'login', emailKey);
       const failures = await findLoginFailures(loginFailures, emailKey);
-      if (isLocked(failures, ctx.now)) throw lockedError(ctx, failures?.lockedUntil ?? null);
+      if (isLocked(failures, ctx.now)) throw lockedError(ctx.now, failures?.lockedUntil ?? null);
 
       const user = await findUserByEmail(users, emailKey);
       const usable = user && user.status === 'active' && user.passwordHash !== null;
@@ -452,12 +431,11 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       return view;
     },
 
-    async refresh(ctx) {
+    async refresh(ctx, credentials) {
       await limitIp(ctx, 'refresh');
-      checkCsrf(ctx);
-      const presented = parseRefreshCookie(ctx);
+      checkCsrf(credentials);
+      const presented = parseRefreshToken(credentials.token);
       if (!presented) {
-        clearSessionCookies(ctx);
         throw unauthenticated('no-refresh-token', 'No valid refresh cookie; sign in again');
       }
       const presentedHash = hashToken(presented.secret);
@@ -472,7 +450,6 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
         ip: ctx.req.ip,
       });
       if (!rotated) {
-        clearSessionCookies(ctx);
         const session = await findSession(sessions, presented.sessionId);
         if (session?.previousTokenHashes.includes(presentedHash)) {
           // A rotated token came back: someone kept a copy. End the whole family.
@@ -501,11 +478,9 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
           ctx.now,
         );
         sessionCheck.forgetSession(rotated._id.toHexString());
-        clearSessionCookies(ctx);
         throw unauthenticated('user-inactive', 'This account cannot sign in now');
       }
-      setSessionCookies(ctx, rotated._id, secret, expiresAt);
-      return issueTokens(ctx, user, rotated._id);
+      return signedIn(await issueTokens(ctx, user, rotated._id), rotated._id, secret, expiresAt);
     },
 
     async logout(ctx, input) {
@@ -518,11 +493,10 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
         userId = ObjectId.createFromHexString(actor.id);
         sessionId = ObjectId.createFromHexString(actor.sessionId);
       } else {
-        checkCsrf(ctx);
-        const presented = parseRefreshCookie(ctx);
+        checkCsrf(input.presented);
+        const presented = parseRefreshToken(input.presented.token);
         const session = presented ? await findSession(sessions, presented.sessionId) : null;
         if (!presented || !session || !safeEqual(session.tokenHash, hashToken(presented.secret))) {
-          clearSessionCookies(ctx);
           throw unauthenticated('no-session', 'Not signed in');
         }
         userId = session.userId;
@@ -535,7 +509,6 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
         ended = (await revokeSession(sessions, sessionId, 'logout', ctx.now)) ? 1 : 0;
         sessionCheck.forgetSession(sessionId.toHexString());
       }
-      clearSessionCookies(ctx);
       await audit.record(
         ctx,
         {

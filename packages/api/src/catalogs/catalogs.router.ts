@@ -45,16 +45,17 @@ export const catalogsRouter = router({
   create: authedProcedure
     .meta({
       access: { action: 'create', subject: 'Catalog' },
-      openapi: { method: 'POST', path: '/catalogs', tags, summary: 'Create a catalog item (Admin)' },
+      openapi: {
+        method: 'POST',
+        successStatus: 201,
+        path: '/catalogs',
+        tags,
+        summary: 'Create a catalog item (Admin)',
+      },
     })
     .input(CreateCatalogItemInput)
     .output(CatalogItemView)
-    .mutation(
-      idempotent(({ ctx, input }) => {
-        ctx.res.status(201);
-        return ctx.services.catalogs.create(ctx, input);
-      }),
-    ),
+    .mutation(idempotent(({ ctx, input }) => ctx.services.catalogs.create(ctx, input))),
 
   update: authedProcedure
     .meta({

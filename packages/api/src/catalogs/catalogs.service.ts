@@ -12,7 +12,6 @@ import {
   withUniqueCatalogName,
 } from '@seed-pms/db';
 import {
-  type Actor,
   type CatalogItemView,
   type CatalogReferencesView,
   type CatalogType,
@@ -25,10 +24,9 @@ import {
   type UpdateCatalogItemInput,
 } from '@seed-pms/domain';
 import { assertCan } from '../access/ability.js';
+import type { ActorContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { AuditService, CallContext } from '../audit/audit.service.js';
-
-type Ctx = CallContext & { actor: Actor };
+import type { AuditService } from '../audit/audit.service.js';
 
 /** Deletes and new references take turns under this lease (see whileAssigning). */
 const ASSIGNMENTS_LOCK = 'catalogs.assignments';
@@ -46,11 +44,11 @@ export interface CatalogReferenceSource {
 }
 
 export interface CatalogsService {
-  list(ctx: Ctx, query: ListCatalogQuery): Promise<Page<CatalogItemView>>;
-  create(ctx: Ctx, input: CreateCatalogItemInput): Promise<CatalogItemView>;
-  update(ctx: Ctx, input: UpdateCatalogItemInput): Promise<CatalogItemView>;
-  delete(ctx: Ctx, input: { id: string; version?: number | undefined }): Promise<CatalogItemView>;
-  references(ctx: Ctx, id: string): Promise<CatalogReferencesView>;
+  list(ctx: ActorContext, query: ListCatalogQuery): Promise<Page<CatalogItemView>>;
+  create(ctx: ActorContext, input: CreateCatalogItemInput): Promise<CatalogItemView>;
+  update(ctx: ActorContext, input: UpdateCatalogItemInput): Promise<CatalogItemView>;
+  delete(ctx: ActorContext, input: { id: string; version?: number | undefined }): Promise<CatalogItemView>;
+  references(ctx: ActorContext, id: string): Promise<CatalogReferencesView>;
   /** Areas call this while the services are built. */
   registerReferences(source: CatalogReferenceSource): void;
   /**
@@ -78,7 +76,7 @@ export function createCatalogsService(deps: AppDeps, services: { audit: AuditSer
   const { audit } = services;
   const sources: CatalogReferenceSource[] = [];
 
-  async function load(ctx: Ctx, action: 'read' | 'update' | 'delete', id: string) {
+  async function load(ctx: ActorContext, action: 'read' | 'update' | 'delete', id: string) {
     const item = await catalogs.findOne({ _id: parseId(id, { resource: 'Catalog item' }) });
     if (!item) throw notFound('Catalog item', id);
     assertCan(ctx.actor, action, 'Catalog', { id, type: item.type });
@@ -99,7 +97,7 @@ export function createCatalogsService(deps: AppDeps, services: { audit: AuditSer
     return { id, type: item.type, total: places.reduce((sum, p) => sum + p.count, 0), places };
   }
 
-  async function deleteItem(ctx: Ctx, input: { id: string; version?: number | undefined }) {
+  async function deleteItem(ctx: ActorContext, input: { id: string; version?: number | undefined }) {
     const item = await load(ctx, 'delete', input.id);
     if (input.version !== undefined && input.version !== item.version) {
       throw await versionConflictOrGone(catalogs, item._id, input.version, 'Catalog item');

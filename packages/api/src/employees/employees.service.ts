@@ -20,7 +20,6 @@ import {
   withLease,
 } from '@seed-pms/db';
 import {
-  type Actor,
   type CatalogRef,
   checkReportingLine,
   DomainError,
@@ -40,14 +39,13 @@ import {
   versionConflict,
 } from '@seed-pms/domain';
 import { assertCan, assertCanFields, permittedFields } from '../access/ability.js';
+import type { ActorContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { AuditService, CallContext } from '../audit/audit.service.js';
-import type { CatalogsService } from '../catalogs/catalogs.service.js';
-import type { FilesService, UploadedFile } from '../files/files.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { CatalogReferenceSource, CatalogsService } from '../catalogs/catalogs.service.js';
+import type { FileOwnerAccess, FilesService, UploadedFile } from '../files/files.service.js';
 import { personalDataBox } from './personal-data.js';
 import { processProfileImage } from './profile-image.js';
-
-type Ctx = CallContext & { actor: Actor };
 
 /**
  * How long the image URLs in profile and directory answers stay valid at
@@ -72,43 +70,51 @@ const DIRECTORY_FIELDS = {
 const REPORTING_LINES_LOCK = 'employees.reporting-lines';
 
 export interface EmployeesService {
-  list(ctx: Ctx, query: ListEmployeesQuery): Promise<Page<EmployeeSummary>>;
-  get(ctx: Ctx, id: string): Promise<EmployeeProfile>;
-  update(ctx: Ctx, input: UpdateEmployeeInput): Promise<EmployeeProfile>;
-  projects(ctx: Ctx, id: string): Promise<EmployeeProjectsView>;
-  uploadImage(ctx: Ctx, input: { id: string; file: UploadedFile }): Promise<EmployeeProfile>;
-  removeImage(ctx: Ctx, id: string): Promise<EmployeeProfile>;
+  list(ctx: ActorContext, query: ListEmployeesQuery): Promise<Page<EmployeeSummary>>;
+  get(ctx: ActorContext, id: string): Promise<EmployeeProfile>;
+  update(ctx: ActorContext, input: UpdateEmployeeInput): Promise<EmployeeProfile>;
+  projects(ctx: ActorContext, id: string): Promise<EmployeeProjectsView>;
+  uploadImage(ctx: ActorContext, input: { id: string; file: UploadedFile }): Promise<EmployeeProfile>;
+  removeImage(ctx: ActorContext, id: string): Promise<EmployeeProfile>;
   /** The projects area supplies a person's assignment history. */
   setProjectHistory(source: (employeeId: string) => Promise<ProjectAssignmentView[]>): void;
+}
+
+/** What the people area offers other areas (wired in events/subscriptions.ts). */
+export interface EmployeesInternals extends EmployeesService {
+  /** Where profiles point at catalog items (skills, hobbies, designation). */
+  readonly catalogReferences: readonly CatalogReferenceSource[];
+  /** Who may read files owned by a profile (its image). */
+  readonly fileAccess: FileOwnerAccess;
 }
 
 export function createEmployeesService(
   deps: AppDeps,
   services: { audit: AuditService; catalogs: CatalogsService; files: FilesService },
-): EmployeesService {
+): EmployeesInternals {
   const { employees, users, locks } = deps.database.collections;
   const { audit, catalogs, files } = services;
   const personalData = personalDataBox(deps.config.DATA_ENCRYPTION_KEY);
   let projectHistory: (employeeId: string) => Promise<ProjectAssignmentView[]> = async () => [];
 
-  for (const [type, place, field, description] of [
-    ['skill', 'employees.skills', 'skillIds', 'Employee profiles listing the skill'],
-    ['hobby', 'employees.hobbies', 'hobbyIds', 'Employee profiles listing the hobby'],
-    ['role', 'employees.designation', 'designationId', 'Employees with this designation'],
-  ] as const) {
-    catalogs.registerReferences({
-      type,
-      place,
-      description,
-      count: (id) => employees.countDocuments({ [field]: new ObjectId(id) }),
-    });
-  }
-  files.registerOwner('employee', {
+  const catalogReferences = (
+    [
+      ['skill', 'employees.skills', 'skillIds', 'Employee profiles listing the skill'],
+      ['hobby', 'employees.hobbies', 'hobbyIds', 'Employee profiles listing the hobby'],
+      ['role', 'employees.designation', 'designationId', 'Employees with this designation'],
+    ] as const
+  ).map(([type, place, field, description]) => ({
+    type,
+    place,
+    description,
+    count: (id: string) => employees.countDocuments({ [field]: new ObjectId(id) }),
+  }));
+  const fileAccess: FileOwnerAccess = {
     // Profile images are part of the directory: everyone signed in may see them.
     async canRead(_ctx, ownerId) {
       return (await employees.countDocuments({ _id: ownerId }, { limit: 1 })) > 0;
     },
-  });
+  };
 
   async function load(id: string): Promise<WithId<EmployeeDoc>> {
     const doc = await employees.findOne({ _id: parseId(id, { resource: 'Employee' }) });
@@ -187,7 +193,7 @@ export function createEmployeesService(
 
   /** The profile as the actor may see it: personal fields only where the abilities allow. */
   async function profileFor(
-    ctx: Ctx,
+    ctx: ActorContext,
     doc: WithId<EmployeeDoc>,
     known?: Awaited<ReturnType<typeof subjectOf>>,
   ): Promise<EmployeeProfile> {
@@ -306,7 +312,7 @@ export function createEmployeesService(
    * A rename is an account change: it goes through the account's own version
    * and rules (HR cannot rename an admin), and the profile takes the copy.
    */
-  async function rename(ctx: Ctx, doc: WithId<EmployeeDoc>, name: string): Promise<void> {
+  async function rename(ctx: ActorContext, doc: WithId<EmployeeDoc>, name: string): Promise<void> {
     const user = await users.findOne({ _id: doc._id });
     if (!user) throw notFound('User', doc._id.toHexString());
     assertCan(ctx.actor, 'update', 'User', { id: user._id.toHexString(), roles: user.roles });
@@ -322,7 +328,7 @@ export function createEmployeesService(
   }
 
   /** Runs the profile's own write; the version was checked when the change began. */
-  function write(ctx: Ctx, doc: WithId<EmployeeDoc>, version: number, set: Partial<EmployeeDoc>) {
+  function write(ctx: ActorContext, doc: WithId<EmployeeDoc>, version: number, set: Partial<EmployeeDoc>) {
     return updateVersioned(employees, doc._id, version, { $set: set }, { resource: 'Employee', now: ctx.now });
   }
 
@@ -332,7 +338,7 @@ export function createEmployeesService(
    * that changed, not their values. Returns the new profile as the actor sees it.
    */
   async function recorded(
-    ctx: Ctx,
+    ctx: ActorContext,
     action: string,
     before: WithId<EmployeeDoc>,
     after: WithId<EmployeeDoc>,
@@ -358,6 +364,8 @@ export function createEmployeesService(
   }
 
   return {
+    catalogReferences,
+    fileAccess,
     setProjectHistory(source) {
       projectHistory = source;
     },

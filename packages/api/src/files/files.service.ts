@@ -15,7 +15,6 @@ import {
   type WithId,
 } from '@seed-pms/db';
 import {
-  type Actor,
   DomainError,
   type DownloadLinkView,
   FILE_POLICIES,
@@ -30,16 +29,15 @@ import {
 } from '@seed-pms/domain';
 import { fileTypeFromBuffer } from 'file-type';
 import { canOn } from '../access/ability.js';
+import { type ActorContext, type CallContext, systemCallContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import { type AuditService, type CallContext, systemCallContext } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { dataDir } from '../config/config.js';
 import type { JobRunner } from '../jobs/jobs.js';
 import { ScannerUnavailableError, scanStream } from './clamd.js';
 import { createStorage } from './storage/create-storage.js';
 import { LOCAL_BLOB_PATH, verifyLocalSignedUrl } from './storage/local-storage.js';
 import { type ObjectStorage, StorageNotFoundError } from './storage/storage.js';
-
-type Ctx = CallContext & { actor: Actor };
 
 /** An upload as it reaches a procedure: a web File (multipart form field). */
 export interface UploadedFile {
@@ -51,7 +49,7 @@ export interface UploadedFile {
 
 /** Decides whether the caller may read files owned by a record of one type. */
 export interface FileOwnerAccess {
-  canRead(ctx: Ctx, ownerId: ObjectId): Promise<boolean>;
+  canRead(ctx: ActorContext, ownerId: ObjectId): Promise<boolean>;
 }
 
 export interface StoreFileInput {
@@ -84,12 +82,15 @@ export const FILES_SCAN_JOB = 'files.scan';
 
 /** What procedures use: plain types only (this reaches the client's AppRouter type). */
 export interface FilesApi {
-  get(ctx: Ctx, id: string): Promise<FileView>;
+  get(ctx: ActorContext, id: string): Promise<FileView>;
   /** A short-lived URL to download the file; audited as a download. */
-  download(ctx: Ctx, id: string): Promise<DownloadLinkView>;
-  list(ctx: Ctx, query: { status?: FileStatus | undefined; page: number; limit: number }): Promise<Page<FileView>>;
+  download(ctx: ActorContext, id: string): Promise<DownloadLinkView>;
+  list(
+    ctx: ActorContext,
+    query: { status?: FileStatus | undefined; page: number; limit: number },
+  ): Promise<Page<FileView>>;
   /** Queues a file that failed scanning (or any scanned file) for another scan. */
-  rescan(ctx: Ctx, id: string): Promise<FileView>;
+  rescan(ctx: ActorContext, id: string): Promise<FileView>;
   /** The local driver's signed download route: the bytes and how to send them. */
   openBlob(query: Record<string, unknown>): Promise<BlobToServe>;
 }
@@ -113,7 +114,7 @@ export interface FilesService extends FilesApi {
   /** Download links for servable files among `ids`, by id (files pending, infected or deleted have none). */
   links(ids: readonly ObjectId[], ttlSeconds: number): Promise<Map<string, DownloadLinkView>>;
   /** Soft-deletes files (kept for the audit trail; never served again). Audited. */
-  remove(ctx: Ctx, ids: readonly ObjectId[], reason: string): Promise<void>;
+  remove(ctx: ActorContext, ids: readonly ObjectId[], reason: string): Promise<void>;
   /** Scans due files until none is due (at most `max`); returns how many were scanned. */
   scanDue(max?: number): Promise<number>;
 }
@@ -196,7 +197,7 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
     return { url, expiresAt: new Date(signedAt + expiresInSeconds * 1000).toISOString() };
   }
 
-  async function loadReadable(ctx: Ctx, id: string): Promise<WithId<FileDoc>> {
+  async function loadReadable(ctx: ActorContext, id: string): Promise<WithId<FileDoc>> {
     const doc = await files.findOne({ _id: parseId(id, { resource: 'File' }) });
     if (!doc || doc.deletedAt) throw notFound('File', id);
     const ownerAccess = owners.get(doc.ownerType);

@@ -129,6 +129,17 @@ export function describeError(error: unknown): DescribedError {
   return INTERNAL;
 }
 
+/**
+ * Seconds a client should wait before trying again, when the failure says
+ * (`details.retryAfterSeconds`: rate limits, lockouts, a busy resource). Both
+ * edges turn it into a `Retry-After` header.
+ */
+export function retryAfterOf(described: DescribedError): number | undefined {
+  const details = described.details as { retryAfterSeconds?: unknown } | undefined;
+  const seconds = details?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : undefined;
+}
+
 /** The path of a request URL, without its query string. */
 export function pathOf(url: string): string {
   const end = url.indexOf('?');

@@ -6,8 +6,8 @@ import {
   releaseIdempotencyKey,
 } from '@seed-pms/db';
 import { DomainError } from '@seed-pms/domain';
+import type { CallContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { Context } from '../trpc/context.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -20,12 +20,7 @@ export interface IdempotencyService {
    * repeat with the same input gets the first result; the same key with other
    * input is refused. Without the header it simply runs `create`.
    */
-  once<T>(
-    ctx: Pick<Context, 'req' | 'actor' | 'now'>,
-    operation: string,
-    input: unknown,
-    create: () => Promise<T>,
-  ): Promise<T>;
+  once<T>(ctx: CallContext, operation: string, input: unknown, create: () => Promise<T>): Promise<T>;
   /** Removes expired keys; the cleanup job calls it. */
   purgeExpired(now: Date): Promise<number>;
 }
@@ -34,12 +29,7 @@ export function createIdempotencyService(deps: AppDeps): IdempotencyService {
   const keys = deps.database.collections.idempotencyKeys;
   const ttlMs = deps.config.IDEMPOTENCY_TTL_HOURS * 3600_000;
   return {
-    async once<T>(
-      ctx: Pick<Context, 'req' | 'actor' | 'now'>,
-      operation: string,
-      input: unknown,
-      create: () => Promise<T>,
-    ): Promise<T> {
+    async once<T>(ctx: CallContext, operation: string, input: unknown, create: () => Promise<T>): Promise<T> {
       const key = ctx.req.header(IDEMPOTENCY_HEADER);
       if (key === undefined) return create();
       if (!KEY_PATTERN.test(key)) {

@@ -10,7 +10,7 @@ import {
   purgeSentEmails,
   type RetryPolicy,
 } from '@seed-pms/db';
-import type { FastifyBaseLogger } from 'fastify';
+import type { AppDeps } from '../app/deps.js';
 import type { JobRunner } from '../jobs/jobs.js';
 import type { Mailer } from './mailer.js';
 
@@ -55,7 +55,7 @@ export interface OutboxDeps {
   clock: () => Date;
 }
 
-type OutboxLogger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+type OutboxLogger = Pick<AppDeps['logger'], 'info' | 'warn' | 'error'>;
 
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -44,11 +44,9 @@ import {
   utilisation,
 } from '@seed-pms/domain';
 import { assertCan, canOn } from '../access/ability.js';
+import type { ActorContext, CallContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { CallContext } from '../audit/audit.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
-
-type Ctx = CallContext & { actor: Actor };
 
 /** Attempts at a person's ledger before giving up (each lost race means another change of theirs landed). */
 const LEDGER_ATTEMPTS = 60;
@@ -76,11 +74,11 @@ export interface RosterChangeOutcome {
 /** What procedures use: plain types only (this reaches the client's AppRouter type). */
 export interface CapacityApi {
   employeeCapacity(
-    ctx: Ctx,
+    ctx: ActorContext,
     id: string,
     range: { from?: string | undefined; to?: string | undefined },
   ): Promise<EmployeeCapacityView>;
-  report(ctx: Ctx, query: CapacityReportQuery): Promise<CapacityReportView | FileDownloadView>;
+  report(ctx: ActorContext, query: CapacityReportQuery): Promise<CapacityReportView | FileDownloadView>;
 }
 
 export interface CapacityService extends CapacityApi {

@@ -16,7 +16,6 @@ import {
   type WithId,
 } from '@seed-pms/db';
 import {
-  type Actor,
   type AddCommentInput,
   type DeleteCommentInput,
   type DeleteDocumentInput,
@@ -34,25 +33,30 @@ import {
   tidyFileName,
 } from '@seed-pms/domain';
 import { assertCan, canOn } from '../access/ability.js';
+import type { ActorContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { AuditService, CallContext } from '../audit/audit.service.js';
-import type { FilesService, UploadedFile } from '../files/files.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { FileOwnerAccess, FilesService, UploadedFile } from '../files/files.service.js';
 import type { ProjectsService, ScopedProject } from './projects.service.js';
 
-type Ctx = CallContext & { actor: Actor };
-
 export interface CollaborationService {
-  comments(ctx: Ctx, query: ListCommentsQuery): Promise<Page<ProjectCommentView>>;
-  addComment(ctx: Ctx, input: AddCommentInput): Promise<ProjectCommentView>;
-  editComment(ctx: Ctx, input: EditCommentInput): Promise<ProjectCommentView>;
-  deleteComment(ctx: Ctx, input: DeleteCommentInput): Promise<ProjectCommentView>;
-  documents(ctx: Ctx, query: ListDocumentsQuery): Promise<Page<ProjectDocumentView>>;
+  comments(ctx: ActorContext, query: ListCommentsQuery): Promise<Page<ProjectCommentView>>;
+  addComment(ctx: ActorContext, input: AddCommentInput): Promise<ProjectCommentView>;
+  editComment(ctx: ActorContext, input: EditCommentInput): Promise<ProjectCommentView>;
+  deleteComment(ctx: ActorContext, input: DeleteCommentInput): Promise<ProjectCommentView>;
+  documents(ctx: ActorContext, query: ListDocumentsQuery): Promise<Page<ProjectDocumentView>>;
   uploadDocument(
-    ctx: Ctx,
+    ctx: ActorContext,
     input: { id: string; file: UploadedFile; name?: string | undefined },
   ): Promise<ProjectDocumentView>;
-  document(ctx: Ctx, input: GetDocumentInput): Promise<ProjectDocumentDownloadView>;
-  deleteDocument(ctx: Ctx, input: DeleteDocumentInput): Promise<ProjectDocumentView>;
+  document(ctx: ActorContext, input: GetDocumentInput): Promise<ProjectDocumentDownloadView>;
+  deleteDocument(ctx: ActorContext, input: DeleteDocumentInput): Promise<ProjectDocumentView>;
+}
+
+/** What the collaboration area offers other areas (wired in events/subscriptions.ts). */
+export interface CollaborationInternals extends CollaborationService {
+  /** Who may read files owned by a project (its documents): whoever may read its documents. */
+  readonly fileAccess: FileOwnerAccess;
 }
 
 function requireOpen(project: WithId<ProjectDoc>, what: string): void {
@@ -66,11 +70,11 @@ function requireOpen(project: WithId<ProjectDoc>, what: string): void {
 export function createCollaborationService(
   deps: AppDeps,
   services: { audit: AuditService; files: FilesService; projects: ProjectsService },
-): CollaborationService {
+): CollaborationInternals {
   const { projectComments, projectDocuments, employees, files: fileRecords } = deps.database.collections;
   const { audit, files, projects } = services;
 
-  files.registerOwner('project', {
+  const fileAccess: FileOwnerAccess = {
     async canRead(ctx, ownerId) {
       try {
         const { scope } = await projects.scoped(ctx, ownerId);
@@ -79,7 +83,7 @@ export function createCollaborationService(
         return false;
       }
     },
-  });
+  };
 
   async function people(ids: readonly (ObjectId | null)[]) {
     const found = await findByIds(
@@ -129,7 +133,7 @@ export function createCollaborationService(
   });
 
   /** The comment an edit or delete names, once the caller may see it and may do this to it on an open project. */
-  async function commentFor(ctx: Ctx, input: { id: string; commentId: string }, action: 'update' | 'delete') {
+  async function commentFor(ctx: ActorContext, input: { id: string; commentId: string }, action: 'update' | 'delete') {
     const scoped = await projects.scoped(ctx, input.id);
     // Whether a comment exists is for those who may read the project's comments.
     assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
@@ -172,7 +176,7 @@ export function createCollaborationService(
 
   /** Adds a version to the live document of that name, or creates it; two first uploads of one name make one document. */
   async function addVersion(
-    ctx: Ctx,
+    ctx: ActorContext,
     projectId: ObjectId,
     name: string,
     fileId: ObjectId,
@@ -220,6 +224,7 @@ export function createCollaborationService(
   }
 
   return {
+    fileAccess,
     async comments(ctx, query) {
       const scoped = await projects.scoped(ctx, query.id);
       assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));

@@ -51,16 +51,17 @@ export const projectsRouter = router({
   create: authedProcedure
     .meta({
       access: { action: 'create', subject: 'Project' },
-      openapi: { method: 'POST', path: '/projects', tags, summary: 'Create a project (Manager and above)' },
+      openapi: {
+        method: 'POST',
+        successStatus: 201,
+        path: '/projects',
+        tags,
+        summary: 'Create a project (Manager and above)',
+      },
     })
     .input(CreateProjectInput)
     .output(ProjectView)
-    .mutation(
-      idempotent(({ ctx, input }) => {
-        ctx.res.status(201);
-        return ctx.services.projects.create(ctx, input);
-      }),
-    ),
+    .mutation(idempotent(({ ctx, input }) => ctx.services.projects.create(ctx, input))),
 
   get: authedProcedure
     .meta({
@@ -118,6 +119,7 @@ export const projectsRouter = router({
       access: { action: 'create', subject: 'ProjectRoster' },
       openapi: {
         method: 'POST',
+        successStatus: 201,
         path: '/projects/{id}/roster',
         tags: rosterTags,
         summary:
@@ -126,12 +128,7 @@ export const projectsRouter = router({
     })
     .input(AddRosterMemberInput)
     .output(RosterChangeResult)
-    .mutation(
-      idempotent(({ ctx, input }) => {
-        ctx.res.status(201);
-        return ctx.services.projects.addMember(ctx, input);
-      }),
-    ),
+    .mutation(idempotent(({ ctx, input }) => ctx.services.projects.addMember(ctx, input))),
 
   updateMember: authedProcedure
     .meta({
@@ -178,16 +175,17 @@ export const projectsRouter = router({
   addComment: authedProcedure
     .meta({
       access: { action: 'create', subject: 'ProjectComment' },
-      openapi: { method: 'POST', path: '/projects/{id}/comments', tags: collaborationTags, summary: 'Comment' },
+      openapi: {
+        method: 'POST',
+        successStatus: 201,
+        path: '/projects/{id}/comments',
+        tags: collaborationTags,
+        summary: 'Comment',
+      },
     })
     .input(AddCommentInput)
     .output(ProjectCommentView)
-    .mutation(
-      idempotent(({ ctx, input }) => {
-        ctx.res.status(201);
-        return ctx.services.collaboration.addComment(ctx, input);
-      }),
-    ),
+    .mutation(idempotent(({ ctx, input }) => ctx.services.collaboration.addComment(ctx, input))),
 
   editComment: authedProcedure
     .meta({
@@ -237,6 +235,7 @@ export const projectsRouter = router({
       multipart: { file: 'The document: PDF, office formats, text, CSV or images (by content), at most 25 MB' },
       openapi: {
         method: 'POST',
+        successStatus: 201,
         path: '/projects/{id}/documents',
         contentTypes: ['multipart/form-data'],
         tags: collaborationTags,
@@ -250,10 +249,7 @@ export const projectsRouter = router({
       }),
     )
     .output(ProjectDocumentView)
-    .mutation(({ ctx, input }) => {
-      ctx.res.status(201);
-      return ctx.services.collaboration.uploadDocument(ctx, input);
-    }),
+    .mutation(({ ctx, input }) => ctx.services.collaboration.uploadDocument(ctx, input)),
 
   document: authedProcedure
     .meta({

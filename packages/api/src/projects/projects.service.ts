@@ -53,14 +53,12 @@ import {
   type UpdateRosterMemberInput,
 } from '@seed-pms/domain';
 import { assertCan, canOn } from '../access/ability.js';
+import { type ActorContext, type CallContext, systemCallContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import { type AuditService, type CallContext, systemCallContext } from '../audit/audit.service.js';
-import type { CatalogsService } from '../catalogs/catalogs.service.js';
-import type { EmployeesService } from '../employees/employees.service.js';
-import type { EventBus } from '../events/event-bus.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { CatalogReferenceSource, CatalogsService } from '../catalogs/catalogs.service.js';
+import type { DomainEvents } from '../events/event-bus.js';
 import { type CapacityService, mayOverAllocate } from './capacity.service.js';
-
-type Ctx = CallContext & { actor: Actor };
 
 export interface ScopedProject {
   project: WithId<ProjectDoc>;
@@ -71,15 +69,15 @@ export interface ScopedProject {
 
 /** What procedures use: plain types only (this reaches the client's AppRouter type). */
 export interface ProjectsApi {
-  list(ctx: Ctx, query: ListProjectsQuery): Promise<Page<ProjectSummary>>;
-  create(ctx: Ctx, input: CreateProjectInput): Promise<ProjectView>;
-  get(ctx: Ctx, id: string): Promise<ProjectView>;
-  update(ctx: Ctx, input: UpdateProjectInput): Promise<ProjectView>;
-  archive(ctx: Ctx, input: ArchiveProjectInput): Promise<ProjectView>;
-  roster(ctx: Ctx, query: RosterQuery): Promise<RosterView>;
-  addMember(ctx: Ctx, input: AddRosterMemberInput): Promise<RosterChangeResult>;
-  updateMember(ctx: Ctx, input: UpdateRosterMemberInput): Promise<RosterChangeResult>;
-  removeMember(ctx: Ctx, input: RemoveRosterMemberInput): Promise<RosterChangeResult>;
+  list(ctx: ActorContext, query: ListProjectsQuery): Promise<Page<ProjectSummary>>;
+  create(ctx: ActorContext, input: CreateProjectInput): Promise<ProjectView>;
+  get(ctx: ActorContext, id: string): Promise<ProjectView>;
+  update(ctx: ActorContext, input: UpdateProjectInput): Promise<ProjectView>;
+  archive(ctx: ActorContext, input: ArchiveProjectInput): Promise<ProjectView>;
+  roster(ctx: ActorContext, query: RosterQuery): Promise<RosterView>;
+  addMember(ctx: ActorContext, input: AddRosterMemberInput): Promise<RosterChangeResult>;
+  updateMember(ctx: ActorContext, input: UpdateRosterMemberInput): Promise<RosterChangeResult>;
+  removeMember(ctx: ActorContext, input: RemoveRosterMemberInput): Promise<RosterChangeResult>;
 }
 
 export interface ProjectsService extends ProjectsApi {
@@ -90,7 +88,13 @@ export interface ProjectsService extends ProjectsApi {
    */
   endAllocationsOfArchived(now: Date): Promise<number>;
   /** The project (404 when unknown) and the actor's roles on it. */
-  scoped(ctx: Ctx, id: string | ObjectId): Promise<ScopedProject>;
+  scoped(ctx: ActorContext, id: string | ObjectId): Promise<ScopedProject>;
+  /** Where projects point at catalog items (the project type), for the catalog's reference counts. */
+  readonly catalogReferences: readonly CatalogReferenceSource[];
+  /** A person's allocations on every project, newest first (their profile's project list). */
+  assignmentsOf(employeeId: string): Promise<ProjectAssignmentView[]>;
+  /** `user.archived`: the archive day is their last day on every project. */
+  onUserArchived(event: DomainEvents['user.archived']): Promise<void>;
 }
 
 function requireLive(project: WithId<ProjectDoc>): void {
@@ -134,8 +138,6 @@ export function createProjectsService(
     audit: AuditService;
     catalogs: CatalogsService;
     capacity: CapacityService;
-    employees: EmployeesService;
-    events: EventBus;
   },
 ): ProjectsService {
   const {
@@ -147,14 +149,7 @@ export function createProjectsService(
     locks,
     catalogs: catalogItems,
   } = deps.database.collections;
-  const { audit, catalogs, capacity, events } = services;
-
-  catalogs.registerReferences({
-    type: 'project',
-    place: 'projects.type',
-    description: 'Projects of this kind',
-    count: (id) => projects.countDocuments({ typeId: new ObjectId(id) }),
-  });
+  const { audit, catalogs, capacity } = services;
 
   async function load(id: string | ObjectId): Promise<WithId<ProjectDoc>> {
     const _id = typeof id === 'string' ? parseId(id, { resource: 'Project' }) : id;
@@ -172,7 +167,7 @@ export function createProjectsService(
     };
   }
 
-  async function scoped(ctx: Ctx, id: string | ObjectId): Promise<ScopedProject> {
+  async function scoped(ctx: ActorContext, id: string | ObjectId): Promise<ScopedProject> {
     const project = await load(id);
     const today = await capacity.today(ctx.now);
     return { project, scope: await scopeOf(ctx.actor, project._id, today), today };
@@ -195,7 +190,7 @@ export function createProjectsService(
     return canOn(actor, 'update', 'ProjectRoster', { projectId: '', leadIds: [], memberIds: [] });
   }
 
-  function assertNotPast(ctx: Ctx, field: string, day: string, earliest: string) {
+  function assertNotPast(ctx: ActorContext, field: string, day: string, earliest: string) {
     if (dayNumber(day) >= dayNumber(earliest) || runsEveryRoster(ctx.actor)) return;
     throw new DomainError('FORBIDDEN', `Only a Manager or above can change days already past (${field}: ${day})`, {
       field,
@@ -390,14 +385,7 @@ export function createProjectsService(
     }
   }
 
-  events.on('user.archived', async ({ userId, at, by }) => {
-    // The archive day is their last day on every project. A failure here (a busy
-    // project) is logged by the event bus; the hourly job finishes it (endAllocationsOfArchived).
-    const ctx = systemCallContext(`event:user.archived:${userId}`, at);
-    await endAllocationsOf(ctx, ObjectId.createFromHexString(userId), await capacity.today(at), by);
-  });
-
-  services.employees.setProjectHistory(async (employeeId) => {
+  async function assignmentsOf(employeeId: string): Promise<ProjectAssignmentView[]> {
     const userId = ObjectId.createFromHexString(employeeId);
     const docs = await assignments.find({ userId, supersededAt: null }).toArray();
     const names = await findByIds(
@@ -419,7 +407,7 @@ export function createProjectsService(
         }),
       )
       .sort((a, b) => b.startDate.localeCompare(a.startDate) || a.projectName.localeCompare(b.projectName));
-  });
+  }
 
   async function activeEmployee(userId: ObjectId) {
     const person = await employees.findOne({ _id: userId }, { projection: { status: 1 } });
@@ -432,7 +420,7 @@ export function createProjectsService(
     }
   }
 
-  function assertOverride(ctx: Ctx, requested: boolean | undefined) {
+  function assertOverride(ctx: ActorContext, requested: boolean | undefined) {
     if (requested && !mayOverAllocate(ctx.actor)) {
       throw new DomainError('FORBIDDEN', 'Only a Manager or above can accept an allocation above 100%', {
         field: 'allowOverAllocation',
@@ -440,7 +428,7 @@ export function createProjectsService(
     }
   }
 
-  async function updateProject(ctx: Ctx, input: UpdateProjectInput): Promise<ProjectView> {
+  async function updateProject(ctx: ActorContext, input: UpdateProjectInput): Promise<ProjectView> {
     const { project, scope, today } = await scoped(ctx, input.id);
     assertCan(ctx.actor, 'update', 'Project', { id: input.id, ...scope });
     requireLive(project);
@@ -548,7 +536,7 @@ export function createProjectsService(
     return after;
   }
 
-  async function archiveProject(ctx: Ctx, input: ArchiveProjectInput): Promise<ProjectView> {
+  async function archiveProject(ctx: ActorContext, input: ArchiveProjectInput): Promise<ProjectView> {
     const { project, today } = await scoped(ctx, input.id);
     assertCan(ctx.actor, 'archive', 'Project', { id: input.id, leadIds: [], memberIds: [] });
     if (input.version !== undefined && input.version !== project.version) {
@@ -589,6 +577,24 @@ export function createProjectsService(
 
   return {
     scoped,
+
+    catalogReferences: [
+      {
+        type: 'project',
+        place: 'projects.type',
+        description: 'Projects of this kind',
+        count: (id) => projects.countDocuments({ typeId: new ObjectId(id) }),
+      },
+    ],
+
+    assignmentsOf,
+
+    async onUserArchived({ userId, at, by }) {
+      // A failure here (a busy project) is logged by the event bus; the hourly job
+      // finishes it (endAllocationsOfArchived).
+      const ctx = systemCallContext(`event:user.archived:${userId}`, at);
+      await endAllocationsOf(ctx, ObjectId.createFromHexString(userId), await capacity.today(at), by);
+    },
 
     async endAllocationsOfArchived(now) {
       const ctx = systemCallContext('projects.refresh-capacity', now);

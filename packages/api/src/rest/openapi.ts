@@ -2,14 +2,13 @@ import { ApiErrorResponse } from '@seed-pms/domain';
 import type { AnyRouter } from '@trpc/server';
 import { generateOpenApiDocument, type OpenApiMeta } from 'trpc-to-openapi';
 import { z } from 'zod';
+import { API_PREFIX } from '../http/paths.js';
 import type { Meta } from '../trpc/trpc.js';
 import { APP_VERSION } from '../version.js';
 
 // Our Meta must stay usable where trpc-to-openapi expects its own.
 type Assignable<T extends U, U> = T;
 export type MetaIsOpenApiMeta = Assignable<Meta, OpenApiMeta>;
-
-export const API_PREFIX = '/api/v1';
 
 type OpenApiDocument = ReturnType<typeof generateOpenApiDocument>;
 
@@ -74,18 +73,26 @@ export function buildOpenApiDocument(router: AnyRouter, options: { serverUrl?: s
       operation.responses.default = { $ref: '#/components/responses/Error500' };
     }
   }
-  // Procedures that can answer a file (format=csv) say so beside the JSON answer.
   for (const procedure of Object.values(router._def.procedures as Record<string, { _def: { meta?: Meta } }>)) {
     const meta = procedure._def.meta;
-    if (!meta?.download || !meta.openapi) continue;
-    const path = meta.openapi.path.replace(/\{([A-Za-z0-9_]+)\}/g, '{$1}');
-    const operation = (document.paths?.[path] as Record<string, { responses?: Record<string, unknown> }> | undefined)?.[
-      meta.openapi.method.toLowerCase()
-    ];
-    const ok = operation?.responses?.['200'] as { description?: string; content?: Record<string, unknown> } | undefined;
-    if (!ok) continue;
-    ok.content = { ...(ok.content ?? {}), [meta.download.contentType]: { schema: { type: 'string' } } };
-    ok.description = `${ok.description ?? 'Successful response'}; ${meta.download.description}`;
+    if (!meta?.openapi) continue;
+    const operation = (
+      document.paths?.[meta.openapi.path] as Record<string, { responses?: Record<string, unknown> }> | undefined
+    )?.[meta.openapi.method.toLowerCase()];
+    const responses = operation?.responses;
+    const ok = responses?.['200'] as { description?: string; content?: Record<string, unknown> } | undefined;
+    if (!responses || !ok) continue;
+    // Procedures that can answer a file (format=csv) say so beside the JSON answer.
+    if (meta.download) {
+      ok.content = { ...(ok.content ?? {}), [meta.download.contentType]: { schema: { type: 'string' } } };
+      ok.description = `${ok.description ?? 'Successful response'}; ${meta.download.description}`;
+    }
+    // A create answers 201 (and accepted work 202): the document shows the status the REST route answers.
+    const status = meta.openapi.successStatus ?? 200;
+    if (status !== 200 && operation) {
+      const { '200': _ok, ...errors } = responses;
+      operation.responses = { [String(status)]: ok, ...errors };
+    }
   }
   const ready = document.paths?.['/health/ready']?.get?.responses as Record<string, unknown> | undefined;
   if (ready) ready['503'] = { $ref: '#/components/responses/Error503' };

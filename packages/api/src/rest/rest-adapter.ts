@@ -3,7 +3,7 @@ import type { AnyRouter } from '@trpc/server';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { describeError } from '../http/errors.js';
 import type { Services } from '../services.js';
-import { contextFromFastify } from '../trpc/fastify-context.js';
+import { type CookieDefaults, contextFromFastify } from '../trpc/fastify-context.js';
 import type { Meta } from '../trpc/trpc.js';
 import { createCallerFactory } from '../trpc/trpc.js';
 import { formFromMultipart } from './multipart.js';
@@ -18,6 +18,8 @@ export interface RestRoute {
   takesInput: boolean;
   /** An upload: the body is multipart/form-data (see multipart.ts). */
   multipart: boolean;
+  /** The status of a successful answer, from the procedure's meta. */
+  successStatus: number;
 }
 
 interface ProcedureDef {
@@ -43,6 +45,7 @@ export function restRoutes(router: AnyRouter): RestRoute[] {
       procedure: name,
       takesInput: procedure._def.inputs.length > 0 && !procedure._def.inputs.every(isVoidSchema),
       multipart: procedure._def.meta?.multipart !== undefined,
+      successStatus: openapi.successStatus ?? 200,
     });
   }
   return routes;
@@ -66,6 +69,7 @@ export interface RestAdapterOptions {
   router: AnyRouter;
   services: Services;
   clock: () => Date;
+  cookies: CookieDefaults;
 }
 
 /**
@@ -97,13 +101,19 @@ export async function restAdapter(app: FastifyInstance, options: RestAdapterOpti
             ...(request.params as Record<string, string>),
           };
         }
-        const { ctx, successStatus, download } = contextFromFastify(request, reply, options.services, options.clock());
+        const { ctx, download } = contextFromFastify(
+          request,
+          reply,
+          options.services,
+          options.cookies,
+          options.clock(),
+        );
         let target: unknown = createCaller(ctx);
         for (const segment of segments) target = (target as Record<string, unknown>)[segment];
         const data = await (target as (input: unknown) => Promise<unknown>)(input).catch((error: unknown) => {
           throw pathParamsNotFound(error, request.params as Record<string, string>) ?? error;
         });
-        void reply.code(successStatus() ?? 200);
+        void reply.code(route.successStatus);
         const file = download();
         if (file) {
           const name = file.fileName.replace(/[^\w.-]/g, '_');

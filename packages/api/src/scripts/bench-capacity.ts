@@ -7,7 +7,7 @@ import {
   capacityReportByDay,
   type PersonAllocations,
 } from '@seed-pms/domain';
-import { mulberry32 } from './seed-data.js';
+import { mulberry32 } from './seed-common.js';
 
 /**
  * One run of the capacity benchmark, in a process of its own so that its peak

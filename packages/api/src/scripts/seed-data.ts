@@ -25,6 +25,7 @@ import {
   type WorkLocation,
 } from '@seed-pms/domain';
 import { personalDataBox } from '../employees/personal-data.js';
+import { mulberry32, type PlannedPerson } from './seed-common.js';
 import { buildProjectSeed, planProjects, writeProjectSeed } from './seed-projects.js';
 
 /**
@@ -47,18 +48,6 @@ export const MIN_SEED_COUNT = 50;
 
 // ---------------------------------------------------------------------------
 // Randomness
-
-/** mulberry32: a tiny, fast 32-bit PRNG; plenty for test data, never for secrets. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 class Random {
   private readonly next: () => number;
@@ -318,26 +307,6 @@ const RELATIONSHIPS = ['Partner', 'Spouse', 'Parent', 'Sibling', 'Friend'] as co
 
 // ---------------------------------------------------------------------------
 // The plan: people with everything but ids
-
-export interface PlannedPerson {
-  name: string;
-  email: string;
-  /** Normalised (hierarchy first, then functional roles). */
-  roles: Role[];
-  department: string;
-  /** A name from SEED_DESIGNATIONS. */
-  designation: string;
-  /** Index of the manager in the plan; null only for the CEO. Always an earlier index. */
-  manager: number | null;
-  /** YYYY-MM-DD */
-  joinDate: string;
-  workLocation: WorkLocation;
-  skills: { name: string; level: number }[];
-  hobbies: string[];
-  bio: string;
-  contact: ContactInfo;
-  personal: PersonalInfo;
-}
 
 export interface PlanOptions {
   count: number;

@@ -21,7 +21,7 @@ import {
   type RosterRole,
 } from '@seed-pms/domain';
 import { capacityFlagOf } from '../projects/capacity.service.js';
-import { mulberry32, type PlannedPerson } from './seed-data.js';
+import { mulberry32, type PlannedPerson } from './seed-common.js';
 
 /**
  * Demo projects for `pnpm seed`: about one project per eight people, each led

@@ -1,7 +1,8 @@
 import { loadSettings, toSettingsView, updateSettings } from '@seed-pms/db';
-import type { Actor, SettingsView, UpdateSettingsInput } from '@seed-pms/domain';
+import type { SettingsView, UpdateSettingsInput } from '@seed-pms/domain';
+import type { ActorContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { AuditService, CallContext } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 
 /** How long settings read on the request path are reused (they change rarely). */
 const CACHE_MS = 5_000;
@@ -10,7 +11,7 @@ export interface SettingsService {
   /** The settings, cached briefly; for decisions on the request path. */
   current(now: Date): Promise<SettingsView>;
   get(now: Date): Promise<SettingsView>;
-  update(ctx: CallContext & { actor: Actor }, input: UpdateSettingsInput): Promise<SettingsView>;
+  update(ctx: ActorContext, input: UpdateSettingsInput): Promise<SettingsView>;
 }
 
 export function createSettingsService(deps: AppDeps, audit: AuditService): SettingsService {

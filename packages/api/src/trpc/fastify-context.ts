@@ -6,10 +6,14 @@ import type { Context } from './context.js';
 
 export interface FastifyContextResult {
   ctx: Context;
-  /** The status a procedure asked for with res.status(), if any. */
-  successStatus(): number | undefined;
   /** Set when the procedure answered with a file download (res.download). */
   download(): { contentType: string; fileName: string } | undefined;
+}
+
+/** Cookie attributes set by the deployment (COOKIE_SECURE, COOKIE_DOMAIN), applied to every cookie set. */
+export interface CookieDefaults {
+  secure: boolean;
+  domain?: string | undefined;
 }
 
 function first(value: string | string[] | undefined): string | undefined {
@@ -20,11 +24,12 @@ export function contextFromFastify(
   request: FastifyRequest,
   reply: FastifyReply,
   services: Services,
+  cookieDefaults: CookieDefaults,
   now: Date = new Date(),
 ): FastifyContextResult {
-  let status: number | undefined;
   let download: { contentType: string; fileName: string } | undefined;
   const path = pathOf(request.url);
+  const domain = cookieDefaults.domain ? { domain: cookieDefaults.domain } : {};
   const ctx: Context = {
     req: {
       id: request.id,
@@ -36,24 +41,22 @@ export function contextFromFastify(
       cookie: (name) => request.cookies?.[name],
     },
     res: {
-      status(code) {
-        status = code;
-      },
       header(name, value) {
         void reply.header(name, value);
       },
       setCookie(name, value, options) {
         void reply.setCookie(name, value, {
+          ...domain,
           httpOnly: options.httpOnly,
-          secure: options.secure,
+          secure: options.secure ?? cookieDefaults.secure,
           sameSite: options.sameSite,
           path: options.path,
-          domain: options.domain,
+          ...(options.domain ? { domain: options.domain } : {}),
           ...(options.maxAgeSeconds === undefined ? {} : { maxAge: options.maxAgeSeconds }),
         });
       },
       clearCookie(name, options) {
-        void reply.clearCookie(name, options);
+        void reply.clearCookie(name, { ...domain, ...options });
       },
       download(contentType, fileName) {
         download = { contentType, fileName };
@@ -63,5 +66,5 @@ export function contextFromFastify(
     services,
     now,
   };
-  return { ctx, successStatus: () => status, download: () => download };
+  return { ctx, download: () => download };
 }

@@ -14,7 +14,7 @@ export interface InternalContextOptions {
 
 /**
  * A context for calling procedures without HTTP: the REPL, scripts and
- * use-case tests. It has no cookies and ignores status and headers set on the
+ * use-case tests. It has no cookies and ignores headers and cookies set on the
  * response.
  */
 export function internalContext(options: InternalContextOptions): Context {
@@ -30,7 +30,6 @@ export function internalContext(options: InternalContextOptions): Context {
       cookie: () => undefined,
     },
     res: {
-      status: () => undefined,
       header: () => undefined,
       setCookie: () => undefined,
       clearCookie: () => undefined,

@@ -17,6 +17,12 @@ export type Meta = {
     enabled?: boolean;
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;
+    /**
+     * The status of a successful REST answer (201 for a create, 202 for work
+     * accepted); 200 when absent. Part of the procedure, not of the resolver,
+     * so an Idempotency-Key replay answers exactly like the first call.
+     */
+    successStatus?: 200 | 201 | 202 | 204;
     operationId?: string;
     summary?: string;
     description?: string;

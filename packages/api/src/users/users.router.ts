@@ -28,6 +28,7 @@ export const usersRouter = router({
       access: { action: 'create', subject: 'User' },
       openapi: {
         method: 'POST',
+        successStatus: 201,
         path: '/users',
         tags,
         summary: 'Create a user: sends an invite, or sets an initial password to change at first login',
@@ -35,12 +36,7 @@ export const usersRouter = router({
     })
     .input(CreateUserInput)
     .output(UserView)
-    .mutation(
-      idempotent(({ ctx, input }) => {
-        ctx.res.status(201);
-        return ctx.services.users.create(ctx, input);
-      }),
-    ),
+    .mutation(idempotent(({ ctx, input }) => ctx.services.users.create(ctx, input))),
 
   get: authedProcedure
     .meta({

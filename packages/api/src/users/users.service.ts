@@ -13,7 +13,6 @@ import {
   withUniqueEmail,
 } from '@seed-pms/db';
 import {
-  type Actor,
   assertPasswordAcceptable,
   type CreateUserInput,
   checkRoleChange,
@@ -27,27 +26,26 @@ import {
   type UserView,
 } from '@seed-pms/domain';
 import { assertCan } from '../access/ability.js';
+import type { ActorContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
-import type { AuditService, CallContext } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/password.js';
 import type { EventBus } from '../events/event-bus.js';
 
-type Ctx = CallContext & { actor: Actor };
-
 export interface UsersService {
-  list(ctx: Ctx, query: ListUsersQuery): Promise<Page<UserView>>;
-  get(ctx: Ctx, id: string): Promise<UserView>;
-  create(ctx: Ctx, input: CreateUserInput): Promise<UserView>;
-  update(ctx: Ctx, input: UpdateUserInput): Promise<UserView>;
-  archive(ctx: Ctx, input: { id: string; reason: string }): Promise<UserView>;
-  restore(ctx: Ctx, id: string): Promise<UserView>;
+  list(ctx: ActorContext, query: ListUsersQuery): Promise<Page<UserView>>;
+  get(ctx: ActorContext, id: string): Promise<UserView>;
+  create(ctx: ActorContext, input: CreateUserInput): Promise<UserView>;
+  update(ctx: ActorContext, input: UpdateUserInput): Promise<UserView>;
+  archive(ctx: ActorContext, input: { id: string; reason: string }): Promise<UserView>;
+  restore(ctx: ActorContext, id: string): Promise<UserView>;
   resetPassword(
-    ctx: Ctx,
+    ctx: ActorContext,
     input: { id: string; password?: string | undefined },
   ): Promise<{ method: 'temporary-password' | 'email'; sessionsRevoked: number }>;
-  unlock(ctx: Ctx, id: string): Promise<UserView>;
-  invite(ctx: Ctx, id: string): Promise<UserView>;
+  unlock(ctx: ActorContext, id: string): Promise<UserView>;
+  invite(ctx: ActorContext, id: string): Promise<UserView>;
 }
 
 export function createUsersService(
@@ -64,7 +62,7 @@ export function createUsersService(
   }
 
   /** Loads the user and checks the action on it (admins' accounts are for admins, and so on). */
-  async function loadFor(ctx: Ctx, action: Parameters<typeof assertCan>[1], id: string) {
+  async function loadFor(ctx: ActorContext, action: Parameters<typeof assertCan>[1], id: string) {
     const user = await load(id);
     assertCan(ctx.actor, action, 'User', { id: user._id.toHexString(), roles: user.roles });
     return user;
@@ -72,7 +70,7 @@ export function createUsersService(
 
   /** Audits a change of a user with both views (secrets never appear in views); returns the new view. */
   async function recorded(
-    ctx: Ctx,
+    ctx: ActorContext,
     action: string,
     before: WithId<UserDoc>,
     updated: WithId<UserDoc>,
@@ -91,7 +89,11 @@ export function createUsersService(
   }
 
   const ref = (user: WithId<UserDoc>) => ({ id: user._id.toHexString(), email: user.email, name: user.name });
-  const userEvent = (ctx: Ctx, userId: ObjectId) => ({ userId: userId.toHexString(), at: ctx.now, by: ctx.actor.id });
+  const userEvent = (ctx: ActorContext, userId: ObjectId) => ({
+    userId: userId.toHexString(),
+    at: ctx.now,
+    by: ctx.actor.id,
+  });
 
   return {
     list: (_ctx, query) => listUsers(users, query),

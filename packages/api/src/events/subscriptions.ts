@@ -1,0 +1,42 @@
+import type { CatalogsService } from '../catalogs/catalogs.service.js';
+import type { EmployeesInternals } from '../employees/employees.service.js';
+import type { FilesService } from '../files/files.service.js';
+import type { CollaborationInternals } from '../projects/collaboration.service.js';
+import type { ProjectsService } from '../projects/projects.service.js';
+import type { EventBus } from './event-bus.js';
+
+export interface ConnectedAreas {
+  events: EventBus;
+  catalogs: CatalogsService;
+  files: FilesService;
+  employees: EmployeesInternals;
+  projects: ProjectsService;
+  collaboration: CollaborationInternals;
+}
+
+/**
+ * Where the areas meet: every subscription of one area to another's events,
+ * and every hook an area offers another, in one place. Service factories only
+ * build their area; nothing is registered as a side effect of building one, so
+ * the order the services are made in does not matter. A new area adds its
+ * lines here.
+ */
+export function connectAreas(areas: ConnectedAreas): void {
+  const { events, catalogs, files, employees, projects, collaboration } = areas;
+
+  // Catalog items are referenced by profiles (skills, hobbies, designation) and projects (type):
+  // deleting an item counts them all.
+  for (const source of [...employees.catalogReferences, ...projects.catalogReferences]) {
+    catalogs.registerReferences(source);
+  }
+
+  // Who may read a stored file is decided by the area that owns it.
+  files.registerOwner('employee', employees.fileAccess);
+  files.registerOwner('project', collaboration.fileAccess);
+
+  // A profile lists the person's projects from the roster history.
+  employees.setProjectHistory((employeeId) => projects.assignmentsOf(employeeId));
+
+  // An archived person keeps no allocations after the archive day.
+  events.on('user.archived', (event) => projects.onUserArchived(event));
+}
