@@ -1,4 +1,5 @@
-import type { AppDeps } from './app/deps.js';
+import { createRepositories } from '@seed-pms/db';
+import type { AppDeps, ServiceDeps } from './app/deps.js';
 import { type AuditService, createAuditService } from './audit/audit.service.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { type AuthService, createAuthService } from './auth/auth.service.js';
@@ -73,6 +74,8 @@ export function createServices(deps: AppDeps): Promise<Services> {
 }
 
 async function build(deps: AppDeps): Promise<Services> {
+  const repos = createRepositories(deps.database);
+  const serviceDeps: ServiceDeps = { ...deps, repos };
   const events = createEventBus(deps.logger);
   const audit = createAuditService(deps);
   const settings = createSettingsService(deps, audit);
@@ -81,7 +84,7 @@ async function build(deps: AppDeps): Promise<Services> {
   const tokens = await createAccessTokens(deps.config);
   const auth = createAuthService(deps, { audit, settings, outbox, tokens });
   const users = createUsersService(deps, { audit, auth, events });
-  const catalogs = createCatalogsService(deps, { audit });
+  const catalogs = createCatalogsService(serviceDeps, { audit });
   const files = createFilesService(deps, { audit });
   const employees = createEmployeesService(deps, { audit, catalogs, files });
   const capacity = createCapacityService(deps, { settings });

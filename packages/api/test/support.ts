@@ -32,6 +32,11 @@ export interface TestAppOptions {
   redis?: boolean;
   /** A second instance on another test app's database (as two servers behind a load balancer). */
   sameDatabaseAs?: () => TestApp;
+  /**
+   * The app's clock (see clock.ts: `testClock()` stands still until moved).
+   * Defaults to the wall clock, for tests that do not depend on the date.
+   */
+  clock?: () => Date;
 }
 
 export function useTestApp(label: string, options: TestAppOptions = {}): () => TestApp {
@@ -51,7 +56,7 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
       database: database(),
       redis,
       jobs: createInProcessJobRunner(console),
-      clock: () => new Date(),
+      clock: options.clock ?? (() => new Date()),
       logger: pino({ level: 'silent' }),
     };
     await registerJobs(deps);

@@ -28,3 +28,26 @@ export function idToString(id: ObjectId): string {
 export function newId(): ObjectId {
   return new ObjectId();
 }
+
+/**
+ * The ObjectId an API id names, or null when the string cannot be one: a
+ * lookup by a malformed id simply finds nothing (the caller answers 404).
+ */
+export function objectIdOf(id: string): ObjectId | null {
+  return isIdString(id) ? ObjectId.createFromHexString(id.toLowerCase()) : null;
+}
+
+/** The ObjectIds of those ids that can be one (duplicates kept). */
+export function objectIdsOf(ids: readonly string[]): ObjectId[] {
+  return ids.map(objectIdOf).filter((id): id is ObjectId => id !== null);
+}
+
+/** A new id, as the API shows it. */
+export function newIdString(): string {
+  return new ObjectId().toHexString();
+}
+
+/** An ObjectId, or null, as the API shows it. */
+export function idOrNull(id: ObjectId | null | undefined): string | null {
+  return id ? id.toHexString() : null;
+}

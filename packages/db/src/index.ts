@@ -17,6 +17,7 @@ export * from './outbox/index.js';
 export * from './pagination.js';
 export * from './projects/index.js';
 export * from './regex.js';
+export * from './repositories.js';
 export * from './settings/index.js';
 export * from './users/index.js';
 export * from './versioning.js';

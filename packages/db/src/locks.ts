@@ -22,7 +22,7 @@ export const locksCollection = defineCollection<LockDoc>('locks', []);
 export interface LeaseOptions {
   /** How long the lease lasts if the holder dies without returning it (renewed while the work runs). */
   ttlMs?: number;
-  /** How long to keep trying before giving up with 409 CONFLICT. */
+  /** How long to keep trying before giving up with 409 RESOURCE_BUSY (Retry-After). */
   waitMs?: number;
 }
 
@@ -49,7 +49,11 @@ export async function withLease<T>(
       if (!isDuplicateKey(error)) throw error;
     }
     if (Date.now() >= deadline) {
-      throw new DomainError('CONFLICT', 'Another change of the same kind is in progress; try again', { lock: name });
+      // The holder keeps the lease at most until its expiry (renewed while it works): a fair hint.
+      throw new DomainError('RESOURCE_BUSY', 'Another change of the same kind is in progress; try again shortly', {
+        lock: name,
+        retryAfterSeconds: 1,
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
@@ -69,4 +73,14 @@ export async function withLease<T>(
     clearInterval(renew);
     await locks.updateOne({ _id: name, holder }, { $set: { holder: null, until: new Date(0) } });
   }
+}
+
+/** Leases as the services see them: named, one holder at a time across processes. */
+export interface LeaseRepository {
+  /** Runs `fn` holding the named lease (409 RESOURCE_BUSY if it stays taken past the wait). */
+  withLease<T>(name: string, fn: () => Promise<T>, options?: LeaseOptions): Promise<T>;
+}
+
+export function createLeaseRepository(collections: { locks: Collection<LockDoc> }): LeaseRepository {
+  return { withLease: (name, fn, options) => withLease(collections.locks, name, fn, options) };
 }

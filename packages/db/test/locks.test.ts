@@ -27,7 +27,8 @@ describe('leases', () => {
     const long = withLease(locks(), 'long', () => sleep(600), { ttlMs: 150 });
     await sleep(50);
     await expect(withLease(locks(), 'long', async () => 'late', { waitMs: 400 })).rejects.toMatchObject({
-      code: 'CONFLICT',
+      code: 'RESOURCE_BUSY',
+      details: { lock: 'long', retryAfterSeconds: 1 },
     });
     await long;
     expect(await withLease(locks(), 'long', async () => 'free again')).toBe('free again');

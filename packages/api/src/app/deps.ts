@@ -1,4 +1,4 @@
-import type { Database } from '@seed-pms/db';
+import type { Database, Repositories } from '@seed-pms/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
@@ -14,4 +14,12 @@ export interface AppDeps {
   clock: () => Date;
   /** For work outside a request (jobs, event handlers, the email sender). */
   logger: FastifyBaseLogger;
+}
+
+/**
+ * What a service is built from: the app's dependencies with the database seen
+ * only through its repositories (string ids, records and views in and out).
+ */
+export interface ServiceDeps extends Omit<AppDeps, 'database'> {
+  repos: Repositories;
 }

@@ -1,31 +1,20 @@
+import { catalogItemView } from '@seed-pms/db';
 import {
-  type CatalogDoc,
-  findCatalogItems,
-  insertCatalogItem,
-  listCatalogItems,
-  parseId,
-  toCatalogItemView,
-  updateVersioned,
-  versionConflictOrGone,
-  type WithId,
-  withLease,
-  withUniqueCatalogName,
-} from '@seed-pms/db';
-import {
+  type CatalogItemRecord,
   type CatalogItemView,
   type CatalogReferencesView,
   type CatalogType,
   type CreateCatalogItemInput,
-  catalogNameKey,
   DomainError,
   type ListCatalogQuery,
   notFound,
   type Page,
   type UpdateCatalogItemInput,
+  versionConflict,
 } from '@seed-pms/domain';
 import { assertCan } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 
 /** Deletes and new references take turns under this lease (see whileAssigning). */
@@ -33,8 +22,9 @@ const ASSIGNMENTS_LOCK = 'catalogs.assignments';
 
 /**
  * A place whose records point at catalog items of one type (employee skills,
- * project types, …). Each area registers its places, so delete and
- * `references` count every collection that can hold an item's id.
+ * project types, …). Each area offers its places (wired in
+ * events/subscriptions.ts), so delete and `references` count every collection
+ * that can hold an item's id.
  */
 export interface CatalogReferenceSource {
   type: CatalogType;
@@ -49,7 +39,7 @@ export interface CatalogsService {
   update(ctx: ActorContext, input: UpdateCatalogItemInput): Promise<CatalogItemView>;
   delete(ctx: ActorContext, input: { id: string; version?: number | undefined }): Promise<CatalogItemView>;
   references(ctx: ActorContext, id: string): Promise<CatalogReferencesView>;
-  /** Areas call this while the services are built. */
+  /** Areas' reference places, registered once in events/subscriptions.ts. */
   registerReferences(source: CatalogReferenceSource): void;
   /**
    * Runs a change that makes records point at catalog items (check the ids,
@@ -60,8 +50,8 @@ export interface CatalogsService {
   whileAssigning<T>(change: () => Promise<T>): Promise<T>;
   /**
    * Checks ids a record is about to point at: each must exist and be of the
-   * type; those not already on the record must be active. 422 naming the
-   * offending ids otherwise.
+   * type; those not already on the record must be active. 422
+   * CATALOG_ITEM_UNUSABLE naming the offending ids otherwise.
    */
   resolveForAssignment(
     type: CatalogType,
@@ -71,36 +61,38 @@ export interface CatalogsService {
   ): Promise<void>;
 }
 
-export function createCatalogsService(deps: AppDeps, services: { audit: AuditService }): CatalogsService {
-  const { catalogs, locks } = deps.database.collections;
+export function createCatalogsService(
+  deps: Pick<ServiceDeps, 'repos'>,
+  services: { audit: AuditService },
+): CatalogsService {
+  const { catalogs, leases } = deps.repos;
   const { audit } = services;
   const sources: CatalogReferenceSource[] = [];
 
   async function load(ctx: ActorContext, action: 'read' | 'update' | 'delete', id: string) {
-    const item = await catalogs.findOne({ _id: parseId(id, { resource: 'Catalog item' }) });
+    const item = await catalogs.get(id);
     if (!item) throw notFound('Catalog item', id);
     assertCan(ctx.actor, action, 'Catalog', { id, type: item.type });
     return item;
   }
 
-  async function countReferences(item: WithId<CatalogDoc>): Promise<CatalogReferencesView> {
-    const id = item._id.toHexString();
+  async function countReferences(item: CatalogItemRecord): Promise<CatalogReferencesView> {
     const places = await Promise.all(
       sources
         .filter((source) => source.type === item.type)
         .map(async (source) => ({
           place: source.place,
           description: source.description,
-          count: await source.count(id),
+          count: await source.count(item.id),
         })),
     );
-    return { id, type: item.type, total: places.reduce((sum, p) => sum + p.count, 0), places };
+    return { id: item.id, type: item.type, total: places.reduce((sum, p) => sum + p.count, 0), places };
   }
 
   async function deleteItem(ctx: ActorContext, input: { id: string; version?: number | undefined }) {
     const item = await load(ctx, 'delete', input.id);
     if (input.version !== undefined && input.version !== item.version) {
-      throw await versionConflictOrGone(catalogs, item._id, input.version, 'Catalog item');
+      throw versionConflict('Catalog item', item.id, input.version, item.version);
     }
     const references = await countReferences(item);
     if (references.total > 0) {
@@ -110,9 +102,8 @@ export function createCatalogsService(deps: AppDeps, services: { audit: AuditSer
         { total: references.total, places: references.places.filter((p) => p.count > 0) },
       );
     }
-    const { deletedCount } = await catalogs.deleteOne({ _id: item._id, version: item.version });
-    if (deletedCount === 0) throw await versionConflictOrGone(catalogs, item._id, item.version, 'Catalog item');
-    const before = toCatalogItemView(item);
+    await catalogs.delete(item.id, item.version);
+    const before = catalogItemView(item);
     await audit.record(ctx, { action: 'catalog.delete', resourceType: 'catalog', resourceId: before.id, before });
     return before;
   }
@@ -122,53 +113,37 @@ export function createCatalogsService(deps: AppDeps, services: { audit: AuditSer
       sources.push(source);
     },
 
-    list: (_ctx, query) => listCatalogItems(catalogs, query),
+    list: (_ctx, query) => catalogs.list(query),
 
     async create(ctx, input) {
-      const created = await insertCatalogItem(
-        catalogs,
-        { ...input, createdBy: parseId(ctx.actor.id, { in: 'body' }) },
-        ctx.now,
-      );
-      const view = toCatalogItemView(created);
+      const view = catalogItemView(await catalogs.insert({ ...input, createdBy: ctx.actor.id }, ctx.now));
       await audit.record(ctx, { action: 'catalog.create', resourceType: 'catalog', resourceId: view.id, after: view });
       return view;
     },
 
     async update(ctx, input) {
       const item = await load(ctx, 'update', input.id);
-      const set: Partial<CatalogDoc> = {};
-      if (input.name !== undefined && input.name !== item.name) {
-        set.name = input.name;
-        set.nameKey = catalogNameKey(input.name);
-      }
-      if (input.description !== undefined) set.description = input.description || null;
-      if (input.active !== undefined) set.active = input.active;
-      const updated = await withUniqueCatalogName(item.type, input.name ?? item.name, () =>
-        updateVersioned(catalogs, item._id, input.version, { $set: set }, { resource: 'Catalog item', now: ctx.now }),
-      );
-      const after = toCatalogItemView(updated);
+      const after = catalogItemView(await catalogs.update(item, input.version, input, ctx.now));
       await audit.record(ctx, {
         action: 'catalog.update',
         resourceType: 'catalog',
         resourceId: after.id,
-        before: toCatalogItemView(item),
+        before: catalogItemView(item),
         after,
       });
       return after;
     },
 
-    whileAssigning: (change) => withLease(locks, ASSIGNMENTS_LOCK, change),
+    whileAssigning: (change) => leases.withLease(ASSIGNMENTS_LOCK, change),
 
-    delete: (ctx, input) => withLease(locks, ASSIGNMENTS_LOCK, () => deleteItem(ctx, input)),
+    delete: (ctx, input) => leases.withLease(ASSIGNMENTS_LOCK, () => deleteItem(ctx, input)),
 
     async references(ctx, id) {
       return countReferences(await load(ctx, 'read', id));
     },
 
     async resolveForAssignment(type, ids, alreadyAssigned, field) {
-      const parsed = ids.map((id) => parseId(id, { in: 'body', resource: 'Catalog item' }));
-      const found = await findCatalogItems(catalogs, parsed);
+      const found = await catalogs.getMany(ids);
       const problems: { id: string; problem: string }[] = [];
       for (const id of ids) {
         const item = found.get(id);
@@ -177,7 +152,7 @@ export function createCatalogsService(deps: AppDeps, services: { audit: AuditSer
         else if (!item.active && !alreadyAssigned.has(id)) problems.push({ id, problem: 'is deactivated' });
       }
       if (problems.length > 0) {
-        throw new DomainError('UNPROCESSABLE', `Some ${field} cannot be assigned`, { field, problems });
+        throw new DomainError('CATALOG_ITEM_UNUSABLE', `Some ${field} cannot be assigned`, { field, problems });
       }
     },
   };

@@ -90,7 +90,7 @@ const INTERNAL: DescribedError = {
 export function describeError(error: unknown): DescribedError {
   if (isDomainError(error)) {
     return {
-      status: httpStatusOf(error.code),
+      status: typeof error.status === 'number' ? error.status : httpStatusOf(error.code),
       code: error.code,
       message: error.message,
       details: error.details,

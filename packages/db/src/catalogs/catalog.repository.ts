@@ -1,4 +1,5 @@
 import {
+  type CatalogItemRecord,
   type CatalogItemView,
   type CatalogRef,
   type CatalogType,
@@ -7,13 +8,92 @@ import {
   type Page,
 } from '@seed-pms/domain';
 import type { Collection, Filter, ObjectId, WithId } from 'mongodb';
+import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId, objectIdOf, objectIdsOf } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
-import { initialVersion } from '../versioning.js';
+import { initialVersion, updateVersioned, versionConflictOrGone } from '../versioning.js';
 import type { CatalogDoc } from './catalog.doc.js';
+import { catalogItemView, toCatalogItemRecord } from './catalog.mapper.js';
+
+/** What may change on an item; a new name also moves its unique key. */
+export interface CatalogItemChanges {
+  name?: string | undefined;
+  description?: string | null | undefined;
+  active?: boolean | undefined;
+}
+
+/**
+ * The catalog's storage: string ids and records in, records and views out.
+ * Every write that can break a rule is one conditional write (the version, the
+ * unique name index).
+ */
+export interface CatalogRepository {
+  /** The item, or null when there is none (a malformed id names none). */
+  get(id: string): Promise<CatalogItemRecord | null>;
+  /** Items by id, any type; unknown ids are absent from the map. */
+  getMany(ids: readonly string[]): Promise<Map<string, CatalogItemRecord>>;
+  /** An item of a type by its name, any case or spacing. */
+  findByName(type: CatalogType, name: string): Promise<CatalogItemRecord | null>;
+  /** Items by type and name, a page at a time; pickers get active items only. */
+  list(filter: CatalogListFilter): Promise<Page<CatalogItemView>>;
+  /** 409 ALREADY_EXISTS when the type already has the name. */
+  insert(item: NewCatalogItem, now: Date): Promise<CatalogItemRecord>;
+  /** At `expectedVersion` only (409 VERSION_CONFLICT, 404 when gone); 409 ALREADY_EXISTS on a taken name. */
+  update(
+    item: CatalogItemRecord,
+    expectedVersion: number,
+    changes: CatalogItemChanges,
+    now: Date,
+  ): Promise<CatalogItemRecord>;
+  /** Deletes the item at `expectedVersion` (409 VERSION_CONFLICT, 404 when gone). */
+  delete(id: string, expectedVersion: number): Promise<void>;
+}
+
+export function createCatalogRepository(collections: Pick<Collections, 'catalogs'>): CatalogRepository {
+  const { catalogs } = collections;
+  return {
+    async get(id) {
+      const _id = objectIdOf(id);
+      const doc = _id ? await catalogs.findOne({ _id }) : null;
+      return doc ? toCatalogItemRecord(doc) : null;
+    },
+    async getMany(ids) {
+      const found = await findByIds(catalogs, objectIdsOf(ids));
+      return new Map([...found].map(([id, doc]) => [id, toCatalogItemRecord(doc)]));
+    },
+    async findByName(type, name) {
+      const doc = await catalogs.findOne({ type, nameKey: catalogNameKey(name) });
+      return doc ? toCatalogItemRecord(doc) : null;
+    },
+    list: (filter) => listCatalogItems(catalogs, filter),
+    async insert(item, now) {
+      return toCatalogItemRecord(await insertCatalogItem(catalogs, item, now));
+    },
+    async update(item, expectedVersion, changes, now) {
+      const _id = objectIdOf(item.id) as ObjectId;
+      const set: Partial<CatalogDoc> = {};
+      if (changes.name !== undefined && changes.name !== item.name) {
+        set.name = changes.name;
+        set.nameKey = catalogNameKey(changes.name);
+      }
+      if (changes.description !== undefined) set.description = changes.description || null;
+      if (changes.active !== undefined) set.active = changes.active;
+      const updated = await withUniqueCatalogName(item.type, changes.name ?? item.name, () =>
+        updateVersioned(catalogs, _id, expectedVersion, { $set: set }, { resource: 'Catalog item', now }),
+      );
+      return toCatalogItemRecord(updated);
+    },
+    async delete(id, expectedVersion) {
+      const _id = objectIdOf(id);
+      if (!_id) throw new DomainError('NOT_FOUND', 'Catalog item not found', { resource: 'Catalog item', id });
+      const { deletedCount } = await catalogs.deleteOne({ _id, version: expectedVersion });
+      if (deletedCount === 0) throw await versionConflictOrGone(catalogs, _id, expectedVersion, 'Catalog item');
+    },
+  };
+}
 
 const duplicateName = (type: CatalogType, name: string) =>
   new DomainError('ALREADY_EXISTS', `A ${type} named "${name}" already exists`, { field: 'name', type });
@@ -32,7 +112,8 @@ export interface NewCatalogItem {
   type: CatalogType;
   name: string;
   description?: string | null | undefined;
-  createdBy: ObjectId | null;
+  /** The creating user's id; null for seeded items. */
+  createdBy: string | null;
 }
 
 export async function insertCatalogItem(
@@ -47,7 +128,7 @@ export async function insertCatalogItem(
     nameKey: catalogNameKey(item.name),
     description: item.description ?? null,
     active: true,
-    createdBy: item.createdBy,
+    createdBy: item.createdBy ? objectIdOf(item.createdBy) : null,
     ...initialVersion(now),
   };
   await withUniqueCatalogName(item.type, item.name, () => catalogs.insertOne(doc));
@@ -72,7 +153,9 @@ export function listCatalogItems(
   if (!filter.includeInactive) query.active = true;
   if (filter.q) query.nameKey = new RegExp(`^${escapeRegex(catalogNameKey(filter.q))}`);
   const sort = filter.type ? { nameKey: 1, _id: 1 } : { type: 1, nameKey: 1, _id: 1 };
-  return findPage(catalogs, query, { page: filter.page, limit: filter.limit, sort: sort as never }, toCatalogItemView);
+  return findPage(catalogs, query, { page: filter.page, limit: filter.limit, sort: sort as never }, (doc) =>
+    catalogItemView(toCatalogItemRecord(doc)),
+  );
 }
 
 /** The items with these ids (any type), by id. */
@@ -93,16 +176,7 @@ export function findCatalogItemByName(
 }
 
 export function toCatalogItemView(doc: WithId<CatalogDoc>): CatalogItemView {
-  return {
-    id: doc._id.toHexString(),
-    type: doc.type,
-    name: doc.name,
-    description: doc.description,
-    active: doc.active,
-    version: doc.version,
-    createdAt: doc.createdAt.toISOString(),
-    updatedAt: doc.updatedAt.toISOString(),
-  };
+  return catalogItemView(toCatalogItemRecord(doc));
 }
 
 export function toCatalogRef(doc: WithId<CatalogDoc>): CatalogRef {

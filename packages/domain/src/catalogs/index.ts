@@ -1,1 +1,2 @@
+export * from './catalog.records.js';
 export * from './catalog.schemas.js';

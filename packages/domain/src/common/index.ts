@@ -1,2 +1,3 @@
 export * from './common.schemas.js';
 export * from './csv.js';
+export * from './text.js';

@@ -9,15 +9,28 @@ export class DomainError extends Error {
   override readonly name = 'DomainError';
   readonly code: ErrorCode;
   readonly details: unknown;
+  /**
+   * The HTTP status, when it is not the code's usual one. Only for codes whose
+   * meaning depends on the request: a wrong password is an authentication
+   * failure on sign-in (401) but not on a signed-in user's re-confirmation
+   * (403), where a 401 would make clients refresh and retry.
+   */
+  private readonly statusOverride: number | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: unknown,
+    options?: { cause?: unknown; status?: 400 | 401 | 403 | 409 | 422 },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = details;
+    this.statusOverride = options?.status;
   }
 
   get status(): number {
-    return httpStatusOf(this.code);
+    return this.statusOverride ?? httpStatusOf(this.code);
   }
 }
 

@@ -1,7 +1,10 @@
 /**
  * The public error codes of the API. Codes are a contract with clients: add new
- * ones, never rename or reuse. Each maps to exactly one HTTP status (spec 7.2),
- * which both the REST adapter and tRPC error data use.
+ * ones, never rename or reuse. Each names one rule, so a client can tell which
+ * rule refused it and act on `details`; each maps to one HTTP status (spec
+ * 7.2), which both the REST adapter and tRPC error data use. The generic codes
+ * (CONFLICT, INVALID_STATE, UNPROCESSABLE) stay valid but no rule of ours
+ * answers them any more; the README's error table lists what replaced them.
  */
 export const ERROR_CODES = {
   // 400: the request itself is wrong
@@ -18,6 +21,10 @@ export const ERROR_CODES = {
   INVALID_MFA_CODE: 401,
   // 403: not allowed, or a rule forbids it
   FORBIDDEN: 403,
+  /** A change of days before today (rosters): a correction only Managers and above make. */
+  PAST_DAYS_NEED_MANAGER: 403,
+  /** Accepting an allocation above availability (allowOverAllocation) needs a Manager or above. */
+  OVER_ALLOCATION_NEEDS_MANAGER: 403,
   CSRF_FAILED: 403,
   ACCOUNT_LOCKED: 403,
   /** Only the auth routes answer until the user sets a new password. */
@@ -31,6 +38,11 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 405,
   // 409: the state of the resource conflicts with the request
   CONFLICT: 409,
+  /**
+   * Another change of the same thing is in progress and did not finish within
+   * a short wait; `details.retryAfterSeconds` (and Retry-After) say when to try again.
+   */
+  RESOURCE_BUSY: 409,
   ALREADY_EXISTS: 409,
   VERSION_CONFLICT: 409,
   CAPACITY_EXCEEDED: 409,
@@ -39,6 +51,10 @@ export const ERROR_CODES = {
   IN_USE: 409,
   /** The file is still being scanned for viruses; try again shortly. */
   FILE_NOT_READY: 409,
+  /** The person already has days on the project in that period; change the allocation instead. */
+  ROSTER_OVERLAP: 409,
+  /** The MFA enrolment changed while it was being confirmed (another enrolment started); start again. */
+  MFA_ENROLMENT_CHANGED: 409,
   // 413, 415: what Fastify refuses before a procedure runs
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -46,6 +62,48 @@ export const ERROR_CODES = {
   UNPROCESSABLE: 422,
   INVALID_STATE: 422,
   INSUFFICIENT_BALANCE: 422,
+  /** A status move the lifecycle does not allow; `details` hold from, to and the allowed moves. */
+  INVALID_TRANSITION: 422,
+  /** An end before its start; `details` name both days. */
+  INVALID_PERIOD: 422,
+  /** An id in the body names nothing that exists (`details.field`, `details.id`). */
+  REFERENCE_NOT_FOUND: 422,
+  /** An id in the body names something archived or inactive (`details.field`, `details.status`). */
+  REFERENCE_INACTIVE: 422,
+  /** Catalog items that cannot be assigned (unknown, of another type, deactivated); `details.problems`. */
+  CATALOG_ITEM_UNUSABLE: 422,
+  /** The project is archived: readable, never changed again. */
+  PROJECT_ARCHIVED: 422,
+  /** An allocation must lie within the project's period; `details` hold both. */
+  OUTSIDE_PROJECT_PERIOD: 422,
+  /** New project dates leave allocations outside; `details.members` lists them (send adjustAllocations: true). */
+  ALLOCATIONS_OUTSIDE_PERIOD: 422,
+  /** Only a planned start can move; this allocation has begun. */
+  ALLOCATION_STARTED: 422,
+  /** The allocation has ended by the day the change would apply from: nothing would change. */
+  ALLOCATION_ENDED: 422,
+  /** The change would leave the person no day on the project; remove them instead. */
+  ALLOCATION_WOULD_BE_EMPTY: 422,
+  /** The user is archived: restore them first. */
+  USER_ARCHIVED: 422,
+  /** Only an archived user can be restored. */
+  USER_NOT_ARCHIVED: 422,
+  /** The account already has a password (an invite is for accounts without one). */
+  PASSWORD_ALREADY_SET: 422,
+  /** The session has already ended. */
+  SESSION_ENDED: 422,
+  /** MFA is already on; disable it before enrolling again. */
+  MFA_ALREADY_ENABLED: 422,
+  /** MFA is not on for this account. */
+  MFA_NOT_ENABLED: 422,
+  /** No MFA enrolment is in progress: start with POST /auth/mfa/enroll. */
+  MFA_NOT_ENROLLING: 422,
+  /** The uploaded image could not be decoded. */
+  IMAGE_UNREADABLE: 422,
+  /** Reporting lines would be longer than the limit; `details.limit`. */
+  REPORTING_TOO_DEEP: 422,
+  /** No virus scanner is configured, so nothing can be rescanned. */
+  SCANNER_NOT_CONFIGURED: 422,
   /** A new password fails the password policy; details list the reasons. */
   WEAK_PASSWORD: 422,
   IDEMPOTENCY_KEY_REUSED: 422,

@@ -1,0 +1,23 @@
+import { type CatalogRepository, createCatalogRepository } from './catalogs/catalog.repository.js';
+import type { Database } from './connection.js';
+import { createLeaseRepository, type LeaseRepository } from './locks.js';
+
+/**
+ * Every area's storage, as the services see it: repositories take and return
+ * string ids, records and views, never documents or ObjectIds. Each area adds
+ * its repository here, built on the database's collections (which on FerretDB
+ * queue their writes; see serialize-writes.ts).
+ */
+export interface Repositories {
+  catalogs: CatalogRepository;
+  /** Named leases for rules no single document can guard (see locks.ts). */
+  leases: LeaseRepository;
+}
+
+export function createRepositories(database: Pick<Database, 'collections'>): Repositories {
+  const { collections } = database;
+  return {
+    catalogs: createCatalogRepository(collections),
+    leases: createLeaseRepository(collections),
+  };
+}
