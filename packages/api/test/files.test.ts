@@ -48,7 +48,7 @@ async function asMe(app: TestApp) {
 async function storeDocument(name: string, body: Buffer | string) {
   return (await files()).store(await asMe(testApp()), {
     purpose: 'project-document',
-    owner: { type: 'project', id: new ObjectId() },
+    owner: { type: 'project', id: new ObjectId().toHexString() },
     name,
     body: typeof body === 'string' ? Buffer.from(body) : body,
   });
@@ -115,19 +115,21 @@ describe('uploads to S3 with virus scanning', () => {
     expect(infected.status).toBe('pending');
     await (await files()).scanDue();
 
-    const view = (await get(admin, `/files/${infected._id.toHexString()}`)).json();
+    const view = (await get(admin, `/files/${infected.id}`)).json();
     expect(view.status).toBe('infected');
     expect(view.scan.signature).toMatch(/eicar/i);
-    const refused = await get(admin, `/files/${infected._id.toHexString()}/download`);
+    const refused = await get(admin, `/files/${infected.id}/download`);
     expect(refused.statusCode).toBe(422);
     expect(refused.json().error.code).toBe('FILE_QUARANTINED');
 
     // Moved out of the files area in storage; listed for admins; the quarantine is audited.
-    const stored = await testApp().database.collections.files.findOne({ _id: infected._id });
-    expect(stored?.storageKey).toBe(`quarantine/${infected._id.toHexString()}`);
+    const stored = await testApp().database.collections.files.findOne({
+      _id: ObjectId.createFromHexString(infected.id),
+    });
+    expect(stored?.storageKey).toBe(`quarantine/${infected.id}`);
     const listed = (await get(admin, '/files?status=infected')).json();
-    expect(listed.items.map((f: { id: string }) => f.id)).toContain(infected._id.toHexString());
-    const audit = (await get(admin, `/audits/file/${infected._id.toHexString()}`)).json();
+    expect(listed.items.map((f: { id: string }) => f.id)).toContain(infected.id);
+    const audit = (await get(admin, `/audits/file/${infected.id}`)).json();
     expect(audit.items.map((e: { action: string }) => e.action)).toEqual(
       expect.arrayContaining(['file.upload', 'file.quarantine']),
     );
@@ -136,7 +138,7 @@ describe('uploads to S3 with virus scanning', () => {
 
     const clean = await storeDocument('readme.md', '# Hello\nNothing to see here.\n');
     await (await files()).scanDue();
-    expect((await get(admin, `/files/${clean._id.toHexString()}`)).json()).toMatchObject({
+    expect((await get(admin, `/files/${clean.id}`)).json()).toMatchObject({
       status: 'clean',
       contentType: 'text/markdown',
     });
@@ -162,38 +164,41 @@ describe('scan failures', () => {
     const service = (await serviceInternals(down().deps)).files;
     const stored = await service.store(await asMe(down()), {
       purpose: 'project-document',
-      owner: { type: 'project', id: new ObjectId() },
+      owner: { type: 'project', id: new ObjectId().toHexString() },
       name: 'plan.txt',
       body: Buffer.from('quarterly plan'),
     });
     await service.scanDue();
     const { files: collection } = down().database.collections;
-    let doc = await collection.findOne({ _id: stored._id });
+    let doc = await collection.findOne({ _id: ObjectId.createFromHexString(stored.id) });
     expect(doc).toMatchObject({ status: 'pending', scan: { attempts: 1 } });
     expect(doc?.scan.lastError).toMatch(/ECONNREFUSED|connect/i);
     expect(doc?.scan.nextAttemptAt?.getTime()).toBeGreaterThan(Date.now());
-    const visible = (await get(admin, `/files/${stored._id.toHexString()}`)).json();
+    const visible = (await get(admin, `/files/${stored.id}`)).json();
     expect(visible.scan.lastError).toMatch(/ECONNREFUSED|connect/i);
 
     // Make every retry due at once and run them out.
     for (let i = 0; i < 10 && doc?.status === 'pending'; i += 1) {
-      await collection.updateOne({ _id: stored._id }, { $set: { 'scan.nextAttemptAt': new Date(0) } });
+      await collection.updateOne(
+        { _id: ObjectId.createFromHexString(stored.id) },
+        { $set: { 'scan.nextAttemptAt': new Date(0) } },
+      );
       await service.scanDue();
-      doc = await collection.findOne({ _id: stored._id });
+      doc = await collection.findOne({ _id: ObjectId.createFromHexString(stored.id) });
     }
     expect(doc).toMatchObject({ status: 'failed', scan: { attempts: 6 } });
-    const blocked = await get(admin, `/files/${stored._id.toHexString()}/download`);
+    const blocked = await get(admin, `/files/${stored.id}/download`);
     expect(blocked.json().error.code).toBe('FILE_NOT_READY');
 
     // With the scanner back (the first app), an admin's rescan clears it.
     const rescan = await testApp().app.inject({
       method: 'POST',
-      url: `/api/v1/files/${stored._id.toHexString()}/rescan`,
+      url: `/api/v1/files/${stored.id}/rescan`,
       headers: bearer(admin),
     });
     expect(rescan.statusCode).toBe(200);
     expect(rescan.json().status).toBe('pending');
     await (await files()).scanDue();
-    expect((await get(admin, `/files/${stored._id.toHexString()}`)).json().status).toBe('clean');
+    expect((await get(admin, `/files/${stored.id}`)).json().status).toBe('clean');
   });
 });

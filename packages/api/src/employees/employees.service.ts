@@ -112,7 +112,7 @@ export function createEmployeesService(
   const fileAccess: FileOwnerAccess = {
     // Profile images are part of the directory: everyone signed in may see them.
     async canRead(_ctx, ownerId) {
-      return (await employees.countDocuments({ _id: ownerId }, { limit: 1 })) > 0;
+      return (await employees.countDocuments({ _id: ObjectId.createFromHexString(ownerId) }, { limit: 1 })) > 0;
     },
   };
 
@@ -147,7 +147,10 @@ export function createEmployeesService(
     const [items, managers, links] = await Promise.all([
       findCatalogItems(deps.database.collections.catalogs, [...catalogIds.values()]),
       findByIds(employees, [...managerIds.values()], { name: 1 }),
-      files.links(imageIds, IMAGE_URL_TTL_SECONDS),
+      files.links(
+        imageIds.map((id) => id.toHexString()),
+        IMAGE_URL_TTL_SECONDS,
+      ),
     ]);
     const managerNames = new Map([...managers].map(([id, m]) => [id, m.name]));
     return { items, managerNames, links };
@@ -437,7 +440,7 @@ export function createEmployeesService(
       const doc = await load(input.id);
       const subject = await subjectOf(doc);
       assertCanFields(ctx.actor, 'update', 'Employee', subject, ['image']);
-      const owner = { type: 'employee' as const, id: doc._id };
+      const owner = { type: 'employee' as const, id: doc._id.toHexString() };
       const original = await files.readUpload('profile-image', input.file);
       const { image, thumbnail } = await processProfileImage(original.bytes, original.contentType);
       const stored = await files.store(ctx, {
@@ -451,7 +454,7 @@ export function createEmployeesService(
         owner,
         name: `thumbnail-${input.file.name}`,
         body: thumbnail.bytes,
-        derivedFrom: stored._id,
+        derivedFrom: stored.id,
       });
       let updated: WithId<EmployeeDoc>;
       try {
@@ -459,15 +462,23 @@ export function createEmployeesService(
           employees,
           doc._id,
           doc.version,
-          { $set: { image: { fileId: stored._id, thumbnailFileId: thumb._id } } },
+          {
+            $set: {
+              image: {
+                fileId: ObjectId.createFromHexString(stored.id),
+                thumbnailFileId: ObjectId.createFromHexString(thumb.id),
+              },
+            },
+          },
           { resource: 'Employee', now: ctx.now },
         );
       } catch (error) {
         // Another change of the profile won (e.g. a second upload): these files never became its image.
-        await files.remove(ctx, [stored._id, thumb._id], 'upload lost to a concurrent change');
+        await files.remove(ctx, [stored.id, thumb.id], 'upload lost to a concurrent change');
         throw error;
       }
-      if (doc.image) await files.remove(ctx, [doc.image.fileId, doc.image.thumbnailFileId], 'replaced');
+      if (doc.image)
+        await files.remove(ctx, [doc.image.fileId.toHexString(), doc.image.thumbnailFileId.toHexString()], 'replaced');
       return recorded(ctx, 'employee.image.update', doc, updated, subject);
     },
 
@@ -483,7 +494,7 @@ export function createEmployeesService(
         { $set: { image: null } },
         { resource: 'Employee', now: ctx.now },
       );
-      await files.remove(ctx, [doc.image.fileId, doc.image.thumbnailFileId], 'removed');
+      await files.remove(ctx, [doc.image.fileId.toHexString(), doc.image.thumbnailFileId.toHexString()], 'removed');
       return recorded(ctx, 'employee.image.remove', doc, updated, subject);
     },
   };

@@ -49,16 +49,25 @@ export interface UploadedFile {
 
 /** Decides whether the caller may read files owned by a record of one type. */
 export interface FileOwnerAccess {
-  canRead(ctx: ActorContext, ownerId: ObjectId): Promise<boolean>;
+  canRead(ctx: ActorContext, ownerId: string): Promise<boolean>;
 }
 
 export interface StoreFileInput {
   purpose: FilePurpose;
-  owner: { type: FileOwnerType; id: ObjectId };
+  owner: { type: FileOwnerType; id: string };
   /** As the uploader named it; shown and used for downloads, never trusted for the type. */
   name: string;
   body: Readable | Buffer;
-  derivedFrom?: ObjectId;
+  derivedFrom?: string;
+}
+
+/** A file just stored: its id and what it is. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  status: FileStatus;
 }
 
 export interface BlobToServe {
@@ -110,11 +119,11 @@ export interface FilesService extends FilesApi {
    * decided by content against the purpose's allowlist (415), SHA-256, the
    * metadata row, and a virus scan when a scanner is configured. Audited.
    */
-  store(ctx: CallContext, input: StoreFileInput): Promise<WithId<FileDoc>>;
+  store(ctx: CallContext, input: StoreFileInput): Promise<StoredFile>;
   /** Download links for servable files among `ids`, by id (files pending, infected or deleted have none). */
-  links(ids: readonly ObjectId[], ttlSeconds: number): Promise<Map<string, DownloadLinkView>>;
+  links(ids: readonly string[], ttlSeconds: number): Promise<Map<string, DownloadLinkView>>;
   /** Soft-deletes files (kept for the audit trail; never served again). Audited. */
-  remove(ctx: ActorContext, ids: readonly ObjectId[], reason: string): Promise<void>;
+  remove(ctx: ActorContext, ids: readonly string[], reason: string): Promise<void>;
   /** Scans due files until none is due (at most `max`); returns how many were scanned. */
   scanDue(max?: number): Promise<number>;
 }
@@ -206,7 +215,7 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
         id,
         ownerType: doc.ownerType,
         uploadedBy: doc.uploadedBy?.toHexString() ?? null,
-      }) || (await ownerAccess?.canRead(ctx, doc.ownerId)) === true;
+      }) || (await ownerAccess?.canRead(ctx, doc.ownerId.toHexString())) === true;
     // Not found rather than forbidden: a file's existence is the owner's business.
     if (!allowed) throw notFound('File', id);
     return doc;
@@ -331,9 +340,9 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
         sha256: hash.digest('hex'),
         purpose: input.purpose,
         ownerType: input.owner.type,
-        ownerId: input.owner.id,
+        ownerId: ObjectId.createFromHexString(input.owner.id),
         storageKey: key,
-        derivedFrom: input.derivedFrom ?? null,
+        derivedFrom: input.derivedFrom ? ObjectId.createFromHexString(input.derivedFrom) : null,
         status,
         scan: {
           attempts: 0,
@@ -363,13 +372,20 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
         after: toFileView(doc),
       });
       if (scanner) wakeScanner();
-      return doc;
+      return { id: id.toHexString(), name, contentType, size, status };
     },
 
     async links(ids, ttlSeconds) {
       const found = new Map<string, DownloadLinkView>();
       if (ids.length === 0) return found;
-      const docs = [...(await findByIds(files, ids)).values()];
+      const docs = [
+        ...(
+          await findByIds(
+            files,
+            ids.map((id) => ObjectId.createFromHexString(id)),
+          )
+        ).values(),
+      ];
       await Promise.all(
         docs
           .filter((doc) => !doc.deletedAt && isServable(doc.status))
@@ -384,7 +400,7 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
     async remove(ctx, ids, reason) {
       for (const id of ids) {
         const before = await files.findOneAndUpdate(
-          { _id: id, deletedAt: null },
+          { _id: ObjectId.createFromHexString(id), deletedAt: null },
           {
             $set: { deletedAt: ctx.now, deletedBy: new ObjectId(ctx.actor.id), updatedAt: ctx.now },
             $inc: { version: 1 },
@@ -395,7 +411,7 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
         await audit.record(ctx, {
           action: 'file.delete',
           resourceType: 'file',
-          resourceId: id.toHexString(),
+          resourceId: id,
           before: toFileView(before),
           details: { reason },
         });

@@ -78,7 +78,7 @@ export function createCollaborationService(
     async canRead(ctx, ownerId) {
       try {
         const { scope } = await projects.scoped(ctx, ownerId);
-        return canOn(ctx.actor, 'read', 'ProjectDocument', { projectId: ownerId.toHexString(), ...scope });
+        return canOn(ctx.actor, 'read', 'ProjectDocument', { projectId: ownerId, ...scope });
       } catch {
         return false;
       }
@@ -333,13 +333,18 @@ export function createCollaborationService(
         ]);
       const stored = await files.store(ctx, {
         purpose: 'project-document',
-        owner: { type: 'project', id: scoped.project._id },
+        owner: { type: 'project', id: scoped.project._id.toHexString() },
         name: input.file.name,
         body: Buffer.from(await input.file.arrayBuffer()),
       });
-      const { doc, created } = await addVersion(ctx, scoped.project._id, name, stored._id).catch(async (error) => {
+      const { doc, created } = await addVersion(
+        ctx,
+        scoped.project._id,
+        name,
+        ObjectId.createFromHexString(stored.id),
+      ).catch(async (error) => {
         // The stored file belongs to no document: it is never served.
-        await files.remove(ctx, [stored._id], 'project document upload failed');
+        await files.remove(ctx, [stored.id], 'project document upload failed');
         throw error;
       });
       const [after] = await documentViews([doc]);
@@ -348,7 +353,7 @@ export function createCollaborationService(
         resourceType: 'project_document',
         resourceId: doc._id.toHexString(),
         after,
-        details: { version: doc.latestVersion, fileId: stored._id.toHexString() },
+        details: { version: doc.latestVersion, fileId: stored.id },
       });
       return after as ProjectDocumentView;
     },
@@ -392,7 +397,7 @@ export function createCollaborationService(
       if (!deleted) throw notFound('Document', input.docId);
       await files.remove(
         ctx,
-        doc.versions.map((v) => v.fileId),
+        doc.versions.map((v) => v.fileId.toHexString()),
         'project document deleted',
       );
       const [before] = await documentViews([doc]);
