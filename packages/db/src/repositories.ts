@@ -1,6 +1,9 @@
 import { type CatalogRepository, createCatalogRepository } from './catalogs/catalog.repository.js';
 import type { Database } from './connection.js';
+import { createEmployeeRepository, type EmployeeRepository } from './employees/employee.repository.js';
+import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
+import { createUserRepository, type UserRepository } from './users/user.repository.js';
 
 /**
  * Every area's storage, as the services see it: repositories take and return
@@ -10,6 +13,9 @@ import { createLeaseRepository, type LeaseRepository } from './locks.js';
  */
 export interface Repositories {
   catalogs: CatalogRepository;
+  employees: EmployeeRepository;
+  files: FileRepository;
+  users: UserRepository;
   /** Named leases for rules no single document can guard (see locks.ts). */
   leases: LeaseRepository;
 }
@@ -18,6 +24,9 @@ export function createRepositories(database: Pick<Database, 'collections'>): Rep
   const { collections } = database;
   return {
     catalogs: createCatalogRepository(collections),
+    employees: createEmployeeRepository(collections),
+    files: createFileRepository(collections),
+    users: createUserRepository(collections),
     leases: createLeaseRepository(collections),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  type CapacityFlag,
   type ListEmployeesQuery,
   MAX_REPORTING_DEPTH,
   normalizeEmail,
@@ -8,6 +9,8 @@ import {
 } from '@seed-pms/domain';
 import type { Collection, Filter, ObjectId, Sort, WithId } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
+import { objectIdOf, objectIdsOf } from '../ids.js';
+import { findByIds } from '../lookups.js';
 import { escapeRegex } from '../regex.js';
 import type { UserDoc } from '../users/user.doc.js';
 import { insertUser, type NewUser } from '../users/user.repository.js';
@@ -206,4 +209,89 @@ export async function insertAccount(
     throw error;
   }
   return created;
+}
+
+/** Who a person is, as other areas show them next to their records (rosters, comments, reports). */
+export interface PersonCard {
+  id: string;
+  name: string;
+  email: string;
+  status: UserStatus;
+  /** The over-allocation halo. */
+  capacity: CapacityFlag;
+}
+
+/**
+ * Profiles' storage: string ids, records and views in and out. The people
+ * area adds its profile use cases here; other areas read people through the
+ * cards and the projects area keeps the halo with setCapacityFlag.
+ */
+export interface EmployeeRepository {
+  /** People by id (name, email, status, halo); unknown ids are absent. One `_id` read each. */
+  cards(ids: readonly string[]): Promise<Map<string, PersonCard>>;
+  /** Active people, optionally of one department (any case or spacing), by name: the capacity report's rows. */
+  listActive(filter: {
+    department?: string | undefined;
+  }): Promise<{ id: string; name: string; department: string | null }[]>;
+  /** Every profile's halo, by id. */
+  capacityFlags(): Promise<Map<string, CapacityFlag>>;
+  /**
+   * Writes the halo computed from ledger version `ledgerVersion`. A flag
+   * computed from an older ledger never overwrites one from a newer ledger;
+   * the same version may be written again (days pass, the flag moves).
+   * Returns whether the profile changed.
+   */
+  setCapacityFlag(id: string, flag: CapacityFlag, ledgerVersion: number, now: Date): Promise<boolean>;
+}
+
+export function createEmployeeRepository(collections: { employees: Collection<EmployeeDoc> }): EmployeeRepository {
+  const { employees } = collections;
+  const flagOf = (doc: Pick<EmployeeDoc, 'capacity'>): CapacityFlag => ({
+    allocationPercent: doc.capacity.allocationPercent,
+    overAllocated: doc.capacity.overAllocated,
+  });
+  return {
+    async cards(ids) {
+      const found = await findByIds(employees, objectIdsOf(ids), { name: 1, email: 1, status: 1, capacity: 1 });
+      return new Map(
+        [...found].map(([id, doc]) => [
+          id,
+          { id, name: doc.name, email: doc.email, status: doc.status, capacity: flagOf(doc) },
+        ]),
+      );
+    },
+    async listActive(filter) {
+      const departmentKey = filter.department ? departmentKeyOf(filter.department) : undefined;
+      const docs = await employees
+        .find(
+          { status: 'active', ...(departmentKey ? { departmentKey } : {}) },
+          { projection: { name: 1, department: 1 } },
+        )
+        .sort({ nameKey: 1, _id: 1 })
+        .toArray();
+      return docs.map((doc) => ({ id: doc._id.toHexString(), name: doc.name, department: doc.department ?? null }));
+    },
+    async capacityFlags() {
+      const flags = new Map<string, CapacityFlag>();
+      for await (const doc of employees.find({}, { projection: { capacity: 1 } })) {
+        flags.set(doc._id.toHexString(), flagOf(doc));
+      }
+      return flags;
+    },
+    async setCapacityFlag(id, flag, ledgerVersion, now) {
+      const _id = objectIdOf(id);
+      if (!_id) return false;
+      const result = await employees.updateOne(
+        {
+          _id,
+          $or: [
+            { 'capacity.ledgerVersion': { $lte: ledgerVersion } },
+            { 'capacity.ledgerVersion': { $exists: false } },
+          ],
+        },
+        { $set: { capacity: { ...flag, updatedAt: now, ledgerVersion } } },
+      );
+      return result.modifiedCount > 0;
+    },
+  };
 }

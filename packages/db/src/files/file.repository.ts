@@ -1,6 +1,9 @@
-import type { FileStatus, FileView } from '@seed-pms/domain';
+import type { FileRecord, FileStatus, FileView } from '@seed-pms/domain';
 import type { Collection, WithId } from 'mongodb';
+import { objectIdsOf } from '../ids.js';
+import { findByIds } from '../lookups.js';
 import type { FileDoc } from './file.doc.js';
+import { toFileRecord } from './file.mapper.js';
 
 /**
  * Claims the next file due for a virus scan: pending, due, and not held by a
@@ -77,5 +80,21 @@ export function toFileView(doc: WithId<FileDoc>): FileView {
     uploadedBy: doc.uploadedBy ? doc.uploadedBy.toHexString() : null,
     createdAt: doc.createdAt.toISOString(),
     deletedAt: iso(doc.deletedAt),
+  };
+}
+
+/** The files area's storage: string ids and records in and out. */
+export interface FileRepository {
+  /** Files by id (deleted ones included); unknown ids are absent. */
+  getMany(ids: readonly string[]): Promise<Map<string, FileRecord>>;
+}
+
+export function createFileRepository(collections: { files: Collection<FileDoc> }): FileRepository {
+  const { files } = collections;
+  return {
+    async getMany(ids) {
+      const found = await findByIds(files, objectIdsOf(ids));
+      return new Map([...found].map(([id, doc]) => [id, toFileRecord(doc)]));
+    },
   };
 }

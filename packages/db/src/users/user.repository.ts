@@ -128,3 +128,22 @@ export function toUserView(doc: WithId<UserDoc>): UserView {
     updatedAt: doc.updatedAt.toISOString(),
   };
 }
+
+/**
+ * Accounts' storage: string ids, records and views in and out. The identity
+ * area adds its use cases' reads and guarded writes here.
+ */
+export interface UserRepository {
+  /** Archived accounts and when each was archived (null for accounts archived before that was kept). */
+  archived(): Promise<{ id: string; archivedAt: Date | null }[]>;
+}
+
+export function createUserRepository(collections: { users: Collection<UserDoc> }): UserRepository {
+  const { users } = collections;
+  return {
+    async archived() {
+      const docs = await users.find({ status: 'archived' }, { projection: { archivedAt: 1 } }).toArray();
+      return docs.map((doc) => ({ id: doc._id.toHexString(), archivedAt: doc.archivedAt ?? null }));
+    },
+  };
+}

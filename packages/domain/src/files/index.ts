@@ -1,1 +1,2 @@
+export * from './file.records.js';
 export * from './file.schemas.js';
