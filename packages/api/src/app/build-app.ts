@@ -12,9 +12,9 @@ import { LOCAL_BLOB_PATH } from '../files/storage/local-storage.js';
 import { contentDisposition } from '../files/storage/storage.js';
 import { describeError, errorResponse, pathOf, retryAfterOf } from '../http/errors.js';
 import { metricsPlugin } from '../http/metrics.js';
-import { API_PREFIX } from '../http/paths.js';
+import { API_PREFIX, isApiPath } from '../http/paths.js';
 import { buildOpenApiDocument } from '../rest/openapi.js';
-import { restAdapter } from '../rest/rest-adapter.js';
+import { allowedMethods, restAdapter, restRoutes } from '../rest/rest-adapter.js';
 import { createServices } from '../services.js';
 import { contextFromFastify } from '../trpc/fastify-context.js';
 import { type AppRouter, appRouter } from '../trpc/router.js';
@@ -104,10 +104,14 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     },
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
+  const restMethods = allowedMethods(restRoutes(appRouter));
   await app.register(cors, {
     origin: config.CORS_ORIGINS,
     credentials: true,
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    // Every method the REST surface answers (the default is GET, HEAD and POST only).
+    methods: [...new Set([...restMethods.all, 'HEAD'])],
+    // What browser code may read: the request id, when to retry, a download's file name.
+    exposedHeaders: ['x-request-id', 'retry-after', 'content-disposition'],
     maxAge: 600,
   });
   await app.register(cookie, { secret: config.COOKIE_SECRET });
@@ -145,9 +149,36 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       .code(described.status)
       .send(errorResponse(described, { requestId: request.id, path: pathOf(request.url) }));
   });
+  // Answers carry personal data: no cache keeps them, unless a route says otherwise (signed images).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!reply.hasHeader('cache-control') && isApiPath(pathOf(request.url)))
+      void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
   // Unknown routes count against the rate limit too, so scanning for endpoints is throttled.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => {
     const path = pathOf(request.url);
+    const allow = restMethods.at(path);
+    if (allow.length > 0) {
+      // The path exists, the method does not: 405 with the methods it has.
+      void reply
+        .code(405)
+        .header('allow', allow.join(', '))
+        .send(
+          errorResponse(
+            {
+              status: 405,
+              code: 'METHOD_NOT_ALLOWED',
+              message: `${request.method} is not served at ${path}; it answers ${allow.join(', ')}`,
+              details: { allow },
+              internal: false,
+            },
+            { requestId: request.id, path },
+          ),
+        );
+      return;
+    }
     void reply
       .code(404)
       .send(

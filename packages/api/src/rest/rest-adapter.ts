@@ -2,6 +2,7 @@ import { DomainError, type FieldIssue } from '@seed-pms/domain';
 import type { AnyRouter } from '@trpc/server';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { describeError } from '../http/errors.js';
+import { API_PREFIX } from '../http/paths.js';
 import type { Services } from '../services.js';
 import { type CookieDefaults, contextFromFastify } from '../trpc/fastify-context.js';
 import type { Meta } from '../trpc/trpc.js';
@@ -49,6 +50,30 @@ export function restRoutes(router: AnyRouter): RestRoute[] {
     });
   }
   return routes;
+}
+
+export interface AllowedMethods {
+  /** Every method some REST route answers. */
+  all: string[];
+  /** The methods answered at a concrete path (e.g. /api/v1/employees/abc), HEAD with GET; none for unknown paths. */
+  at(path: string): string[];
+}
+
+/** Which methods the REST surface answers where: the 405 answer's Allow header and the CORS preflight's methods. */
+export function allowedMethods(routes: readonly RestRoute[]): AllowedMethods {
+  const segment = (part: string) => (/^\{\w+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'));
+  const patterns = routes.map((route) => ({
+    method: route.method as string,
+    regex: new RegExp(`^${API_PREFIX}${route.path.split('/').map(segment).join('/')}/?$`),
+  }));
+  return {
+    all: [...new Set(patterns.map((p) => p.method))],
+    at(path) {
+      const methods = new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.method));
+      if (methods.has('GET')) methods.add('HEAD');
+      return ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => methods.has(m));
+    },
+  };
 }
 
 /**
