@@ -54,12 +54,16 @@ export function trpcCodeForStatus(status: number): TRPCError['code'] {
   return STATUS_TRPC.get(status) ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
 }
 
+/** Zod's issues as the envelope's field issues; a custom check may name its own code (`params.reason`). */
 export function zodIssues(error: ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-    code: issue.code,
-  }));
+  return error.issues.map((issue) => {
+    const reason = issue.code === 'custom' ? (issue.params as { reason?: unknown } | undefined)?.reason : undefined;
+    return {
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+      code: typeof reason === 'string' ? reason : issue.code,
+    };
+  });
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {

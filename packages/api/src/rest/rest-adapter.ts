@@ -1,6 +1,7 @@
-import { DomainError, type FieldIssue } from '@seed-pms/domain';
+import { DomainError, type FieldIssue, validationFailed } from '@seed-pms/domain';
 import type { AnyRouter } from '@trpc/server';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { z } from 'zod';
 import { describeError } from '../http/errors.js';
 import { API_PREFIX } from '../http/paths.js';
 import type { Services } from '../services.js';
@@ -21,10 +22,52 @@ export interface RestRoute {
   multipart: boolean;
   /** The status of a successful answer, from the procedure's meta. */
   successStatus: number;
+  /** Query parameters that take a list (so may be repeated: `skills=a&skills=b`). */
+  listParams: ReadonlySet<string>;
 }
 
 interface ProcedureDef {
   _def: { type: 'query' | 'mutation' | 'subscription'; meta?: Meta; inputs: unknown[] };
+}
+
+/** Does this JSON Schema (of one property) accept an array? */
+function acceptsArray(schema: unknown): boolean {
+  if (!schema || typeof schema !== 'object') return false;
+  const s = schema as { type?: unknown; anyOf?: unknown[]; oneOf?: unknown[]; allOf?: unknown[] };
+  if (s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array'))) return true;
+  return [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])].some(acceptsArray);
+}
+
+/** The input properties that accept a list, read from the input schemas as clients send them. */
+function listParamsOf(inputs: readonly unknown[]): Set<string> {
+  const keys = new Set<string>();
+  for (const input of inputs) {
+    try {
+      const json = z.toJSONSchema(input as z.ZodType, { io: 'input', unrepresentable: 'any' }) as {
+        properties?: Record<string, unknown>;
+      };
+      for (const [key, property] of Object.entries(json.properties ?? {})) if (acceptsArray(property)) keys.add(key);
+    } catch {
+      // Not a zod object (e.g. a form): no query parameters to speak of.
+    }
+  }
+  return keys;
+}
+
+/**
+ * A query parameter given more than once where the schema takes one value
+ * (`limit=2&limit=3`): refused with a message that says so, rather than
+ * whatever the schema makes of a list.
+ */
+function refuseRepeated(query: Record<string, unknown>, listParams: ReadonlySet<string>): void {
+  const repeated = Object.entries(query)
+    .filter(([key, value]) => Array.isArray(value) && !listParams.has(key))
+    .map(([key]) => key);
+  if (repeated.length === 0) return;
+  throw validationFailed(
+    `Give each of these query parameters once: ${repeated.join(', ')}`,
+    repeated.map((key) => ({ path: key, message: 'was given more than once', code: 'repeated_parameter' })),
+  );
 }
 
 function isVoidSchema(schema: unknown): boolean {
@@ -47,6 +90,7 @@ export function restRoutes(router: AnyRouter): RestRoute[] {
       takesInput: procedure._def.inputs.length > 0 && !procedure._def.inputs.every(isVoidSchema),
       multipart: procedure._def.meta?.multipart !== undefined,
       successStatus: openapi.successStatus ?? 200,
+      listParams: listParamsOf(procedure._def.inputs),
     });
   }
   return routes;
@@ -117,7 +161,9 @@ export async function restAdapter(app: FastifyInstance, options: RestAdapterOpti
         if (route.multipart) {
           input = await formFromMultipart(request, request.params as Record<string, string>);
         } else if (route.takesInput) {
-          const source = route.method === 'GET' || route.method === 'DELETE' ? request.query : request.body;
+          const fromQuery = route.method === 'GET' || route.method === 'DELETE';
+          if (fromQuery) refuseRepeated(request.query as Record<string, unknown>, route.listParams);
+          const source = fromQuery ? request.query : request.body;
           if (source !== undefined && source !== null && (typeof source !== 'object' || Array.isArray(source))) {
             throw new DomainError('VALIDATION_FAILED', 'The request body must be a JSON object');
           }

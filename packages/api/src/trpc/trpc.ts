@@ -4,6 +4,7 @@ import { canAny, canEvery } from '../access/ability.js';
 import { describeError, errorBody, trpcCodeForStatus } from '../http/errors.js';
 import { readFormInput } from '../rest/multipart.js';
 import type { Context } from './context.js';
+import { assertStorableText } from './text-guard.js';
 
 /**
  * Procedure metadata: the REST method and path (relative to /api/v1), its
@@ -100,17 +101,19 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Open to everyone, signed in or not. Use only for what anonymous callers may see. */
-export const publicProcedure = t.procedure.use(domainErrors);
+/** Every string of the input is storable text (no NUL, no lone surrogate): see text-guard.ts. */
+const storableText = t.middleware(async ({ getRawInput, next }) => {
+  assertStorableText(await getRawInput());
+  return next();
+});
 
-/**
- * Signed-in users only. Authenticates the bearer token (internal callers such
- * as the REPL come with an actor already), holds back users who must first
- * change their password or enrol in MFA, and applies the procedure's coarse
- * ability gate. Runs before input validation, so a caller without the right
- * learns nothing about the input the procedure expects.
- */
-export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
+const base = t.procedure.use(domainErrors);
+
+/** Open to everyone, signed in or not. Use only for what anonymous callers may see. */
+export const publicProcedure = base.use(storableText);
+
+/** Authentication, the pending-steps hold and the coarse ability gate (see authedProcedure). */
+const authenticated = base.use(async ({ ctx, meta, next }) => {
   const actor = ctx.actor ?? (await ctx.services.auth.authenticate(ctx.req, ctx.now));
   if (actor.pending.length > 0 && !meta?.allowPending) {
     const step = actor.pending[0];
@@ -129,11 +132,22 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) =
   return next({ ctx: { ...ctx, actor } });
 });
 
+/**
+ * Signed-in users only. Authenticates the bearer token (internal callers such
+ * as the REPL come with an actor already), holds back users who must first
+ * change their password or enrol in MFA, and applies the procedure's coarse
+ * ability gate. Runs before input validation, so a caller without the right
+ * learns nothing about the input the procedure expects; then the text rule.
+ */
+export const authedProcedure = authenticated.use(storableText);
+
 /** A signed-in procedure taking a multipart form (meta.multipart): the form is read, and refused cleanly, first. */
-export const uploadProcedure = authedProcedure.use(async ({ getRawInput, next }) => {
-  await readFormInput(getRawInput);
-  return next();
-});
+export const uploadProcedure = authenticated
+  .use(async ({ getRawInput, next }) => {
+    await readFormInput(getRawInput);
+    return next();
+  })
+  .use(storableText);
 
 /**
  * Wraps a create mutation's resolver so an `Idempotency-Key` header makes

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExpectedVersion, Id, Instant, PageQuery, QueryFlag } from '../common/common.schemas.js';
+import { ExpectedVersion, Id, Instant, PageQuery, QueryFlag, SearchTerm } from '../common/common.schemas.js';
 
 /**
  * The admin-managed lists other records point at by id: skills and hobbies on
@@ -69,7 +69,7 @@ export const UpdateCatalogItemInput = z.strictObject({
 export type UpdateCatalogItemInput = z.infer<typeof UpdateCatalogItemInput>;
 
 const CatalogListFilters = {
-  q: z.string().trim().min(1).max(100).optional().meta({ description: 'Prefix of the name, any case.' }),
+  q: SearchTerm.optional().meta({ description: 'Prefix of the name, any case.' }),
   includeInactive: QueryFlag.default(false).meta({
     description: 'Also list deactivated items (pickers leave this off).',
   }),

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { CatalogRef } from '../catalogs/catalog.schemas.js';
-import { CalendarDay, ExpectedVersion, Id, Instant, PageQuery } from '../common/common.schemas.js';
+import {
+  CalendarDay,
+  ExpectedVersion,
+  Id,
+  Instant,
+  PageQuery,
+  QueryText,
+  SearchTerm,
+  SortOf,
+} from '../common/common.schemas.js';
 import { Email, UserName, UserStatus } from '../users/user.schemas.js';
 
 /** Where someone normally works; day-to-day WFH/WFO requests are the work-location area's. */
@@ -196,30 +205,20 @@ const IdList = z
   .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean))
   .pipe(z.array(Id).min(1).max(20));
 
-export const EmployeeSort = z.enum(['name', '-name', 'joinDate', '-joinDate', 'createdAt', '-createdAt']);
+export const EmployeeSort = SortOf(['name', '-name', 'joinDate', '-joinDate', 'createdAt', '-createdAt']);
 
 export const ListEmployeesQuery = PageQuery.extend({
   skills: IdList.optional().meta({
     description: 'Comma-separated skill ids: people with all of them.',
     example: '665f1c2e8b3a4d0012345678,665f1c2e8b3a4d0012345679',
   }),
-  designation: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .optional()
-    .meta({ description: 'A role catalog item: its id or its name (any case).' }),
-  department: z.string().trim().min(1).max(100).optional(),
+  designation: QueryText(100).optional().meta({ description: 'A role catalog item: its id or its name (any case).' }),
+  department: QueryText(100).optional(),
   status: z.enum(['active', 'archived', 'all']).default('active'),
   manager: Id.optional().meta({ description: 'Direct reports of this person.' }),
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .optional()
-    .meta({ description: 'Prefix of a word of the name, or of the email.' }),
+  q: SearchTerm.optional().meta({
+    description: 'Prefix of a word of the name, or of the email (any case or accents).',
+  }),
   sort: EmployeeSort.default('name'),
 }).strict();
 export type ListEmployeesQuery = z.infer<typeof ListEmployeesQuery>;

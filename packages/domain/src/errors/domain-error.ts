@@ -1,4 +1,5 @@
 import { type ErrorCode, httpStatusOf } from './error-codes.js';
+import type { FieldIssue } from './error-envelope.js';
 
 /**
  * A failure the caller can act on: a stable code, a human message and optional
@@ -50,3 +51,11 @@ export const versionConflict = (resource: string, id: string, expected: number, 
     `${resource} was changed by someone else (you had version ${expected}, it is now ${current}); reload and try again`,
     { resource, id, expectedVersion: expected, currentVersion: current },
   );
+
+/**
+ * 400 VALIDATION_FAILED with the fields that are wrong, the same shape input
+ * validation answers (`[{ path, message, code }]`), for checks a schema cannot
+ * make (they need the stored state or the clock).
+ */
+export const validationFailed = (message: string, issues: readonly FieldIssue[]): DomainError =>
+  new DomainError('VALIDATION_FAILED', message, issues);

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { CatalogRef } from '../catalogs/catalog.schemas.js';
-import { CalendarDay, ExpectedVersion, Id, Instant, PageQuery, QueryFlag } from '../common/common.schemas.js';
+import {
+  CalendarDay,
+  ExpectedVersion,
+  Id,
+  Instant,
+  PageQuery,
+  QueryFlag,
+  QueryText,
+  SearchTerm,
+  SortOf,
+} from '../common/common.schemas.js';
 import { CapacityFlag, PersonRef } from '../employees/employee.schemas.js';
 import { DownloadLinkView, FileStatus } from '../files/file.schemas.js';
 import { dayNumber } from './calendar-days.js';
@@ -110,7 +120,7 @@ export const ArchiveProjectInput = z.strictObject({
 });
 export type ArchiveProjectInput = z.infer<typeof ArchiveProjectInput>;
 
-export const ProjectSort = z.enum(['name', '-name', 'startDate', '-startDate', 'createdAt', '-createdAt']);
+export const ProjectSort = SortOf(['name', '-name', 'startDate', '-startDate', 'createdAt', '-createdAt']);
 
 export const ListProjectsQuery = PageQuery.extend({
   status: z
@@ -129,14 +139,8 @@ export const ListProjectsQuery = PageQuery.extend({
       return statuses as ProjectStatus[];
     })
     .meta({ description: 'Comma-separated statuses; every status but archived when absent.' }),
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .optional()
-    .meta({ description: 'Prefix of a word of the name, or of the code.' }),
-  tag: z.string().trim().min(1).max(40).optional(),
+  q: SearchTerm.optional().meta({ description: 'Prefix of a word of the name, or of the code.' }),
+  tag: QueryText(40).optional(),
   member: Id.optional().meta({ description: 'Projects this person is on the roster of, today or later.' }),
   type: Id.optional(),
   sort: ProjectSort.default('name'),
@@ -446,7 +450,7 @@ export type ProjectDocumentDownloadView = z.infer<typeof ProjectDocumentDownload
 
 export const ListDocumentsQuery = PageQuery.extend({
   id: Id,
-  q: z.string().trim().min(1).max(100).optional(),
+  q: SearchTerm.optional(),
 }).strict();
 export type ListDocumentsQuery = z.infer<typeof ListDocumentsQuery>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExpectedVersion, Id, Instant, PageQuery } from '../common/common.schemas.js';
+import { ExpectedVersion, Id, Instant, PageQuery, SearchTerm, SortOf } from '../common/common.schemas.js';
 
 /** Hierarchical roles, lowest first; each inherits the rights of those below it. */
 export const HIERARCHY_ROLES = ['employee', 'projectLead', 'manager', 'director', 'hr', 'admin'] as const;
@@ -83,12 +83,12 @@ export const UpdateUserInput = z.strictObject({
 });
 export type UpdateUserInput = z.infer<typeof UpdateUserInput>;
 
-export const UserSort = z.enum(['createdAt', '-createdAt', 'name', '-name', 'email', '-email']);
+export const UserSort = SortOf(['createdAt', '-createdAt', 'name', '-name', 'email', '-email']);
 
 export const ListUsersQuery = PageQuery.extend({
   status: UserStatus.optional(),
   role: Role.optional().meta({ description: 'Users granted this role.' }),
-  q: z.string().trim().min(1).max(100).optional().meta({ description: 'Prefix of the name or email.' }),
+  q: SearchTerm.optional().meta({ description: 'Prefix of the name or email.' }),
   sort: UserSort.default('-createdAt'),
 }).strict();
 export type ListUsersQuery = z.infer<typeof ListUsersQuery>;
