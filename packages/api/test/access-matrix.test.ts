@@ -1,4 +1,4 @@
-import { ACCESS_MATRIX, type Actor, holdsRole, type Role } from '@seed-pms/domain';
+import { ACCESS_MATRIX, type Actor, DomainError, holdsRole, type Role } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeError } from '../src/http/errors.js';
 import { createServices, type Services } from '../src/services.js';
@@ -47,14 +47,28 @@ function expected(name: string, actor: Actor | null): boolean {
   return rule.some((role) => holdsRole(actor.roles, role));
 }
 
-async function outcome(name: string, type: string, actor: Actor | null): Promise<'allowed' | 'denied'> {
+type Outcome = 'allowed' | 'denied' | `broken (${string})`;
+
+/**
+ * What a failed call says about access: refused (401/403 without a business
+ * reason), or allowed and stopped for a named reason (validation, not found,
+ * a business rule). A 5xx is neither: the call broke, and the matrix test
+ * fails on it rather than counting it as allowed.
+ */
+function classify(error: unknown): Outcome {
+  const described = describeError(error);
+  if (described.status >= 500) return `broken (${described.code})`;
+  return DENIED.has(described.code) ? 'denied' : 'allowed';
+}
+
+async function outcome(name: string, type: string, actor: Actor | null): Promise<Outcome> {
   let target: unknown = createCaller(internalContext({ services, actor }));
   for (const segment of name.split('.')) target = (target as Record<string, unknown>)[segment];
   try {
     await (target as (input: unknown) => Promise<unknown>)(type === 'query' ? undefined : { __probe: true });
     return 'allowed';
   } catch (error) {
-    return DENIED.has(describeError(error).code) ? 'denied' : 'allowed';
+    return classify(error);
   }
 }
 
@@ -76,5 +90,15 @@ describe('the access matrix', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+});
+
+describe('regression: the access matrix counted a 500 as "allowed"', () => {
+  it('a call that fails with a server error is reported as broken, not allowed', () => {
+    expect(classify(new Error('database password is hunter2'))).toBe('broken (INTERNAL_ERROR)');
+    expect(classify(new DomainError('SERVICE_UNAVAILABLE', 'down'))).toBe('broken (SERVICE_UNAVAILABLE)');
+    expect(classify(new DomainError('VALIDATION_FAILED', 'bad input'))).toBe('allowed');
+    expect(classify(new DomainError('PROJECT_ARCHIVED', 'read-only'))).toBe('allowed');
+    expect(classify(new DomainError('FORBIDDEN', 'no'))).toBe('denied');
   });
 });
