@@ -1,4 +1,5 @@
 export * from './abilities.js';
 export * from './access-matrix.js';
+export * from './access-query.js';
 export * from './role-grants.js';
 export * from './roles.js';
