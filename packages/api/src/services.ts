@@ -78,7 +78,7 @@ async function build(deps: AppDeps): Promise<Services> {
   const serviceDeps: ServiceDeps = { ...deps, repos };
   const events = createEventBus(deps.logger);
   const audit = createAuditService(deps);
-  const settings = createSettingsService(deps, audit);
+  const settings = createSettingsService(serviceDeps, audit);
   const mailer = createMailer(deps.config, deps.logger);
   const outbox = createOutboxService(deps, mailer, deps.logger);
   const tokens = await createAccessTokens(deps.config);

@@ -3,6 +3,7 @@ import type { Database } from './connection.js';
 import { createEmployeeRepository, type EmployeeRepository } from './employees/employee.repository.js';
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
+import { createSettingsRepository, type SettingsRepository } from './settings/settings.repository.js';
 import { createUserRepository, type UserRepository } from './users/user.repository.js';
 
 /**
@@ -16,6 +17,7 @@ export interface Repositories {
   employees: EmployeeRepository;
   files: FileRepository;
   users: UserRepository;
+  settings: SettingsRepository;
   /** Named leases for rules no single document can guard (see locks.ts). */
   leases: LeaseRepository;
 }
@@ -27,6 +29,7 @@ export function createRepositories(database: Pick<Database, 'collections'>): Rep
     employees: createEmployeeRepository(collections),
     files: createFileRepository(collections),
     users: createUserRepository(collections),
+    settings: createSettingsRepository(collections),
     leases: createLeaseRepository(collections),
   };
 }
