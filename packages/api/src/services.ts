@@ -94,7 +94,7 @@ async function build(deps: AppDeps): Promise<Services> {
   internals.set(deps, { files, capacity, projects });
   return {
     health: createHealthService(deps),
-    idempotency: createIdempotencyService(deps),
+    idempotency: createIdempotencyService(serviceDeps),
     audit,
     settings,
     outbox,

@@ -2,6 +2,7 @@ import { type CatalogRepository, createCatalogRepository } from './catalogs/cata
 import type { Database } from './connection.js';
 import { createEmployeeRepository, type EmployeeRepository } from './employees/employee.repository.js';
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
+import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
 import { createSettingsRepository, type SettingsRepository } from './settings/settings.repository.js';
 import { createUserRepository, type UserRepository } from './users/user.repository.js';
@@ -18,6 +19,7 @@ export interface Repositories {
   files: FileRepository;
   users: UserRepository;
   settings: SettingsRepository;
+  idempotency: IdempotencyRepository;
   /** Named leases for rules no single document can guard (see locks.ts). */
   leases: LeaseRepository;
 }
@@ -30,6 +32,7 @@ export function createRepositories(database: Pick<Database, 'collections'>): Rep
     files: createFileRepository(collections),
     users: createUserRepository(collections),
     settings: createSettingsRepository(collections),
+    idempotency: createIdempotencyRepository(collections),
     leases: createLeaseRepository(collections),
   };
 }
