@@ -80,7 +80,7 @@ async function build(deps: AppDeps): Promise<Services> {
   const audit = createAuditService(deps);
   const settings = createSettingsService(serviceDeps, audit);
   const mailer = createMailer(deps.config, deps.logger);
-  const outbox = createOutboxService(deps, mailer, deps.logger);
+  const outbox = createOutboxService(serviceDeps, mailer, deps.logger);
   const tokens = await createAccessTokens(deps.config);
   const auth = createAuthService(deps, { audit, settings, outbox, tokens });
   const users = createUsersService(deps, { audit, auth, events });

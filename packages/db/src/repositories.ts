@@ -4,6 +4,8 @@ import { createEmployeeRepository, type EmployeeRepository } from './employees/e
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
+import { outboxCollection } from './outbox/outbox.doc.js';
+import { createOutboxRepository, type OutboxRepository } from './outbox/outbox.repository.js';
 import { createSettingsRepository, type SettingsRepository } from './settings/settings.repository.js';
 import { createUserRepository, type UserRepository } from './users/user.repository.js';
 
@@ -20,11 +22,12 @@ export interface Repositories {
   users: UserRepository;
   settings: SettingsRepository;
   idempotency: IdempotencyRepository;
+  outbox: OutboxRepository;
   /** Named leases for rules no single document can guard (see locks.ts). */
   leases: LeaseRepository;
 }
 
-export function createRepositories(database: Pick<Database, 'collections'>): Repositories {
+export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
   const { collections } = database;
   return {
     catalogs: createCatalogRepository(collections),
@@ -33,6 +36,7 @@ export function createRepositories(database: Pick<Database, 'collections'>): Rep
     users: createUserRepository(collections),
     settings: createSettingsRepository(collections),
     idempotency: createIdempotencyRepository(collections),
+    outbox: createOutboxRepository(database.collection(outboxCollection)),
     leases: createLeaseRepository(collections),
   };
 }
