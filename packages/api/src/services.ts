@@ -77,7 +77,7 @@ async function build(deps: AppDeps): Promise<Services> {
   const repos = createRepositories(deps.database);
   const serviceDeps: ServiceDeps = { ...deps, repos };
   const events = createEventBus(deps.logger);
-  const audit = createAuditService(deps);
+  const audit = createAuditService(serviceDeps);
   const settings = createSettingsService(serviceDeps, audit);
   const mailer = createMailer(deps.config, deps.logger);
   const outbox = createOutboxService(serviceDeps, mailer, deps.logger);

@@ -1,3 +1,5 @@
+import { auditCollection } from './audit/audit.doc.js';
+import { type AuditRepository, createAuditRepository } from './audit/audit.repository.js';
 import { type CatalogRepository, createCatalogRepository } from './catalogs/catalog.repository.js';
 import type { Database } from './connection.js';
 import { createEmployeeRepository, type EmployeeRepository } from './employees/employee.repository.js';
@@ -23,6 +25,8 @@ export interface Repositories {
   settings: SettingsRepository;
   idempotency: IdempotencyRepository;
   outbox: OutboxRepository;
+  /** The append-only audit trail. */
+  audit: AuditRepository;
   /** Named leases for rules no single document can guard (see locks.ts). */
   leases: LeaseRepository;
 }
@@ -37,6 +41,7 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     settings: createSettingsRepository(collections),
     idempotency: createIdempotencyRepository(collections),
     outbox: createOutboxRepository(database.collection(outboxCollection)),
+    audit: createAuditRepository(database.collection(auditCollection)),
     leases: createLeaseRepository(collections),
   };
 }
