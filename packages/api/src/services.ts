@@ -82,8 +82,8 @@ async function build(deps: AppDeps): Promise<Services> {
   const mailer = createMailer(deps.config, deps.logger);
   const outbox = createOutboxService(serviceDeps, mailer, deps.logger);
   const tokens = await createAccessTokens(deps.config);
-  const auth = createAuthService(deps, { audit, settings, outbox, tokens });
-  const users = createUsersService(deps, { audit, auth, events });
+  const auth = createAuthService(serviceDeps, { audit, settings, outbox, tokens });
+  const users = createUsersService(serviceDeps, { audit, auth, events });
   const catalogs = createCatalogsService(serviceDeps, { audit });
   const files = createFilesService(deps, { audit });
   const employees = createEmployeesService(deps, { audit, catalogs, files });

@@ -1,8 +1,16 @@
 import { auditCollection } from './audit/audit.doc.js';
 import { type AuditRepository, createAuditRepository } from './audit/audit.repository.js';
+import { type AuthTokenRepository, createAuthTokenRepository } from './auth/auth-token.repository.js';
+import { createLoginFailureRepository, type LoginFailureRepository } from './auth/login-failure.repository.js';
+import { createSessionRepository, type SessionRepository } from './auth/session.repository.js';
 import { type CatalogRepository, createCatalogRepository } from './catalogs/catalog.repository.js';
 import type { Database } from './connection.js';
-import { createEmployeeRepository, type EmployeeRepository } from './employees/employee.repository.js';
+import {
+  createEmployeeRepository,
+  type EmployeeRepository,
+  insertAccount,
+  syncEmployeeIdentity,
+} from './employees/employee.repository.js';
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
@@ -22,6 +30,12 @@ export interface Repositories {
   employees: EmployeeRepository;
   files: FileRepository;
   users: UserRepository;
+  /** Sign-in sessions, each a refresh-token family. */
+  sessions: SessionRepository;
+  /** Single-use tokens sent by email (password resets, invites). */
+  authTokens: AuthTokenRepository;
+  /** Failed sign-ins per email (the lockout's state). */
+  loginFailures: LoginFailureRepository;
   settings: SettingsRepository;
   idempotency: IdempotencyRepository;
   outbox: OutboxRepository;
@@ -37,7 +51,11 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     catalogs: createCatalogRepository(collections),
     employees: createEmployeeRepository(collections),
     files: createFileRepository(collections),
-    users: createUserRepository(collections),
+    // An account's profile is written with it, by the people area's functions.
+    users: createUserRepository(collections, { insertAccount, syncEmployeeIdentity }),
+    sessions: createSessionRepository(collections),
+    authTokens: createAuthTokenRepository(collections),
+    loginFailures: createLoginFailureRepository(collections),
     settings: createSettingsRepository(collections),
     idempotency: createIdempotencyRepository(collections),
     outbox: createOutboxRepository(database.collection(outboxCollection)),
