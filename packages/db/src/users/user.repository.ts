@@ -2,11 +2,17 @@ import {
   DomainError,
   isDomainError,
   type ListUsersQuery,
+  mfaAlreadyEnabled,
+  mfaEnrolmentChanged,
+  mfaNotEnabled,
   normalizeEmail,
   type Page,
+  passwordAlreadySet,
   type Role,
   type UserRecord,
   type UserView,
+  userArchived,
+  userNotArchived,
 } from '@seed-pms/domain';
 import type { Collection, Filter, Sort, UpdateFilter, WithId } from 'mongodb';
 import type { EmployeeDoc } from '../employees/employee.doc.js';
@@ -236,13 +242,6 @@ export function createUserRepository(
     }
   }
 
-  const archivedError = (user: UserRecord) =>
-    new DomainError('USER_ARCHIVED', 'The user is already archived', { id: user.id });
-  const notArchivedError = (user: UserRecord) =>
-    new DomainError('USER_NOT_ARCHIVED', 'The user is not archived', { id: user.id });
-  const mfaOn = () => new DomainError('MFA_ALREADY_ENABLED', 'MFA is already on; disable it first to re-enrol');
-  const mfaOff = () => new DomainError('MFA_NOT_ENABLED', 'MFA is not on for this account');
-
   return {
     async get(id) {
       const _id = objectIdOf(id);
@@ -306,7 +305,7 @@ export function createUserRepository(
         user,
         user.version,
         { $set: { status: 'archived', archivedAt: now, archivedBy: by, archiveReason: archive.reason } },
-        { where: { status: 'active' }, guardError: () => archivedError(user), now },
+        { where: { status: 'active' }, guardError: () => userArchived(user, 'The user is already archived'), now },
       );
     },
 
@@ -315,7 +314,7 @@ export function createUserRepository(
         user,
         user.version,
         { $set: { status: 'active', archivedAt: null, archivedBy: null, archiveReason: null } },
-        { where: { status: 'archived' }, guardError: () => notArchivedError(user), now },
+        { where: { status: 'archived' }, guardError: () => userNotArchived(user), now },
       );
     },
 
@@ -342,11 +341,7 @@ export function createUserRepository(
         { $set: { invitedAt: now } },
         {
           where: { status: 'active', passwordHash: null },
-          guardError: () =>
-            new DomainError('PASSWORD_ALREADY_SET', 'The user already has a password; reset it instead', {
-              id: user.id,
-              hasPassword: true,
-            }),
+          guardError: () => (user.status === 'active' ? passwordAlreadySet(user) : userArchived(user)),
           now,
         },
       );
@@ -369,7 +364,7 @@ export function createUserRepository(
         user,
         user.version,
         { $set: { mfa } },
-        { where: { 'mfa.enabled': { $ne: true } }, guardError: mfaOn, now },
+        { where: { 'mfa.enabled': { $ne: true } }, guardError: mfaAlreadyEnabled, now },
       );
     },
 
@@ -388,8 +383,7 @@ export function createUserRepository(
         { $set: { mfa } },
         {
           where: { 'mfa.pendingSecret': activation.secret, 'mfa.enabled': false },
-          guardError: () =>
-            new DomainError('MFA_ENROLMENT_CHANGED', 'The MFA enrolment changed meanwhile; start again'),
+          guardError: mfaEnrolmentChanged,
           now,
         },
       );
@@ -400,7 +394,7 @@ export function createUserRepository(
         user,
         user.version,
         { $set: { mfa: null } },
-        { where: { 'mfa.enabled': true }, guardError: mfaOff, now },
+        { where: { 'mfa.enabled': true }, guardError: mfaNotEnabled, now },
       );
     },
 
@@ -409,7 +403,7 @@ export function createUserRepository(
         user,
         user.version,
         { $set: { 'mfa.recoveryCodeHashes': recoveryCodeHashes } },
-        { where: { 'mfa.enabled': true }, guardError: mfaOff, now },
+        { where: { 'mfa.enabled': true }, guardError: mfaNotEnabled, now },
       );
     },
 

@@ -21,14 +21,22 @@ export function pendingSteps(
 /** MFA errors say in `details` whether MFA is on and which call comes next. */
 const ENROL = 'POST /api/v1/auth/mfa/enroll';
 
+/** 422 MFA_ALREADY_ENABLED: disable MFA before enrolling again. */
+export function mfaAlreadyEnabled(): DomainError {
+  return new DomainError('MFA_ALREADY_ENABLED', 'MFA is already on; disable it first to re-enrol', {
+    mfaEnabled: true,
+    next: 'POST /api/v1/auth/mfa/disable',
+  });
+}
+
+/** 422 MFA_NOT_ENABLED, for what needs MFA on (disable it, new recovery codes). */
+export function mfaNotEnabled(): DomainError {
+  return new DomainError('MFA_NOT_ENABLED', 'MFA is not on for this account', { mfaEnabled: false, next: ENROL });
+}
+
 /** Enrolling starts over any unfinished enrolment, but never replaces MFA that is on: 422 MFA_ALREADY_ENABLED. */
 export function assertMfaCanEnrol(user: Pick<UserRecord, 'mfa'>): void {
-  if (user.mfa?.enabled) {
-    throw new DomainError('MFA_ALREADY_ENABLED', 'MFA is already on; disable it first to re-enrol', {
-      mfaEnabled: true,
-      next: 'POST /api/v1/auth/mfa/disable',
-    });
-  }
+  if (user.mfa?.enabled) throw mfaAlreadyEnabled();
 }
 
 /**
@@ -56,11 +64,9 @@ export function mfaEnrolmentChanged(): DomainError {
   });
 }
 
-/** 422 MFA_NOT_ENABLED for what needs MFA on (disable it, new recovery codes). */
+/** 422 MFA_NOT_ENABLED unless MFA is on. */
 export function assertMfaEnabled(user: Pick<UserRecord, 'mfa'>): void {
-  if (!user.mfa?.enabled || !user.mfa.secret) {
-    throw new DomainError('MFA_NOT_ENABLED', 'MFA is not on for this account', { mfaEnabled: false, next: ENROL });
-  }
+  if (!user.mfa?.enabled || !user.mfa.secret) throw mfaNotEnabled();
 }
 
 /**
