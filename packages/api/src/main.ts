@@ -1,3 +1,4 @@
+import { createRepositories } from '@seed-pms/db';
 import pino from 'pino';
 import { buildApp, loggerOptions } from './app/build-app.js';
 import { openRuntime } from './app/runtime.js';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     },
     `Seed PMS API listening on ${address} — docs at ${address}/api/docs — database: ${runtime.database.description}`,
   );
-  if ((await deps.database.collections.users.estimatedDocumentCount()) <= 1) {
+  if ((await createRepositories(deps.database).users.count()) <= 1) {
     logger.info('No people yet: `pnpm seed` adds a demo organisation (400 people) and prints demo logins.');
   }
 }

@@ -77,13 +77,13 @@ async function build(deps: AppDeps): Promise<Services> {
   const repos = createRepositories(deps.database);
   const serviceDeps: ServiceDeps = { ...deps, repos };
   const events = createEventBus(deps.logger);
-  const audit = createAuditService(deps);
-  const settings = createSettingsService(deps, audit);
+  const audit = createAuditService(serviceDeps);
+  const settings = createSettingsService(serviceDeps, audit);
   const mailer = createMailer(deps.config, deps.logger);
-  const outbox = createOutboxService(deps, mailer, deps.logger);
+  const outbox = createOutboxService(serviceDeps, mailer, deps.logger);
   const tokens = await createAccessTokens(deps.config);
-  const auth = createAuthService(deps, { audit, settings, outbox, tokens });
-  const users = createUsersService(deps, { audit, auth, events });
+  const auth = createAuthService(serviceDeps, { audit, settings, outbox, tokens });
+  const users = createUsersService(serviceDeps, { audit, auth, events });
   const catalogs = createCatalogsService(serviceDeps, { audit });
   const files = createFilesService(deps, { audit });
   const employees = createEmployeesService(deps, { audit, catalogs, files });
@@ -94,7 +94,7 @@ async function build(deps: AppDeps): Promise<Services> {
   internals.set(deps, { files, capacity, projects });
   return {
     health: createHealthService(deps),
-    idempotency: createIdempotencyService(deps),
+    idempotency: createIdempotencyService(serviceDeps),
     audit,
     settings,
     outbox,

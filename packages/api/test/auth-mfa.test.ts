@@ -67,6 +67,93 @@ describe('TOTP MFA', () => {
     expect(codes.at(-1)).toBe('ACCOUNT_LOCKED');
   });
 
+  it('each MFA step refused in the wrong state says so with its own code and the call to make next', async () => {
+    const user = await createUser(testApp());
+    const session = await login(app(), user.email);
+    const notEnrolling = await post('/api/v1/auth/mfa/confirm', session, { code: '123456' });
+    expect(notEnrolling.statusCode).toBe(422);
+    expect(notEnrolling.json().error).toMatchObject({
+      code: 'MFA_NOT_ENROLLING',
+      details: { mfaEnabled: false, next: 'POST /api/v1/auth/mfa/enroll' },
+    });
+    for (const [url, payload] of [
+      ['/api/v1/auth/mfa/disable', { password: PASSWORD, code: '123456' }],
+      ['/api/v1/auth/mfa/recovery-codes', { code: '123456' }],
+    ] as const) {
+      const off = await post(url, session, payload);
+      expect(off.statusCode).toBe(422);
+      expect(off.json().error).toMatchObject({ code: 'MFA_NOT_ENABLED', details: { mfaEnabled: false } });
+    }
+    await enrol(session);
+    const again = await post('/api/v1/auth/mfa/enroll', session);
+    expect(again.statusCode).toBe(422);
+    expect(again.json().error).toMatchObject({
+      code: 'MFA_ALREADY_ENABLED',
+      details: { mfaEnabled: true, next: 'POST /api/v1/auth/mfa/disable' },
+    });
+    const alsoOn = await post('/api/v1/auth/mfa/confirm', session, { code: '123456' });
+    expect(alsoOn.json().error.code).toBe('MFA_ALREADY_ENABLED');
+  });
+
+  it('a wrong password or code of a signed-in user answers 403, never 401', async () => {
+    const user = await createUser(testApp());
+    const session = await login(app(), user.email);
+    const { secret } = await enrol(session);
+    const badPassword = await post('/api/v1/auth/mfa/disable', session, {
+      password: 'not the password',
+      code: await codeAt(secret),
+    });
+    expect(badPassword.statusCode).toBe(403);
+    expect(badPassword.json().error).toMatchObject({ code: 'INVALID_CREDENTIALS', details: { field: 'password' } });
+    const wrong = (await codeAt(secret)) === '000000' ? '111111' : '000000';
+    const badCode = await post('/api/v1/auth/mfa/disable', session, { password: PASSWORD, code: wrong });
+    expect(badCode.statusCode).toBe(403);
+    expect(badCode.json().error).toMatchObject({ code: 'INVALID_MFA_CODE', details: { field: 'code' } });
+    const badRecovery = await post('/api/v1/auth/mfa/recovery-codes', session, { code: wrong });
+    expect(badRecovery.statusCode).toBe(403);
+    expect(badRecovery.json().error.code).toBe('INVALID_MFA_CODE');
+  });
+
+  it('every MFA change is a new version of the account; a TOTP code used to sign in is bookkeeping', async () => {
+    const user = await createUser(testApp());
+    const users = testApp().database.collections.users;
+    const version = async () => (await users.findOne({ _id: user._id }))?.version;
+    const session = await login(app(), user.email);
+    expect(await version()).toBe(1);
+    const { secret, recoveryCodes } = await enrol(session);
+    // Enrolment started, then confirmed.
+    expect(await version()).toBe(3);
+    expect((await loginWith(user.email, { mfaCode: await codeAt(secret) })).statusCode).toBe(200);
+    expect(await version()).toBe(3);
+    // A recovery code used up changes what the account can do.
+    expect((await loginWith(user.email, { mfaCode: recoveryCodes[0] })).statusCode).toBe(200);
+    expect(await version()).toBe(4);
+    const renewed = await post('/api/v1/auth/mfa/recovery-codes', session, { code: recoveryCodes[1] });
+    expect(renewed.statusCode).toBe(200);
+    expect(await version()).toBe(6);
+  });
+
+  it('a confirmation racing a new enrolment never turns on a secret that is no longer the pending one', async () => {
+    const user = await createUser(testApp());
+    const session = await login(app(), user.email);
+    const first = (await post('/api/v1/auth/mfa/enroll', session)).json().secret as string;
+    const [confirmed, restarted] = await Promise.all([
+      post('/api/v1/auth/mfa/confirm', session, { code: await codeAt(first, -30) }),
+      post('/api/v1/auth/mfa/enroll', session),
+    ]);
+    const stored = await testApp().database.collections.users.findOne({ _id: user._id });
+    if (confirmed.statusCode === 200) {
+      // The confirmation came first: MFA is on, and the new enrolment was refused.
+      expect(restarted.json().error.code).toBe('MFA_ALREADY_ENABLED');
+      expect(stored?.mfa?.enabled).toBe(true);
+    } else {
+      // The new enrolment came first: the old code confirms nothing.
+      expect(restarted.statusCode).toBe(200);
+      expect(['MFA_ENROLMENT_CHANGED', 'INVALID_MFA_CODE']).toContain(confirmed.json().error.code);
+      expect(stored?.mfa).toMatchObject({ enabled: false, pendingSecret: expect.any(String) });
+    }
+  });
+
   it('disabling needs the password and a code', async () => {
     const user = await createUser(testApp());
     const session = await login(app(), user.email);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createServices } from '../src/services.js';
 import { bearer, cookieOf, createUser, login, PASSWORD, refresh, sessionFrom, uniqueEmail } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
@@ -169,6 +170,33 @@ describe('refresh', () => {
     expect((await refresh(app(), session)).statusCode).toBe(200);
   });
 
+  it('says why a refresh was refused: an expired session, or a locked account (which ends the session)', async () => {
+    const expiring = await createUser(testApp());
+    const old = await login(app(), expiring.email);
+    await testApp().database.collections.sessions.updateMany(
+      { userId: expiring._id },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
+    const expired = await refresh(app(), old);
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json().error.details).toEqual({ reason: 'session-ended' });
+
+    const user = await createUser(testApp());
+    const session = await login(app(), user.email);
+    for (let i = 0; i < 5; i += 1) {
+      await app().inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: user.email, password: `wrong password ${i}` },
+      });
+    }
+    const locked = await refresh(app(), session);
+    expect(locked.statusCode).toBe(401);
+    expect(locked.json().error.details).toEqual({ reason: 'user-inactive' });
+    const stored = await testApp().database.collections.sessions.findOne({ userId: user._id });
+    expect(stored).toMatchObject({ revokedReason: 'user-locked', revokedAt: expect.any(Date) });
+  });
+
   it('answers 401 without a refresh cookie', async () => {
     const response = await app().inject({
       method: 'POST',
@@ -177,6 +205,26 @@ describe('refresh', () => {
       headers: { 'x-csrf-token': 'abc' },
     });
     expect(response.statusCode).toBe(401);
+    expect(response.json().error.details).toEqual({ reason: 'no-refresh-token' });
+  });
+});
+
+describe('housekeeping', () => {
+  it('removes sessions a month after they expired and failure counts idle for a day', async () => {
+    const user = await createUser(testApp());
+    await login(app(), user.email);
+    const email = uniqueEmail('idle');
+    await app().inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'wrong password' } });
+    const { sessions, loginFailures } = testApp().database.collections;
+    const longAgo = new Date(Date.now() - 31 * 86_400_000);
+    await sessions.updateMany({ userId: user._id }, { $set: { expiresAt: longAgo } });
+    await loginFailures.updateOne({ _id: email }, { $set: { lastFailureAt: longAgo } });
+    const { auth } = await createServices(testApp().deps);
+    const purged = await auth.purgeExpired(new Date());
+    expect(purged.sessions).toBeGreaterThanOrEqual(1);
+    expect(purged.loginFailures).toBeGreaterThanOrEqual(1);
+    expect(await sessions.countDocuments({ userId: user._id })).toBe(0);
+    expect(await loginFailures.findOne({ _id: email })).toBeNull();
   });
 });
 
@@ -196,6 +244,16 @@ describe('sessions and logout', () => {
     expect(revoked.statusCode).toBe(200);
     expect((await me(phone)).statusCode).toBe(401);
     expect((await me(laptop)).statusCode).toBe(200);
+    const again = await app().inject({
+      method: 'DELETE',
+      url: `/api/v1/auth/sessions/${phoneId}`,
+      headers: bearer(laptop),
+    });
+    expect(again.statusCode).toBe(422);
+    expect(again.json().error).toMatchObject({
+      code: 'SESSION_ENDED',
+      details: { id: phoneId, endedAt: expect.any(String) },
+    });
   });
 
   it("cannot revoke someone else's session", async () => {

@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { type OutboxDoc, outboxCollection } from '@seed-pms/db';
+import { createRepositories, type OutboxDoc, outboxCollection } from '@seed-pms/db';
 import { useTestDatabase } from '@seed-pms/db/testing/vitest';
 import type { AddressObject } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -57,7 +57,11 @@ describe('the email outbox over a real SMTP server', () => {
   });
 
   const service = (jobs: JobRunner, clock: () => Date = () => new Date()): OutboxService =>
-    createOutboxService({ database: database(), jobs, clock }, createSmtpMailer(smtp.url, MAIL_FROM), quiet);
+    createOutboxService(
+      { repos: createRepositories(database()), jobs, clock },
+      createSmtpMailer(smtp.url, MAIL_FROM),
+      quiet,
+    );
 
   it('delivers an enqueued email with its sender, recipient, subject and bodies, then drops the bodies', async () => {
     const jobs = createInProcessJobRunner(quiet);
@@ -185,7 +189,11 @@ describe('a mail server that is down', () => {
 
     await outbox().deleteMany({});
     const { jobs } = idleJobs();
-    const mail = createOutboxService({ database: database(), jobs, clock: () => new Date() }, mailer, quiet);
+    const mail = createOutboxService(
+      { repos: createRepositories(database()), jobs, clock: () => new Date() },
+      mailer,
+      quiet,
+    );
     const t0 = new Date();
     await mail.enqueue({ purpose: 'test', to: 'ada@example.com', subject: 'Hi', text: 'x' }, t0);
     expect(await mail.drain(t0)).toEqual({ sent: 0, failed: 0, retried: 1 });

@@ -156,12 +156,26 @@ describe('archive and restore', () => {
     const refused = await app().inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(session) });
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error.details.reason).toBe('session-revoked');
-    expect((await call(hr, 'POST', `/users/${user._id.toHexString()}/archive`, { reason: 'again' })).statusCode).toBe(
-      422,
-    );
+    const again = await call(hr, 'POST', `/users/${user._id.toHexString()}/archive`, { reason: 'again' });
+    expect(again.statusCode).toBe(422);
+    expect(again.json().error).toMatchObject({
+      code: 'USER_ARCHIVED',
+      details: { id: user._id.toHexString(), archivedAt: archived.json().archivedAt },
+    });
+    const resetArchived = await call(hr, 'POST', `/users/${user._id.toHexString()}/reset-password`, {
+      password: 'temporary passphrase 9',
+    });
+    expect(resetArchived.statusCode).toBe(422);
+    expect(resetArchived.json().error.code).toBe('USER_ARCHIVED');
 
     const restored = await call(hr, 'POST', `/users/${user._id.toHexString()}/restore`);
     expect(restored.json()).toMatchObject({ status: 'active', archivedAt: null, archiveReason: null });
+    const restoredAgain = await call(hr, 'POST', `/users/${user._id.toHexString()}/restore`);
+    expect(restoredAgain.statusCode).toBe(422);
+    expect(restoredAgain.json().error).toMatchObject({
+      code: 'USER_NOT_ARCHIVED',
+      details: { id: user._id.toHexString(), status: 'active' },
+    });
     // Restoring does not bring sessions back.
     expect((await app().inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(session) })).statusCode).toBe(
       401,
@@ -188,5 +202,46 @@ describe('admin password reset', () => {
     );
     const fresh = await login(app(), user.email, 'temporary passphrase 9');
     expect(fresh.body.user).toMatchObject({ mustChangePassword: true });
+  });
+});
+
+describe('invites', () => {
+  it('are for accounts without a password: 422 PASSWORD_ALREADY_SET otherwise', async () => {
+    const invited = await newUser(hr);
+    const sent = await call(hr, 'POST', `/users/${invited.id}/invite`);
+    expect(sent.statusCode).toBe(200);
+    expect(sent.json()).toMatchObject({ invitedAt: expect.any(String), version: 2 });
+    const withPassword = await createUser(testApp());
+    const refused = await call(hr, 'POST', `/users/${withPassword._id.toHexString()}/invite`);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toMatchObject({
+      code: 'PASSWORD_ALREADY_SET',
+      details: { id: withPassword._id.toHexString(), hasPassword: true },
+    });
+  });
+});
+
+describe('versions', () => {
+  const version = async (id: string) => (await call(admin, 'GET', `/users/${id}`)).json().version as number;
+  const signIn = (email: string, password: string) =>
+    app().inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+
+  it('a sign-in is bookkeeping (no new version); a lock and its lifting are changes of the account', async () => {
+    const user = await createUser(testApp());
+    const id = user._id.toHexString();
+    expect(await version(id)).toBe(1);
+    await login(app(), user.email);
+    const signedIn = (await call(admin, 'GET', `/users/${id}`)).json();
+    expect(signedIn).toMatchObject({ version: 1, lastLoginAt: expect.any(String) });
+
+    for (let i = 0; i < 5; i += 1) await signIn(user.email, `wrong password ${i}`);
+    const locked = (await call(admin, 'GET', `/users/${id}`)).json();
+    expect(locked).toMatchObject({ version: 2, lockedUntil: expect.any(String) });
+    // An edit made from the view before the lock no longer applies over it.
+    const stale = await call(admin, 'PATCH', `/users/${id}`, { version: 1, name: 'Stale Edit' });
+    expect(stale.json().error).toMatchObject({ code: 'VERSION_CONFLICT', details: { currentVersion: 2 } });
+
+    const unlocked = await call(admin, 'POST', `/users/${id}/unlock`);
+    expect(unlocked.json()).toMatchObject({ version: 3, lockedUntil: null });
   });
 });

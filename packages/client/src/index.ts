@@ -62,8 +62,10 @@ export interface ClientOptions {
   url: string;
   /**
    * Signed-in use: the token store, and automatic refresh. The client sends
-   * the access token, refreshes it shortly before it expires, and on a 401
-   * refreshes once through the refresh cookie and retries the call once.
+   * the access token, refreshes it shortly before it expires, and when a call
+   * answers 401 UNAUTHENTICATED refreshes once through the refresh cookie and
+   * retries the call once. Other errors, 401 INVALID_CREDENTIALS at sign-in
+   * included, are never retried.
    */
   auth?: AuthOptions;
   /** Returns the current access token (when you manage tokens yourself; `auth` does this for you). */
@@ -130,6 +132,28 @@ function createRefresher(base: string, auth: AuthOptions, doFetch: typeof fetch,
   };
 }
 
+/** The error code a call's answer carries (the spec's envelope in tRPC's `data.error`). */
+function errorCodeIn(item: unknown): unknown {
+  const error = (item as { error?: { data?: { error?: { code?: unknown } } } } | null)?.error;
+  return error?.data?.error?.code;
+}
+
+/**
+ * True when every call in a (batched or single) tRPC answer failed with
+ * UNAUTHENTICATED, the only code that means "refresh the access token". The
+ * body is read from a copy, so the answer stays readable by tRPC.
+ */
+async function onlyUnauthenticated(response: Response): Promise<boolean> {
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    return false;
+  }
+  const items = Array.isArray(body) ? body : [body];
+  return items.length > 0 && items.every((item) => errorCodeIn(item) === 'UNAUTHENTICATED');
+}
+
 /**
  * Gets an access token from the refresh cookie alone, e.g. after a page
  * reload (the access token lived in memory). Resolves to the token, also
@@ -178,8 +202,11 @@ export function createClient(options: ClientOptions): ApiClient {
     },
     async fetch(input: unknown, init: unknown) {
       const first = await doFetch(input as RequestInfo, { ...(init as RequestInit), credentials });
-      // A 401 for the whole request means no call in it ran: refresh once and retry once.
+      // A 401 whose every call answered UNAUTHENTICATED means the access token was refused before
+      // any call ran: refresh once and retry once. Other 401s (a wrong password at sign-in) are
+      // answers, and sending them again would only count another failed attempt.
       if (first.status !== 401 || !refresh || !auth?.tokens.get()) return first;
+      if (!(await onlyUnauthenticated(first))) return first;
       const token = await refresh();
       if (!token) return first;
       return doFetch(input as RequestInfo, withToken(init as RequestInit, token));

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { assertPasswordAcceptable, describeDevice, lockDurationMs, passwordProblems } from '../src/index.js';
+import {
+  assertInvitable,
+  assertMfaCanEnrol,
+  assertMfaEnabled,
+  assertPasswordAcceptable,
+  assertUserActive,
+  assertUserArchived,
+  describeDevice,
+  lockDurationMs,
+  passwordProblems,
+  pendingMfaSecret,
+  pendingSteps,
+  wrongReconfirmation,
+} from '../src/index.js';
 
 describe('the password policy', () => {
   it.each([
@@ -49,5 +62,118 @@ describe('device labels', () => {
     [null, 'Unknown device'],
   ])('%s', (agent, label) => {
     expect(describeDevice(agent)).toBe(label);
+  });
+});
+
+describe('steps before anything else answers', () => {
+  it.each([
+    [{ roles: ['employee'], mustChangePassword: false, mfa: null }, false, []],
+    [{ roles: ['employee'], mustChangePassword: true, mfa: null }, false, ['change-password']],
+    [{ roles: ['manager'], mustChangePassword: false, mfa: null }, true, []],
+    [{ roles: ['hr'], mustChangePassword: false, mfa: null }, true, ['mfa-setup']],
+    [{ roles: ['admin'], mustChangePassword: true, mfa: { enabled: false } }, true, ['change-password', 'mfa-setup']],
+    [{ roles: ['admin'], mustChangePassword: false, mfa: { enabled: true } }, true, []],
+    [{ roles: ['admin'], mustChangePassword: false, mfa: null }, false, []],
+  ] as const)('%j, MFA required for HR and up: %s → %j', (user, required, steps) => {
+    expect(pendingSteps({ ...user, roles: [...user.roles] }, required)).toEqual(steps);
+  });
+});
+
+describe('MFA states', () => {
+  const mfa = (enabled: boolean, pendingSecret: string | null = null) => ({
+    mfa: {
+      enabled,
+      secret: enabled ? 'sealed' : null,
+      pendingSecret,
+      recoveryCodeHashes: [],
+      enabledAt: null,
+      lastUsedStep: null,
+    },
+  });
+  const codeOf = (run: () => unknown) => {
+    try {
+      run();
+      return null;
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  };
+
+  it.each([
+    ['enrol', { mfa: null }, null],
+    ['enrol while on', mfa(true), 'MFA_ALREADY_ENABLED'],
+    ['enrol again while enrolling', mfa(false, 'p'), null],
+  ] as const)('%s', (_name, user, expected) => {
+    expect(codeOf(() => assertMfaCanEnrol(user))).toBe(expected);
+  });
+
+  it.each([
+    [{ mfa: null }, 'MFA_NOT_ENROLLING'],
+    [mfa(false), 'MFA_NOT_ENROLLING'],
+    [mfa(true), 'MFA_ALREADY_ENABLED'],
+    [mfa(false, 'pending'), null],
+  ] as const)('confirming %j → %s', (user, expected) => {
+    expect(codeOf(() => pendingMfaSecret(user))).toBe(expected);
+  });
+
+  it('names the pending secret a code must confirm', () => {
+    expect(pendingMfaSecret(mfa(false, 'pending'))).toBe('pending');
+  });
+
+  it.each([
+    [{ mfa: null }, 'MFA_NOT_ENABLED'],
+    [mfa(false, 'pending'), 'MFA_NOT_ENABLED'],
+    [mfa(true), null],
+  ] as const)('needing MFA on, %j → %s', (user, expected) => {
+    expect(codeOf(() => assertMfaEnabled(user))).toBe(expected);
+  });
+});
+
+describe('re-confirmation by a signed-in user', () => {
+  it('answers 403 with the sign-in codes, naming the field', () => {
+    expect(wrongReconfirmation('password', 'currentPassword')).toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+      status: 403,
+      details: { field: 'currentPassword' },
+    });
+    expect(wrongReconfirmation('mfa-code', 'code')).toMatchObject({
+      code: 'INVALID_MFA_CODE',
+      status: 403,
+      details: { field: 'code' },
+    });
+  });
+});
+
+describe('account states', () => {
+  const account = (status: 'active' | 'archived', passwordHash: string | null = 'hash') => ({
+    id: 'u1',
+    status,
+    archivedAt: status === 'archived' ? new Date('2030-01-02T03:04:05.000Z') : null,
+    passwordHash,
+  });
+
+  it('archived accounts change only after a restore; only archived ones are restored', () => {
+    expect(() => assertUserActive(account('archived'))).toThrow(
+      expect.objectContaining({
+        code: 'USER_ARCHIVED',
+        status: 422,
+        details: { id: 'u1', archivedAt: '2030-01-02T03:04:05.000Z' },
+      }),
+    );
+    expect(() => assertUserActive(account('active'))).not.toThrow();
+    expect(() => assertUserArchived(account('active'))).toThrow(
+      expect.objectContaining({ code: 'USER_NOT_ARCHIVED', details: { id: 'u1', status: 'active' } }),
+    );
+    expect(() => assertUserArchived(account('archived'))).not.toThrow();
+  });
+
+  it('invites go to active accounts without a password', () => {
+    expect(() => assertInvitable(account('active', null))).not.toThrow();
+    expect(() => assertInvitable(account('active'))).toThrow(
+      expect.objectContaining({ code: 'PASSWORD_ALREADY_SET', details: { id: 'u1', hasPassword: true } }),
+    );
+    expect(() => assertInvitable(account('archived', null))).toThrow(
+      expect.objectContaining({ code: 'USER_ARCHIVED' }),
+    );
   });
 });

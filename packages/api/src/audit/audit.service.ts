@@ -1,8 +1,7 @@
-import { appendAudit, auditCollection, listAudits, verifyAuditChain } from '@seed-pms/db';
 import type { AuditEvent, AuditPageView, AuditVerifyView, CursorPage, ListAuditsQuery } from '@seed-pms/domain';
 import type { z } from 'zod';
 import type { CallContext } from '../app/call-context.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from '../app/deps.js';
 
 export interface AuditAs {
   actorId: string;
@@ -22,11 +21,11 @@ export interface AuditService {
   verify(): Promise<AuditVerifyView>;
 }
 
-export function createAuditService(deps: Pick<AppDeps, 'database'>): AuditService {
-  const collection = deps.database.collection(auditCollection);
+export function createAuditService(deps: Pick<ServiceDeps, 'repos'>): AuditService {
+  const { audit } = deps.repos;
   return {
     async record(ctx, event, as) {
-      await appendAudit(collection, {
+      await audit.append({
         actor: {
           actorId: as?.actorId ?? ctx.actor?.id ?? 'system',
           actorType: as?.actorType ?? (as || ctx.actor ? 'user' : 'system'),
@@ -36,7 +35,7 @@ export function createAuditService(deps: Pick<AppDeps, 'database'>): AuditServic
         timestamp: ctx.now,
       });
     },
-    list: (query) => listAudits(collection, query),
-    verify: () => verifyAuditChain(collection),
+    list: (query) => audit.list(query),
+    verify: () => audit.verify(),
   };
 }

@@ -1,44 +1,40 @@
-import {
-  clearLoginFailures,
-  consumeAuthToken,
-  findLoginFailures,
-  findSession,
-  findUserByEmail,
-  findUserById,
-  insertSession,
-  issueAuthToken,
-  listLiveSessions,
-  ObjectId,
-  recordLoginFailure,
-  retireAuthTokens,
-  revokeSession,
-  revokeUserSessions,
-  rotateSessionToken,
-  type SessionDoc,
-  type UserDoc,
-  type WithId,
-} from '@seed-pms/db';
+import { authUserView, sessionView } from '@seed-pms/db';
 import {
   type AcceptedView,
   type Actor,
-  type AuthUserView,
+  assertMfaCanEnrol,
+  assertMfaEnabled,
   assertPasswordAcceptable,
   type CurrentSessionView,
+  checkRefreshUser,
+  classifyFailedRotation,
   DomainError,
+  decideCountedFailure,
   defineRulesFor,
   describeDevice,
-  effectiveRoles,
+  formatRefreshToken,
+  isDomainError,
   isLocked,
-  LOCKOUT_THRESHOLD,
+  LOCKOUT_POLICY,
   type LoginInput,
-  lockDurationMs,
+  lockRetryAfterSeconds,
   type MeView,
+  mfaEnrolmentChanged,
+  NO_REFRESH_TOKEN,
   normalizeEmail,
+  notFound,
+  parseRefreshToken,
+  pendingMfaSecret,
+  pendingSteps,
+  type RefreshRefusal,
+  type SessionRecord,
   type SessionView,
   type TokenView,
+  type UserRecord,
+  wrongReconfirmation,
 } from '@seed-pms/domain';
 import type { ActorContext, CallContext, RequestInfo } from '../app/call-context.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { OutboxService } from '../mail/outbox.service.js';
 import { inviteEmail, passwordResetEmail } from '../mail/templates.js';
@@ -48,7 +44,7 @@ import { hashRecoveryCode, isTotpFormat, newRecoveryCodes, newTotpSecret, totpUr
 import { hashPassword, verifyPassword } from './password.js';
 import { createRateLimiter, rateLimited } from './rate-limiter.js';
 import { createSecretBox, hashToken, randomToken, safeEqual } from './secrets.js';
-import { actorOf, createSessionCheck, pendingSteps, type SessionCheck } from './session-check.js';
+import { actorOf, createSessionCheck, type SessionCheck } from './session-check.js';
 
 type Ctx = CallContext;
 type AuthedCtx = ActorContext;
@@ -70,6 +66,13 @@ export interface SignedIn {
 export interface PresentedRefresh {
   token: string | null;
   csrfValid: boolean;
+}
+
+/** What the housekeeping job removed. */
+export interface AuthPurgeResult {
+  sessions: number;
+  tokens: number;
+  loginFailures: number;
 }
 
 export interface AuthService {
@@ -99,9 +102,16 @@ export interface AuthService {
   endSessions(userId: string, reason: string, now: Date): Promise<number>;
   sendPasswordReset(ctx: CallContext, user: AccountRef): Promise<void>;
   sendInvite(ctx: CallContext, user: AccountRef): Promise<void>;
-  unlock(user: AccountRef): Promise<void>;
+  /** Forgets the failed sign-ins of the account's email and lifts its lock. */
+  unlock(user: AccountRef, now: Date): Promise<void>;
   /** Drops cached session checks after a change to the user (roles, status, password). */
   forgetUser(userId: string): void;
+  /**
+   * Removes what has expired: sessions a month after they expired (ended ones
+   * are kept that long for investigations), email tokens and idle failure
+   * counts a day after.
+   */
+  purgeExpired(now: Date): Promise<AuthPurgeResult>;
   readonly sessionCheck: SessionCheck;
 }
 
@@ -112,11 +122,7 @@ export interface AccountRef {
   name: string;
 }
 
-const refOf = (user: WithId<UserDoc>): AccountRef => ({
-  id: user._id.toHexString(),
-  email: user.email,
-  name: user.name,
-});
+const refOf = (user: UserRecord): AccountRef => ({ id: user.id, email: user.email, name: user.name });
 
 export interface AuthServiceDeps {
   audit: AuditService;
@@ -125,19 +131,29 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
 }
 
+/** How often a change of an account is decided again after losing an optimistic race. */
+const MAX_WRITE_ATTEMPTS = 5;
+const DAY_MS = 86_400_000;
+
 const unauthenticated = (reason: string, message: string) => new DomainError('UNAUTHENTICATED', message, { reason });
+/** Sign-in's answer for a wrong email or password: one message for both, 401. */
 const invalidCredentials = () => new DomainError('INVALID_CREDENTIALS', 'The email or password is not correct');
+const invalidMfaCode = () => new DomainError('INVALID_MFA_CODE', 'The authentication code is not correct');
 const invalidToken = () =>
   new DomainError('INVALID_TOKEN', 'This link is not valid any more; ask for a new one', { field: 'token' });
+const isVersionConflict = (error: unknown) => isDomainError(error) && error.code === 'VERSION_CONFLICT';
 
-export function createAuthService(deps: AppDeps, services: AuthServiceDeps): AuthService {
-  const { config, database } = deps;
-  const { users, sessions, loginFailures, authTokens } = database.collections;
+export function createAuthService(
+  deps: Pick<ServiceDeps, 'repos' | 'config' | 'redis' | 'logger'>,
+  services: AuthServiceDeps,
+): AuthService {
+  const { config } = deps;
+  const { users, sessions, loginFailures, authTokens } = deps.repos;
   const { audit, settings, outbox, tokens } = services;
   const limiter = createRateLimiter(deps.redis);
   const box = createSecretBox(config.DATA_ENCRYPTION_KEY);
-  const sessionCheck = createSessionCheck(database, settings, config.AUTH_SESSION_CACHE_MS, deps.redis, deps.logger);
-  const refreshTtlMs = config.REFRESH_TOKEN_TTL_DAYS * 86_400_000;
+  const sessionCheck = createSessionCheck(deps.repos, settings, config.AUTH_SESSION_CACHE_MS, deps.redis, deps.logger);
+  const refreshTtlMs = config.REFRESH_TOKEN_TTL_DAYS * DAY_MS;
   // Verified against when the email is unknown, so both answers take the same time.
   const dummyHash = hashPassword(randomToken());
 
@@ -158,48 +174,46 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
     );
   }
 
-  /** A refresh token is `<sessionId>.<secret>`; anything else is no token. */
-  function parseRefreshToken(raw: string | null): { sessionId: ObjectId; secret: string } | null {
-    if (!raw) return null;
-    const [id, secret] = raw.split('.');
-    if (!id || !secret || !/^[0-9a-f]{24}$/.test(id) || secret.length < 20) return null;
-    return { sessionId: ObjectId.createFromHexString(id), secret };
+  /**
+   * Runs a decide-and-persist step on the account; when its write loses an
+   * optimistic race (409 VERSION_CONFLICT), reloads the account and runs the
+   * step again, so internal changes (a lock, a new password after a used
+   * token) are never lost to a concurrent edit.
+   */
+  async function onAccount<T>(loaded: UserRecord, step: (user: UserRecord) => Promise<T>): Promise<T> {
+    let user = loaded;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await step(user);
+      } catch (error) {
+        if (attempt >= MAX_WRITE_ATTEMPTS || !isVersionConflict(error)) throw error;
+        const fresh = await users.get(user.id);
+        if (!fresh) throw notFound('User', user.id);
+        user = fresh;
+      }
+    }
   }
 
-  async function userView(user: WithId<UserDoc>, now: Date): Promise<AuthUserView> {
+  async function userView(user: UserRecord, now: Date) {
     const current = await settings.current(now);
-    const pending = pendingSteps(user, current.security.requireMfaForPrivileged);
-    return {
-      id: user._id.toHexString(),
-      email: user.email,
-      name: user.name,
-      roles: user.roles,
-      effectiveRoles: effectiveRoles(user.roles),
-      mustChangePassword: user.mustChangePassword,
-      mfaEnabled: user.mfa?.enabled === true,
-      mfaSetupRequired: pending.includes('mfa-setup'),
-    };
+    return authUserView(user, pendingSteps(user, current.security.requireMfaForPrivileged));
   }
 
-  async function issueTokens(ctx: Ctx, user: WithId<UserDoc>, sessionId: ObjectId): Promise<TokenView> {
-    const accessToken = await tokens.sign(
-      { userId: user._id.toHexString(), sessionId: sessionId.toHexString() },
-      ctx.now,
-    );
+  async function issueTokens(ctx: Ctx, user: UserRecord, sessionId: string): Promise<TokenView> {
+    const accessToken = await tokens.sign({ userId: user.id, sessionId }, ctx.now);
     return { accessToken, tokenType: 'Bearer', expiresIn: tokens.ttlSeconds, user: await userView(user, ctx.now) };
   }
 
-  function signedIn(view: TokenView, sessionId: ObjectId, secret: string, expiresAt: Date): SignedIn {
-    return { view, refresh: { token: `${sessionId.toHexString()}.${secret}`, expiresAt } };
+  function signedIn(view: TokenView, sessionId: string, secret: string, expiresAt: Date): SignedIn {
+    return { view, refresh: { token: formatRefreshToken({ sessionId, secret }), expiresAt } };
   }
 
-  async function startSession(ctx: Ctx, user: WithId<UserDoc>): Promise<SignedIn> {
+  async function startSession(ctx: Ctx, user: UserRecord): Promise<SignedIn> {
     const secret = randomToken();
     const expiresAt = new Date(ctx.now.getTime() + refreshTtlMs);
-    const session = await insertSession(
-      sessions,
+    const session = await sessions.insert(
       {
-        userId: user._id,
+        userId: user.id,
         tokenHash: hashToken(secret),
         ip: ctx.req.ip,
         userAgent: ctx.req.userAgent,
@@ -208,128 +222,131 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       },
       ctx.now,
     );
-    return signedIn(await issueTokens(ctx, user, session._id), session._id, secret, expiresAt);
+    return signedIn(await issueTokens(ctx, user, session.id), session.id, secret, expiresAt);
   }
 
-  async function endSessions(userId: ObjectId, reason: string, now: Date, keep?: ObjectId | null): Promise<number> {
-    const count = await revokeUserSessions(sessions, userId, reason, now, keep);
-    sessionCheck.forgetUser(userId.toHexString());
+  async function endSessions(userId: string, reason: string, now: Date, keep?: string | null): Promise<number> {
+    const count = await sessions.revokeAllOf(userId, reason, now, keep);
+    sessionCheck.forgetUser(userId);
     return count;
   }
 
-  /** Counts a failure against the email; answers ACCOUNT_LOCKED on the failure that locks it. */
-  async function failLogin(ctx: Ctx, emailKey: string, user: WithId<UserDoc> | null, why: string): Promise<never> {
-    const state = await recordLoginFailure(loginFailures, emailKey, ctx.now, {
-      threshold: LOCKOUT_THRESHOLD,
-      lockMs: lockDurationMs,
+  /** Lifts the lock mirrored on the account, if there is one (a versioned change). */
+  async function clearLockMirror(user: UserRecord, now: Date): Promise<void> {
+    if (user.lockedUntil === null) return;
+    await onAccount(user, async (fresh) => {
+      if (fresh.lockedUntil !== null) await users.setLock(fresh, null, now);
     });
-    const as = { actorId: user ? user._id.toHexString() : 'anonymous' };
+    sessionCheck.forgetUser(user.id);
+  }
+
+  /**
+   * Counts a failed password or code against the email (load → decide →
+   * persist, see LoginFailureRepository for concurrent failures), audits it
+   * and throws: ACCOUNT_LOCKED on the failure that locks, `refusal` otherwise.
+   */
+  async function failLogin(
+    ctx: Ctx,
+    emailKey: string,
+    user: UserRecord | null,
+    why: string,
+    refusal: DomainError,
+  ): Promise<never> {
+    const counted = await loginFailures.countFailure(emailKey, ctx.now);
+    const decision = decideCountedFailure(counted, ctx.now, LOCKOUT_POLICY);
+    const lock = decision.lock && (await loginFailures.store(emailKey, counted, decision.next)) ? decision.lock : null;
+    const as = { actorId: user ? user.id : 'anonymous' };
+    const resourceId = user ? user.id : 'unknown';
+    await audit.record(
+      ctx,
+      { action: 'auth.login.failed', resourceType: 'user', resourceId, details: { email: emailKey, reason: why } },
+      as,
+    );
+    if (!lock) throw refusal;
+    if (user) {
+      // The mirror on the account: the per-request check ends the user's sessions while it holds.
+      await onAccount(user, (fresh) => users.setLock(fresh, lock.lockedUntil, ctx.now));
+      sessionCheck.forgetUser(user.id);
+    }
     await audit.record(
       ctx,
       {
-        action: 'auth.login.failed',
+        action: 'auth.account.locked',
         resourceType: 'user',
-        resourceId: user ? user._id.toHexString() : 'unknown',
-        details: { email: emailKey, reason: why },
+        resourceId,
+        details: { email: emailKey, lockedUntil: lock.lockedUntil.toISOString(), lockNumber: lock.lockNumber },
       },
       as,
     );
-    if (isLocked(state, ctx.now) && state.failures === 0) {
-      if (user) {
-        await users.updateOne({ _id: user._id }, { $set: { lockedUntil: state.lockedUntil } });
-        sessionCheck.forgetUser(user._id.toHexString());
-      }
-      await audit.record(
-        ctx,
-        {
-          action: 'auth.account.locked',
-          resourceType: 'user',
-          resourceId: user ? user._id.toHexString() : 'unknown',
-          details: { email: emailKey, lockedUntil: state.lockedUntil?.toISOString(), lockNumber: state.locks },
-        },
-        as,
-      );
-      throw lockedError(ctx.now, state.lockedUntil);
-    }
-    if (why === 'mfa-code') throw new DomainError('INVALID_MFA_CODE', 'The authentication code is not correct');
-    throw invalidCredentials();
+    throw lockedError(ctx.now, lock.lockedUntil);
   }
 
   /** 403 ACCOUNT_LOCKED; `retryAfterSeconds` in the details becomes the answer's Retry-After. */
   function lockedError(now: Date, until: Date | null): DomainError {
-    const retryAfterSeconds = until ? Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000)) : 60;
     return new DomainError('ACCOUNT_LOCKED', 'Too many failed sign-ins: the account is locked for now', {
       lockedUntil: until?.toISOString() ?? null,
-      retryAfterSeconds,
+      retryAfterSeconds: lockRetryAfterSeconds(until, now),
     });
   }
 
-  /** A TOTP code or an unused recovery code; recovery codes are used up. */
-  async function checkSecondFactor(user: WithId<UserDoc>, code: string, now: Date): Promise<boolean> {
+  /** A TOTP code or an unused recovery code; each is accepted once, even concurrently. */
+  async function checkSecondFactor(user: UserRecord, code: string, now: Date): Promise<boolean> {
     const mfa = user.mfa;
     if (!mfa?.enabled || !mfa.secret) return false;
     if (isTotpFormat(code)) {
       const step = await verifyTotp(box.open(mfa.secret), code.trim(), now, mfa.lastUsedStep);
-      if (step === null) return false;
-      // Guarded on the last step, so the same code cannot pass twice even concurrently.
-      const updated = await users.updateOne(
-        { _id: user._id, $or: [{ 'mfa.lastUsedStep': null }, { 'mfa.lastUsedStep': { $lt: step } }] },
-        { $set: { 'mfa.lastUsedStep': step } },
-      );
-      return updated.modifiedCount === 1;
+      return step !== null && users.useTotpStep(user.id, mfa.secret, step);
     }
     const hash = hashRecoveryCode(code);
-    if (!mfa.recoveryCodeHashes.includes(hash)) return false;
-    const updated = await users.updateOne(
-      { _id: user._id, 'mfa.recoveryCodeHashes': hash },
-      { $pull: { 'mfa.recoveryCodeHashes': hash } },
-    );
-    return updated.modifiedCount === 1;
+    return onAccount(user, async (fresh) => {
+      if (!fresh.mfa?.enabled || !fresh.mfa.recoveryCodeHashes.includes(hash)) return false;
+      return users.useRecoveryCode(fresh, hash, now);
+    });
   }
 
-  async function loadActorUser(actor: Actor): Promise<WithId<UserDoc>> {
-    const user = await findUserById(users, ObjectId.createFromHexString(actor.id));
+  async function loadActorUser(actor: Actor): Promise<UserRecord> {
+    const user = await users.get(actor.id);
     if (!user || user.status !== 'active') throw unauthenticated('user-archived', 'This account is not active');
     return user;
   }
 
+  /**
+   * Sets a new password (versioned; also lifts the lock), forgets the failed
+   * sign-ins, retires reset links and ends the sessions but `keepSession`.
+   * `confirm` runs again on a reloaded account when the write lost a race.
+   */
   async function setPassword(
     ctx: CallContext,
-    user: WithId<UserDoc>,
+    user: UserRecord,
     password: string,
-    options: { mustChange: boolean; keepSession: ObjectId | null; reason: string },
+    options: {
+      mustChange: boolean;
+      keepSession: string | null;
+      reason: string;
+      confirm?: (fresh: UserRecord) => Promise<void>;
+    },
   ): Promise<number> {
     assertPasswordAcceptable(password, { email: user.email });
     const passwordHash = await hashPassword(password);
-    await users.updateOne(
-      { _id: user._id },
-      {
-        $set: {
-          passwordHash,
-          mustChangePassword: options.mustChange,
-          passwordChangedAt: ctx.now,
-          lockedUntil: null,
-          updatedAt: ctx.now,
-        },
-        $inc: { version: 1 },
-      },
-    );
-    await clearLoginFailures(loginFailures, user.emailKey);
-    await retireAuthTokens(authTokens, user._id, ctx.now, 'password-reset');
-    return endSessions(user._id, options.reason, ctx.now, options.keepSession);
+    await onAccount(user, async (fresh) => {
+      if (fresh !== user) await options.confirm?.(fresh);
+      return users.setPassword(fresh, { passwordHash, mustChangePassword: options.mustChange }, ctx.now);
+    });
+    await loginFailures.clear(user.emailKey);
+    await authTokens.retireAll(user.id, ctx.now, 'password-reset');
+    return endSessions(user.id, options.reason, ctx.now, options.keepSession);
   }
 
   async function sendTokenEmail(ctx: CallContext, user: AccountRef, kind: 'password-reset' | 'invite'): Promise<void> {
     const token = randomToken();
-    const ttlMs = kind === 'invite' ? config.INVITE_TTL_DAYS * 86_400_000 : config.PASSWORD_RESET_TTL_MINUTES * 60_000;
-    await issueAuthToken(
-      authTokens,
+    const ttlMs = kind === 'invite' ? config.INVITE_TTL_DAYS * DAY_MS : config.PASSWORD_RESET_TTL_MINUTES * 60_000;
+    await authTokens.issue(
       {
         kind,
-        userId: ObjectId.createFromHexString(user.id),
+        userId: user.id,
         tokenHash: hashToken(token),
         expiresAt: new Date(ctx.now.getTime() + ttlMs),
-        createdBy: ctx.actor ? ObjectId.createFromHexString(ctx.actor.id) : null,
+        createdBy: ctx.actor ? ctx.actor.id : null,
       },
       ctx.now,
     );
@@ -353,15 +370,10 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
   }
 
   /** Checks a reset or invite token without using it up (the new password may still be refused). */
-  async function userForToken(kind: 'password-reset' | 'invite', token: string, now: Date) {
-    const found = await authTokens.findOne({
-      tokenHash: hashToken(token),
-      kind,
-      usedAt: null,
-      expiresAt: { $gt: now },
-    });
+  async function userForToken(kind: 'password-reset' | 'invite', token: string, now: Date): Promise<UserRecord> {
+    const found = await authTokens.findUsable(kind, hashToken(token), now);
     if (!found) throw invalidToken();
-    const user = await findUserById(users, found.userId);
+    const user = await users.get(found.userId);
     if (!user || user.status !== 'active') throw invalidToken();
     return user;
   }
@@ -376,57 +388,68 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
     return actorOf(await sessionCheck.check(claims.sub, claims.sid, now), claims.sid);
   }
 
-  function sessionView(session: WithId<SessionDoc>, currentId: string | null): SessionView {
-    return {
-      id: session._id.toHexString(),
-      device: session.device,
-      userAgent: session.userAgent,
-      ip: session.ip,
-      createdAt: session.createdAt.toISOString(),
-      lastUsedAt: session.lastUsedAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      current: session._id.toHexString() === currentId,
-    };
+  /** Acts on a refused refresh: ends the session (family) and audits when told to, then answers 401. */
+  async function refuseRefresh(ctx: Ctx, refusal: RefreshRefusal, session: SessionRecord | null): Promise<never> {
+    if (session && refusal.endSession) {
+      const ended = await sessions.revoke(session.id, refusal.endSession, ctx.now);
+      sessionCheck.forgetSession(session.id);
+      if (refusal.audit) {
+        await audit.record(
+          ctx,
+          {
+            action: refusal.audit,
+            resourceType: 'session',
+            resourceId: session.id,
+            details: { userId: session.userId, sessionEnded: ended },
+          },
+          { actorId: session.userId },
+        );
+      }
+    }
+    throw unauthenticated(refusal.reason, refusal.message);
   }
 
   return {
     sessionCheck,
     forgetUser: (userId) => sessionCheck.forgetUser(userId),
-    endSessions: (userId, reason, now) => endSessions(ObjectId.createFromHexString(userId), reason, now),
+    endSessions: (userId, reason, now) => endSessions(userId, reason, now),
 
     async login(ctx, input) {
       const emailKey = normalizeEmail(input.email);
       await limitIp(ctx, 'login');
       await limitAccount(ctx, 'login', emailKey);
-      const failures = await findLoginFailures(loginFailures, emailKey);
+      const failures = await loginFailures.get(emailKey);
       if (isLocked(failures, ctx.now)) throw lockedError(ctx.now, failures?.lockedUntil ?? null);
 
-      const user = await findUserByEmail(users, emailKey);
-      const usable = user && user.status === 'active' && user.passwordHash !== null;
+      const user = await users.byEmail(emailKey);
+      const usable = user !== null && user.status === 'active' && user.passwordHash !== null;
       const matches = await verifyPassword(usable ? (user.passwordHash as string) : await dummyHash, input.password);
-      if (!usable || !matches) return failLogin(ctx, emailKey, user, usable ? 'password' : 'no-such-account');
+      if (!usable || !matches) {
+        return failLogin(ctx, emailKey, user, usable ? 'password' : 'no-such-account', invalidCredentials());
+      }
 
       if (user.mfa?.enabled) {
         if (!input.mfaCode) {
           throw new DomainError('MFA_REQUIRED', 'Enter the code from your authenticator app (mfaCode)');
         }
         if (!(await checkSecondFactor(user, input.mfaCode, ctx.now))) {
-          return failLogin(ctx, emailKey, user, 'mfa-code');
+          return failLogin(ctx, emailKey, user, 'mfa-code', invalidMfaCode());
         }
       }
 
-      await clearLoginFailures(loginFailures, emailKey);
-      await users.updateOne({ _id: user._id }, { $set: { lastLoginAt: ctx.now, lockedUntil: null } });
+      await loginFailures.clear(emailKey);
+      await users.recordLogin(user.id, ctx.now);
+      await clearLockMirror(user, ctx.now);
       const view = await startSession(ctx, user);
       await audit.record(
         ctx,
         {
           action: 'auth.login',
           resourceType: 'user',
-          resourceId: user._id.toHexString(),
+          resourceId: user.id,
           details: { mfa: user.mfa?.enabled === true },
         },
-        { actorId: user._id.toHexString() },
+        { actorId: user.id },
       );
       return view;
     },
@@ -435,13 +458,11 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       await limitIp(ctx, 'refresh');
       checkCsrf(credentials);
       const presented = parseRefreshToken(credentials.token);
-      if (!presented) {
-        throw unauthenticated('no-refresh-token', 'No valid refresh cookie; sign in again');
-      }
+      if (!presented) return refuseRefresh(ctx, NO_REFRESH_TOKEN, null);
       const presentedHash = hashToken(presented.secret);
       const secret = randomToken();
       const expiresAt = new Date(ctx.now.getTime() + refreshTtlMs);
-      const rotated = await rotateSessionToken(sessions, {
+      const rotated = await sessions.rotate({
         id: presented.sessionId,
         presentedHash,
         nextHash: hashToken(secret),
@@ -450,74 +471,50 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
         ip: ctx.req.ip,
       });
       if (!rotated) {
-        const session = await findSession(sessions, presented.sessionId);
-        if (session?.previousTokenHashes.includes(presentedHash)) {
-          // A rotated token came back: someone kept a copy. End the whole family.
-          const ended = await revokeSession(sessions, session._id, 'refresh-token-reuse', ctx.now);
-          sessionCheck.forgetSession(session._id.toHexString());
-          await audit.record(
-            ctx,
-            {
-              action: 'auth.refresh.reused',
-              resourceType: 'session',
-              resourceId: session._id.toHexString(),
-              details: { userId: session.userId.toHexString(), sessionEnded: ended },
-            },
-            { actorId: session.userId.toHexString() },
-          );
-          throw unauthenticated('token-reused', 'This refresh token was already used; the session has been ended');
-        }
-        throw unauthenticated('session-ended', 'This session has ended; sign in again');
+        const session = await sessions.get(presented.sessionId);
+        return refuseRefresh(ctx, classifyFailedRotation(session, presentedHash, ctx.now), session);
       }
-      const user = await findUserById(users, rotated.userId);
-      if (!user || user.status !== 'active' || isLocked(user, ctx.now)) {
-        await revokeSession(
-          sessions,
-          rotated._id,
-          user?.status === 'active' ? 'user-locked' : 'user-archived',
-          ctx.now,
-        );
-        sessionCheck.forgetSession(rotated._id.toHexString());
-        throw unauthenticated('user-inactive', 'This account cannot sign in now');
-      }
-      return signedIn(await issueTokens(ctx, user, rotated._id), rotated._id, secret, expiresAt);
+      const user = await users.get(rotated.userId);
+      const refused = checkRefreshUser(user, ctx.now);
+      if (refused || !user) return refuseRefresh(ctx, refused ?? NO_REFRESH_TOKEN, rotated);
+      return signedIn(await issueTokens(ctx, user, rotated.id), rotated.id, secret, expiresAt);
     },
 
     async logout(ctx, input) {
-      let userId: ObjectId;
-      let sessionId: ObjectId;
+      let userId: string;
+      let sessionId: string;
       const bearer = ctx.req.header('authorization');
       if (bearer) {
         const actor = await authenticate(ctx.req, ctx.now);
         if (!actor.sessionId) throw unauthenticated('no-session', 'Not signed in');
-        userId = ObjectId.createFromHexString(actor.id);
-        sessionId = ObjectId.createFromHexString(actor.sessionId);
+        userId = actor.id;
+        sessionId = actor.sessionId;
       } else {
         checkCsrf(input.presented);
         const presented = parseRefreshToken(input.presented.token);
-        const session = presented ? await findSession(sessions, presented.sessionId) : null;
+        const session = presented ? await sessions.get(presented.sessionId) : null;
         if (!presented || !session || !safeEqual(session.tokenHash, hashToken(presented.secret))) {
           throw unauthenticated('no-session', 'Not signed in');
         }
         userId = session.userId;
-        sessionId = session._id;
+        sessionId = session.id;
       }
       let ended: number;
       if (input.all) {
         ended = await endSessions(userId, 'logout-all', ctx.now);
       } else {
-        ended = (await revokeSession(sessions, sessionId, 'logout', ctx.now)) ? 1 : 0;
-        sessionCheck.forgetSession(sessionId.toHexString());
+        ended = (await sessions.revoke(sessionId, 'logout', ctx.now)) ? 1 : 0;
+        sessionCheck.forgetSession(sessionId);
       }
       await audit.record(
         ctx,
         {
           action: input.all ? 'auth.logout.all' : 'auth.logout',
           resourceType: 'session',
-          resourceId: sessionId.toHexString(),
+          resourceId: sessionId,
           details: { sessionsEnded: ended },
         },
-        { actorId: userId.toHexString() },
+        { actorId: userId },
       );
       return { ok: true, sessionsEnded: ended };
     },
@@ -526,7 +523,7 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
 
     async me(ctx) {
       const user = await loadActorUser(ctx.actor);
-      const live = await listLiveSessions(sessions, user._id, ctx.now);
+      const live = await sessions.listLive(user.id, ctx.now);
       return {
         user: await userView(user, ctx.now),
         permissions: defineRulesFor({ id: ctx.actor.id, roles: user.roles }) as MeView['permissions'],
@@ -544,19 +541,20 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
     },
 
     async sessions(ctx) {
-      const live = await listLiveSessions(sessions, ObjectId.createFromHexString(ctx.actor.id), ctx.now);
+      const live = await sessions.listLive(ctx.actor.id, ctx.now);
       return live.map((s) => sessionView(s, ctx.actor.sessionId));
     },
 
     async revokeSession(ctx, id) {
-      const sessionId = ObjectId.createFromHexString(id);
-      const userId = ObjectId.createFromHexString(ctx.actor.id);
-      const revoked = await revokeSession(sessions, sessionId, 'revoked-by-user', ctx.now, userId);
+      const revoked = await sessions.revoke(id, 'revoked-by-user', ctx.now, ctx.actor.id);
       if (!revoked) {
-        const session = await findSession(sessions, sessionId);
+        const session = await sessions.get(id);
         // Someone else's session answers like a missing one.
-        if (!session || !session.userId.equals(userId)) throw new DomainError('NOT_FOUND', 'Session not found');
-        throw new DomainError('INVALID_STATE', 'This session has already ended');
+        if (!session || session.userId !== ctx.actor.id) throw new DomainError('NOT_FOUND', 'Session not found');
+        throw new DomainError('SESSION_ENDED', 'This session has already ended', {
+          id,
+          endedAt: session.revokedAt?.toISOString() ?? null,
+        });
       }
       sessionCheck.forgetSession(id);
       await audit.record(ctx, { action: 'auth.session.revoke', resourceType: 'session', resourceId: id });
@@ -567,13 +565,13 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       const emailKey = normalizeEmail(email);
       await limitIp(ctx, 'forgot-password');
       await limitAccount(ctx, 'forgot-password', emailKey);
-      const user = await findUserByEmail(users, emailKey);
+      const user = await users.byEmail(emailKey);
       if (user && user.status === 'active') {
         await sendTokenEmail(ctx, refOf(user), user.passwordHash ? 'password-reset' : 'invite');
         await audit.record(
           ctx,
-          { action: 'auth.password.reset-requested', resourceType: 'user', resourceId: user._id.toHexString() },
-          { actorId: user._id.toHexString() },
+          { action: 'auth.password.reset-requested', resourceType: 'user', resourceId: user.id },
+          { actorId: user.id },
         );
       }
       return {
@@ -586,8 +584,7 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       await limitIp(ctx, 'reset-password');
       const user = await userForToken('password-reset', input.token, ctx.now);
       assertPasswordAcceptable(input.password, { email: user.email });
-      if (!(await consumeAuthToken(authTokens, 'password-reset', hashToken(input.token), ctx.now)))
-        throw invalidToken();
+      if (!(await authTokens.consume('password-reset', hashToken(input.token), ctx.now))) throw invalidToken();
       const ended = await setPassword(ctx, user, input.password, {
         mustChange: false,
         keepSession: null,
@@ -595,13 +592,8 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       });
       await audit.record(
         ctx,
-        {
-          action: 'auth.password.reset',
-          resourceType: 'user',
-          resourceId: user._id.toHexString(),
-          details: { sessionsEnded: ended },
-        },
-        { actorId: user._id.toHexString() },
+        { action: 'auth.password.reset', resourceType: 'user', resourceId: user.id, details: { sessionsEnded: ended } },
+        { actorId: user.id },
       );
       return { ok: true };
     },
@@ -610,12 +602,12 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       await limitIp(ctx, 'accept-invite');
       const user = await userForToken('invite', input.token, ctx.now);
       assertPasswordAcceptable(input.password, { email: user.email });
-      if (!(await consumeAuthToken(authTokens, 'invite', hashToken(input.token), ctx.now))) throw invalidToken();
+      if (!(await authTokens.consume('invite', hashToken(input.token), ctx.now))) throw invalidToken();
       await setPassword(ctx, user, input.password, { mustChange: false, keepSession: null, reason: 'invite-accepted' });
       await audit.record(
         ctx,
-        { action: 'auth.invite.accept', resourceType: 'user', resourceId: user._id.toHexString() },
-        { actorId: user._id.toHexString() },
+        { action: 'auth.invite.accept', resourceType: 'user', resourceId: user.id },
+        { actorId: user.id },
       );
       return { ok: true };
     },
@@ -624,23 +616,35 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
       const user = await loadActorUser(ctx.actor);
       await limitAccount(ctx, 'change-password', user.emailKey);
       if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
-        return failLogin(ctx, user.emailKey, user, 'change-password');
+        return failLogin(
+          ctx,
+          user.emailKey,
+          user,
+          'change-password',
+          wrongReconfirmation('password', 'currentPassword'),
+        );
       }
       if (input.currentPassword === input.newPassword) {
         throw new DomainError('WEAK_PASSWORD', 'The new password must differ from the current one', {
           reasons: ['same-as-current'],
         });
       }
-      const keep = ctx.actor.sessionId ? ObjectId.createFromHexString(ctx.actor.sessionId) : null;
       const ended = await setPassword(ctx, user, input.newPassword, {
         mustChange: false,
-        keepSession: keep,
+        keepSession: ctx.actor.sessionId,
         reason: 'password-changed',
+        // Changed meanwhile (another session, an admin): the password given must still be the current one.
+        async confirm(fresh) {
+          if (fresh.passwordHash === user.passwordHash) return;
+          if (!fresh.passwordHash || !(await verifyPassword(fresh.passwordHash, input.currentPassword))) {
+            throw wrongReconfirmation('password', 'currentPassword');
+          }
+        },
       });
       await audit.record(ctx, {
         action: 'auth.password.change',
         resourceType: 'user',
-        resourceId: user._id.toHexString(),
+        resourceId: user.id,
         details: { otherSessionsEnded: ended },
       });
       return { ok: true, sessionsEnded: ended };
@@ -648,54 +652,32 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
 
     async mfaEnroll(ctx) {
       const user = await loadActorUser(ctx.actor);
-      if (user.mfa?.enabled) throw new DomainError('INVALID_STATE', 'MFA is already on; disable it first to re-enrol');
+      assertMfaCanEnrol(user);
       const secret = newTotpSecret();
-      await users.updateOne(
-        { _id: user._id },
-        {
-          $set: {
-            mfa: {
-              enabled: false,
-              secret: null,
-              pendingSecret: box.seal(secret),
-              recoveryCodeHashes: [],
-              enabledAt: null,
-              lastUsedStep: null,
-            },
-          },
-        },
-      );
+      const sealed = box.seal(secret);
+      await onAccount(user, (fresh) => {
+        assertMfaCanEnrol(fresh);
+        return users.startMfaEnrolment(fresh, sealed, ctx.now);
+      });
       await audit.record(ctx, { action: 'auth.mfa.enroll', resourceType: 'user', resourceId: ctx.actor.id });
       return { secret, otpauthUrl: totpUri(secret, user.email) };
     },
 
     async mfaConfirm(ctx, code) {
       const user = await loadActorUser(ctx.actor);
-      const pending = user.mfa?.pendingSecret;
-      if (user.mfa?.enabled || !pending) {
-        throw new DomainError('INVALID_STATE', 'Start with POST /auth/mfa/enroll');
-      }
+      const pending = pendingMfaSecret(user);
       const step = await verifyTotp(box.open(pending), code, ctx.now, null);
-      if (step === null) throw new DomainError('INVALID_MFA_CODE', 'The authentication code is not correct');
+      if (step === null) throw wrongReconfirmation('mfa-code', 'code');
       const recoveryCodes = newRecoveryCodes();
-      const updated = await users.updateOne(
-        { _id: user._id, 'mfa.pendingSecret': pending },
-        {
-          $set: {
-            mfa: {
-              enabled: true,
-              secret: pending,
-              pendingSecret: null,
-              recoveryCodeHashes: recoveryCodes.map(hashRecoveryCode),
-              enabledAt: ctx.now,
-              lastUsedStep: step,
-            },
-            updatedAt: ctx.now,
-          },
-          $inc: { version: 1 },
-        },
-      );
-      if (updated.modifiedCount !== 1) throw new DomainError('INVALID_STATE', 'The enrolment changed; start again');
+      await onAccount(user, (fresh) => {
+        // The code confirmed `pending`: only that enrolment may be turned on.
+        if (pendingMfaSecret(fresh) !== pending) throw mfaEnrolmentChanged();
+        return users.enableMfa(
+          fresh,
+          { secret: pending, recoveryCodeHashes: recoveryCodes.map(hashRecoveryCode), lastUsedStep: step },
+          ctx.now,
+        );
+      });
       sessionCheck.forgetUser(ctx.actor.id);
       await audit.record(ctx, { action: 'auth.mfa.enable', resourceType: 'user', resourceId: ctx.actor.id });
       return { recoveryCodes };
@@ -703,14 +685,17 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
 
     async mfaDisable(ctx, input) {
       const user = await loadActorUser(ctx.actor);
-      if (!user.mfa?.enabled) throw new DomainError('INVALID_STATE', 'MFA is not on');
+      assertMfaEnabled(user);
       if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.password))) {
-        return failLogin(ctx, user.emailKey, user, 'mfa-disable');
+        return failLogin(ctx, user.emailKey, user, 'mfa-disable', wrongReconfirmation('password', 'password'));
       }
       if (!(await checkSecondFactor(user, input.code, ctx.now))) {
-        return failLogin(ctx, user.emailKey, user, 'mfa-code');
+        return failLogin(ctx, user.emailKey, user, 'mfa-code', wrongReconfirmation('mfa-code', 'code'));
       }
-      await users.updateOne({ _id: user._id }, { $set: { mfa: null, updatedAt: ctx.now }, $inc: { version: 1 } });
+      await onAccount(user, (fresh) => {
+        assertMfaEnabled(fresh);
+        return users.disableMfa(fresh, ctx.now);
+      });
       sessionCheck.forgetUser(ctx.actor.id);
       await audit.record(ctx, { action: 'auth.mfa.disable', resourceType: 'user', resourceId: ctx.actor.id });
       return { ok: true };
@@ -718,13 +703,15 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
 
     async mfaRecoveryCodes(ctx, code) {
       const user = await loadActorUser(ctx.actor);
-      if (!user.mfa?.enabled) throw new DomainError('INVALID_STATE', 'MFA is not on');
-      if (!(await checkSecondFactor(user, code, ctx.now))) return failLogin(ctx, user.emailKey, user, 'mfa-code');
+      assertMfaEnabled(user);
+      if (!(await checkSecondFactor(user, code, ctx.now))) {
+        return failLogin(ctx, user.emailKey, user, 'mfa-code', wrongReconfirmation('mfa-code', 'code'));
+      }
       const recoveryCodes = newRecoveryCodes();
-      await users.updateOne(
-        { _id: user._id },
-        { $set: { 'mfa.recoveryCodeHashes': recoveryCodes.map(hashRecoveryCode) } },
-      );
+      await onAccount(user, (fresh) => {
+        assertMfaEnabled(fresh);
+        return users.replaceRecoveryCodes(fresh, recoveryCodes.map(hashRecoveryCode), ctx.now);
+      });
       await audit.record(ctx, {
         action: 'auth.mfa.recovery-codes',
         resourceType: 'user',
@@ -738,10 +725,20 @@ export function createAuthService(deps: AppDeps, services: AuthServiceDeps): Aut
     sendPasswordReset: (ctx, user) => sendTokenEmail(ctx, user, 'password-reset'),
     sendInvite: (ctx, user) => sendTokenEmail(ctx, user, 'invite'),
 
-    async unlock(user) {
-      await clearLoginFailures(loginFailures, normalizeEmail(user.email));
-      await users.updateOne({ _id: ObjectId.createFromHexString(user.id) }, { $set: { lockedUntil: null } });
+    async unlock(user, now) {
+      await loginFailures.clear(normalizeEmail(user.email));
+      const account = await users.get(user.id);
+      if (account) await clearLockMirror(account, now);
       sessionCheck.forgetUser(user.id);
+    },
+
+    async purgeExpired(now) {
+      const ago = (ms: number) => new Date(now.getTime() - ms);
+      return {
+        sessions: await sessions.purgeExpired(ago(30 * DAY_MS)),
+        tokens: await authTokens.purgeExpired(ago(DAY_MS)),
+        loginFailures: await loginFailures.purgeIdle(ago(DAY_MS)),
+      };
     },
   };
 }

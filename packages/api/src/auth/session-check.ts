@@ -1,5 +1,5 @@
-import { type Database, findSession, findUserById, ObjectId } from '@seed-pms/db';
-import { type Actor, DomainError, holdsRole, type PendingStep, type Role } from '@seed-pms/domain';
+import type { Repositories } from '@seed-pms/db';
+import { type Actor, DomainError, isLocked, type PendingStep, pendingSteps, type Role } from '@seed-pms/domain';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { SettingsService } from '../settings/settings.service.js';
@@ -28,21 +28,11 @@ export interface SessionCheck {
   close(): Promise<void>;
 }
 
-export function pendingSteps(
-  user: { roles: readonly Role[]; mustChangePassword: boolean; mfa: { enabled: boolean } | null },
-  requireMfaForPrivileged: boolean,
-): PendingStep[] {
-  const pending: PendingStep[] = [];
-  if (user.mustChangePassword) pending.push('change-password');
-  if (requireMfaForPrivileged && holdsRole(user.roles, 'hr') && user.mfa?.enabled !== true) pending.push('mfa-setup');
-  return pending;
-}
-
 /** Where instances tell each other to drop cached session checks. */
 export const FORGET_CHANNEL = 'seed-pms:auth:forget';
 
 export function createSessionCheck(
-  database: Database,
+  repos: Pick<Repositories, 'sessions' | 'users'>,
   settings: Pick<SettingsService, 'current'>,
   ttlMs: number,
   redis: Redis | null = null,
@@ -83,22 +73,18 @@ export function createSessionCheck(
   };
 
   async function load(userId: string, sessionId: string, now: Date): Promise<SessionState> {
-    if (!ObjectId.isValid(sessionId) || !ObjectId.isValid(userId)) {
-      return { live: false, userId, reason: 'session-revoked' };
-    }
+    // Two point reads by id (a malformed id finds nothing) and the cached settings.
     const [session, user, current] = await Promise.all([
-      findSession(database.collections.sessions, new ObjectId(sessionId)),
-      findUserById(database.collections.users, new ObjectId(userId)),
+      repos.sessions.get(sessionId),
+      repos.users.get(userId),
       settings.current(now),
     ]);
-    if (!session || !user || !session.userId.equals(user._id) || session.revokedAt) {
+    if (!session || !user || session.userId !== user.id || session.revokedAt) {
       return { live: false, userId, reason: 'session-revoked' };
     }
     if (session.expiresAt.getTime() <= now.getTime()) return { live: false, userId, reason: 'session-expired' };
     if (user.status !== 'active') return { live: false, userId, reason: 'user-archived' };
-    if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime()) {
-      return { live: false, userId, reason: 'user-locked' };
-    }
+    if (isLocked(user, now)) return { live: false, userId, reason: 'user-locked' };
     return {
       live: true,
       userId,

@@ -1,4 +1,4 @@
-import { countUsers, insertAccount } from '@seed-pms/db';
+import { createRepositories } from '@seed-pms/db';
 import { isDomainError } from '@seed-pms/domain';
 import type { AppDeps } from '../app/deps.js';
 import { hashPassword } from '../auth/password.js';
@@ -16,12 +16,10 @@ export async function ensureBootstrapAdmin(
 ): Promise<BootstrapOutcome> {
   const { BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } = deps.config;
   if (!email || !password) return 'not-configured';
-  const { users, employees } = deps.database.collections;
-  if ((await countUsers(users)) > 0) return 'users-exist';
+  const { users } = createRepositories(deps.database);
+  if ((await users.count()) > 0) return 'users-exist';
   try {
-    await insertAccount(
-      users,
-      employees,
+    await users.insertAccount(
       {
         email,
         name: 'Administrator',

@@ -40,7 +40,8 @@ async function timed(check: () => Promise<unknown>): Promise<ComponentHealth> {
 const statesOf = (all: Record<string, ComponentHealth>): Record<string, ComponentState> =>
   Object.fromEntries(Object.entries(all).map(([name, component]) => [name, component.state]));
 
-export function createHealthService(deps: AppDeps): HealthService {
+/** Readiness asks the database itself (a ping), not its collections. */
+export function createHealthService(deps: Pick<AppDeps, 'database' | 'redis' | 'jobs'>): HealthService {
   const components = async (): Promise<Record<string, ComponentHealth>> => {
     const { database, redis } = deps;
     const [db, cache] = await Promise.all([

@@ -1,13 +1,7 @@
-import {
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  hashRequest,
-  purgeExpiredIdempotencyKeys,
-  releaseIdempotencyKey,
-} from '@seed-pms/db';
+import { hashRequest } from '@seed-pms/db';
 import { DomainError } from '@seed-pms/domain';
 import type { CallContext } from '../app/call-context.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from '../app/deps.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -25,8 +19,8 @@ export interface IdempotencyService {
   purgeExpired(now: Date): Promise<number>;
 }
 
-export function createIdempotencyService(deps: AppDeps): IdempotencyService {
-  const keys = deps.database.collections.idempotencyKeys;
+export function createIdempotencyService(deps: Pick<ServiceDeps, 'repos' | 'config'>): IdempotencyService {
+  const keys = deps.repos.idempotency;
   const ttlMs = deps.config.IDEMPOTENCY_TTL_HOURS * 3600_000;
   return {
     async once<T>(ctx: CallContext, operation: string, input: unknown, create: () => Promise<T>): Promise<T> {
@@ -37,7 +31,7 @@ export function createIdempotencyService(deps: AppDeps): IdempotencyService {
           header: 'Idempotency-Key',
         });
       }
-      const outcome = await claimIdempotencyKey<T>(keys, {
+      const outcome = await keys.claim<T>({
         actorId: ctx.actor?.id ?? `anonymous:${ctx.req.ip}`,
         operation,
         key,
@@ -51,12 +45,12 @@ export function createIdempotencyService(deps: AppDeps): IdempotencyService {
       try {
         result = await create();
       } catch (error) {
-        await releaseIdempotencyKey(keys, outcome.id);
+        await keys.release(outcome.id);
         throw error;
       }
-      await completeIdempotencyKey(keys, outcome.id, result);
+      await keys.complete(outcome.id, result);
       return result;
     },
-    purgeExpired: (now) => purgeExpiredIdempotencyKeys(keys, now),
+    purgeExpired: (now) => keys.purgeExpired(now),
   };
 }

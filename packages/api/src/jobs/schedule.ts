@@ -1,4 +1,4 @@
-import { purgeAuthTokens, purgeLoginFailures, purgeOldSessions, repairEmployeeProfiles } from '@seed-pms/db';
+import { repairEmployeeProfiles } from '@seed-pms/db';
 import type { AppDeps } from '../app/deps.js';
 import { registerFileJobs } from '../files/files.service.js';
 import { registerOutboxJobs } from '../mail/outbox.service.js';
@@ -8,7 +8,6 @@ const HOUR = 3600_000;
 
 /** Gives accounts without a profile one and re-copies stale account fields (after a crash between the two writes). */
 export const PROFILE_REPAIR_JOB = 'employees.repair-profiles';
-const DAY = 24 * HOUR;
 /** Repairs the allocation history and recomputes over-allocation halos as days pass. */
 export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
 
@@ -18,8 +17,6 @@ export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
  */
 export async function registerJobs(deps: AppDeps): Promise<void> {
   const services = await createServices(deps);
-  const { sessions, authTokens, loginFailures } = deps.database.collections;
-  const ago = (ms: number) => new Date(deps.clock().getTime() - ms);
 
   registerOutboxJobs(deps.jobs, services.outbox, deps.clock);
   registerFileJobs(deps.jobs, (await serviceInternals(deps)).files);
@@ -58,9 +55,7 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
     'auth.purge-expired',
     async () => {
       // Ended sessions stay a month for investigations; used tokens and old failure counts a day.
-      await purgeOldSessions(sessions, ago(30 * DAY));
-      await purgeAuthTokens(authTokens, ago(DAY));
-      await purgeLoginFailures(loginFailures, ago(DAY));
+      await services.auth.purgeExpired(deps.clock());
     },
     { everyMs: HOUR },
   );

@@ -1,16 +1,5 @@
-import {
-  claimNextEmail,
-  type Database,
-  enqueueEmail,
-  markEmailFailed,
-  markEmailSent,
-  type NewEmail,
-  type OutboxDoc,
-  outboxCollection,
-  purgeSentEmails,
-  type RetryPolicy,
-} from '@seed-pms/db';
-import type { AppDeps } from '../app/deps.js';
+import type { NewEmail, OutboxEmail, RetryPolicy } from '@seed-pms/db';
+import type { AppDeps, ServiceDeps } from '../app/deps.js';
 import type { JobRunner } from '../jobs/jobs.js';
 import type { Mailer } from './mailer.js';
 
@@ -49,18 +38,14 @@ export interface OutboxService {
   purge(now: Date): Promise<number>;
 }
 
-export interface OutboxDeps {
-  database: Database;
-  jobs: JobRunner;
-  clock: () => Date;
-}
+export type OutboxDeps = Pick<ServiceDeps, 'jobs' | 'clock'> & { repos: Pick<ServiceDeps['repos'], 'outbox'> };
 
 type OutboxLogger = Pick<AppDeps['logger'], 'info' | 'warn' | 'error'>;
 
 const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createOutboxService(deps: OutboxDeps, mailer: Mailer, logger: OutboxLogger): OutboxService {
-  const outbox = deps.database.collection(outboxCollection);
+  const { outbox } = deps.repos;
 
   /** Fire and forget: the email is stored already, and the scheduled drain picks it up if this wake-up is lost. */
   const wakeSender = () => {
@@ -71,10 +56,10 @@ export function createOutboxService(deps: OutboxDeps, mailer: Mailer, logger: Ou
       );
   };
 
-  const fail = async (email: OutboxDoc, reason: string, now: Date, result: OutboxDrainResult) => {
-    const status = await markEmailFailed(outbox, email._id, reason, now, OUTBOX_RETRY_POLICY);
+  const fail = async (email: OutboxEmail, reason: string, now: Date, result: OutboxDrainResult) => {
+    const status = await outbox.markFailed(email.id, reason, now, OUTBOX_RETRY_POLICY);
     // Bodies never reach the log (they may hold tokens); the id and purpose are enough to find the document.
-    const fields = { emailId: email._id.toHexString(), purpose: email.purpose, attempts: email.attempts, reason };
+    const fields = { emailId: email.id, purpose: email.purpose, attempts: email.attempts, reason };
     if (status === 'pending') {
       result.retried += 1;
       logger.warn(fields, 'email not sent; will retry');
@@ -86,7 +71,7 @@ export function createOutboxService(deps: OutboxDeps, mailer: Mailer, logger: Ou
 
   return {
     async enqueue(email, now) {
-      await enqueueEmail(outbox, email, now);
+      await outbox.enqueue(email, now);
       wakeSender();
     },
 
@@ -94,7 +79,7 @@ export function createOutboxService(deps: OutboxDeps, mailer: Mailer, logger: Ou
       const at = () => now ?? deps.clock();
       const result: OutboxDrainResult = { sent: 0, failed: 0, retried: 0 };
       for (let n = 0; n < OUTBOX_DRAIN_BATCH; n += 1) {
-        const email = await claimNextEmail(outbox, at(), OUTBOX_LOCK_MS);
+        const email = await outbox.claimNext(at(), OUTBOX_LOCK_MS);
         if (!email) return result;
         if (email.attempts > OUTBOX_RETRY_POLICY.maxAttempts) {
           // Claimed again after its last attempt's sender died: do not let it kill senders forever.
@@ -107,18 +92,15 @@ export function createOutboxService(deps: OutboxDeps, mailer: Mailer, logger: Ou
           await fail(email, describeError(error), at(), result);
           continue;
         }
-        await markEmailSent(outbox, email._id, at());
+        await outbox.markSent(email.id, at());
         result.sent += 1;
-        logger.info(
-          { emailId: email._id.toHexString(), purpose: email.purpose, attempts: email.attempts },
-          'email sent',
-        );
+        logger.info({ emailId: email.id, purpose: email.purpose, attempts: email.attempts }, 'email sent');
       }
       wakeSender();
       return result;
     },
 
-    purge: (now) => purgeSentEmails(outbox, new Date(now.getTime() - OUTBOX_KEEP_MS)),
+    purge: (now) => outbox.purgeFinished(new Date(now.getTime() - OUTBOX_KEEP_MS)),
   };
 }
 

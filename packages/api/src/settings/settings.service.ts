@@ -1,7 +1,6 @@
-import { loadSettings, toSettingsView, updateSettings } from '@seed-pms/db';
 import type { SettingsView, UpdateSettingsInput } from '@seed-pms/domain';
 import type { ActorContext } from '../app/call-context.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 
 /** How long settings read on the request path are reused (they change rarely). */
@@ -14,11 +13,11 @@ export interface SettingsService {
   update(ctx: ActorContext, input: UpdateSettingsInput): Promise<SettingsView>;
 }
 
-export function createSettingsService(deps: AppDeps, audit: AuditService): SettingsService {
-  const collection = deps.database.collections.settings;
+export function createSettingsService(deps: Pick<ServiceDeps, 'repos'>, audit: AuditService): SettingsService {
+  const { settings } = deps.repos;
   let cached: { view: SettingsView; at: number } | null = null;
   const get = async (now: Date) => {
-    const view = toSettingsView(await loadSettings(collection, now));
+    const view = await settings.get(now);
     cached = { view, at: now.getTime() };
     return view;
   };
@@ -30,11 +29,7 @@ export function createSettingsService(deps: AppDeps, audit: AuditService): Setti
     get,
     async update(ctx, input) {
       const before = await get(ctx.now);
-      const set: Record<string, unknown> = {};
-      for (const section of ['security', 'capacity', 'organization'] as const) {
-        for (const [key, value] of Object.entries(input[section] ?? {})) set[`${section}.${key}`] = value;
-      }
-      const after = toSettingsView(await updateSettings(collection, input.version, set, ctx.now));
+      const after = await settings.update(input.version, input, ctx.now);
       cached = { view: after, at: ctx.now.getTime() };
       await audit.record(ctx, {
         action: 'settings.update',

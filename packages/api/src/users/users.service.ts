@@ -1,33 +1,22 @@
+import { userView } from '@seed-pms/db';
 import {
-  findUserById,
-  insertAccount,
-  listUsers,
-  nameKeyOf,
-  type ObjectId,
-  parseId,
-  syncEmployeeIdentity,
-  toUserView,
-  type UserDoc,
-  updateVersioned,
-  type WithId,
-  withUniqueEmail,
-} from '@seed-pms/db';
-import {
+  assertInvitable,
   assertPasswordAcceptable,
+  assertUserActive,
+  assertUserArchived,
   type CreateUserInput,
   checkRoleChange,
-  DomainError,
   type ListUsersQuery,
-  normalizeEmail,
   normalizeRoles,
   notFound,
   type Page,
   type UpdateUserInput,
+  type UserRecord,
   type UserView,
 } from '@seed-pms/domain';
 import { assertCan } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/password.js';
@@ -49,14 +38,14 @@ export interface UsersService {
 }
 
 export function createUsersService(
-  deps: AppDeps,
+  deps: Pick<ServiceDeps, 'repos'>,
   services: { audit: AuditService; auth: AuthService; events: EventBus },
 ): UsersService {
-  const { users, employees } = deps.database.collections;
+  const { users } = deps.repos;
   const { audit, auth, events } = services;
 
-  async function load(id: string): Promise<WithId<UserDoc>> {
-    const user = await findUserById(users, parseId(id, { resource: 'User' }));
+  async function load(id: string): Promise<UserRecord> {
+    const user = await users.get(id);
     if (!user) throw notFound('User', id);
     return user;
   }
@@ -64,7 +53,7 @@ export function createUsersService(
   /** Loads the user and checks the action on it (admins' accounts are for admins, and so on). */
   async function loadFor(ctx: ActorContext, action: Parameters<typeof assertCan>[1], id: string) {
     const user = await load(id);
-    assertCan(ctx.actor, action, 'User', { id: user._id.toHexString(), roles: user.roles });
+    assertCan(ctx.actor, action, 'User', { id: user.id, roles: user.roles });
     return user;
   }
 
@@ -72,34 +61,30 @@ export function createUsersService(
   async function recorded(
     ctx: ActorContext,
     action: string,
-    before: WithId<UserDoc>,
-    updated: WithId<UserDoc>,
+    before: UserRecord,
+    updated: UserRecord,
     details?: Record<string, unknown>,
   ): Promise<UserView> {
-    const after = toUserView(updated);
+    const after = userView(updated);
     await audit.record(ctx, {
       action,
       resourceType: 'user',
       resourceId: after.id,
-      before: toUserView(before),
+      before: userView(before),
       after,
       ...(details ? { details } : {}),
     });
     return after;
   }
 
-  const ref = (user: WithId<UserDoc>) => ({ id: user._id.toHexString(), email: user.email, name: user.name });
-  const userEvent = (ctx: ActorContext, userId: ObjectId) => ({
-    userId: userId.toHexString(),
-    at: ctx.now,
-    by: ctx.actor.id,
-  });
+  const ref = (user: UserRecord) => ({ id: user.id, email: user.email, name: user.name });
+  const userEvent = (ctx: ActorContext, userId: string) => ({ userId, at: ctx.now, by: ctx.actor.id });
 
   return {
-    list: (_ctx, query) => listUsers(users, query),
+    list: (_ctx, query) => users.list(query),
 
     async get(ctx, id) {
-      return toUserView(await loadFor(ctx, 'read', id));
+      return userView(await loadFor(ctx, 'read', id));
     },
 
     async create(ctx, input) {
@@ -107,9 +92,7 @@ export function createUsersService(
       checkRoleChange(ctx.actor, { id: null, roles: [] }, roles);
       if (input.password !== undefined) assertPasswordAcceptable(input.password, { email: input.email });
       const invite = input.password === undefined && input.sendInvite;
-      const created = await insertAccount(
-        users,
-        employees,
+      const created = await users.insertAccount(
         {
           email: input.email,
           name: input.name,
@@ -121,7 +104,7 @@ export function createUsersService(
         },
         ctx.now,
       );
-      const view = toUserView(created);
+      const view = userView(created);
       await audit.record(ctx, {
         action: 'user.create',
         resourceType: 'user',
@@ -130,37 +113,26 @@ export function createUsersService(
         details: { invited: invite, initialPassword: input.password !== undefined },
       });
       if (invite) await auth.sendInvite(ctx, ref(created));
-      await events.publish('user.created', userEvent(ctx, created._id));
+      await events.publish('user.created', userEvent(ctx, created.id));
       return view;
     },
 
     async update(ctx, input) {
       const user = await loadFor(ctx, 'update', input.id);
-      const set: Partial<UserDoc> = {};
-      if (input.name !== undefined && input.name !== user.name) {
-        set.name = input.name;
-        set.nameKey = nameKeyOf(input.name);
-      }
-      if (input.email !== undefined && normalizeEmail(input.email) !== user.emailKey) {
-        set.email = input.email;
-        set.emailKey = normalizeEmail(input.email);
-      }
-      let rolesChanged = false;
+      let roles: UserRecord['roles'] | undefined;
       if (input.roles !== undefined) {
-        const roles = normalizeRoles(input.roles);
-        checkRoleChange(ctx.actor, { id: user._id.toHexString(), roles: user.roles }, roles);
-        rolesChanged = roles.join() !== normalizeRoles(user.roles).join();
-        if (rolesChanged) set.roles = roles;
+        const requested = normalizeRoles(input.roles);
+        checkRoleChange(ctx.actor, { id: user.id, roles: user.roles }, requested);
+        if (requested.join() !== normalizeRoles(user.roles).join()) roles = requested;
       }
-      const updated = await withUniqueEmail(() =>
-        updateVersioned(users, user._id, input.version, { $set: set }, { resource: 'User', now: ctx.now }),
-      );
-      auth.forgetUser(input.id);
-      await syncEmployeeIdentity(employees, updated, ctx.now);
+      const rolesChanged = roles !== undefined;
+      const updated = await users.update(user, input.version, { name: input.name, email: input.email, roles }, ctx.now);
+      auth.forgetUser(user.id);
+      await users.copyToProfile(updated, ctx.now);
       const after = await recorded(ctx, rolesChanged ? 'user.roles.change' : 'user.update', user, updated);
       if (rolesChanged) {
         await events.publish('user.roles-changed', {
-          ...userEvent(ctx, user._id),
+          ...userEvent(ctx, user.id),
           before: user.roles,
           after: after.roles,
         });
@@ -170,74 +142,50 @@ export function createUsersService(
 
     async archive(ctx, input) {
       const user = await loadFor(ctx, 'archive', input.id);
-      if (user.status === 'archived') throw new DomainError('INVALID_STATE', 'The user is already archived');
-      const updated = await updateVersioned(
-        users,
-        user._id,
-        user.version,
-        {
-          $set: {
-            status: 'archived',
-            archivedAt: ctx.now,
-            archivedBy: parseId(ctx.actor.id, { resource: 'User' }),
-            archiveReason: input.reason,
-          },
-        },
-        { resource: 'User', now: ctx.now, where: { status: 'active' } },
-      );
+      assertUserActive(user, 'The user is already archived');
+      const updated = await users.archive(user, { by: ctx.actor.id, reason: input.reason }, ctx.now);
       // At once: the per-request check sees the status, and no session can be refreshed.
-      const ended = await auth.endSessions(user._id.toHexString(), 'user-archived', ctx.now);
-      await syncEmployeeIdentity(employees, updated, ctx.now);
+      const ended = await auth.endSessions(user.id, 'user-archived', ctx.now);
+      await users.copyToProfile(updated, ctx.now);
       const after = await recorded(ctx, 'user.archive', user, updated, { reason: input.reason, sessionsEnded: ended });
-      await events.publish('user.archived', { ...userEvent(ctx, user._id), reason: input.reason });
+      await events.publish('user.archived', { ...userEvent(ctx, user.id), reason: input.reason });
       return after;
     },
 
     async restore(ctx, id) {
       const user = await loadFor(ctx, 'restore', id);
-      if (user.status !== 'archived') throw new DomainError('INVALID_STATE', 'The user is not archived');
-      const updated = await updateVersioned(
-        users,
-        user._id,
-        user.version,
-        { $set: { status: 'active', archivedAt: null, archivedBy: null, archiveReason: null } },
-        { resource: 'User', now: ctx.now, where: { status: 'archived' } },
-      );
+      assertUserArchived(user);
+      const updated = await users.restore(user, ctx.now);
       auth.forgetUser(id);
-      await syncEmployeeIdentity(employees, updated, ctx.now);
+      await users.copyToProfile(updated, ctx.now);
       const after = await recorded(ctx, 'user.restore', user, updated);
-      await events.publish('user.restored', userEvent(ctx, user._id));
+      await events.publish('user.restored', userEvent(ctx, user.id));
       return after;
     },
 
     async resetPassword(ctx, input) {
       const user = await loadFor(ctx, 'resetPassword', input.id);
-      if (user.status !== 'active') throw new DomainError('INVALID_STATE', 'The user is archived');
+      assertUserActive(user);
       if (input.password === undefined) {
         await auth.sendPasswordReset(ctx, ref(user));
         await audit.record(ctx, {
           action: 'user.password.reset',
           resourceType: 'user',
-          resourceId: user._id.toHexString(),
+          resourceId: user.id,
           details: { method: 'email' },
         });
         return { method: 'email', sessionsRevoked: 0 };
       }
       assertPasswordAcceptable(input.password, { email: user.email });
       const passwordHash = await hashPassword(input.password);
-      await updateVersioned(
-        users,
-        user._id,
-        user.version,
-        { $set: { passwordHash, mustChangePassword: true, passwordChangedAt: ctx.now } },
-        { resource: 'User', now: ctx.now },
-      );
-      await auth.unlock(ref(user));
-      const ended = await auth.endSessions(user._id.toHexString(), 'password-reset-by-admin', ctx.now);
+      // The new password also lifts a lock; the failed sign-ins are forgotten with it.
+      await users.setPassword(user, { passwordHash, mustChangePassword: true }, ctx.now);
+      await auth.unlock(ref(user), ctx.now);
+      const ended = await auth.endSessions(user.id, 'password-reset-by-admin', ctx.now);
       await audit.record(ctx, {
         action: 'user.password.reset',
         resourceType: 'user',
-        resourceId: user._id.toHexString(),
+        resourceId: user.id,
         details: { method: 'temporary-password', sessionsEnded: ended },
       });
       return { method: 'temporary-password', sessionsRevoked: ended };
@@ -245,25 +193,18 @@ export function createUsersService(
 
     async unlock(ctx, id) {
       const user = await loadFor(ctx, 'unlock', id);
-      await auth.unlock(ref(user));
+      await auth.unlock(ref(user), ctx.now);
       await audit.record(ctx, { action: 'user.unlock', resourceType: 'user', resourceId: id });
-      return toUserView((await findUserById(users, user._id)) ?? user);
+      return userView((await users.get(user.id)) ?? user);
     },
 
     async invite(ctx, id) {
       const user = await loadFor(ctx, 'update', id);
-      if (user.status !== 'active') throw new DomainError('INVALID_STATE', 'The user is archived');
-      if (user.passwordHash) throw new DomainError('INVALID_STATE', 'The user already has a password');
+      assertInvitable(user);
       await auth.sendInvite(ctx, ref(user));
-      const updated = await updateVersioned(
-        users,
-        user._id,
-        user.version,
-        { $set: { invitedAt: ctx.now } },
-        { resource: 'User', now: ctx.now },
-      );
+      const updated = await users.markInvited(user, ctx.now);
       await audit.record(ctx, { action: 'user.invite', resourceType: 'user', resourceId: id });
-      return toUserView(updated);
+      return userView(updated);
     },
   };
 }

@@ -445,3 +445,26 @@ export async function verifyAuditChain(
   if (anchor && anchor.seq >= nextSeq) return result({ seq: nextSeq, reason: 'missing-entry' });
   return result(null);
 }
+
+// ---------------------------------------------------------------------------
+// The repository
+
+/**
+ * The audit trail's storage: append (chained, numbered, secrets removed),
+ * list (newest first, by cursor) and verify. Entries go in and come out as
+ * views; nothing here updates or deletes an entry.
+ */
+export interface AuditRepository {
+  /** Appends one entry at the end of the chain (see appendAudit for how appends race). */
+  append(input: AppendAuditInput): Promise<AuditEntryView>;
+  list(query: ListAuditsQuery): Promise<CursorPage<AuditEntryView>>;
+  verify(options?: VerifyAuditOptions): Promise<AuditVerifyView>;
+}
+
+export function createAuditRepository(audits: Collection<AuditDoc>): AuditRepository {
+  return {
+    append: (input) => appendAudit(audits, input),
+    list: (query) => listAudits(audits, query),
+    verify: (options) => verifyAuditChain(audits, options),
+  };
+}

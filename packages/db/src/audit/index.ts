@@ -1,2 +1,11 @@
 export * from './audit.doc.js';
-export * from './audit.repository.js';
+// The chain's mechanics (appendAudit, listAudits, verifyAuditChain) are reached through the repository.
+export {
+  type AppendAuditInput,
+  AUDIT_GENESIS_HASH,
+  type AuditRepository,
+  auditEntryHash,
+  canonicalJson,
+  createAuditRepository,
+  type VerifyAuditOptions,
+} from './audit.repository.js';

@@ -1,59 +1,86 @@
+import type { LoginFailureRecord, LoginFailureState } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
+import { toLoginFailureRecord } from './auth.mapper.js';
 import type { LoginFailureDoc } from './session.doc.js';
 
-export function findLoginFailures(failures: Collection<LoginFailureDoc>, key: string): Promise<LoginFailureDoc | null> {
-  return failures.findOne({ _id: key });
-}
-
 /**
- * Counts a failed login for a normalised email. When the count reaches the
- * threshold the entry is locked for `lockMs(locksSoFar + 1)` and the count
- * starts again; the lock is set by a write guarded on the count, so concurrent
- * failures lock once.
+ * Failed sign-ins per normalised email. The rule (when to lock, for how long)
+ * is domain/src/auth/lockout.ts; this only stores what it is told.
+ *
+ * Concurrent failures. Counting is one atomic `$inc` (upserted), never a read
+ * then a write, so no failure is lost however many arrive together: each
+ * caller gets the count including its own failure (on MongoDB `$inc` is
+ * atomic; on FerretDB the per-collection write queue makes it so within the
+ * process). The failure whose count reaches the threshold then stores the
+ * lock with one write conditional on the count and lock number it saw: of
+ * failures racing past the threshold, only the one whose count is still
+ * current locks, and a failure counted after the lock landed counts toward the
+ * next one. The last failure of a burst always sees the current count, so a
+ * burst that reaches the threshold always locks, and locks once.
  */
-export async function recordLoginFailure(
-  failures: Collection<LoginFailureDoc>,
-  key: string,
-  now: Date,
-  policy: { threshold: number; lockMs: (lockNumber: number) => number },
-): Promise<LoginFailureDoc> {
-  let after: LoginFailureDoc | null = null;
-  for (let attempt = 0; attempt < 3 && !after; attempt += 1) {
-    try {
-      after = await failures.findOneAndUpdate(
-        { _id: key },
-        { $inc: { failures: 1 }, $set: { lastFailureAt: now }, $setOnInsert: { locks: 0, lockedUntil: null } },
-        { upsert: true, returnDocument: 'after' },
-      );
-    } catch (error) {
-      // Two first failures raced to create the entry; the loser counts again.
-      if (!isDuplicateKey(error)) throw error;
-    }
-  }
-  if (!after) throw new Error('could not record a login failure');
-  if (after.failures < policy.threshold) return after;
-  const locked = await failures.findOneAndUpdate(
-    { _id: key, failures: after.failures },
-    {
-      $set: { failures: 0, lockedUntil: new Date(now.getTime() + policy.lockMs(after.locks + 1)) },
-      $inc: { locks: 1 },
+export interface LoginFailureRepository {
+  /** The failures of this email, or null when there are none. */
+  get(emailKey: string): Promise<LoginFailureRecord | null>;
+  /** Counts one failure (atomically) and returns the state with it counted. */
+  countFailure(emailKey: string, now: Date): Promise<LoginFailureRecord>;
+  /**
+   * Stores the state a counted failure decided (the lock), only if the count
+   * and lock number are still those of `counted`. False when another failure
+   * came first (it decides instead).
+   */
+  store(emailKey: string, counted: LoginFailureState, next: LoginFailureState): Promise<boolean>;
+  /** A successful sign-in or an unlock forgets the failures. */
+  clear(emailKey: string): Promise<void>;
+  /** Forgets entries idle since `before` whose lock has passed. */
+  purgeIdle(before: Date): Promise<number>;
+}
+
+export function createLoginFailureRepository(collections: {
+  loginFailures: Collection<LoginFailureDoc>;
+}): LoginFailureRepository {
+  const failures = collections.loginFailures;
+  return {
+    async get(emailKey) {
+      const doc = await failures.findOne({ _id: emailKey });
+      return doc ? toLoginFailureRecord(doc) : null;
     },
-    { returnDocument: 'after' },
-  );
-  return locked ?? after;
-}
 
-/** A successful login or an admin's unlock forgets the failures. */
-export async function clearLoginFailures(failures: Collection<LoginFailureDoc>, key: string): Promise<void> {
-  await failures.deleteOne({ _id: key });
-}
+    async countFailure(emailKey, now) {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        try {
+          const counted = await failures.findOneAndUpdate(
+            { _id: emailKey },
+            { $inc: { failures: 1 }, $set: { lastFailureAt: now }, $setOnInsert: { locks: 0, lockedUntil: null } },
+            { upsert: true, returnDocument: 'after' },
+          );
+          if (counted) return toLoginFailureRecord(counted);
+        } catch (error) {
+          // Two first failures raced to create the entry; the loser counts again, on the winner's.
+          if (!isDuplicateKey(error)) throw error;
+        }
+      }
+      throw new Error('could not record a login failure');
+    },
 
-/** Forgets entries idle since `before` whose lock has passed. */
-export async function purgeLoginFailures(failures: Collection<LoginFailureDoc>, before: Date): Promise<number> {
-  const result = await failures.deleteMany({
-    lastFailureAt: { $lt: before },
-    $or: [{ lockedUntil: null }, { lockedUntil: { $lt: before } }],
-  });
-  return result.deletedCount;
+    async store(emailKey, counted, next) {
+      const result = await failures.updateOne(
+        { _id: emailKey, failures: counted.failures, locks: counted.locks },
+        { $set: { failures: next.failures, locks: next.locks, lockedUntil: next.lockedUntil } },
+      );
+      return result.modifiedCount === 1;
+    },
+
+    async clear(emailKey) {
+      await failures.deleteOne({ _id: emailKey });
+    },
+
+    async purgeIdle(before) {
+      const result = await failures.deleteMany({
+        lastFailureAt: { $lt: before },
+        $or: [{ lockedUntil: null }, { lockedUntil: { $lt: before } }],
+      });
+      return result.deletedCount;
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import type { AuthTokenKind } from '@seed-pms/domain';
 import type { ObjectId } from 'mongodb';
 import { defineCollection } from '../collections.js';
 
@@ -39,8 +40,6 @@ export interface LoginFailureDoc {
 export const loginFailuresCollection = defineCollection<LoginFailureDoc>('login_failures', [
   { name: 'lastFailureAt', key: { lastFailureAt: 1 } },
 ]);
-
-export type AuthTokenKind = 'password-reset' | 'invite';
 
 /** A single-use token sent by email; only its hash is stored. */
 export interface AuthTokenDoc {

@@ -30,72 +30,89 @@ export function hashRequest(input: unknown): string {
 }
 
 /**
- * Claims a key for a first attempt, or returns the stored result of an earlier
- * one. Outcomes: a new claim; a replay of the finished first attempt; 409
- * IDEMPOTENCY_IN_PROGRESS while the first is still running; 422
- * IDEMPOTENCY_KEY_REUSED when the key was used with other input.
+ * Idempotency keys' storage. A claim is one insert on the unique `_id` (a hash
+ * of caller, operation and key), so of concurrent first attempts exactly one
+ * wins; a takeover of an abandoned claim is one write conditional on its lock
+ * having passed.
  */
-export async function claimIdempotencyKey<T>(
-  collection: Collection<IdempotencyDoc>,
-  claim: IdempotencyClaim,
-): Promise<IdempotencyOutcome<T>> {
-  const id = idempotencyId(claim.actorId, claim.operation, claim.key);
-  const fresh: IdempotencyDoc = {
-    _id: id,
-    actorId: claim.actorId,
-    operation: claim.operation,
-    requestHash: claim.requestHash,
-    state: 'pending',
-    responseJson: null,
-    lockedUntil: new Date(claim.now.getTime() + claim.lockMs),
-    createdAt: claim.now,
-    expiresAt: new Date(claim.now.getTime() + claim.ttlMs),
-  };
-  try {
-    await collection.insertOne(fresh);
-    return { kind: 'claimed', id };
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-  }
-  const existing = await collection.findOne({ _id: id });
-  if (!existing || existing.expiresAt <= claim.now) {
-    // Expired but not yet cleaned up (or removed just now): start over.
-    await collection.deleteOne({ _id: id, expiresAt: { $lte: claim.now } });
-    return claimIdempotencyKey(collection, claim);
-  }
-  if (existing.requestHash !== claim.requestHash) {
-    throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request', {
+export interface IdempotencyRepository {
+  /**
+   * Claims a key for a first attempt, or returns the stored result of an
+   * earlier one. Outcomes: a new claim; a replay of the finished first attempt;
+   * 409 IDEMPOTENCY_IN_PROGRESS while the first is still running; 422
+   * IDEMPOTENCY_KEY_REUSED when the key was used with other input.
+   */
+  claim<T>(claim: IdempotencyClaim): Promise<IdempotencyOutcome<T>>;
+  /** Stores the first attempt's result for replays. */
+  complete(id: string, response: unknown): Promise<void>;
+  /** A failed first attempt frees its key, so the client can retry with the same one. */
+  release(id: string): Promise<void>;
+  /** Removes keys expired by `now`; returns how many. */
+  purgeExpired(now: Date): Promise<number>;
+}
+
+export function createIdempotencyRepository(collections: {
+  idempotencyKeys: Collection<IdempotencyDoc>;
+}): IdempotencyRepository {
+  const keys = collections.idempotencyKeys;
+
+  async function claimKey<T>(claim: IdempotencyClaim): Promise<IdempotencyOutcome<T>> {
+    const id = idempotencyId(claim.actorId, claim.operation, claim.key);
+    const fresh: IdempotencyDoc = {
+      _id: id,
+      actorId: claim.actorId,
+      operation: claim.operation,
+      requestHash: claim.requestHash,
+      state: 'pending',
+      responseJson: null,
+      lockedUntil: new Date(claim.now.getTime() + claim.lockMs),
+      createdAt: claim.now,
+      expiresAt: new Date(claim.now.getTime() + claim.ttlMs),
+    };
+    try {
+      await keys.insertOne(fresh);
+      return { kind: 'claimed', id };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const existing = await keys.findOne({ _id: id });
+    if (!existing || existing.expiresAt <= claim.now) {
+      // Expired but not yet cleaned up (or removed just now): start over.
+      await keys.deleteOne({ _id: id, expiresAt: { $lte: claim.now } });
+      return claimKey<T>(claim);
+    }
+    if (existing.requestHash !== claim.requestHash) {
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request',
+        { key: claim.key },
+      );
+    }
+    if (existing.state === 'done' && existing.responseJson !== null) {
+      return { kind: 'replay', response: JSON.parse(existing.responseJson) as T };
+    }
+    // Pending: take over only a claim whose holder must have died.
+    const takenOver = await keys.findOneAndUpdate(
+      { _id: id, state: 'pending', lockedUntil: { $lte: claim.now } },
+      { $set: { lockedUntil: fresh.lockedUntil } },
+    );
+    if (takenOver) return { kind: 'claimed', id };
+    throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', {
       key: claim.key,
     });
   }
-  if (existing.state === 'done' && existing.responseJson !== null) {
-    return { kind: 'replay', response: JSON.parse(existing.responseJson) as T };
-  }
-  // Pending: take over only a claim whose holder must have died.
-  const takenOver = await collection.findOneAndUpdate(
-    { _id: id, state: 'pending', lockedUntil: { $lte: claim.now } },
-    { $set: { lockedUntil: fresh.lockedUntil } },
-  );
-  if (takenOver) return { kind: 'claimed', id };
-  throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', {
-    key: claim.key,
-  });
-}
 
-export async function completeIdempotencyKey(
-  collection: Collection<IdempotencyDoc>,
-  id: string,
-  response: unknown,
-): Promise<void> {
-  await collection.updateOne({ _id: id }, { $set: { state: 'done', responseJson: JSON.stringify(response ?? null) } });
-}
-
-/** A failed first attempt frees its key, so the client can retry with the same one. */
-export async function releaseIdempotencyKey(collection: Collection<IdempotencyDoc>, id: string): Promise<void> {
-  await collection.deleteOne({ _id: id, state: 'pending' });
-}
-
-export async function purgeExpiredIdempotencyKeys(collection: Collection<IdempotencyDoc>, now: Date): Promise<number> {
-  const result = await collection.deleteMany({ expiresAt: { $lte: now } });
-  return result.deletedCount;
+  return {
+    claim: claimKey,
+    async complete(id, response) {
+      await keys.updateOne({ _id: id }, { $set: { state: 'done', responseJson: JSON.stringify(response ?? null) } });
+    },
+    async release(id) {
+      await keys.deleteOne({ _id: id, state: 'pending' });
+    },
+    async purgeExpired(now) {
+      const result = await keys.deleteMany({ expiresAt: { $lte: now } });
+      return result.deletedCount;
+    },
+  };
 }

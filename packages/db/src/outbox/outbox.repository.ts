@@ -1,5 +1,6 @@
-import { type Collection, ObjectId } from 'mongodb';
-import type { OutboxDoc } from './outbox.doc.js';
+import type { Collection } from 'mongodb';
+import { newId, objectIdOf } from '../ids.js';
+import type { OutboxDoc, OutboxStatus } from './outbox.doc.js';
 
 export interface NewEmail {
   purpose: string;
@@ -7,6 +8,28 @@ export interface NewEmail {
   subject: string;
   text: string;
   html?: string | null;
+}
+
+/**
+ * A stored email as the sender sees it (string id). No domain rule reads
+ * emails, so the record lives here with its storage rather than in domain.
+ */
+export interface OutboxEmail {
+  id: string;
+  purpose: string;
+  to: string;
+  subject: string;
+  /** Null once sent or given up on (the bodies may carry single-use tokens). */
+  text: string | null;
+  html: string | null;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lockedUntil: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
 }
 
 /** When a failed delivery is tried again, and when the outbox gives up. */
@@ -20,105 +43,133 @@ export interface RetryPolicy {
 /** Enough of a delivery error to diagnose it without letting a chatty server bloat the document. */
 export const LAST_ERROR_MAX_CHARS = 500;
 
-export async function enqueueEmail(collection: Collection<OutboxDoc>, email: NewEmail, now: Date): Promise<OutboxDoc> {
-  const doc: OutboxDoc = {
-    _id: new ObjectId(),
-    kind: 'email',
-    purpose: email.purpose,
-    to: email.to,
-    subject: email.subject,
-    text: email.text,
-    html: email.html ?? null,
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: now,
-    lockedUntil: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-    sentAt: null,
+/**
+ * The email outbox: use cases enqueue, the sender claims, sends and records
+ * the outcome. Each step is one write conditional on the state it expects
+ * (a claim on due-or-abandoned, a failure on the claim's attempt count), so two
+ * senders never hold the same email and a late report never overrides a newer
+ * sender's outcome.
+ */
+export interface OutboxRepository {
+  enqueue(email: NewEmail, now: Date): Promise<OutboxEmail>;
+  /**
+   * Takes one due email for sending, or null when none is due: a pending one
+   * whose backoff has passed, or one left `sending` by a sender that died (its
+   * lock expired). The attempt is counted here rather than after sending, so
+   * an email that kills its sender every time still runs out of attempts.
+   */
+  claimNext(now: Date, lockMs: number): Promise<OutboxEmail | null>;
+  /**
+   * Records a delivery and drops the bodies. Accepted from whichever state the
+   * email is in but `sent`: a sender whose lock expired mid-send did deliver,
+   * and recording that keeps the email from being sent once more.
+   */
+  markSent(id: string, now: Date): Promise<boolean>;
+  /**
+   * Records a failed attempt: back to `pending` after the policy's backoff, or
+   * `failed` (bodies dropped) once `maxAttempts` attempts have failed. Returns
+   * the new status, or null when the claim was no longer the caller's (another
+   * sender took the email over after the lock expired, and its outcome wins).
+   */
+  markFailed(id: string, error: string, now: Date, policy: RetryPolicy): Promise<'pending' | 'failed' | null>;
+  /** Deletes sent and given-up emails last touched before `before`; returns how many. */
+  purgeFinished(before: Date): Promise<number>;
+}
+
+function toOutboxEmail(doc: OutboxDoc): OutboxEmail {
+  return {
+    id: doc._id.toHexString(),
+    purpose: doc.purpose,
+    to: doc.to,
+    subject: doc.subject,
+    text: doc.text,
+    html: doc.html,
+    status: doc.status,
+    attempts: doc.attempts,
+    nextAttemptAt: doc.nextAttemptAt,
+    lockedUntil: doc.lockedUntil,
+    lastError: doc.lastError,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    sentAt: doc.sentAt,
   };
-  await collection.insertOne(doc);
-  return doc;
 }
 
-/**
- * Takes one due email for sending, or null when none is due: a pending one whose
- * backoff has passed, or one left `sending` by a sender that died (its lock
- * expired). One conditional write, so two senders never get the same email.
- * The attempt is counted here rather than after sending, so an email that kills
- * its sender every time still runs out of attempts.
- */
-export async function claimNextEmail(
-  collection: Collection<OutboxDoc>,
-  now: Date,
-  lockMs: number,
-): Promise<OutboxDoc | null> {
-  return collection.findOneAndUpdate(
-    {
-      $or: [
-        { status: 'pending', nextAttemptAt: { $lte: now } },
-        { status: 'sending', lockedUntil: { $lt: now } },
-      ],
-    },
-    {
-      $set: { status: 'sending', lockedUntil: new Date(now.getTime() + lockMs), updatedAt: now },
-      $inc: { attempts: 1 },
-    },
-    { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
-  );
-}
-
-/**
- * Records a delivery and drops the bodies. Accepted from whichever state the
- * email is in but `sent`: a sender whose lock expired mid-send did deliver, and
- * recording that keeps the email from being sent once more.
- */
-export async function markEmailSent(collection: Collection<OutboxDoc>, id: ObjectId, now: Date): Promise<boolean> {
-  const result = await collection.updateOne(
-    { _id: id, status: { $ne: 'sent' } },
-    { $set: { status: 'sent', sentAt: now, lockedUntil: null, text: null, html: null, updatedAt: now } },
-  );
-  return result.modifiedCount === 1;
-}
-
-/**
- * Records a failed attempt: back to `pending` after the policy's backoff, or
- * `failed` (bodies dropped) once `maxAttempts` attempts have failed. Returns the
- * new status, or null when the claim was no longer the caller's (another sender
- * took the email over after the lock expired, and its outcome wins).
- */
-export async function markEmailFailed(
-  collection: Collection<OutboxDoc>,
-  id: ObjectId,
-  error: string,
-  now: Date,
-  policy: RetryPolicy,
-): Promise<'pending' | 'failed' | null> {
-  const current = await collection.findOne({ _id: id, status: 'sending' });
-  if (!current) return null;
-  const lastError = error.length > LAST_ERROR_MAX_CHARS ? `${error.slice(0, LAST_ERROR_MAX_CHARS - 1)}…` : error;
-  const giveUp = current.attempts >= policy.maxAttempts;
-  const update = giveUp
-    ? { status: 'failed' as const, lockedUntil: null, lastError, text: null, html: null, updatedAt: now }
-    : {
-        status: 'pending' as const,
+export function createOutboxRepository(outbox: Collection<OutboxDoc>): OutboxRepository {
+  return {
+    async enqueue(email, now) {
+      const doc: OutboxDoc = {
+        _id: newId(),
+        kind: 'email',
+        purpose: email.purpose,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html ?? null,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
         lockedUntil: null,
-        lastError,
-        nextAttemptAt: new Date(now.getTime() + policy.backoffMs(current.attempts)),
+        lastError: null,
+        createdAt: now,
         updatedAt: now,
+        sentAt: null,
       };
-  // The attempt count in the guard is what identifies this claim: a takeover increments it.
-  const result = await collection.updateOne(
-    { _id: id, status: 'sending', attempts: current.attempts },
-    { $set: update },
-  );
-  if (result.modifiedCount !== 1) return null;
-  return update.status;
-}
+      await outbox.insertOne(doc);
+      return toOutboxEmail(doc);
+    },
 
-/** Deletes sent and given-up emails last touched before `before`; the purge job calls it. */
-export async function purgeSentEmails(collection: Collection<OutboxDoc>, before: Date): Promise<number> {
-  const result = await collection.deleteMany({ status: { $in: ['sent', 'failed'] }, updatedAt: { $lt: before } });
-  return result.deletedCount;
+    async claimNext(now, lockMs) {
+      const doc = await outbox.findOneAndUpdate(
+        {
+          $or: [
+            { status: 'pending', nextAttemptAt: { $lte: now } },
+            { status: 'sending', lockedUntil: { $lt: now } },
+          ],
+        },
+        {
+          $set: { status: 'sending', lockedUntil: new Date(now.getTime() + lockMs), updatedAt: now },
+          $inc: { attempts: 1 },
+        },
+        { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
+      );
+      return doc ? toOutboxEmail(doc) : null;
+    },
+
+    async markSent(id, now) {
+      const _id = objectIdOf(id);
+      if (!_id) return false;
+      const result = await outbox.updateOne(
+        { _id, status: { $ne: 'sent' } },
+        { $set: { status: 'sent', sentAt: now, lockedUntil: null, text: null, html: null, updatedAt: now } },
+      );
+      return result.modifiedCount === 1;
+    },
+
+    async markFailed(id, error, now, policy) {
+      const _id = objectIdOf(id);
+      const current = _id ? await outbox.findOne({ _id, status: 'sending' }) : null;
+      if (!_id || !current) return null;
+      const lastError = error.length > LAST_ERROR_MAX_CHARS ? `${error.slice(0, LAST_ERROR_MAX_CHARS - 1)}…` : error;
+      const giveUp = current.attempts >= policy.maxAttempts;
+      const update = giveUp
+        ? { status: 'failed' as const, lockedUntil: null, lastError, text: null, html: null, updatedAt: now }
+        : {
+            status: 'pending' as const,
+            lockedUntil: null,
+            lastError,
+            nextAttemptAt: new Date(now.getTime() + policy.backoffMs(current.attempts)),
+            updatedAt: now,
+          };
+      // The attempt count in the guard is what identifies this claim: a takeover increments it.
+      const result = await outbox.updateOne({ _id, status: 'sending', attempts: current.attempts }, { $set: update });
+      if (result.modifiedCount !== 1) return null;
+      return update.status;
+    },
+
+    async purgeFinished(before) {
+      const result = await outbox.deleteMany({ status: { $in: ['sent', 'failed'] }, updatedAt: { $lt: before } });
+      return result.deletedCount;
+    },
+  };
 }

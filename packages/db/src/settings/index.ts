@@ -1,2 +1,3 @@
 export * from './settings.doc.js';
+export * from './settings.mapper.js';
 export * from './settings.repository.js';

@@ -1,65 +1,78 @@
-import { DEFAULT_SETTINGS, type SettingsView, versionConflict } from '@seed-pms/domain';
-import type { Collection, WithId } from 'mongodb';
+import {
+  type CapacitySettings,
+  DEFAULT_SETTINGS,
+  type OrganizationSettings,
+  type SecuritySettings,
+  type SettingsView,
+  versionConflict,
+} from '@seed-pms/domain';
+import type { Collection } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
 import { SETTINGS_ID, type SettingsDoc } from './settings.doc.js';
+import { settingsView } from './settings.mapper.js';
 
-function withDefaults(doc: WithId<SettingsDoc>): WithId<SettingsDoc> {
-  return {
-    ...doc,
-    security: { ...DEFAULT_SETTINGS.security, ...doc.security },
-    capacity: { ...DEFAULT_SETTINGS.capacity, ...doc.capacity },
-    organization: { ...DEFAULT_SETTINGS.organization, ...doc.organization },
-  };
+/** The fields of each section to change; sections and fields left out keep their values. */
+export interface SettingsChanges {
+  security?: Partial<SecuritySettings> | undefined;
+  capacity?: Partial<CapacitySettings> | undefined;
+  organization?: Partial<OrganizationSettings> | undefined;
 }
 
 /**
- * The settings, created with the defaults on first read. Sections missing from
- * an older document (added by a later release) read as their defaults.
+ * The organisation's settings: one document, read as a view. A change is one
+ * write conditional on the version the caller saw. (The document's `_id` is a
+ * fixed name rather than an ObjectId, so this is the one versioned write that
+ * does not go through `updateVersioned`; it follows the same rule: the filter
+ * holds the expected version, the update increments it.)
  */
-export async function loadSettings(settings: Collection<SettingsDoc>, now: Date): Promise<WithId<SettingsDoc>> {
-  const found = await settings.findOne({ _id: SETTINGS_ID });
-  if (found) return withDefaults(found);
-  const doc: SettingsDoc = {
-    _id: SETTINGS_ID,
-    ...structuredClone(DEFAULT_SETTINGS),
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
-  try {
-    await settings.insertOne(doc);
-    return doc;
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    const raced = await settings.findOne({ _id: SETTINGS_ID });
-    if (!raced) throw error;
-    return loadSettings(settings, now);
+export interface SettingsRepository {
+  /** The settings, created with the defaults on first read. */
+  get(now: Date): Promise<SettingsView>;
+  /** At `expectedVersion` only (409 VERSION_CONFLICT with the current version otherwise). */
+  update(expectedVersion: number, changes: SettingsChanges, now: Date): Promise<SettingsView>;
+}
+
+export function createSettingsRepository(collections: { settings: Collection<SettingsDoc> }): SettingsRepository {
+  const { settings } = collections;
+
+  async function load(now: Date): Promise<SettingsDoc> {
+    const found = await settings.findOne({ _id: SETTINGS_ID });
+    if (found) return found;
+    const doc: SettingsDoc = {
+      _id: SETTINGS_ID,
+      ...structuredClone(DEFAULT_SETTINGS),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await settings.insertOne(doc);
+      return doc;
+    } catch (error) {
+      // Two first reads raced to create it: read the winner's.
+      if (!isDuplicateKey(error)) throw error;
+      const raced = await settings.findOne({ _id: SETTINGS_ID });
+      if (!raced) throw error;
+      return raced;
+    }
   }
-}
 
-/** Sets the given fields if the settings still have `expectedVersion` (409 VERSION_CONFLICT otherwise). */
-export async function updateSettings(
-  settings: Collection<SettingsDoc>,
-  expectedVersion: number,
-  set: Record<string, unknown>,
-  now: Date,
-): Promise<WithId<SettingsDoc>> {
-  const updated = await settings.findOneAndUpdate(
-    { _id: SETTINGS_ID, version: expectedVersion },
-    { $set: { ...set, updatedAt: now }, $inc: { version: 1 } },
-    { returnDocument: 'after' },
-  );
-  if (updated) return withDefaults(updated);
-  const current = await loadSettings(settings, now);
-  throw versionConflict('Settings', SETTINGS_ID, expectedVersion, current.version);
-}
-
-export function toSettingsView(doc: SettingsDoc): SettingsView {
   return {
-    security: doc.security,
-    capacity: doc.capacity,
-    organization: doc.organization,
-    version: doc.version,
-    updatedAt: doc.updatedAt.toISOString(),
+    get: async (now) => settingsView(await load(now)),
+
+    async update(expectedVersion, changes, now) {
+      const set: Record<string, unknown> = {};
+      for (const section of ['security', 'capacity', 'organization'] as const) {
+        for (const [key, value] of Object.entries(changes[section] ?? {})) set[`${section}.${key}`] = value;
+      }
+      const updated = await settings.findOneAndUpdate(
+        { _id: SETTINGS_ID, version: expectedVersion },
+        { $set: { ...set, updatedAt: now }, $inc: { version: 1 } },
+        { returnDocument: 'after' },
+      );
+      if (updated) return settingsView(updated);
+      const current = await load(now);
+      throw versionConflict('Settings', SETTINGS_ID, expectedVersion, current.version);
+    },
   };
 }

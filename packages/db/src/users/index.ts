@@ -1,2 +1,3 @@
 export * from './user.doc.js';
+export * from './user.mapper.js';
 export * from './user.repository.js';

@@ -1,1 +1,3 @@
+export * from './user.records.js';
+export * from './user.rules.js';
 export * from './user.schemas.js';
