@@ -31,6 +31,7 @@ import {
   type EmployeeCapacityView,
   type FileDownloadView,
   findCapacityBreach,
+  capacityFlagOf as flagOf,
   MAX_CAPACITY_RANGE_DAYS,
   type MemberSegment,
   notFound,
@@ -123,10 +124,7 @@ function toMember(segment: LedgerSegment): MemberSegment {
 
 /** The halo: today's allocation, and whether any day from today on is above 100%. */
 export function capacityFlagOf(segments: readonly LedgerSegment[], today: string): CapacityFlag {
-  const allocations = segments.map(toAllocation);
-  const now = capacityTimeline(allocations, { from: today, to: today })[0];
-  const ahead = utilisation(allocations, { from: today, to: OPEN_END_DAY });
-  return { allocationPercent: now?.allocatedPercent ?? 0, overAllocated: ahead.overAllocatedDays > 0 };
+  return flagOf(segments.map(toAllocation), today);
 }
 
 export function createCapacityService(deps: AppDeps, services: { settings: SettingsService }): CapacityService {

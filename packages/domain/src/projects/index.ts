@@ -1,4 +1,3 @@
-export * from './calendar-days.js';
 export * from './capacity.js';
 export * from './project.schemas.js';
 export * from './roster-plan.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CatalogRef } from '../catalogs/catalog.schemas.js';
+import { dayNumber } from '../common/calendar-days.js';
 import {
   CalendarDay,
   ExpectedVersion,
@@ -13,7 +14,6 @@ import {
 } from '../common/common.schemas.js';
 import { CapacityFlag, PersonRef } from '../employees/employee.schemas.js';
 import { DownloadLinkView, FileStatus } from '../files/file.schemas.js';
-import { dayNumber } from './calendar-days.js';
 
 export const PROJECT_STATUSES = ['planned', 'active', 'onHold', 'completed', 'archived'] as const;
 export const ProjectStatus = z.enum(PROJECT_STATUSES).meta({ id: 'ProjectStatus' });

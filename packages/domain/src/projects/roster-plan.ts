@@ -1,5 +1,4 @@
-import { addDays, dayNumber, endDayNumber } from './calendar-days.js';
-
+import { addDays, dayNumber, endDayNumber } from '../common/calendar-days.js';
 import type { RosterRole } from './project.schemas.js';
 
 /**
@@ -125,11 +124,6 @@ function apply(current: readonly MemberSegment[], change: RosterChange): Piece[]
       });
     }
   }
-}
-
-/** Do two pieces share a day? */
-export function overlaps(a: Pick<Piece, 'start' | 'end'>, b: Pick<Piece, 'start' | 'end'>): boolean {
-  return dayNumber(a.start) <= endDayNumber(b.end) && dayNumber(b.start) <= endDayNumber(a.end);
 }
 
 /**
