@@ -3,6 +3,18 @@ import type { Database } from './connection.js';
 import { createEmployeeRepository, type EmployeeRepository } from './employees/employee.repository.js';
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
+import { type AssignmentRepository, createAssignmentRepository } from './projects/assignment.repository.js';
+import {
+  type CapacityLedgerRepository,
+  createCapacityLedgerRepository,
+} from './projects/capacity-ledger.repository.js';
+import {
+  createProjectCommentRepository,
+  createProjectDocumentRepository,
+  type ProjectCommentRepository,
+  type ProjectDocumentRepository,
+} from './projects/collaboration.repository.js';
+import { createProjectRepository, type ProjectRepository } from './projects/project.repository.js';
 import { createUserRepository, type UserRepository } from './users/user.repository.js';
 
 /**
@@ -16,6 +28,13 @@ export interface Repositories {
   employees: EmployeeRepository;
   files: FileRepository;
   users: UserRepository;
+  projects: ProjectRepository;
+  /** The roster history (project_assignments). */
+  assignments: AssignmentRepository;
+  /** Each person's capacity ledger: the guard of every roster change. */
+  capacity: CapacityLedgerRepository;
+  projectComments: ProjectCommentRepository;
+  projectDocuments: ProjectDocumentRepository;
   /** Named leases for rules no single document can guard (see locks.ts). */
   leases: LeaseRepository;
 }
@@ -27,6 +46,11 @@ export function createRepositories(database: Pick<Database, 'collections'>): Rep
     employees: createEmployeeRepository(collections),
     files: createFileRepository(collections),
     users: createUserRepository(collections),
+    projects: createProjectRepository(collections),
+    assignments: createAssignmentRepository(collections),
+    capacity: createCapacityLedgerRepository(collections),
+    projectComments: createProjectCommentRepository(collections),
+    projectDocuments: createProjectDocumentRepository(collections),
     leases: createLeaseRepository(collections),
   };
 }
