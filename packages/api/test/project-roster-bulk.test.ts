@@ -69,9 +69,10 @@ describe('adding a team', () => {
         expect(segments).toEqual([]);
       }
     }
-    // The turns are taken in arrival order within the bounded wait; on our machines all twenty fit in it.
+    // The turns are taken in arrival order; only a change still waiting when the bounded wait
+    // runs out is refused, so when all twenty finish well inside it (as on our machines) none is.
     expect(answers.filter((a) => a.statusCode === 201).length).toBeGreaterThan(0);
-    if (elapsed < PROJECT_TURN_WAIT_MS / 2) expect(answers.every((a) => a.statusCode === 201)).toBe(true);
+    if (elapsed < PROJECT_TURN_WAIT_MS) expect(answers.every((a) => a.statusCode === 201)).toBe(true);
     const roster = (await call(manager, 'GET', `/projects/${project.id}/roster`)).json();
     expect(roster.items).toHaveLength(answers.filter((a) => a.statusCode === 201).length);
   });

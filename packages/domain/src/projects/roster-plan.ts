@@ -130,8 +130,9 @@ function apply(current: readonly MemberSegment[], change: RosterChange): Piece[]
  * What a roster change does to one person's segments on one project: which
  * stay, which are retired and which are created. Pieces that come out
  * unchanged keep their segment (and id); adjacent pieces with the same role and
- * allocation are joined. Validation of the dates against the project's period
- * and of overlaps for `add` is the caller's.
+ * allocation are joined. The planning core of decideRosterChange
+ * (roster.decide.ts), which checks the dates against the project's period and
+ * overlaps for `add`.
  */
 export function planRosterChange(
   current: readonly MemberSegment[],
