@@ -87,9 +87,9 @@ async function build(deps: AppDeps): Promise<Services> {
   const catalogs = createCatalogsService(serviceDeps, { audit });
   const files = createFilesService(deps, { audit });
   const employees = createEmployeesService(deps, { audit, catalogs, files });
-  const capacity = createCapacityService(deps, { settings });
-  const projects = createProjectsService(deps, { audit, catalogs, capacity });
-  const collaboration = createCollaborationService(deps, { audit, files, projects });
+  const capacity = createCapacityService(serviceDeps, { settings });
+  const projects = createProjectsService(serviceDeps, { audit, catalogs, settings });
+  const collaboration = createCollaborationService(serviceDeps, { audit, files, projects });
   connectAreas({ events, catalogs, files, employees, projects, collaboration });
   internals.set(deps, { files, capacity, projects });
   return {

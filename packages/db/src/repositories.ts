@@ -16,6 +16,18 @@ import { createIdempotencyRepository, type IdempotencyRepository } from './idemp
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox/outbox.repository.js';
+import { type AssignmentRepository, createAssignmentRepository } from './projects/assignment.repository.js';
+import {
+  type CapacityLedgerRepository,
+  createCapacityLedgerRepository,
+} from './projects/capacity-ledger.repository.js';
+import {
+  createProjectCommentRepository,
+  createProjectDocumentRepository,
+  type ProjectCommentRepository,
+  type ProjectDocumentRepository,
+} from './projects/collaboration.repository.js';
+import { createProjectRepository, type ProjectRepository } from './projects/project.repository.js';
 import { createSettingsRepository, type SettingsRepository } from './settings/settings.repository.js';
 import { createUserRepository, type UserRepository } from './users/user.repository.js';
 
@@ -41,6 +53,13 @@ export interface Repositories {
   outbox: OutboxRepository;
   /** The append-only audit trail. */
   audit: AuditRepository;
+  projects: ProjectRepository;
+  /** The roster history (project_assignments). */
+  assignments: AssignmentRepository;
+  /** Each person's capacity ledger: the guard of every roster change. */
+  capacity: CapacityLedgerRepository;
+  projectComments: ProjectCommentRepository;
+  projectDocuments: ProjectDocumentRepository;
   /** Named leases for rules no single document can guard (see locks.ts). */
   leases: LeaseRepository;
 }
@@ -60,6 +79,11 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     idempotency: createIdempotencyRepository(collections),
     outbox: createOutboxRepository(database.collection(outboxCollection)),
     audit: createAuditRepository(database.collection(auditCollection)),
+    projects: createProjectRepository(collections),
+    assignments: createAssignmentRepository(collections),
+    capacity: createCapacityLedgerRepository(collections),
+    projectComments: createProjectCommentRepository(collections),
+    projectDocuments: createProjectDocumentRepository(collections),
     leases: createLeaseRepository(collections),
   };
 }

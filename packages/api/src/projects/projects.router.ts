@@ -1,7 +1,9 @@
 import {
   AddCommentInput,
   AddRosterMemberInput,
+  AddRosterMembersInput,
   ArchiveProjectInput,
+  BulkRosterResult,
   CreateProjectInput,
   DeleteCommentInput,
   DeleteDocumentInput,
@@ -129,6 +131,22 @@ export const projectsRouter = router({
     .input(AddRosterMemberInput)
     .output(RosterChangeResult)
     .mutation(idempotent(({ ctx, input }) => ctx.services.projects.addMember(ctx, input))),
+
+  addMembers: authedProcedure
+    .meta({
+      access: { action: 'create', subject: 'ProjectRoster' },
+      openapi: {
+        method: 'POST',
+        successStatus: 201,
+        path: '/projects/{id}/roster/bulk',
+        tags: rosterTags,
+        summary:
+          'Add up to 50 people at once, each like a single addition; all are checked first and none is added if any is refused (422 ROSTER_BULK_REFUSED)',
+      },
+    })
+    .input(AddRosterMembersInput)
+    .output(BulkRosterResult)
+    .mutation(idempotent(({ ctx, input }) => ctx.services.projects.addMembers(ctx, input))),
 
   updateMember: authedProcedure
     .meta({

@@ -1,5 +1,6 @@
 import {
   type CatalogDoc,
+  createRepositories,
   type Database,
   departmentKeyOf,
   type EmployeeDoc,
@@ -756,7 +757,7 @@ function required<T>(map: Map<string, T>, key: string): T {
  * profiles, which the startup repair fills in.
  */
 export async function seedOrganisation(
-  database: Pick<Database, 'collections'>,
+  database: Pick<Database, 'collections' | 'collection'>,
   options: SeedOptions,
 ): Promise<SeededOrganisation> {
   const now = options.now ?? new Date();
@@ -777,7 +778,12 @@ export async function seedOrganisation(
   const projectSeed =
     options.projects === false
       ? null
-      : await buildProjectSeed(database, planProjects(people, { seed: options.seed ?? DEFAULT_SEED, now }), ids, now);
+      : await buildProjectSeed(
+          createRepositories(database),
+          planProjects(people, { seed: options.seed ?? DEFAULT_SEED, now }),
+          ids.map((id) => id.toHexString()),
+          now,
+        );
   const holders = new Map<string, number>();
   const hold = (name: string) => holders.set(name, (holders.get(name) ?? 0) + 1);
   const accounts: UserDoc[] = [];
@@ -825,7 +831,7 @@ export async function seedOrganisation(
   }
 
   const projects = projectSeed
-    ? await writeProjectSeed(database, projectSeed)
+    ? await writeProjectSeed(createRepositories(database), projectSeed, now)
     : { projects: 0, allocations: 0, overAllocated: 0 };
 
   const items = (byName: Map<string, WithId<CatalogDoc>>): SeededCatalogItem[] =>

@@ -1,26 +1,20 @@
+import { assignmentOf, newIdString, type Repositories } from '@seed-pms/db';
 import {
-  type AssignmentDoc,
-  assignmentFromLedger,
-  type CapacityLedgerDoc,
-  type Database,
-  type LedgerSegment,
-  newId,
-  type ObjectId,
-  type ProjectDoc,
-  projectKey,
-  projectKeyFields,
-} from '@seed-pms/db';
-import {
+  type AssignmentRecord,
   addDays,
   type CapacityFlag,
+  type CapacityLedgerRecord,
+  capacityFlagOf,
+  catalogNameKey,
   dayInTimezone,
   dayNumber,
   holdsRole,
+  type LedgerSegment,
+  type ProjectRecord,
   type ProjectStatus,
   type Role,
   type RosterRole,
 } from '@seed-pms/domain';
-import { capacityFlagOf } from '../projects/capacity.service.js';
 import { mulberry32, type PlannedPerson } from './seed-common.js';
 
 /**
@@ -173,67 +167,55 @@ export function planProjects(
 }
 
 export interface ProjectSeed {
-  projects: ProjectDoc[];
-  ledgers: CapacityLedgerDoc[];
-  history: AssignmentDoc[];
+  projects: ProjectRecord[];
+  ledgers: Pick<CapacityLedgerRecord, 'userId' | 'segments'>[];
+  history: AssignmentRecord[];
   /** The halo of every allocated person, by id: written with the profiles, not after them. */
   flags: Map<string, CapacityFlag>;
 }
 
 /**
- * The documents for planned projects and rosters: the projects (names and codes an
- * earlier seeding took get a number), each person's capacity ledger, the
- * assignment history and the halos.
+ * The records for planned projects and rosters: the projects (names and codes
+ * an earlier seeding took get a number), each person's capacity ledger, the
+ * assignment history and the halos. Ids are drawn here (newIdString), so the
+ * profiles written next can carry their halos.
  */
 export async function buildProjectSeed(
-  database: Pick<Database, 'collections'>,
+  repos: Pick<Repositories, 'projects'>,
   plan: readonly PlannedProject[],
-  employeeIds: readonly ObjectId[],
+  employeeIds: readonly string[],
   now: Date,
 ): Promise<ProjectSeed> {
-  const { projects } = database.collections;
   const today = dayInTimezone(now, 'UTC');
-  const ledgers = new Map<string, { id: ObjectId; segments: LedgerSegment[] }>();
-  const taken = new Set<string>();
-  for await (const doc of projects.find({}, { projection: { liveNameKey: 1, liveCodeKey: 1 } })) {
-    taken.add(doc.liveNameKey).add(doc.liveCodeKey);
-  }
+  const ledgers = new Map<string, LedgerSegment[]>();
+  const taken = await repos.projects.liveKeys();
   const free = (name: string, code: string) => {
     for (let n = 1; ; n += 1) {
       const [tryName, tryCode] = n === 1 ? [name, code] : [`${name} (${n})`, `${code}-${n}`];
-      if (!taken.has(projectKey(tryName)) && !taken.has(projectKey(tryCode))) {
-        taken.add(projectKey(tryName)).add(projectKey(tryCode));
+      if (!taken.has(catalogNameKey(tryName)) && !taken.has(catalogNameKey(tryCode))) {
+        taken.add(catalogNameKey(tryName)).add(catalogNameKey(tryCode));
         return { name: tryName, code: tryCode };
       }
     }
   };
-  const projectDocs: ProjectDoc[] = plan.map((planned) => {
-    const _id = newId();
+  const projects: ProjectRecord[] = plan.map((planned) => {
+    const id = newIdString();
     const p = { ...planned, ...free(planned.name, planned.code) };
     for (const a of p.allocations) {
-      const person = employeeIds[a.person] as ObjectId;
-      const ledger = ledgers.get(person.toHexString()) ?? { id: person, segments: [] };
-      ledger.segments.push({
-        id: newId(),
-        projectId: _id,
-        role: a.role,
-        percent: a.percent,
-        start: a.start,
-        end: a.end,
-      });
-      ledgers.set(person.toHexString(), ledger);
+      const person = employeeIds[a.person] as string;
+      const segments = ledgers.get(person) ?? [];
+      segments.push({ id: newIdString(), projectId: id, role: a.role, percent: a.percent, start: a.start, end: a.end });
+      ledgers.set(person, segments);
     }
     return {
-      _id,
+      id,
       name: p.name,
-      ...projectKeyFields(_id, p.name, p.code, false),
       code: p.code,
       description: p.description,
       status: p.status,
       startDate: p.startDate,
       endDate: p.endDate,
       tags: p.tags,
-      tagKeys: p.tags.map(projectKey),
       typeId: null,
       archivedAt: null,
       archivedBy: null,
@@ -243,30 +225,24 @@ export async function buildProjectSeed(
       updatedAt: now,
     };
   });
-  const ledgerDocs: CapacityLedgerDoc[] = [...ledgers.values()].map((l) => ({
-    _id: l.id,
-    segments: l.segments,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  }));
+  const seeded = [...ledgers].map(([userId, segments]) => ({ userId, segments }));
   return {
-    projects: projectDocs,
-    ledgers: ledgerDocs,
-    history: ledgerDocs.flatMap((l) => l.segments.map((s) => assignmentFromLedger(l._id, s, now, null))),
-    flags: new Map(ledgerDocs.map((l) => [l._id.toHexString(), capacityFlagOf(l.segments, today)])),
+    projects,
+    ledgers: seeded,
+    history: seeded.flatMap((l) => l.segments.map((s) => assignmentOf(l.userId, s, now, null))),
+    flags: new Map(seeded.map((l) => [l.userId, capacityFlagOf(l.segments, today)])),
   };
 }
 
-/** Writes what buildProjectSeed made (after the profiles it refers to). */
+/** Writes what buildProjectSeed made (after the profiles it refers to), each kind in bulk. */
 export async function writeProjectSeed(
-  database: Pick<Database, 'collections'>,
+  repos: Pick<Repositories, 'projects' | 'capacity' | 'assignments'>,
   seed: ProjectSeed,
+  now: Date,
 ): Promise<{ projects: number; allocations: number; overAllocated: number }> {
-  const { projects, capacityLedgers, assignments } = database.collections;
-  if (seed.projects.length) await projects.insertMany(seed.projects);
-  if (seed.ledgers.length) await capacityLedgers.insertMany(seed.ledgers);
-  if (seed.history.length) await assignments.insertMany(seed.history);
+  await repos.projects.insertMany(seed.projects);
+  await repos.capacity.insertMany(seed.ledgers, now);
+  await repos.assignments.insertMany(seed.history);
   return {
     projects: seed.projects.length,
     allocations: seed.history.length,

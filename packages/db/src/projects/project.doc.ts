@@ -69,7 +69,7 @@ export const assignmentsCollection = defineCollection<AssignmentDoc>('project_as
 ]);
 
 /** A segment in force, as a person's ledger holds it. */
-export interface LedgerSegment {
+export interface LedgerSegmentDoc {
   id: ObjectId;
   projectId: ObjectId;
   role: RosterRole;
@@ -83,11 +83,11 @@ export interface LedgerSegment {
  * projects. It is what capacity rules are checked against, and every roster
  * change of the person is one conditional write of it (on `version`), so two
  * concurrent allocations can never both pass a check that only one of them
- * fits. `project_assignments` follows it (see reconcileAssignments).
+ * fits. `project_assignments` follows it (see AssignmentRepository.reconcile).
  */
 export interface CapacityLedgerDoc {
   _id: ObjectId;
-  segments: LedgerSegment[];
+  segments: LedgerSegmentDoc[];
   version: number;
   createdAt: Date;
   updatedAt: Date;

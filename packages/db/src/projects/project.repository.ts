@@ -1,82 +1,76 @@
 import {
-  catalogNameKey,
   DomainError,
+  isDomainError,
   type ListProjectsQuery,
+  type Page,
+  type ProjectChanges,
+  type ProjectRecord,
   type ProjectStatus,
   searchTermsOf,
 } from '@seed-pms/domain';
-import { type Collection, type Filter, ObjectId, type Sort } from 'mongodb';
+import type { Filter, Sort } from 'mongodb';
+import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
+import { newIdString, objectIdOf, objectIdsOf } from '../ids.js';
+import { findByIds } from '../lookups.js';
+import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
-import type { AssignmentDoc, CapacityLedgerDoc, LedgerSegment, ProjectDoc } from './project.doc.js';
+import { initialVersion, updateVersioned } from '../versioning.js';
+import type { ProjectDoc } from './project.doc.js';
+import { oid, projectKey, projectKeyFields, toProjectDoc, toProjectRecord } from './project.mapper.js';
 
-/** Names, codes, tags and document names compare ignoring case and runs of spaces, like catalog names. */
-export const projectKey = catalogNameKey;
-
-/** The key fields of a project's name and code; an archived project's keys are its own, freeing the name. */
-export function projectKeyFields(
-  id: ObjectId,
-  name: string,
-  code: string | null,
-  archived: boolean,
-): Pick<ProjectDoc, 'nameKey' | 'liveNameKey' | 'liveCodeKey' | 'searchKeys'> {
-  const nameKey = projectKey(name);
-  const own = `~${id.toHexString()}`;
-  const words = nameKey.split(/[\s\-'’.,/:]+/).filter(Boolean);
-  return {
-    nameKey,
-    liveNameKey: archived ? `${own}:${nameKey}` : nameKey,
-    liveCodeKey: archived || code === null ? own : projectKey(code),
-    searchKeys: [...new Set([...words, ...(code ? [projectKey(code)] : [])])],
-  };
-}
-
-/**
- * Runs a write that may set a name or code; a clash with a live project
- * becomes 409 ALREADY_EXISTS naming the field (told apart by looking, since
- * servers word duplicate-key errors differently).
- */
-export async function withUniqueProjectName<T>(
-  projects: Collection<ProjectDoc>,
-  id: ObjectId,
-  name: string,
-  code: string | null,
-  write: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    const onCode =
-      code !== null && (await projects.countDocuments({ liveCodeKey: projectKey(code), _id: { $ne: id } })) > 0;
-    throw new DomainError(
-      'ALREADY_EXISTS',
-      onCode ? `A project with the code "${code}" already exists` : `A project named "${name}" already exists`,
-      { field: onCode ? 'code' : 'name' },
-    );
-  }
+/** What a new project holds; the repository gives it its id, version and timestamps. */
+export interface NewProject {
+  name: string;
+  code: string | null;
+  description: string;
+  status: ProjectStatus;
+  startDate: string;
+  endDate: string | null;
+  tags: string[];
+  typeId: string | null;
+  createdBy: string | null;
 }
 
 export interface ProjectListFilter {
   statuses: readonly ProjectStatus[];
   q?: string | undefined;
   tag?: string | undefined;
-  typeId?: ObjectId | undefined;
+  typeId?: string | undefined;
   /** Only these projects (a member's). */
-  ids?: readonly ObjectId[] | undefined;
+  ids?: readonly string[] | undefined;
+  page: number;
+  limit: number;
+  sort: ListProjectsQuery['sort'];
 }
 
-export function projectListQuery(filter: ProjectListFilter): Filter<ProjectDoc> {
-  const clauses: Filter<ProjectDoc>[] = [
-    filter.statuses.length === 1 ? { status: filter.statuses[0] } : { status: { $in: [...filter.statuses] } },
-  ];
-  if (filter.tag) clauses.push({ tagKeys: projectKey(filter.tag) });
-  if (filter.typeId) clauses.push({ typeId: filter.typeId });
-  if (filter.ids) clauses.push({ _id: { $in: [...filter.ids] } });
-  for (const term of filter.q ? searchTermsOf(filter.q) : []) {
-    clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
-  }
-  return clauses.length === 1 ? (clauses[0] as Filter<ProjectDoc>) : { $and: clauses };
+/**
+ * Projects' storage: string ids and records in and out. Names and codes are
+ * unique among projects not archived (a unique index on their live keys);
+ * every change is one write conditional on the version, refused once the
+ * project is archived.
+ */
+export interface ProjectRepository {
+  /** The project, or null (a malformed id names none). */
+  get(id: string): Promise<ProjectRecord | null>;
+  /** Project names by id (one `_id` read each); unknown ids are absent. */
+  names(ids: readonly string[]): Promise<Map<string, string>>;
+  list(filter: ProjectListFilter): Promise<Page<ProjectRecord>>;
+  /** 409 ALREADY_EXISTS (details.field: name or code) when a live project has the name or code. */
+  insert(project: NewProject, now: Date): Promise<ProjectRecord>;
+  /**
+   * Writes the changes at `expectedVersion` (409 VERSION_CONFLICT, 404 when
+   * gone, 422 PROJECT_ARCHIVED once archived, 409 ALREADY_EXISTS on a taken name or code).
+   */
+  update(project: ProjectRecord, expectedVersion: number, changes: ProjectChanges, now: Date): Promise<ProjectRecord>;
+  /** Archives it at its version (its name and code are free again); the same errors as update. */
+  archive(project: ProjectRecord, by: string, now: Date): Promise<ProjectRecord>;
+  /** How many projects are of this catalog type (the catalog's reference count). */
+  countOfType(typeId: string): Promise<number>;
+  /** For seeding: the name and code keys live projects hold. */
+  liveKeys(): Promise<Set<string>>;
+  /** For seeding: projects with ids drawn by `newIdString`, written in bulk. */
+  insertMany(projects: readonly ProjectRecord[]): Promise<void>;
 }
 
 const PROJECT_SORTS: Record<ListProjectsQuery['sort'], Sort> = {
@@ -88,155 +82,140 @@ const PROJECT_SORTS: Record<ListProjectsQuery['sort'], Sort> = {
   '-createdAt': { createdAt: -1, _id: -1 },
 };
 
-export function projectSort(sort: ListProjectsQuery['sort']): Sort {
-  return PROJECT_SORTS[sort];
-}
-
-// ---- Capacity ledgers ----
-
-/** The person's ledger, created empty (version 0) on first use. */
-export async function loadLedger(
-  ledgers: Collection<CapacityLedgerDoc>,
-  userId: ObjectId,
-  now: Date,
-): Promise<CapacityLedgerDoc> {
-  const found = await ledgers.findOne({ _id: userId });
-  if (found) return found;
-  const doc: CapacityLedgerDoc = { _id: userId, segments: [], version: 0, createdAt: now, updatedAt: now };
-  try {
-    await ledgers.insertOne(doc);
-    return doc;
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    return (await ledgers.findOne({ _id: userId })) ?? doc;
+function listQuery(filter: ProjectListFilter): Filter<ProjectDoc> {
+  const clauses: Filter<ProjectDoc>[] = [
+    filter.statuses.length === 1 ? { status: filter.statuses[0] } : { status: { $in: [...filter.statuses] } },
+  ];
+  if (filter.tag) clauses.push({ tagKeys: projectKey(filter.tag) });
+  if (filter.typeId) clauses.push({ typeId: objectIdOf(filter.typeId) });
+  if (filter.ids) clauses.push({ _id: { $in: objectIdsOf(filter.ids) } });
+  for (const term of filter.q ? searchTermsOf(filter.q) : []) {
+    clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
   }
+  return clauses.length === 1 ? (clauses[0] as Filter<ProjectDoc>) : { $and: clauses };
 }
 
-/**
- * Replaces the person's segments if the ledger still has `expectedVersion`:
- * the single-document guard every allocation goes through. Returns the new
- * version, or null when another change came first (read again and re-check).
- */
-export async function writeLedger(
-  ledgers: Collection<CapacityLedgerDoc>,
-  userId: ObjectId,
-  expectedVersion: number,
-  segments: LedgerSegment[],
-  now: Date,
-): Promise<number | null> {
-  const updated = await ledgers.findOneAndUpdate(
-    { _id: userId, version: expectedVersion },
-    { $set: { segments, updatedAt: now }, $inc: { version: 1 } },
-    { returnDocument: 'after' },
-  );
-  return updated ? updated.version : null;
-}
+const archivedError = (project: ProjectRecord) =>
+  new DomainError('PROJECT_ARCHIVED', 'The project is archived; it can be read but no longer changed', {
+    projectId: project.id,
+    status: 'archived',
+  });
 
-export interface AssignmentChange {
-  create: AssignmentDoc[];
-  retire: readonly ObjectId[];
-  now: Date;
-  by: ObjectId | null;
-}
+export function createProjectRepository(collections: Pick<Collections, 'projects'>): ProjectRepository {
+  const { projects } = collections;
 
-/**
- * Brings the history in line with a ledger write: records the new segments
- * and marks the replaced ones superseded. Repeating it is harmless, so the
- * reconciler can finish a change a crash interrupted.
- */
-export async function recordAssignmentChange(
-  assignments: Collection<AssignmentDoc>,
-  change: AssignmentChange,
-): Promise<void> {
-  for (const doc of change.create) {
+  /**
+   * Runs a write that may set a name or code; a clash with a live project
+   * becomes 409 ALREADY_EXISTS naming the field (told apart by looking, since
+   * servers word duplicate-key errors differently).
+   */
+  async function withUniqueName<T>(id: string, name: string, code: string | null, write: () => Promise<T>) {
     try {
-      await assignments.insertOne(doc);
+      return await write();
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
+      const onCode =
+        code !== null && (await projects.countDocuments({ liveCodeKey: projectKey(code), _id: { $ne: oid(id) } })) > 0;
+      throw new DomainError(
+        'ALREADY_EXISTS',
+        onCode ? `A project with the code "${code}" already exists` : `A project named "${name}" already exists`,
+        { field: onCode ? 'code' : 'name' },
+      );
     }
   }
-  for (const id of change.retire) {
-    await assignments.updateOne(
-      { _id: id, supersededAt: null },
-      { $set: { supersededAt: change.now, supersededBy: change.by } },
-    );
-  }
-}
 
-export function assignmentFromLedger(
-  userId: ObjectId,
-  segment: LedgerSegment,
-  now: Date,
-  by: ObjectId | null,
-): AssignmentDoc {
+  /** updateVersioned on a live project: its guard miss (archived meanwhile) answers PROJECT_ARCHIVED. */
+  async function updateLive(project: ProjectRecord, expectedVersion: number, set: Partial<ProjectDoc>, now: Date) {
+    try {
+      return await updateVersioned(
+        projects,
+        oid(project.id),
+        expectedVersion,
+        { $set: set },
+        { resource: 'Project', now, where: { status: { $ne: 'archived' } } },
+      );
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'INVALID_STATE') throw archivedError(project);
+      throw error;
+    }
+  }
+
   return {
-    _id: segment.id,
-    projectId: segment.projectId,
-    userId,
-    role: segment.role,
-    percent: segment.percent,
-    startDate: segment.start,
-    endDate: segment.end,
-    recordedAt: now,
-    recordedBy: by,
-    supersededAt: null,
-    supersededBy: null,
+    async get(id) {
+      const _id = objectIdOf(id);
+      const doc = _id ? await projects.findOne({ _id }) : null;
+      return doc ? toProjectRecord(doc) : null;
+    },
+
+    async names(ids) {
+      const found = await findByIds(projects, objectIdsOf(ids), { name: 1 });
+      return new Map([...found].map(([id, doc]) => [id, doc.name]));
+    },
+
+    list: (filter) =>
+      findPage(
+        projects,
+        listQuery(filter),
+        { page: filter.page, limit: filter.limit, sort: PROJECT_SORTS[filter.sort] },
+        toProjectRecord,
+      ),
+
+    async insert(project, now) {
+      const record: ProjectRecord = {
+        ...project,
+        id: newIdString(),
+        archivedAt: null,
+        archivedBy: null,
+        ...initialVersion(now),
+      };
+      await withUniqueName(record.id, record.name, record.code, () => projects.insertOne(toProjectDoc(record)));
+      return record;
+    },
+
+    async update(project, expectedVersion, changes, now) {
+      const name = changes.name ?? project.name;
+      const code = changes.code !== undefined ? changes.code : project.code;
+      const set: Partial<ProjectDoc> = { name, code, ...projectKeyFields(project.id, name, code, false) };
+      if (changes.description !== undefined) set.description = changes.description;
+      if (changes.status !== undefined) set.status = changes.status;
+      if (changes.startDate !== undefined) set.startDate = changes.startDate;
+      if (changes.endDate !== undefined) set.endDate = changes.endDate;
+      if (changes.tags !== undefined) {
+        set.tags = changes.tags;
+        set.tagKeys = changes.tags.map(projectKey);
+      }
+      if (changes.typeId !== undefined) set.typeId = changes.typeId === null ? null : oid(changes.typeId);
+      const updated = await withUniqueName(project.id, name, code, () =>
+        updateLive(project, expectedVersion, set, now),
+      );
+      return toProjectRecord(updated);
+    },
+
+    async archive(project, by, now) {
+      const set: Partial<ProjectDoc> = {
+        status: 'archived',
+        archivedAt: now,
+        archivedBy: oid(by),
+        ...projectKeyFields(project.id, project.name, project.code, true),
+      };
+      return toProjectRecord(await updateLive(project, project.version, set, now));
+    },
+
+    countOfType: async (typeId) => {
+      const _id = objectIdOf(typeId);
+      return _id ? projects.countDocuments({ typeId: _id }) : 0;
+    },
+
+    async liveKeys() {
+      const keys = new Set<string>();
+      for await (const doc of projects.find({}, { projection: { liveNameKey: 1, liveCodeKey: 1 } })) {
+        keys.add(doc.liveNameKey).add(doc.liveCodeKey);
+      }
+      return keys;
+    },
+
+    async insertMany(records) {
+      if (records.length) await projects.insertMany(records.map(toProjectDoc));
+    },
   };
-}
-
-/**
- * Makes the assignment history agree with the ledgers (after a crash between
- * a ledger write and its history write): segments in a ledger without a
- * record in force are recorded (or restored), records in force that no ledger
- * holds are superseded. Every repair first reads the person's ledger again, so
- * a roster change landing while this runs is never undone. Returns how many
- * records it changed.
- */
-export async function reconcileAssignments(
-  ledgers: Collection<CapacityLedgerDoc>,
-  assignments: Collection<AssignmentDoc>,
-  now: Date,
-): Promise<number> {
-  const holds = async (userId: ObjectId, segmentId: ObjectId) =>
-    (await ledgers.findOne({ _id: userId }))?.segments.find((s) => s.id.equals(segmentId)) ?? null;
-  const inForce = new Map<string, { userId: ObjectId; segment: LedgerSegment }>();
-  for await (const ledger of ledgers.find({})) {
-    for (const segment of ledger.segments) inForce.set(segment.id.toHexString(), { userId: ledger._id, segment });
-  }
-  let changed = 0;
-  const recorded = new Set<string>();
-  for await (const doc of assignments.find({ supersededAt: null }, { projection: { _id: 1, userId: 1 } })) {
-    const id = doc._id.toHexString();
-    recorded.add(id);
-    if (inForce.has(id) || (await holds(doc.userId, doc._id))) continue;
-    await recordAssignmentChange(assignments, { create: [], retire: [doc._id], now, by: null });
-    changed += 1;
-  }
-  for (const [id, { userId }] of inForce) {
-    if (recorded.has(id)) continue;
-    const segment = await holds(userId, ObjectId.createFromHexString(id));
-    if (!segment) continue;
-    const existing = await assignments.findOne({ _id: segment.id }, { projection: { _id: 1 } });
-    if (existing) {
-      await assignments.updateOne({ _id: segment.id }, { $set: { supersededAt: null, supersededBy: null } });
-    } else {
-      await recordAssignmentChange(assignments, {
-        create: [assignmentFromLedger(userId, segment, now, null)],
-        retire: [],
-        now,
-        by: null,
-      });
-    }
-    changed += 1;
-  }
-  return changed;
-}
-
-/** The people with segments in force on a project, with those segments (from the ledgers, which lead the history). */
-export async function ledgerMembers(
-  ledgers: Collection<CapacityLedgerDoc>,
-  projectId: ObjectId,
-): Promise<{ userId: ObjectId; segments: LedgerSegment[] }[]> {
-  const docs = await ledgers.find({ 'segments.projectId': projectId }, { projection: { segments: 1 } }).toArray();
-  return docs.map((doc) => ({ userId: doc._id, segments: doc.segments.filter((s) => s.projectId.equals(projectId)) }));
 }

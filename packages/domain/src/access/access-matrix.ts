@@ -72,6 +72,7 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'projects.archive': ['manager'],
   'projects.roster': 'signed-in',
   'projects.addMember': 'signed-in',
+  'projects.addMembers': 'signed-in',
   'projects.updateMember': 'signed-in',
   'projects.removeMember': 'signed-in',
   'projects.comments': 'signed-in',

@@ -84,6 +84,12 @@ export const ERROR_CODES = {
   ALLOCATION_ENDED: 422,
   /** The change would leave the person no day on the project; remove them instead. */
   ALLOCATION_WOULD_BE_EMPTY: 422,
+  /**
+   * A bulk roster addition was refused because some of its members were: none
+   * was added. `details.members` lists each refused member (`index`, `userId`,
+   * and the `code`, `message` and `details` a single addition would have answered).
+   */
+  ROSTER_BULK_REFUSED: 422,
   /** The user is archived: restore them first. */
   USER_ARCHIVED: 422,
   /** Only an archived user can be restored. */

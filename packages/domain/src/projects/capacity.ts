@@ -1,4 +1,5 @@
-import { dayNumber, dayString, endDayNumber } from './calendar-days.js';
+import { dayNumber, dayString, endDayNumber, OPEN_END_DAY } from '../common/calendar-days.js';
+import type { CapacityFlag } from '../employees/employee.schemas.js';
 
 /**
  * The capacity engine: pure functions over a person's allocation segments.
@@ -240,6 +241,16 @@ export function utilisation(
     false,
   );
   return summarise(intervals, to - from + 1);
+}
+
+/**
+ * The halo a person's profile shows: today's allocation, and whether any day
+ * from today on is above availability.
+ */
+export function capacityFlagOf(segments: readonly AllocationSegment[], today: string): CapacityFlag {
+  const now = capacityTimeline(segments, { from: today, to: today })[0];
+  const ahead = utilisation(segments, { from: today, to: OPEN_END_DAY });
+  return { allocationPercent: now?.allocatedPercent ?? 0, overAllocated: ahead.overAllocatedDays > 0 };
 }
 
 /** Where a change would take someone above their availability: the first such interval. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CatalogRef } from '../catalogs/catalog.schemas.js';
+import { dayNumber } from '../common/calendar-days.js';
 import {
   CalendarDay,
   ExpectedVersion,
@@ -13,7 +14,6 @@ import {
 } from '../common/common.schemas.js';
 import { CapacityFlag, PersonRef } from '../employees/employee.schemas.js';
 import { DownloadLinkView, FileStatus } from '../files/file.schemas.js';
-import { dayNumber } from './calendar-days.js';
 
 export const PROJECT_STATUSES = ['planned', 'active', 'onHold', 'completed', 'archived'] as const;
 export const ProjectStatus = z.enum(PROJECT_STATUSES).meta({ id: 'ProjectStatus' });
@@ -206,18 +206,40 @@ const OverAllocationOverride = z
   .optional()
   .meta({ description: 'Manager or above: accept an allocation above 100% under the block policy (audited).' });
 
+const rosterAdditionShape = {
+  userId: Id,
+  role: RosterRole.default('member'),
+  allocationPercent: AllocationPercent,
+  startDate: CalendarDay.optional().meta({ description: 'Defaults to the project’s start (or today if later).' }),
+  endDate: CalendarDay.nullable().optional().meta({ description: 'Defaults to the project’s end.' }),
+  allowOverAllocation: OverAllocationOverride,
+};
+
 export const AddRosterMemberInput = z
-  .strictObject({
-    id: Id,
-    userId: Id,
-    role: RosterRole.default('member'),
-    allocationPercent: AllocationPercent,
-    startDate: CalendarDay.optional().meta({ description: 'Defaults to the project’s start (or today if later).' }),
-    endDate: CalendarDay.nullable().optional().meta({ description: 'Defaults to the project’s end.' }),
-    allowOverAllocation: OverAllocationOverride,
-  })
+  .strictObject({ id: Id, ...rosterAdditionShape })
   .refine(periodIsOrdered, periodIssue);
 export type AddRosterMemberInput = z.infer<typeof AddRosterMemberInput>;
+
+export const MAX_BULK_ROSTER_ADDITIONS = 50;
+
+/** One person of a bulk addition: the same fields as a single addition. */
+export const RosterAddition = z
+  .strictObject(rosterAdditionShape)
+  .refine(periodIsOrdered, periodIssue)
+  .meta({ id: 'RosterAddition' });
+export type RosterAddition = z.infer<typeof RosterAddition>;
+
+export const AddRosterMembersInput = z.strictObject({
+  id: Id,
+  members: z
+    .array(RosterAddition)
+    .min(1)
+    .max(MAX_BULK_ROSTER_ADDITIONS)
+    .meta({
+      description: `1–${MAX_BULK_ROSTER_ADDITIONS} people, each like a single addition; a person may appear more than once for stints that do not overlap.`,
+    }),
+});
+export type AddRosterMembersInput = z.infer<typeof AddRosterMembersInput>;
 
 export const UpdateRosterMemberInput = z
   .strictObject({
@@ -270,6 +292,38 @@ export const RosterChangeResult = z
   })
   .meta({ id: 'RosterChangeResult' });
 export type RosterChangeResult = z.infer<typeof RosterChangeResult>;
+
+/** Why one person of a bulk addition was not added: the code and details a single addition would have answered. */
+export const RosterRefusalView = z
+  .object({
+    code: z.string().meta({ description: 'The error code, e.g. CAPACITY_EXCEEDED or ROSTER_OVERLAP.' }),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: 'RosterRefusal' });
+export type RosterRefusalView = z.infer<typeof RosterRefusalView>;
+
+export const BulkRosterResult = z
+  .object({
+    projectId: Id,
+    results: z
+      .array(
+        z.object({
+          index: z.number().int().min(0).meta({ description: 'Position of the member in the request.' }),
+          userId: Id,
+          outcome: z.enum(['added', 'refused']),
+          entry: RosterEntryView.nullable().meta({ description: 'The person’s roster entry once added.' }),
+          warning: CapacityBreachView.nullable(),
+          error: RosterRefusalView.nullable().meta({
+            description:
+              'Set for a person refused at the write: a change of theirs on another project landed after the check and they no longer fit. The others stay added.',
+          }),
+        }),
+      )
+      .meta({ description: 'One per member, in the request’s order.' }),
+  })
+  .meta({ id: 'BulkRosterResult' });
+export type BulkRosterResult = z.infer<typeof BulkRosterResult>;
 
 // ---- Capacity ----
 

@@ -1,5 +1,4 @@
-import { addDays, dayNumber, endDayNumber } from './calendar-days.js';
-
+import { addDays, dayNumber, endDayNumber } from '../common/calendar-days.js';
 import type { RosterRole } from './project.schemas.js';
 
 /**
@@ -127,17 +126,13 @@ function apply(current: readonly MemberSegment[], change: RosterChange): Piece[]
   }
 }
 
-/** Do two pieces share a day? */
-export function overlaps(a: Pick<Piece, 'start' | 'end'>, b: Pick<Piece, 'start' | 'end'>): boolean {
-  return dayNumber(a.start) <= endDayNumber(b.end) && dayNumber(b.start) <= endDayNumber(a.end);
-}
-
 /**
  * What a roster change does to one person's segments on one project: which
  * stay, which are retired and which are created. Pieces that come out
  * unchanged keep their segment (and id); adjacent pieces with the same role and
- * allocation are joined. Validation of the dates against the project's period
- * and of overlaps for `add` is the caller's.
+ * allocation are joined. The planning core of decideRosterChange
+ * (roster.decide.ts), which checks the dates against the project's period and
+ * overlaps for `add`.
  */
 export function planRosterChange(
   current: readonly MemberSegment[],

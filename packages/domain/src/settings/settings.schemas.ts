@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { isTimezone } from '../common/calendar-days.js';
 import { ExpectedVersion, Instant } from '../common/common.schemas.js';
-import { isTimezone } from '../projects/calendar-days.js';
 
 /** Organisation-wide settings (spec: organizational_settings); later areas add their sections. */
 export const SecuritySettings = z.object({

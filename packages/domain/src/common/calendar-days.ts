@@ -25,6 +25,31 @@ export function endDayNumber(end: string | null): number {
   return end === null ? OPEN_END : dayNumber(end);
 }
 
+/**
+ * Days from `start` to `end`, both included; `end` null runs on without end.
+ * Allocations, project periods and (later) leave are periods.
+ */
+export interface Period {
+  start: string;
+  end: string | null;
+}
+
+/** Does the period include the day? */
+export function covers(period: Period, day: string): boolean {
+  const d = dayNumber(day);
+  return dayNumber(period.start) <= d && endDayNumber(period.end) >= d;
+}
+
+/** Do two periods share a day? */
+export function overlaps(a: Period, b: Period): boolean {
+  return dayNumber(a.start) <= endDayNumber(b.end) && dayNumber(b.start) <= endDayNumber(a.end);
+}
+
+/** Does the period lie within `outer`? */
+export function within(period: Period, outer: Period): boolean {
+  return dayNumber(period.start) >= dayNumber(outer.start) && endDayNumber(period.end) <= endDayNumber(outer.end);
+}
+
 /** `day` plus `n` days (n may be negative). */
 export function addDays(day: string, n: number): string {
   return dayString(dayNumber(day) + n);
