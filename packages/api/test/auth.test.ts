@@ -234,8 +234,8 @@ describe('sessions and logout', () => {
     const laptop = await login(app(), user.email);
     const phone = await login(app(), user.email);
     const list = await app().inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: bearer(laptop) });
-    expect(list.json()).toHaveLength(2);
-    const phoneId = list.json().find((s: { current: boolean }) => !s.current).id;
+    expect(list.json().items).toHaveLength(2);
+    const phoneId = list.json().items.find((s: { current: boolean }) => !s.current).id;
     const revoked = await app().inject({
       method: 'DELETE',
       url: `/api/v1/auth/sessions/${phoneId}`,
@@ -262,7 +262,7 @@ describe('sessions and logout', () => {
     const bobSessions = await app().inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: bearer(bob) });
     const response = await app().inject({
       method: 'DELETE',
-      url: `/api/v1/auth/sessions/${bobSessions.json()[0].id}`,
+      url: `/api/v1/auth/sessions/${bobSessions.json().items[0].id}`,
       headers: bearer(alice),
     });
     expect(response.statusCode).toBe(404);

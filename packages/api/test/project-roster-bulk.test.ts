@@ -141,9 +141,8 @@ describe('bulk additions (POST /projects/{id}/roster/bulk)', () => {
     });
     expect(answer.statusCode).toBe(201);
     const body = answer.json();
-    expect(body.projectId).toBe(project.id);
-    expect(body.results).toHaveLength(20);
-    for (const [i, result] of body.results.entries()) {
+    expect(body.items).toHaveLength(20);
+    for (const [i, result] of body.items.entries()) {
       expect(result).toMatchObject({
         index: i,
         userId: team[i]?.id,
@@ -154,7 +153,7 @@ describe('bulk additions (POST /projects/{id}/roster/bulk)', () => {
       });
       expect(await stored(team[i]?.id as string, project.id)).toHaveLength(1);
     }
-    expect(body.results[0].entry.role).toBe('lead');
+    expect(body.items[0].entry.role).toBe('lead');
     const roster = (await call(manager, 'GET', `/projects/${project.id}/roster`)).json();
     expect(roster.items).toHaveLength(20);
     expect((await call(manager, 'GET', `/projects/${project.id}`)).json().leads).toEqual([
@@ -210,13 +209,13 @@ describe('bulk additions (POST /projects/{id}/roster/bulk)', () => {
       ],
     });
     expect(answer.statusCode).toBe(201);
-    expect(answer.json().results.map((r: { outcome: string }) => r.outcome)).toEqual(['added', 'added', 'added']);
-    expect(
-      answer.json().results[0].entry.segments.map((s: Record<string, unknown>) => [s.startDate, s.endDate]),
-    ).toEqual([
-      [future(0), future(30)],
-      [future(60), future(90)],
-    ]);
+    expect(answer.json().items.map((r: { outcome: string }) => r.outcome)).toEqual(['added', 'added', 'added']);
+    expect(answer.json().items[0].entry.segments.map((s: Record<string, unknown>) => [s.startDate, s.endDate])).toEqual(
+      [
+        [future(0), future(30)],
+        [future(60), future(90)],
+      ],
+    );
     // The person's one ledger write holds both; its version moved once.
     const ledger = await testApp().database.collections.capacityLedgers.findOne({ _id: new ObjectId(twice?.id) });
     expect(ledger?.version).toBe(1);
@@ -281,7 +280,7 @@ describe('bulk additions (POST /projects/{id}/roster/bulk)', () => {
       ],
     });
     expect(raced).toBe(true);
-    expect(result.results).toMatchObject([
+    expect(result.items).toMatchObject([
       {
         index: 0,
         userId: racer?.id,

@@ -7,6 +7,7 @@ import {
   JwksView,
   LoginInput,
   LogoutInput,
+  listOf,
   MeView,
   MfaConfirmInput,
   MfaDisableInput,
@@ -102,7 +103,7 @@ export const authRouter = router({
       },
     })
     .input(z.void())
-    .output(z.array(SessionView))
+    .output(listOf(SessionView))
     .query(({ ctx }) => ctx.services.auth.sessions(ctx)),
 
   revokeSession: authedProcedure

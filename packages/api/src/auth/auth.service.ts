@@ -15,6 +15,7 @@ import {
   formatRefreshToken,
   isDomainError,
   isLocked,
+  type List,
   LOCKOUT_POLICY,
   type LoginInput,
   lockRetryAfterSeconds,
@@ -84,7 +85,7 @@ export interface AuthService {
   authenticate(req: RequestInfo, now: Date): Promise<Actor>;
   me(ctx: AuthedCtx): Promise<MeView>;
   currentSession(ctx: AuthedCtx): Promise<CurrentSessionView>;
-  sessions(ctx: AuthedCtx): Promise<SessionView[]>;
+  sessions(ctx: AuthedCtx): Promise<List<SessionView>>;
   revokeSession(ctx: AuthedCtx, id: string): Promise<{ ok: true }>;
   forgotPassword(ctx: Ctx, email: string): Promise<AcceptedView>;
   resetPassword(ctx: Ctx, input: { token: string; password: string }): Promise<{ ok: true }>;
@@ -542,7 +543,7 @@ export function createAuthService(
 
     async sessions(ctx) {
       const live = await sessions.listLive(ctx.actor.id, ctx.now);
-      return live.map((s) => sessionView(s, ctx.actor.sessionId));
+      return { items: live.map((s) => sessionView(s, ctx.actor.sessionId)) };
     },
 
     async revokeSession(ctx, id) {

@@ -338,7 +338,7 @@ export function createRosterService(
       }
 
       // Then each person's ledger is written at the version checked (people side by side).
-      const results: BulkRosterResult['results'] = [];
+      const results: BulkRosterResult['items'] = [];
       const applied: AppliedChange[] = [];
       const write = async (userId: string) => {
         let state = checks.get(userId) as PersonCheck;
@@ -374,8 +374,7 @@ export function createRosterService(
     await settle(ctx, outcome.applied, day);
     const entries = new Map((await entriesOf(input.id, day)).map((e) => [e.userId, e]));
     return {
-      projectId: input.id,
-      results: outcome.results
+      items: outcome.results
         .sort((a, b) => a.index - b.index)
         .map((r) => (r.outcome === 'added' ? { ...r, entry: entries.get(r.userId) ?? null } : r)),
     };
@@ -395,7 +394,6 @@ export function createRosterService(
       const { project, today: day } = await scoped(ctx, query.id);
       const list = await entriesOf(project.id, day, query.include === 'history');
       return {
-        projectId: query.id,
         items: query.include === 'current' ? list.filter((e) => e.state !== 'past') : list,
       };
     },

@@ -101,6 +101,15 @@ export interface Page<T> {
   limit: number;
 }
 
+/** `{ items }`: a short list that is never paged (a roster, your sessions, a batch's results). */
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item) });
+}
+
+export interface List<T> {
+  items: T[];
+}
+
 export function cursorPageOf<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),

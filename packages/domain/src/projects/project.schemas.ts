@@ -6,6 +6,7 @@ import {
   ExpectedVersion,
   Id,
   Instant,
+  listOf,
   PageQuery,
   QueryFlag,
   QueryText,
@@ -189,7 +190,7 @@ export const RosterEntryView = z
   .meta({ id: 'RosterEntry' });
 export type RosterEntryView = z.infer<typeof RosterEntryView>;
 
-export const RosterView = z.object({ projectId: Id, items: z.array(RosterEntryView) }).meta({ id: 'Roster' });
+export const RosterView = listOf(RosterEntryView).meta({ id: 'Roster' });
 export type RosterView = z.infer<typeof RosterView>;
 
 export const RosterQuery = z.strictObject({
@@ -305,8 +306,7 @@ export type RosterRefusalView = z.infer<typeof RosterRefusalView>;
 
 export const BulkRosterResult = z
   .object({
-    projectId: Id,
-    results: z
+    items: z
       .array(
         z.object({
           index: z.number().int().min(0).meta({ description: 'Position of the member in the request.' }),
