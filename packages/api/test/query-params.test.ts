@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callAs, type SignedIn, signInStaff } from './auth-helpers.js';
+import { testClock } from './clock.js';
 import { useTestApp } from './support.js';
 
 /** One set of query-parameter schemas: the same values parse the same way on every list, with clear messages. */
-const testApp = useTestApp(import.meta.url);
+const clock = testClock();
+const testApp = useTestApp(import.meta.url, { clock });
 let admin: SignedIn;
 
 beforeAll(async () => {
@@ -69,5 +71,41 @@ describe('every validation failure names its field, says what is wrong and carri
         expect(issue.path, url).not.toBe('');
       }
     }
+  });
+});
+
+describe('regression: /audits?actorId=abc silently matched nothing, and /audits?from= wanted an instant', () => {
+  it('a malformed actor id is refused like every other id in a query', async () => {
+    const res = await get('/audits?actorId=abc');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details[0]).toMatchObject({ path: 'actorId' });
+    expect((await get('/audits?actorId=system')).statusCode).toBe(200);
+    expect((await get(`/audits?actorId=${admin.id}`)).statusCode).toBe(200);
+  });
+
+  it('from and to take a day (the organisation’s timezone) as every other date filter does, or an instant', async () => {
+    const now = clock();
+    const today = clock.day();
+    const mine = (await get(`/audits?actorId=${admin.id}&limit=100`)).json().items;
+    expect(mine.length).toBeGreaterThan(0);
+    // The organisation's timezone is UTC by default: today's entries are within today.
+    const byDay = (await get(`/audits?actorId=${admin.id}&from=${today}&to=${today}&limit=100`)).json().items;
+    expect(byDay.map((e: { seq: number }) => e.seq)).toEqual(
+      mine.filter((e: { timestamp: string }) => e.timestamp.startsWith(today)).map((e: { seq: number }) => e.seq),
+    );
+    const yesterday = clock.day(-1);
+    expect(
+      (await get(`/audits?actorId=${admin.id}&to=${yesterday}`))
+        .json()
+        .items.filter((e: { timestamp: string }) => e.timestamp.startsWith(today)),
+    ).toEqual([]);
+    const instant = await get(`/audits?actorId=${admin.id}&from=${encodeURIComponent(now.toISOString())}`);
+    expect(instant.statusCode).toBe(200);
+    const wrong = await get('/audits?from=yesterday');
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error.details[0]).toMatchObject({
+      path: 'from',
+      message: 'must be an ISO 8601 instant (2026-01-15T10:30:00Z) or a day (2026-01-15)',
+    });
   });
 });

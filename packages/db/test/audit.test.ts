@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AuditEntryView, type AuditEvent, type ListAuditsQuery } from '@seed-pms/domain';
+import { AuditEntryView, type AuditEvent } from '@seed-pms/domain';
 import { type Collection, ObjectId } from 'mongodb';
 import { beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { type AuditDoc, auditCollection } from '../src/audit/audit.doc.js';
@@ -7,6 +7,7 @@ import * as repository from '../src/audit/audit.repository.js';
 import {
   type AppendAuditInput,
   AUDIT_GENESIS_HASH,
+  type AuditListFilter,
   appendAudit,
   auditEntryHash,
   listAudits,
@@ -46,7 +47,7 @@ async function appendMany(count: number): Promise<AuditEntryView[]> {
   return entries;
 }
 
-const list = (query: Partial<ListAuditsQuery>) => listAudits(audits(), { limit: 20, ...query });
+const list = (query: Partial<AuditListFilter>) => listAudits(audits(), { limit: 20, ...query });
 
 interface Instrumentation {
   /** Another queue key: appends through this handle behave like another process's. */
@@ -472,7 +473,7 @@ describe('listing', () => {
     expect(seqs(await list({ resourceType: 'Settings' }))).toEqual([5]);
     expect(seqs(await list({ actorId: 'bob', resourceId: 'u1' }))).toEqual([7]);
     // Entry n was at T0 + n hours; from is inclusive, to exclusive.
-    const at = (n: number) => new Date(T0 + n * 3_600_000).toISOString();
+    const at = (n: number) => new Date(T0 + n * 3_600_000);
     expect(seqs(await list({ from: at(3), to: at(6) }))).toEqual([5, 4, 3]);
     expect(seqs(await list({ from: at(3), to: at(6), actorId: 'bob' }))).toEqual([4, 3]);
     expect(seqs(await list({ actorId: 'nobody' }))).toEqual([]);

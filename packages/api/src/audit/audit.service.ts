@@ -1,4 +1,12 @@
-import type { AuditEvent, AuditPageView, AuditVerifyView, CursorPage, ListAuditsQuery } from '@seed-pms/domain';
+import {
+  type AuditEvent,
+  type AuditPageView,
+  type AuditVerifyView,
+  addDays,
+  type CursorPage,
+  type ListAuditsQuery,
+  startOfDayIn,
+} from '@seed-pms/domain';
 import type { z } from 'zod';
 import type { CallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
@@ -17,12 +25,21 @@ export interface AuditService {
    * `system` for internal callers without one.
    */
   record(ctx: CallContext, event: AuditEvent, as?: AuditAs): Promise<void>;
-  list(query: ListAuditsQuery): Promise<CursorPage<AuditEntry>>;
+  /** A page of the trail; a day in `from`/`to` means that day in the organisation's timezone. */
+  list(query: ListAuditsQuery, now: Date): Promise<CursorPage<AuditEntry>>;
   verify(): Promise<AuditVerifyView>;
 }
 
 export function createAuditService(deps: Pick<ServiceDeps, 'repos'>): AuditService {
-  const { audit } = deps.repos;
+  const { audit, settings } = deps.repos;
+
+  /** An instant as given, or the start of a day (of the day after, for an exclusive end) in the organisation's timezone. */
+  async function instantOf(value: string, end: boolean, now: Date): Promise<Date> {
+    if (value.includes('T')) return new Date(value);
+    const { timezone } = (await settings.get(now)).organization;
+    return startOfDayIn(end ? addDays(value, 1) : value, timezone);
+  }
+
   return {
     async record(ctx, event, as) {
       await audit.append({
@@ -35,7 +52,14 @@ export function createAuditService(deps: Pick<ServiceDeps, 'repos'>): AuditServi
         timestamp: ctx.now,
       });
     },
-    list: (query) => audit.list(query),
+    async list(query, now) {
+      const { from, to, ...rest } = query;
+      return audit.list({
+        ...rest,
+        ...(from === undefined ? {} : { from: await instantOf(from, false, now) }),
+        ...(to === undefined ? {} : { to: await instantOf(to, true, now) }),
+      });
+    },
     verify: () => audit.verify(),
   };
 }

@@ -17,7 +17,7 @@ export const auditsRouter = router({
     })
     .input(ListAuditsQuery)
     .output(AuditPageView)
-    .query(({ ctx, input }) => ctx.services.audit.list(input)),
+    .query(({ ctx, input }) => ctx.services.audit.list(input, ctx.now)),
 
   verify: authedProcedure
     .meta({
@@ -46,11 +46,14 @@ export const auditsRouter = router({
     .input(ObjectAuditQuery)
     .output(AuditPageView)
     .query(({ ctx, input }) =>
-      ctx.services.audit.list({
-        resourceType: input.objectType,
-        resourceId: input.objectId,
-        limit: input.limit,
-        ...(input.cursor ? { cursor: input.cursor } : {}),
-      }),
+      ctx.services.audit.list(
+        {
+          resourceType: input.objectType,
+          resourceId: input.objectId,
+          limit: input.limit,
+          ...(input.cursor ? { cursor: input.cursor } : {}),
+        },
+        ctx.now,
+      ),
     ),
 });

@@ -344,12 +344,10 @@ function decodeAuditCursor(cursor: string): number {
   throw new DomainError('VALIDATION_FAILED', 'The cursor is not one this list handed out', { field: 'cursor' });
 }
 
-function instantOf(value: string, field: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
-    throw new DomainError('VALIDATION_FAILED', `${field} must be an ISO 8601 instant`, { field });
-  }
-  return date;
+/** The trail's filters, with the period already as instants (days are the caller's to resolve). */
+export interface AuditListFilter extends Omit<ListAuditsQuery, 'from' | 'to'> {
+  from?: Date | undefined;
+  to?: Date | undefined;
 }
 
 /**
@@ -360,15 +358,15 @@ function instantOf(value: string, field: string): Date {
  */
 export async function listAudits(
   audits: Collection<AuditDoc>,
-  query: ListAuditsQuery,
+  query: AuditListFilter,
 ): Promise<CursorPage<AuditEntryView>> {
   const clauses: Filter<AuditDoc>[] = [];
   if (query.actorId !== undefined) clauses.push({ actorId: query.actorId });
   if (query.action !== undefined) clauses.push({ action: query.action });
   if (query.resourceType !== undefined) clauses.push({ resourceType: query.resourceType });
   if (query.resourceId !== undefined) clauses.push({ resourceId: query.resourceId });
-  if (query.from !== undefined) clauses.push({ timestamp: { $gte: instantOf(query.from, 'from') } });
-  if (query.to !== undefined) clauses.push({ timestamp: { $lt: instantOf(query.to, 'to') } });
+  if (query.from !== undefined) clauses.push({ timestamp: { $gte: query.from } });
+  if (query.to !== undefined) clauses.push({ timestamp: { $lt: query.to } });
   if (query.cursor) clauses.push({ seq: { $lt: decodeAuditCursor(query.cursor) } });
   const filter: Filter<AuditDoc> = clauses.length === 0 ? {} : { $and: clauses };
   const limit = Math.min(Math.max(Math.trunc(query.limit) || DEFAULT_PAGE_LIMIT, 1), MAX_PAGE_LIMIT);
@@ -457,7 +455,7 @@ export async function verifyAuditChain(
 export interface AuditRepository {
   /** Appends one entry at the end of the chain (see appendAudit for how appends race). */
   append(input: AppendAuditInput): Promise<AuditEntryView>;
-  list(query: ListAuditsQuery): Promise<CursorPage<AuditEntryView>>;
+  list(query: AuditListFilter): Promise<CursorPage<AuditEntryView>>;
   verify(options?: VerifyAuditOptions): Promise<AuditVerifyView>;
 }
 

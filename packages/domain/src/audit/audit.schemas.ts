@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CursorQuery, cursorPageOf, Id, Instant } from '../common/common.schemas.js';
+import { CursorQuery, cursorPageOf, Id, Instant, QueryInstantOrDay, QueryText } from '../common/common.schemas.js';
 
 /** Who acted: a signed-in user, or the system itself (jobs, scripts, startup). */
 export const AuditActorType = z.enum(['user', 'system']).meta({ id: 'AuditActorType' });
@@ -51,22 +51,24 @@ export type AuditEntryView = z.infer<typeof AuditEntryView>;
 
 /** Query strings arrive as text and go through this schema as they are: no transforms. */
 export const ListAuditsQuery = CursorQuery.extend({
-  actorId: z.string().min(1).max(200).optional().meta({ description: 'Only entries by this actor.' }),
-  action: z
-    .string()
-    .min(1)
-    .max(100)
+  actorId: z
+    .union([Id, z.enum(['system', 'anonymous'])], {
+      error: 'must be a user id (24 hexadecimal characters), system or anonymous',
+    })
+    .optional()
+    .meta({ description: 'Only entries by this actor: a user id, `system` (jobs) or `anonymous` (failed sign-ins).' }),
+  action: QueryText(100)
     .optional()
     .meta({ description: 'Only entries with exactly this action.', example: 'auth.login.failed' }),
-  resourceType: z.string().min(1).max(100).optional().meta({ description: 'Only entries about this kind of object.' }),
-  resourceId: z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .meta({ description: 'Only entries about the object with this id.' }),
-  from: Instant.optional().meta({ description: 'Only entries at or after this instant.' }),
-  to: Instant.optional().meta({ description: 'Only entries before this instant (exclusive).' }),
+  resourceType: QueryText(100).optional().meta({ description: 'Only entries about this kind of object.' }),
+  resourceId: QueryText(200).optional().meta({ description: 'Only entries about the object with this id.' }),
+  from: QueryInstantOrDay.optional().meta({
+    description: 'Only entries at or after this instant, or from the start of this day (organisation’s timezone).',
+  }),
+  to: QueryInstantOrDay.optional().meta({
+    description:
+      'Only entries before this instant (exclusive), or up to the end of this day (organisation’s timezone).',
+  }),
 }).strict();
 export type ListAuditsQuery = z.infer<typeof ListAuditsQuery>;
 

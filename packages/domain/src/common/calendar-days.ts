@@ -68,6 +68,36 @@ export function dayInTimezone(instant: Date, timeZone: string): string {
   );
 }
 
+/** The offset of `timeZone` from UTC at `instant`, in milliseconds (east positive). */
+function offsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(instant));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const local = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return local - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The instant a calendar day begins in `timeZone` (its first moment; on a day
+ * whose midnight a clock change skips, the first moment that exists).
+ */
+export function startOfDayIn(day: string, timeZone: string): Date {
+  const midnightUtc = dayNumber(day) * 86_400_000;
+  let instant = midnightUtc - offsetMs(midnightUtc, timeZone);
+  // The offset at the guess may differ from the offset at local midnight (a clock change that day).
+  const again = midnightUtc - offsetMs(instant, timeZone);
+  if (again !== instant && dayInTimezone(new Date(again), timeZone) === day) instant = again;
+  return new Date(instant);
+}
+
 export function isTimezone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en-CA', { timeZone: name });
