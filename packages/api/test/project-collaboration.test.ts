@@ -186,3 +186,32 @@ describe('project documents', () => {
     expect(doc.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
   });
 });
+
+describe('regression: a document of another project was 403 through the project but 404 through /files/:id', () => {
+  it('someone off the project gets the same answer for a document or comment by id as for an unknown id', async () => {
+    const doc = (await upload(member, 'private.txt', 'members only')).json();
+    const comment = (await call(member, 'POST', `/projects/${projectId}/comments`, { body: 'members only' })).json();
+    const unknown = '0123456789abcdef01234567';
+    for (const [url, method] of [
+      [`/projects/${projectId}/documents/${doc.id}`, 'GET'],
+      [`/projects/${projectId}/documents/${doc.id}`, 'DELETE'],
+      [`/projects/${projectId}/comments/${comment.id}`, 'DELETE'],
+    ] as const) {
+      const seen = await call(outsider, method, url);
+      const none = await call(outsider, method, url.replace(/[0-9a-f]{24}$/, unknown));
+      expect(seen.statusCode, `${method} ${url}`).toBe(none.statusCode);
+      expect(seen.json().error.code).toBe(none.json().error.code);
+    }
+    // Reading is open to some (members): who may not read gets 404, not 403.
+    expect((await call(outsider, 'GET', `/projects/${projectId}/documents/${doc.id}`)).statusCode).toBe(404);
+    expect((await call(outsider, 'DELETE', `/projects/${projectId}/comments/${comment.id}`)).statusCode).toBe(404);
+    const patched = await call(outsider, 'PATCH', `/projects/${projectId}/comments/${comment.id}`, {
+      version: 1,
+      body: 'x',
+    });
+    expect(patched.statusCode).toBe(404);
+    // The file behind the document answers the same way.
+    const fileId = doc.versions[0].fileId as string;
+    expect((await call(outsider, 'GET', `/files/${fileId}`)).statusCode).toBe(404);
+  });
+});

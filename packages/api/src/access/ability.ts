@@ -5,6 +5,7 @@ import {
   type AppAbility,
   DomainError,
   defineAbilityFor,
+  notFound,
   type SubjectName,
   type SubjectShapes,
 } from '@seed-pms/domain';
@@ -62,6 +63,21 @@ export function assertCan<S extends SubjectName>(
     action,
     subject: subjectName,
   });
+}
+
+/**
+ * The check for reading one thing by its id: someone who may not see it gets
+ * 404, exactly as for an id that names nothing, so an answer never reveals
+ * that the thing exists.
+ */
+export function assertCanSee<S extends SubjectName>(
+  actor: Actor,
+  subjectName: S,
+  object: SubjectShapes[S],
+  resource: string,
+  id: string,
+): void {
+  if (!canOn(actor, 'read', subjectName, object)) throw notFound(resource, id);
 }
 
 /** The fields of `fields` the actor may `action` on the loaded object (field-level rules). */

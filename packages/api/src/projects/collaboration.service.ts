@@ -20,7 +20,7 @@ import {
   type ProjectDocumentView,
   tidyFileName,
 } from '@seed-pms/domain';
-import { assertCan, canOn } from '../access/ability.js';
+import { assertCan, assertCanSee, canOn } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -102,8 +102,8 @@ export function createCollaborationService(
     commentId: string,
     action: 'update' | 'delete',
   ): Promise<ProjectCommentRecord> {
-    // Whether a comment exists is for those who may read the project's comments.
-    assertCan(ctx.actor, 'read', 'ProjectComment', commentSubject(scoped, ''));
+    // Whether a comment exists is for those who may read the project's comments: 404 for anyone else.
+    assertCanSee(ctx.actor, 'ProjectComment', commentSubject(scoped, ''), 'Comment', commentId);
     const comment = await comments.getLive(scoped.project.id, commentId);
     if (!comment) throw notFound('Comment', commentId);
     assertCan(ctx.actor, action, 'ProjectComment', commentSubject(scoped, comment.authorId));
@@ -245,7 +245,8 @@ export function createCollaborationService(
 
     async document(ctx, input) {
       const scoped = await projects.scoped(ctx, input.id);
-      assertCan(ctx.actor, 'read', 'ProjectDocument', documentSubject(scoped));
+      // As through GET /files/:id: who may not read the project's documents learns nothing of this one.
+      assertCanSee(ctx.actor, 'ProjectDocument', documentSubject(scoped), 'Document', input.docId);
       const doc = await liveDocument(scoped, input.docId);
       const wanted = input.version ?? doc.latestVersion;
       const version = doc.versions.find((v) => v.version === wanted);
@@ -263,6 +264,7 @@ export function createCollaborationService(
 
     async deleteDocument(ctx, input) {
       const scoped = await projects.scoped(ctx, input.id);
+      assertCanSee(ctx.actor, 'ProjectDocument', documentSubject(scoped), 'Document', input.docId);
       assertCan(ctx.actor, 'delete', 'ProjectDocument', documentSubject(scoped));
       assertProjectOpen(scoped.project, 'its documents');
       let doc = await liveDocument(scoped, input.docId);
