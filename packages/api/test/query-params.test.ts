@@ -58,11 +58,13 @@ describe('regression: a repeated scalar parameter answered "expected number, rec
 describe('every validation failure names its field, says what is wrong and carries a code', () => {
   it('for each kind of query value', async () => {
     for (const url of [
+      `/employees/${admin.id}/capacity?from=2026-02-01&to=2030-01-01`,
       '/employees?manager=abc',
       '/employees?sort=age',
       '/projects?member=abc',
       '/employees/0123456789abcdef01234567/capacity?from=2026-13-01',
       '/users?q=',
+      '/audits?cursor=nonsense',
     ]) {
       const res = await get(url);
       expect(res.statusCode, url).toBe(400);

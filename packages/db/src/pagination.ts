@@ -1,4 +1,4 @@
-import { type CursorPage, DomainError, type Page } from '@seed-pms/domain';
+import { type CursorPage, type Page, validationFailed } from '@seed-pms/domain';
 import {
   type ClientSession,
   type Collection,
@@ -81,7 +81,9 @@ export function decodeCursor(cursor: string): { value: CursorValue; id: ObjectId
     }
     return { value, id: ObjectId.createFromHexString(payload.i) };
   } catch {
-    throw new DomainError('VALIDATION_FAILED', 'The cursor is not one this list handed out', { field: 'cursor' });
+    throw validationFailed('The cursor is not one this list handed out', [
+      { path: 'cursor', message: 'is not one this list handed out', code: 'invalid_cursor' },
+    ]);
   }
 }
 

@@ -512,7 +512,7 @@ describe('listing', () => {
       await expect(list({ cursor })).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
         status: 400,
-        details: { field: 'cursor' },
+        details: [{ path: 'cursor', message: 'is not one this list handed out', code: 'invalid_cursor' }],
       });
     }
   });

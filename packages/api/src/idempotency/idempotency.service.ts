@@ -1,5 +1,5 @@
 import { hashRequest } from '@seed-pms/db';
-import { DomainError } from '@seed-pms/domain';
+import { validationFailed } from '@seed-pms/domain';
 import type { CallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 
@@ -27,9 +27,9 @@ export function createIdempotencyService(deps: Pick<ServiceDeps, 'repos' | 'conf
       const key = ctx.req.header(IDEMPOTENCY_HEADER);
       if (key === undefined) return create();
       if (!KEY_PATTERN.test(key)) {
-        throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-255 visible ASCII characters', {
-          header: 'Idempotency-Key',
-        });
+        throw validationFailed('Idempotency-Key must be 1-255 visible ASCII characters', [
+          { path: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters', code: 'invalid_header' },
+        ]);
       }
       const outcome = await keys.claim<T>({
         actorId: ctx.actor?.id ?? `anonymous:${ctx.req.ip}`,

@@ -6,7 +6,6 @@ import {
   capacityFlagOf,
   capacityReport,
   capacityTimeline,
-  DomainError,
   dayInTimezone,
   daysBetween,
   type EmployeeCapacityView,
@@ -18,6 +17,7 @@ import {
   peakOf,
   toCsv,
   utilisation,
+  validationFailed,
 } from '@seed-pms/domain';
 import { assertCan } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
@@ -63,8 +63,8 @@ export function createCapacityService(
 
   function checkRange(from: string, to: string) {
     if (daysBetween(from, to) > MAX_CAPACITY_RANGE_DAYS) {
-      throw new DomainError('VALIDATION_FAILED', `The range may span at most ${MAX_CAPACITY_RANGE_DAYS} days`, [
-        { path: 'to', message: `at most ${MAX_CAPACITY_RANGE_DAYS} days after from` },
+      throw validationFailed(`The range may span at most ${MAX_CAPACITY_RANGE_DAYS} days`, [
+        { path: 'to', message: `at most ${MAX_CAPACITY_RANGE_DAYS} days after from`, code: 'too_big' },
       ]);
     }
   }
@@ -73,8 +73,8 @@ export function createCapacityService(
     const from = query.from ?? (await today(now));
     const to = query.to ?? minDay(addDays(from, DEFAULT_RANGE_DAYS - 1), LAST_CALENDAR_DAY);
     if (query.to && !query.from && to < from) {
-      throw new DomainError('VALIDATION_FAILED', 'to must not be before from (today by default)', [
-        { path: 'to', message: 'must not be before from' },
+      throw validationFailed('to must not be before from (today by default)', [
+        { path: 'to', message: 'must not be before from', code: 'invalid_range' },
       ]);
     }
     checkRange(from, to);

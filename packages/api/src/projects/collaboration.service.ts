@@ -19,6 +19,7 @@ import {
   type ProjectDocumentRecord,
   type ProjectDocumentView,
   tidyFileName,
+  validationFailed,
 } from '@seed-pms/domain';
 import { assertCan, assertCanSee, canOn } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
@@ -217,9 +218,7 @@ export function createCollaborationService(
       assertProjectOpen(scoped.project, 'its documents');
       const name = tidyFileName(input.name?.trim() || input.file.name).slice(0, MAX_DOCUMENT_NAME);
       if (!name) {
-        throw new DomainError('VALIDATION_FAILED', 'The document needs a name', [
-          { path: 'name', message: 'required' },
-        ]);
+        throw validationFailed('The document needs a name', [{ path: 'name', message: 'required', code: 'required' }]);
       }
       const stored = await files.store(ctx, {
         purpose: 'project-document',

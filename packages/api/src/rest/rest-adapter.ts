@@ -165,7 +165,9 @@ export async function restAdapter(app: FastifyInstance, options: RestAdapterOpti
           if (fromQuery) refuseRepeated(request.query as Record<string, unknown>, route.listParams);
           const source = fromQuery ? request.query : request.body;
           if (source !== undefined && source !== null && (typeof source !== 'object' || Array.isArray(source))) {
-            throw new DomainError('VALIDATION_FAILED', 'The request body must be a JSON object');
+            throw validationFailed('The request body must be a JSON object', [
+              { path: '', message: 'must be a JSON object', code: 'invalid_type' },
+            ]);
           }
           input = {
             ...((source as Record<string, unknown> | undefined) ?? {}),

@@ -11,6 +11,7 @@ import {
   type ListAuditsQuery,
   MAX_PAGE_LIMIT,
   redactSecrets,
+  validationFailed,
 } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
@@ -341,7 +342,9 @@ function decodeAuditCursor(cursor: string): number {
   } catch {
     // reported below
   }
-  throw new DomainError('VALIDATION_FAILED', 'The cursor is not one this list handed out', { field: 'cursor' });
+  throw validationFailed('The cursor is not one this list handed out', [
+    { path: 'cursor', message: 'is not one this list handed out', code: 'invalid_cursor' },
+  ]);
 }
 
 /** The trail's filters, with the period already as instants (days are the caller's to resolve). */

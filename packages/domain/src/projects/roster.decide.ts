@@ -1,7 +1,7 @@
 import type { AppAbility, ProjectScope } from '../access/abilities.js';
 import type { AuditEvent } from '../audit/audit.schemas.js';
 import { addDays, dayNumber, endDayNumber, OPEN_END_DAY, overlaps, within } from '../common/calendar-days.js';
-import { DomainError, notFound } from '../errors/domain-error.js';
+import { DomainError, notFound, validationFailed } from '../errors/domain-error.js';
 import type { CapacityPolicy } from '../settings/settings.schemas.js';
 import type { UserStatus } from '../users/user.schemas.js';
 import { type CapacityBreach, findCapacityBreach } from './capacity.js';
@@ -128,7 +128,13 @@ export function decideRosterChange(input: RosterDecisionInput): RosterDecision {
     change.startDate === undefined &&
     change.endDate === undefined
   ) {
-    throw new DomainError('VALIDATION_FAILED', 'Send at least one of role, allocationPercent, startDate, endDate');
+    throw validationFailed('Send at least one of role, allocationPercent, startDate, endDate', [
+      {
+        path: '',
+        message: 'send at least one of role, allocationPercent, startDate, endDate',
+        code: 'nothing_to_change',
+      },
+    ]);
   }
   const action = AUTHORITY[change.kind];
   if (ability && action) mustBeAllowed(ability, action, 'ProjectRoster', { projectId: project.id, ...input.scope });
