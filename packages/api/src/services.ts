@@ -85,7 +85,7 @@ async function build(deps: AppDeps): Promise<Services> {
   const auth = createAuthService(serviceDeps, { audit, settings, outbox, tokens });
   const users = createUsersService(serviceDeps, { audit, auth, events });
   const catalogs = createCatalogsService(serviceDeps, { audit });
-  const files = createFilesService(deps, { audit });
+  const files = createFilesService(serviceDeps, { audit });
   const employees = createEmployeesService(deps, { audit, catalogs, files });
   const capacity = createCapacityService(serviceDeps, { settings });
   const projects = createProjectsService(serviceDeps, { audit, catalogs, settings });
