@@ -86,7 +86,7 @@ async function build(deps: AppDeps): Promise<Services> {
   const users = createUsersService(serviceDeps, { audit, auth, events });
   const catalogs = createCatalogsService(serviceDeps, { audit });
   const files = createFilesService(serviceDeps, { audit });
-  const employees = createEmployeesService(deps, { audit, catalogs, files });
+  const employees = createEmployeesService(serviceDeps, { audit, catalogs, files, settings, users });
   const capacity = createCapacityService(serviceDeps, { settings });
   const projects = createProjectsService(serviceDeps, { audit, catalogs, settings });
   const collaboration = createCollaborationService(serviceDeps, { audit, files, projects });
