@@ -12,6 +12,9 @@ const HOUR = 3600_000;
  * older rule; at start-up (in the background) and daily.
  */
 export const PROFILE_REPAIR_JOB = 'employees.repair-profiles';
+/** Gives catalog items written before accent-folded search keys existed their key (at start-up, then daily). */
+export const CATALOG_SEARCH_REPAIR_JOB = 'catalogs.repair-search-keys';
+const DAY = 24 * HOUR;
 /** Repairs the allocation history and recomputes over-allocation halos as days pass. */
 export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
 
@@ -33,6 +36,14 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
         deps.logger.warn({ repaired }, 'employee profiles repaired (missing, stale account copies or search keys)');
     },
     { everyMs: 24 * HOUR },
+  );
+  deps.jobs.register(
+    CATALOG_SEARCH_REPAIR_JOB,
+    async () => {
+      const repaired = await repos.catalogs.repairSearchKeys();
+      if (repaired > 0) deps.logger.info({ repaired }, 'catalog items given accent-folded search keys');
+    },
+    { everyMs: DAY },
   );
   deps.jobs.register(
     CAPACITY_REFRESH_JOB,
