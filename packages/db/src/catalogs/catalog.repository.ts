@@ -169,17 +169,6 @@ export interface NewCatalogItem {
   createdBy: string | null;
 }
 
-/** For the seed until it writes through the repository. */
-export async function insertCatalogItem(
-  catalogs: Collection<CatalogDoc>,
-  item: NewCatalogItem,
-  now: Date,
-): Promise<WithId<CatalogDoc>> {
-  const doc = newCatalogDoc(newId(), item, now);
-  await withUniqueCatalogName(item.type, item.name, () => catalogs.insertOne(doc));
-  return doc;
-}
-
 function newCatalogDoc(_id: ObjectId, item: NewCatalogItem, now: Date): CatalogDoc {
   return {
     _id,

@@ -55,11 +55,7 @@ function identityFields(user: Omit<ProfileIdentity, '_id'>) {
   } satisfies Partial<EmployeeDoc>;
 }
 
-export function newEmployeeDoc(
-  user: ProfileIdentity,
-  now: Date,
-  fields: Partial<Omit<EmployeeDoc, '_id'>> = {},
-): EmployeeDoc {
+function newEmployeeDoc(user: ProfileIdentity, now: Date, fields: Partial<Omit<EmployeeDoc, '_id'>> = {}): EmployeeDoc {
   return {
     _id: user._id,
     ...identityFields(user),
