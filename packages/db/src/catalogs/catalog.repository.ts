@@ -1,14 +1,13 @@
 import {
   type CatalogItemRecord,
   type CatalogItemView,
-  type CatalogRef,
   type CatalogType,
   catalogNameKey,
   catalogSearchKey,
   DomainError,
   type Page,
 } from '@seed-pms/domain';
-import type { Collection, Filter, ObjectId, WithId } from 'mongodb';
+import type { Collection, Filter, ObjectId } from 'mongodb';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
 import { newId, objectIdOf, objectIdsOf } from '../ids.js';
@@ -200,17 +199,4 @@ function listCatalogItems(catalogs: Collection<CatalogDoc>, filter: CatalogListF
   return findPage(catalogs, query, { page: filter.page, limit: filter.limit, sort: sort as never }, (doc) =>
     catalogItemView(toCatalogItemRecord(doc)),
   );
-}
-
-/** The items with these ids (any type), by id. For the projects area until it reads through the repository. */
-export function findCatalogItems(
-  catalogs: Collection<CatalogDoc>,
-  ids: readonly ObjectId[],
-): Promise<Map<string, WithId<CatalogDoc>>> {
-  return findByIds(catalogs, ids);
-}
-
-/** For the projects area until it reads through the repository (catalogRef of a record is the same). */
-export function toCatalogRef(doc: WithId<CatalogDoc>): CatalogRef {
-  return { id: doc._id.toHexString(), name: doc.name, active: doc.active };
 }
