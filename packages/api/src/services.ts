@@ -85,8 +85,8 @@ async function build(deps: AppDeps): Promise<Services> {
   const auth = createAuthService(serviceDeps, { audit, settings, outbox, tokens });
   const users = createUsersService(serviceDeps, { audit, auth, events });
   const catalogs = createCatalogsService(serviceDeps, { audit });
-  const files = createFilesService(deps, { audit });
-  const employees = createEmployeesService(deps, { audit, catalogs, files });
+  const files = createFilesService(serviceDeps, { audit });
+  const employees = createEmployeesService(serviceDeps, { audit, catalogs, files, settings, users });
   const capacity = createCapacityService(serviceDeps, { settings });
   const projects = createProjectsService(serviceDeps, { audit, catalogs, settings });
   const collaboration = createCollaborationService(serviceDeps, { audit, files, projects });

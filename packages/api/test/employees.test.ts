@@ -1,11 +1,14 @@
-import { departmentKeyOf, insertUser, newEmployeeDoc, ObjectId, repairEmployeeProfiles } from '@seed-pms/db';
-import type { Role } from '@seed-pms/domain';
+import { createRepositories, insertUser, newIdString, type Repositories } from '@seed-pms/db';
+import { addDays, JOIN_DATE_MIN, MAX_AGE_YEARS, MIN_AGE_YEARS, type Role, shiftYears } from '@seed-pms/domain';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PROFILE_REPAIR_JOB } from '../src/jobs/schedule.js';
 import { bearer, callAs, createUser, login, type RestMethod, type Session, uniqueEmail } from './auth-helpers.js';
+import { testClock } from './clock.js';
 import { useTestApp } from './support.js';
 
 const testApp = useTestApp(import.meta.url);
+const repos = (): Repositories => createRepositories(testApp().database);
 
 let admin: Session;
 let hr: Session;
@@ -58,13 +61,13 @@ describe('profiles', () => {
     expect((await profileOf(hr, id)).status).toBe('archived');
     await call(hr, 'POST', `/users/${id}/restore`);
     expect((await profileOf(hr, id)).status).toBe('active');
-    expect((await call(hr, 'GET', `/employees/${new ObjectId().toHexString()}`)).statusCode).toBe(404);
+    expect((await call(hr, 'GET', `/employees/${newIdString()}`)).statusCode).toBe(404);
     expect((await call(hr, 'GET', '/employees/not-an-id')).statusCode).toBe(404);
     expect((await call(null, 'GET', `/employees/${id}`)).statusCode).toBe(401);
   });
 
   it('the repair job gives an account without a profile one, and re-copies stale account fields', async () => {
-    const { users, employees } = testApp().database.collections;
+    const { users } = testApp().database.collections;
     const orphan = await insertUser(
       users,
       {
@@ -83,10 +86,10 @@ describe('profiles', () => {
       { $set: { name: 'New Name', nameKey: 'new name' }, $inc: { version: 1 } },
     );
 
-    expect(await repairEmployeeProfiles(users, employees, new Date())).toBeGreaterThanOrEqual(2);
+    expect(await repos().employees.repair(new Date())).toBeGreaterThanOrEqual(2);
     expect((await profileOf(hr, orphan._id.toHexString())).name).toBe('Orphan Account');
     expect((await profileOf(hr, stale._id.toHexString())).name).toBe('New Name');
-    expect(await repairEmployeeProfiles(users, employees, new Date())).toBe(0);
+    expect(await repos().employees.repair(new Date())).toBe(0);
   });
 
   it('people edit their bio, skills, hobbies and contact, not the rest; HR edits everything', async () => {
@@ -215,7 +218,7 @@ describe('profiles', () => {
     }
 
     // Stored sealed, and kept out of the audit trail (which names the fields that changed).
-    const stored = await testApp().database.collections.employees.findOne({ _id: new ObjectId(member.id) });
+    const stored = await repos().employees.get(member.id);
     expect(stored?.personal).toMatch(/^v1\./);
     expect(JSON.stringify(stored)).not.toContain('Main St');
     const trail = (await call(hr, 'GET', `/audits/employee/${member.id}`)).json();
@@ -223,6 +226,117 @@ describe('profiles', () => {
     expect(
       trail.items.map((e: { details?: { personalFieldsChanged?: string[] } }) => e.details?.personalFieldsChanged),
     ).toContainEqual(['homeAddress']);
+  });
+});
+
+describe('dates with a meaning', () => {
+  // Its own clock, so "today" is the same day for the rule and the test.
+  const clock = testClock();
+  const dated = useTestApp(`${import.meta.url}#dated`, { sameDatabaseAs: testApp, clock });
+  let hrHere: Session;
+  let hrEmail: string;
+
+  beforeAll(async () => {
+    hrEmail = (await createUser(dated(), { roles: ['hr'] })).email;
+    hrHere = await login(dated().app, hrEmail);
+  });
+
+  async function patchHere(id: string, changes: Record<string, unknown>) {
+    const version = (await profileOf(hr, id)).version;
+    return callAs(dated().app, hrHere, 'PATCH', `/employees/${id}`, { version, ...changes });
+  }
+
+  it('regression: a join date decades ahead (2099) is accepted', async () => {
+    const me = await person();
+    const today = clock.day();
+    const refused = await patchHere(me.id, { joinDate: shiftYears(today, 73) });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'joinDate', code: 'out_of_range', min: JOIN_DATE_MIN, max: shiftYears(today, 1) }],
+    });
+    expect((await profileOf(hr, me.id)).joinDate).toBeNull();
+  });
+
+  it('a join date lies between 1900 and a year from today', async () => {
+    const me = await person();
+    const latest = shiftYears(clock.day(), 1);
+    expect((await patchHere(me.id, { joinDate: addDays(latest, 1) })).statusCode).toBe(400);
+    expect((await patchHere(me.id, { joinDate: addDays(JOIN_DATE_MIN, -1) })).statusCode).toBe(400);
+    expect((await patchHere(me.id, { joinDate: latest })).json().joinDate).toBe(latest);
+    expect((await patchHere(me.id, { joinDate: JOIN_DATE_MIN })).json().joinDate).toBe(JOIN_DATE_MIN);
+    // Clearing it is always allowed.
+    expect((await patchHere(me.id, { joinDate: null })).json().joinDate).toBeNull();
+  });
+
+  it(`a birthday is someone ${MIN_AGE_YEARS} to ${MAX_AGE_YEARS} years old today`, async () => {
+    const me = await person();
+    const today = clock.day();
+    const youngest = shiftYears(today, -MIN_AGE_YEARS);
+    const oldest = shiftYears(today, -MAX_AGE_YEARS);
+    for (const refusedDay of [today, addDays(today, 30), addDays(youngest, 1), addDays(oldest, -1)]) {
+      const refused = await patchHere(me.id, { personal: { dateOfBirth: refusedDay } });
+      expect(refused.statusCode, refusedDay).toBe(400);
+      expect(refused.json().error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ path: 'personal.dateOfBirth', code: 'out_of_range', min: oldest, max: youngest }],
+      });
+    }
+    for (const day of [youngest, oldest]) {
+      const accepted = await patchHere(me.id, { personal: { dateOfBirth: day } });
+      expect(accepted.statusCode).toBe(200);
+      expect(accepted.json().personal.dateOfBirth).toBe(day);
+    }
+  });
+
+  it('the bounds move with the clock', async () => {
+    const me = await person();
+    const ahead = shiftYears(clock.day(), 1);
+    const later = addDays(ahead, 40);
+    expect((await patchHere(me.id, { joinDate: later })).statusCode).toBe(400);
+    clock.advance(40 * 86_400_000);
+    // Forty days on the access token has long expired: sign in again.
+    hrHere = await login(dated().app, hrEmail);
+    expect((await patchHere(me.id, { joinDate: later })).statusCode).toBe(200);
+  });
+});
+
+describe('regression: search ignores accents only one way', () => {
+  it('finds Wójcik as wojcik and as wójcik, and Łucja as lucja', async () => {
+    const someone = await person(['employee'], 'Łucja Wójcik-Żak');
+    for (const q of ['wojcik', 'wójcik', 'WÓJCIK', 'lucja', 'łucja', 'zak', 'lucja woj']) {
+      const found = (await call(hr, 'GET', `/employees?q=${encodeURIComponent(q)}`)).json();
+      expect(
+        found.items.map((i: { id: string }) => i.id),
+        q,
+      ).toContain(someone.id);
+    }
+  });
+
+  it('a profile stored with the old, unfolded keys becomes findable through the repair job alone', async () => {
+    const someone = await createUser(testApp(), { name: 'Bartłomiej Dąbrowski' });
+    // As stored before accents were folded: lower-cased only.
+    await testApp().database.collections.employees.updateOne(
+      { _id: someone._id },
+      { $set: { searchKeys: ['bartłomiej', 'dąbrowski', someone.email] } },
+    );
+    const ids = async (q: string) =>
+      (await call(hr, 'GET', `/employees?q=${encodeURIComponent(q)}`))
+        .json()
+        .items.map((i: { id: string }) => i.id) as string[];
+    const id = someone._id.toHexString();
+    expect(await ids('dabrowski')).not.toContain(id);
+
+    // What start-up does (in the background), and the daily schedule.
+    await testApp().deps.jobs.enqueue(PROFILE_REPAIR_JOB);
+    for (let i = 0; i < 100 && !(await ids('dabrowski')).includes(id); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await ids('dabrowski')).toContain(id);
+    expect(await ids('dąbrowski')).toContain(id);
+    expect(await ids('bartlomiej')).toContain(id);
+    // The profile's version is untouched: search keys are derived data.
+    expect((await profileOf(hr, id)).version).toBe(1);
   });
 });
 
@@ -239,8 +353,23 @@ describe('reporting lines', () => {
     expect(loop.json().error).toMatchObject({ code: 'REPORTING_CYCLE', details: { loop: [c.id, b.id, a.id] } });
     const self = await patch(hr, a.id, { managerId: a.id });
     expect(self.json().error.code).toBe('REPORTING_CYCLE');
-    const unknown = await patch(hr, a.id, { managerId: new ObjectId().toHexString() });
+    const nobody = newIdString();
+    const unknown = await patch(hr, a.id, { managerId: nobody });
     expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().error).toMatchObject({
+      code: 'REFERENCE_NOT_FOUND',
+      details: { field: 'managerId', id: nobody },
+    });
+    expect((await profileOf(hr, a.id)).manager).toBeNull();
+
+    const gone = await person();
+    expect((await call(hr, 'POST', `/users/${gone.id}/archive`, { reason: 'left' })).statusCode).toBe(200);
+    const archived = await patch(hr, a.id, { managerId: gone.id });
+    expect(archived.statusCode).toBe(422);
+    expect(archived.json().error).toMatchObject({
+      code: 'REFERENCE_INACTIVE',
+      details: { field: 'managerId', id: gone.id, status: 'archived' },
+    });
     expect((await profileOf(hr, a.id)).manager).toBeNull();
   });
 
@@ -260,37 +389,39 @@ describe('reporting lines', () => {
 
 describe('the directory', () => {
   const tag = 'dirtest';
-  let managerId: ObjectId;
+  let managerId: string;
 
   beforeAll(async () => {
-    // A few hundred profiles, inserted directly: the directory reads only the profiles.
-    const { employees } = testApp().database.collections;
-    const now = new Date();
-    managerId = new ObjectId();
-    const ids = [skill.TypeScript, skill.Go, skill.SQL, skill.Kubernetes].map((id) => new ObjectId(id));
-    const docs = Array.from({ length: 300 }, (_, i) => {
-      const skills = ids.filter((_, k) => (i >> k) & 1).map((catalogId, k) => ({ catalogId, level: (k % 5) + 1 }));
-      const department = i % 3 === 0 ? 'Engineering' : 'Sales';
-      return newEmployeeDoc(
-        {
-          _id: i === 0 ? managerId : new ObjectId(),
-          name: `${tag} Person${String(i).padStart(3, '0')} ${i % 2 ? 'Lovelace' : 'Turing'}`,
-          email: `${tag}.${i}@example.com`,
-          status: i % 10 === 9 ? 'archived' : 'active',
-        },
-        now,
-        {
-          skills,
-          skillIds: skills.map((s) => s.catalogId),
-          department,
-          departmentKey: departmentKeyOf(department),
-          managerId: i > 0 && i <= 20 ? managerId : null,
-          designationId: i % 4 === 0 ? new ObjectId(roleId) : null,
-          joinDate: `20${String(10 + (i % 15)).padStart(2, '0')}-01-01`,
-        },
-      );
-    });
-    await employees.insertMany(docs);
+    // A few hundred people, written in bulk as the seed writes them: the directory reads only the profiles.
+    const ids = Array.from({ length: 300 }, () => newIdString());
+    managerId = ids[0] as string;
+    const skillIds = [skill.TypeScript, skill.Go, skill.SQL, skill.Kubernetes] as string[];
+    await repos().employees.insertPeople(
+      ids.map((id, i) => {
+        const skills = skillIds
+          .filter((_, k) => (i >> k) & 1)
+          .map((catalogId, k) => ({ catalogId, level: (k % 5) + 1 }));
+        return {
+          account: {
+            id,
+            name: `${tag} Person${String(i).padStart(3, '0')} ${i % 2 ? 'Lovelace' : 'Turing'}`,
+            email: `${tag}.${i}@example.com`,
+            roles: ['employee'],
+            passwordHash: null,
+            mustChangePassword: false,
+            status: i % 10 === 9 ? 'archived' : 'active',
+          },
+          profile: {
+            skills,
+            department: i % 3 === 0 ? 'Engineering' : 'Sales',
+            managerId: i > 0 && i <= 20 ? managerId : null,
+            designationId: i % 4 === 0 ? roleId : null,
+            joinDate: `20${String(10 + (i % 15)).padStart(2, '0')}-01-01`,
+          },
+        };
+      }),
+      new Date(),
+    );
   });
 
   async function list(query: string) {
@@ -334,7 +465,7 @@ describe('the directory', () => {
     expect((await list('designation=platform%20engineer&status=all&limit=1')).total).toBe(75);
     expect((await list('designation=Astronaut&limit=1')).total).toBe(0);
     expect((await list('department=engineering&status=all&limit=1')).total).toBe(100);
-    expect((await list(`manager=${managerId.toHexString()}&status=all&limit=100`)).total).toBe(20);
+    expect((await list(`manager=${managerId}&status=all&limit=100`)).total).toBe(20);
     const word = await call(hr, 'GET', `/employees?q=${tag}%20person01&status=all`);
     expect(word.json().total).toBe(10);
     const email = await call(hr, 'GET', `/employees?q=${tag}.12@&status=all`);
@@ -458,6 +589,18 @@ describe('profile images', () => {
     expect((await profileOf(hr, me.id)).image).toBeNull();
   });
 
+  it('an image whose content cannot be decoded answers 422 IMAGE_UNREADABLE', async () => {
+    const me = await person();
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
+    // A PNG's signature and the start of its header, and nothing after.
+    const refused = await upload(me.session, me.id, png.subarray(0, 50), 'broken.png', 'image/png');
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error).toMatchObject({ code: 'IMAGE_UNREADABLE', details: { field: 'file' } });
+    expect((await profileOf(hr, me.id)).image).toBeNull();
+  });
+
   it('refuses uploads over the size limit, uploads to others’ profiles, and requests without a file', async () => {
     const me = await person();
     const other = await person();
@@ -506,8 +649,7 @@ describe('profile images', () => {
     ]);
     const statuses = [a.statusCode, b.statusCode].sort();
     const current = (await profileOf(hr, me.id)).image.fileId;
-    const { files } = testApp().database.collections;
-    const live = await files.countDocuments({ ownerId: new ObjectId(me.id), deletedAt: null });
+    const live = (await repos().files.ownedBy({ type: 'employee', id: me.id })).length;
     if (statuses[0] === 200 && statuses[1] === 200) {
       // Both ran one after the other: the first image was replaced, and removed.
       expect(live).toBe(2);
@@ -515,9 +657,7 @@ describe('profile images', () => {
       expect(statuses).toEqual([200, 409]);
       expect(live).toBe(2);
     }
-    const liveIds = (await files.find({ ownerId: new ObjectId(me.id), deletedAt: null }).toArray()).map((f) =>
-      f._id.toHexString(),
-    );
+    const liveIds = (await repos().files.ownedBy({ type: 'employee', id: me.id })).map((f) => f.id);
     expect(liveIds).toContain(current);
   });
 

@@ -1,4 +1,5 @@
-import { ObjectId } from '@seed-pms/db';
+import { createRepositories, newIdString } from '@seed-pms/db';
+import { MAX_FILE_NAME_LENGTH } from '@seed-pms/domain';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServices, serviceInternals } from '../src/services.js';
@@ -23,6 +24,7 @@ const s3Env = () => ({
   S3_SECRET_ACCESS_KEY: s3().secretAccessKey,
 });
 const testApp = useTestApp(import.meta.url, { env: () => ({ ...s3Env(), CLAMAV_URL: inject('clamavUrl') }) });
+const repos = () => createRepositories(testApp().database);
 
 let admin: Session;
 let me: { id: string; session: Session };
@@ -48,7 +50,7 @@ async function asMe(app: TestApp) {
 async function storeDocument(name: string, body: Buffer | string) {
   return (await files()).store(await asMe(testApp()), {
     purpose: 'project-document',
-    owner: { type: 'project', id: new ObjectId().toHexString() },
+    owner: { type: 'project', id: newIdString() },
     name,
     body: typeof body === 'string' ? Buffer.from(body) : body,
   });
@@ -73,8 +75,9 @@ describe('uploads to S3 with virus scanning', () => {
       ]),
     });
     expect(response.statusCode).toBe(200);
-    const employee = await testApp().database.collections.employees.findOne({ _id: new ObjectId(me.id) });
-    const fileId = employee?.image?.fileId.toHexString() as string;
+    // The image (not its thumbnail) of the profile: no link is handed out before the scan, so read the record.
+    const fileId = (await repos().files.ownedBy({ type: 'employee', id: me.id })).find((f) => !f.derivedFrom)
+      ?.id as string;
     // The upload woke the scanner; until it has passed the file, no URL is handed out.
     for (let i = 0; i < 50 && (await get(me.session, `/files/${fileId}`)).json().status === 'pending'; i += 1) {
       expect((await get(me.session, `/files/${fileId}/download`)).json().error.code).toBe('FILE_NOT_READY');
@@ -123,9 +126,7 @@ describe('uploads to S3 with virus scanning', () => {
     expect(refused.json().error.code).toBe('FILE_QUARANTINED');
 
     // Moved out of the files area in storage; listed for admins; the quarantine is audited.
-    const stored = await testApp().database.collections.files.findOne({
-      _id: ObjectId.createFromHexString(infected.id),
-    });
+    const stored = await repos().files.get(infected.id);
     expect(stored?.storageKey).toBe(`quarantine/${infected.id}`);
     const listed = (await get(admin, '/files?status=infected')).json();
     expect(listed.items.map((f: { id: string }) => f.id)).toContain(infected.id);
@@ -144,12 +145,55 @@ describe('uploads to S3 with virus scanning', () => {
     });
   });
 
+  it('regression: a long file name loses its extension', async () => {
+    // 201 characters: cut to 200 it used to lose ".txt", and plain text is typed by its extension (415).
+    const long = `${'quarterly-plan-'.repeat(13)}ab.txt`;
+    expect(long).toHaveLength(201);
+    const stored = await storeDocument(long, 'The plan, in plain text.\n');
+    expect(stored.contentType).toBe('text/plain');
+    expect(stored.name).toHaveLength(MAX_FILE_NAME_LENGTH);
+    expect(stored.name.endsWith('.txt')).toBe(true);
+    expect(long.startsWith(stored.name.slice(0, -4))).toBe(true);
+    expect((await get(admin, `/files/${stored.id}`)).json().name).toBe(stored.name);
+  });
+
+  it('refuses an empty file, naming the field as input validation does', async () => {
+    await expect(storeDocument('empty.txt', '')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'file', code: 'too_small' }],
+    });
+  });
+
   it('refuses types the purpose does not allow, by content', async () => {
     const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(2000, 0x90)]);
     await expect(storeDocument('report.pdf', exe)).rejects.toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
     await expect(storeDocument('data.bin', Buffer.from([0, 1, 2, 3, 0, 0, 0]))).rejects.toMatchObject({
       code: 'UNSUPPORTED_MEDIA_TYPE',
     });
+  });
+});
+
+describe('without a scanner', () => {
+  // The same database and bucket, with no CLAMAV_URL.
+  const unscanned = useTestApp(`${import.meta.url}#no-scanner`, { sameDatabaseAs: testApp, env: () => s3Env() });
+
+  it('files are unscanned and served, and a rescan answers 422 SCANNER_NOT_CONFIGURED', async () => {
+    const service = (await serviceInternals(unscanned().deps)).files;
+    const stored = await service.store(await asMe(unscanned()), {
+      purpose: 'project-document',
+      owner: { type: 'project', id: newIdString() },
+      name: 'notes.md',
+      body: Buffer.from('# Notes\n'),
+    });
+    expect(stored.status).toBe('unscanned');
+    const session = await login(unscanned().app, (await createUser(unscanned(), { roles: ['admin'] })).email);
+    const rescan = await unscanned().app.inject({
+      method: 'POST',
+      url: `/api/v1/files/${stored.id}/rescan`,
+      headers: bearer(session),
+    });
+    expect(rescan.statusCode).toBe(422);
+    expect(rescan.json().error).toMatchObject({ code: 'SCANNER_NOT_CONFIGURED', details: { setting: 'CLAMAV_URL' } });
   });
 });
 
@@ -164,13 +208,14 @@ describe('scan failures', () => {
     const service = (await serviceInternals(down().deps)).files;
     const stored = await service.store(await asMe(down()), {
       purpose: 'project-document',
-      owner: { type: 'project', id: new ObjectId().toHexString() },
+      owner: { type: 'project', id: newIdString() },
       name: 'plan.txt',
       body: Buffer.from('quarterly plan'),
     });
     await service.scanDue();
     const { files: collection } = down().database.collections;
-    let doc = await collection.findOne({ _id: ObjectId.createFromHexString(stored.id) });
+    const fileRepo = createRepositories(down().database).files;
+    let doc = await fileRepo.get(stored.id);
     expect(doc).toMatchObject({ status: 'pending', scan: { attempts: 1 } });
     expect(doc?.scan.lastError).toMatch(/ECONNREFUSED|connect/i);
     expect(doc?.scan.nextAttemptAt?.getTime()).toBeGreaterThan(Date.now());
@@ -179,12 +224,9 @@ describe('scan failures', () => {
 
     // Make every retry due at once and run them out.
     for (let i = 0; i < 10 && doc?.status === 'pending'; i += 1) {
-      await collection.updateOne(
-        { _id: ObjectId.createFromHexString(stored.id) },
-        { $set: { 'scan.nextAttemptAt': new Date(0) } },
-      );
+      await collection.updateOne({ storageKey: doc.storageKey }, { $set: { 'scan.nextAttemptAt': new Date(0) } });
       await service.scanDue();
-      doc = await collection.findOne({ _id: ObjectId.createFromHexString(stored.id) });
+      doc = await fileRepo.get(stored.id);
     }
     expect(doc).toMatchObject({ status: 'failed', scan: { attempts: 6 } });
     const blocked = await get(admin, `/files/${stored.id}/download`);

@@ -1,4 +1,4 @@
-import { ObjectId } from '@seed-pms/db';
+import { createRepositories, objectIdsOf } from '@seed-pms/db';
 import { MAX_REPORTING_DEPTH, passwordProblems, Role } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/password.js';
@@ -55,8 +55,11 @@ describe('the demo organisation', () => {
     const docs = await testApp().database.collections.employees.find({}).toArray();
     const managerOf = new Map(docs.map((d) => [d._id.toHexString(), d.managerId?.toHexString() ?? null]));
     const roots = docs.filter((d) => d.managerId === null);
-    expect(roots.map((r) => r._id.toHexString())).toEqual([seeded.ceoId.toHexString()]);
-    const ceo = await testApp().database.collections.users.findOne({ _id: seeded.ceoId });
+    expect(roots.map((r) => r._id.toHexString())).toEqual([seeded.ceoId]);
+    const accounts = await testApp()
+      .database.collections.users.find({}, { projection: { roles: 1 } })
+      .toArray();
+    const ceo = accounts.find((account) => account._id.toHexString() === seeded.ceoId);
     expect(ceo?.roles).toContain('ceo');
     let deepest = 0;
     for (const id of managerOf.keys()) {
@@ -78,7 +81,7 @@ describe('the demo organisation', () => {
       .toArray();
     for (const director of directors) {
       if (director.roles.includes('ceo')) continue;
-      expect(managerOf.get(director._id.toHexString())).toBe(seeded.ceoId.toHexString());
+      expect(managerOf.get(director._id.toHexString())).toBe(seeded.ceoId);
     }
   });
 
@@ -136,12 +139,12 @@ describe('the demo organisation', () => {
     if (!a || !b) throw new Error('no skills');
     const response = await testApp().app.inject({
       method: 'GET',
-      url: `/api/v1/employees?skills=${a.id.toHexString()},${b.id.toHexString()}&limit=20`,
+      url: `/api/v1/employees?skills=${a.id},${b.id}&limit=20`,
       headers: bearer(session),
     });
     expect(response.statusCode, response.body).toBe(200);
     const expected = await testApp().database.collections.employees.countDocuments({
-      skillIds: { $all: [a.id, b.id] },
+      skillIds: { $all: objectIdsOf([a.id, b.id]) },
     });
     expect(expected).toBeGreaterThan(0);
     expect(response.json().total).toBe(expected);
@@ -176,7 +179,7 @@ describe('the demo organisation', () => {
     ).toEqual(haloed.map((e) => e._id.toHexString()).sort());
     // Someone the seed left without allocations gets the halo figures from their first one.
     const ledgered = new Set((await capacityLedgers.find({}).toArray()).map((l) => l._id.toHexString()));
-    const free = seeded.employeeIds.find((id) => !ledgered.has(id.toHexString()))?.toHexString();
+    const free = seeded.employeeIds.find((id) => !ledgered.has(id)) as string;
     const created = await testApp().app.inject({
       method: 'POST',
       url: '/api/v1/projects',
@@ -190,7 +193,7 @@ describe('the demo organisation', () => {
       payload: { userId: free, allocationPercent: 50 },
     });
     expect(added.statusCode).toBe(201);
-    const profile = await employees.findOne({ _id: new ObjectId(free) });
+    const profile = await createRepositories(testApp().database).employees.get(free);
     expect(profile?.capacity).toMatchObject({ allocationPercent: 50, overAllocated: false });
   });
 
@@ -207,8 +210,6 @@ describe('the demo organisation', () => {
     // Projects of the second seeding take free names.
     expect(more.projects.projects).toBeGreaterThan(0);
     expect(await catalogs.countDocuments()).toBe(items);
-    expect(more.skills.map((s) => s.id.toHexString()).sort()).toEqual(
-      seeded.skills.map((s) => s.id.toHexString()).sort(),
-    );
+    expect(more.skills.map((s) => s.id).sort()).toEqual(seeded.skills.map((s) => s.id).sort());
   });
 });

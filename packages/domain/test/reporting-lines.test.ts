@@ -28,8 +28,17 @@ describe('reporting lines', () => {
     // Managers above + new manager + the person + their reports' levels.
     const fits = MAX_REPORTING_DEPTH - 2;
     expect(codeOf(() => checkReportingLine('a', 'new', chain(fits)))).toBe('ok');
-    expect(codeOf(() => checkReportingLine('a', 'new', chain(fits + 1)))).toBe('UNPROCESSABLE');
+    expect(codeOf(() => checkReportingLine('a', 'new', chain(fits + 1)))).toBe('REPORTING_TOO_DEEP');
     expect(codeOf(() => checkReportingLine('a', 'new', chain(fits - 10), 10))).toBe('ok');
-    expect(codeOf(() => checkReportingLine('a', 'new', chain(fits - 10), 11))).toBe('UNPROCESSABLE');
+    expect(codeOf(() => checkReportingLine('a', 'new', chain(fits - 10), 11))).toBe('REPORTING_TOO_DEEP');
+    try {
+      checkReportingLine('a', 'new', chain(fits + 1));
+    } catch (error) {
+      expect(isDomainError(error) && error.details).toMatchObject({
+        field: 'managerId',
+        limit: MAX_REPORTING_DEPTH,
+        levels: MAX_REPORTING_DEPTH + 1,
+      });
+    }
   });
 });

@@ -43,7 +43,8 @@ export async function processProfileImage(
       thumbnail: { bytes: thumbnail, contentType: 'image/webp' },
     };
   } catch (error) {
-    throw new DomainError('UNPROCESSABLE', 'The image could not be read; upload a PNG, JPEG or WebP picture', {
+    throw new DomainError('IMAGE_UNREADABLE', 'The image could not be read; upload a PNG, JPEG or WebP picture', {
+      field: 'file',
       reason: error instanceof Error ? error.message.slice(0, 200) : 'unreadable',
     });
   }

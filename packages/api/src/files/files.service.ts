@@ -1,36 +1,28 @@
 import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  claimFileForScan,
-  type FileDoc,
-  filesCollection,
-  findByIds,
-  findPage,
-  newId,
-  ObjectId,
-  parseId,
-  recordScan,
-  toFileView,
-  type WithId,
-} from '@seed-pms/db';
+import { fileView, newIdString } from '@seed-pms/db';
 import {
   DomainError,
   type DownloadLinkView,
   FILE_POLICIES,
   type FileOwnerType,
   type FilePurpose,
+  type FileRecord,
   type FileStatus,
   type FileView,
+  isDomainError,
   isServable,
   notFound,
   type Page,
+  type ScanOutcome,
   tidyFileName,
+  validationFailed,
 } from '@seed-pms/domain';
 import { fileTypeFromBuffer } from 'file-type';
 import { canOn } from '../access/ability.js';
 import { type ActorContext, type CallContext, systemCallContext } from '../app/call-context.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { dataDir } from '../config/config.js';
 import type { JobRunner } from '../jobs/jobs.js';
@@ -87,6 +79,8 @@ const SNIFF_BYTES = 64 * 1024;
 const SCAN_MAX_ATTEMPTS = 6;
 const scanBackoffMs = (attempt: number) => 10_000 * 2 ** Math.max(attempt - 1, 0);
 const SCAN_LOCK_MS = 2 * 60_000;
+/** How often a change of a file reloads it after losing to another change (a scan, a delete) before giving up. */
+const CHANGE_TRIES = 5;
 export const FILES_SCAN_JOB = 'files.scan';
 
 /** What procedures use: plain types only (this reaches the client's AppRouter type). */
@@ -124,18 +118,28 @@ export interface FilesService extends FilesApi {
   links(ids: readonly string[], ttlSeconds: number): Promise<Map<string, DownloadLinkView>>;
   /** Soft-deletes files (kept for the audit trail; never served again). Audited. */
   remove(ctx: ActorContext, ids: readonly string[], reason: string): Promise<void>;
-  /** Scans due files until none is due (at most `max`); returns how many were scanned. */
+  /**
+   * Scans due files until none is due (at most `max`), and waits for the
+   * scans this process already has running (the background job's): when it
+   * returns, every file that was due is scanned or held by another process.
+   * Returns how many this call scanned.
+   */
   scanDue(max?: number): Promise<number>;
 }
 
-export function createFilesService(deps: AppDeps, services: { audit: AuditService }): FilesService {
-  const files = deps.database.collection(filesCollection);
+export function createFilesService(
+  deps: Pick<ServiceDeps, 'repos' | 'config' | 'clock' | 'logger' | 'jobs'>,
+  services: { audit: AuditService },
+): FilesService {
+  const { files } = deps.repos;
   const { config, clock, logger } = deps;
   const { audit } = services;
   const owners = new Map<FileOwnerType, FileOwnerAccess>();
   const baseUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
   const storage = createStorage(config, { dataDir: dataDir(config), baseUrl: baseUrl.replace(/\/+$/, '') });
   const scanner = config.CLAMAV_URL ?? null;
+  /** Scans running in this process. */
+  const scanning = new Set<Promise<void>>();
 
   const limitOf = (purpose: FilePurpose) => Math.min(FILE_POLICIES[purpose].maxBytes, config.UPLOAD_MAX_BYTES);
   const tooLarge = (purpose: FilePurpose) =>
@@ -180,7 +184,27 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
     return { head: Buffer.concat(chunks), rest: ended ? null : iterator };
   }
 
-  const storageKeyOf = (id: ObjectId) => `files/${id.toHexString().slice(-2)}/${id.toHexString()}`;
+  const storageKeyOf = (id: string) => `files/${id.slice(-2)}/${id}`;
+
+  /**
+   * Runs a change of a file on its newest version: when a scan, a rescan or a
+   * delete changed the file first (409 VERSION_CONFLICT from the repository),
+   * the file is read again and `change` decides again on what it is now.
+   * `change` answers null when there is nothing (left) to do.
+   */
+  async function onLatest<T>(file: FileRecord, change: (current: FileRecord) => Promise<T | null>): Promise<T | null> {
+    let current = file;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await change(current);
+      } catch (error) {
+        if (!(isDomainError(error) && error.code === 'VERSION_CONFLICT') || attempt >= CHANGE_TRIES) throw error;
+        const fresh = await files.get(current.id);
+        if (!fresh) return null;
+        current = fresh;
+      }
+    }
+  }
 
   /**
    * A signed URL valid for at least `ttlSeconds`. With `stable`, URLs are
@@ -189,36 +213,33 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
    * URL for a while and browsers reuse what they cached.
    */
   async function link(
-    doc: WithId<FileDoc>,
+    file: FileRecord,
     ttlSeconds: number,
     options: { inline: boolean; stable: boolean },
   ): Promise<DownloadLinkView> {
     const now = clock().getTime();
     const signedAt = options.stable ? Math.floor(now / LINK_WINDOW_MS) * LINK_WINDOW_MS : now;
     const expiresInSeconds = ttlSeconds + (options.stable ? LINK_WINDOW_MS / 1000 : 0);
-    const url = await storage.signedUrl(doc.storageKey, {
+    const url = await storage.signedUrl(file.storageKey, {
       expiresInSeconds,
-      fileName: doc.name,
-      contentType: doc.contentType,
+      fileName: file.name,
+      contentType: file.contentType,
       inline: options.inline,
       signedAt: new Date(signedAt),
     });
     return { url, expiresAt: new Date(signedAt + expiresInSeconds * 1000).toISOString() };
   }
 
-  async function loadReadable(ctx: ActorContext, id: string): Promise<WithId<FileDoc>> {
-    const doc = await files.findOne({ _id: parseId(id, { resource: 'File' }) });
-    if (!doc || doc.deletedAt) throw notFound('File', id);
-    const ownerAccess = owners.get(doc.ownerType);
+  async function loadReadable(ctx: ActorContext, id: string): Promise<FileRecord> {
+    const file = await files.get(id);
+    if (!file || file.deletedAt) throw notFound('File', id);
+    const ownerAccess = owners.get(file.ownerType);
     const allowed =
-      canOn(ctx.actor, 'read', 'File', {
-        id,
-        ownerType: doc.ownerType,
-        uploadedBy: doc.uploadedBy?.toHexString() ?? null,
-      }) || (await ownerAccess?.canRead(ctx, doc.ownerId.toHexString())) === true;
+      canOn(ctx.actor, 'read', 'File', { id: file.id, ownerType: file.ownerType, uploadedBy: file.uploadedBy }) ||
+      (await ownerAccess?.canRead(ctx, file.ownerId)) === true;
     // Not found rather than forbidden: a file's existence is the owner's business.
     if (!allowed) throw notFound('File', id);
-    return doc;
+    return file;
   }
 
   const wakeScanner = () => {
@@ -232,53 +253,58 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
    * (S3 presigned URLs cannot be revoked) must find nothing under the old key.
    * If the copy fails the original is deleted all the same.
    */
-  async function quarantine(doc: WithId<FileDoc>): Promise<void> {
-    const key = `quarantine/${doc._id.toHexString()}`;
+  async function quarantine(file: FileRecord): Promise<void> {
+    const key = `quarantine/${file.id}`;
     try {
-      await storage.put(key, await storage.get(doc.storageKey), { contentType: 'application/octet-stream' });
-      await files.updateOne({ _id: doc._id }, { $set: { storageKey: key } });
+      await storage.put(key, await storage.get(file.storageKey), { contentType: 'application/octet-stream' });
+      await onLatest(file, (current) => files.setStorageKey(current, key, clock()));
     } catch (error) {
-      logger.error({ err: error, fileId: doc._id.toHexString() }, 'could not copy an infected file to quarantine');
+      logger.error({ err: error, fileId: file.id }, 'could not copy an infected file to quarantine');
     }
-    await storage.delete(doc.storageKey);
+    await storage.delete(file.storageKey);
   }
 
-  async function scanOne(doc: WithId<FileDoc>): Promise<void> {
-    const fileId = doc._id.toHexString();
+  /** Records a scan's outcome, unless the file stopped being pending meanwhile (another scanner decided). */
+  function recordOutcome(file: FileRecord, outcome: ScanOutcome): Promise<FileRecord | null> {
+    return onLatest(file, async (current) =>
+      current.status === 'pending' ? files.recordScan(current, outcome, clock()) : null,
+    );
+  }
+
+  async function scanOne(file: FileRecord): Promise<void> {
+    const fileId = file.id;
     try {
       if (!scanner) throw new ScannerUnavailableError('CLAMAV_URL is not set');
-      const result = await scanStream(scanner, await storage.get(doc.storageKey));
-      const now = clock();
+      const result = await scanStream(scanner, await storage.get(file.storageKey));
       if (result.status === 'clean') {
-        await recordScan(files, doc, { status: 'clean' }, now);
+        await recordOutcome(file, { status: 'clean' });
         return;
       }
-      await recordScan(files, doc, { status: 'infected', signature: result.signature }, now);
-      await quarantine(doc);
+      const infected = await recordOutcome(file, { status: 'infected', signature: result.signature });
+      await quarantine(infected ?? file);
       logger.warn({ fileId, signature: result.signature }, 'infected file quarantined');
+      const now = clock();
       await audit.record(systemCallContext(`files.scan:${fileId}`, now), {
         action: 'file.quarantine',
         resourceType: 'file',
         resourceId: fileId,
-        details: { signature: result.signature, owner: { type: doc.ownerType, id: doc.ownerId.toHexString() } },
+        details: { signature: result.signature, owner: { type: file.ownerType, id: file.ownerId } },
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message.slice(0, 300) : String(error);
       const now = clock();
-      const giveUp = error instanceof StorageNotFoundError || doc.scan.attempts >= SCAN_MAX_ATTEMPTS;
-      await recordScan(
-        files,
-        doc,
+      const giveUp = error instanceof StorageNotFoundError || file.scan.attempts >= SCAN_MAX_ATTEMPTS;
+      await recordOutcome(
+        file,
         giveUp
           ? { status: 'failed', error: reason }
           : {
               status: 'pending',
               error: reason,
-              nextAttemptAt: new Date(now.getTime() + scanBackoffMs(doc.scan.attempts)),
+              nextAttemptAt: new Date(now.getTime() + scanBackoffMs(file.scan.attempts)),
             },
-        now,
       );
-      logger.warn({ fileId, attempts: doc.scan.attempts, reason, gaveUp: giveUp }, 'virus scan failed');
+      logger.warn({ fileId, attempts: file.scan.attempts, reason, gaveUp: giveUp }, 'virus scan failed');
     }
   }
 
@@ -300,9 +326,13 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
       const limit = limitOf(input.purpose);
       const name = tidyFileName(input.name);
       const { head, rest } = await headOf(input.body, limit, input.purpose);
-      if (head.length === 0) throw new DomainError('VALIDATION_FAILED', 'The file is empty', { field: 'file' });
+      if (head.length === 0) {
+        throw validationFailed('The file is empty', [
+          { path: 'file', message: 'must not be empty', code: 'too_small' },
+        ]);
+      }
       const contentType = await sniff(input.purpose, head, name);
-      const id = newId();
+      const id = newIdString();
       const key = storageKeyOf(id);
       const hash = createHash('sha256');
       let size = 0;
@@ -330,37 +360,26 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
         await storage.delete(key).catch(() => undefined);
         throw error;
       }
-      const now = ctx.now;
-      const status: FileStatus = scanner ? 'pending' : 'unscanned';
-      const doc: FileDoc = {
-        _id: id,
-        name,
-        contentType,
-        size,
-        sha256: hash.digest('hex'),
-        purpose: input.purpose,
-        ownerType: input.owner.type,
-        ownerId: ObjectId.createFromHexString(input.owner.id),
-        storageKey: key,
-        derivedFrom: input.derivedFrom ? ObjectId.createFromHexString(input.derivedFrom) : null,
-        status,
-        scan: {
-          attempts: 0,
-          lastError: null,
-          signature: null,
-          scannedAt: null,
-          nextAttemptAt: scanner ? now : null,
-          lockedUntil: null,
-        },
-        uploadedBy: ctx.actor ? new ObjectId(ctx.actor.id) : null,
-        deletedAt: null,
-        deletedBy: null,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const status = scanner ? 'pending' : 'unscanned';
+      let stored: FileRecord;
       try {
-        await files.insertOne(doc);
+        stored = await files.insert(
+          {
+            id,
+            name,
+            contentType,
+            size,
+            sha256: hash.digest('hex'),
+            purpose: input.purpose,
+            ownerType: input.owner.type,
+            ownerId: input.owner.id,
+            storageKey: key,
+            derivedFrom: input.derivedFrom ?? null,
+            status,
+            uploadedBy: ctx.actor?.id ?? null,
+          },
+          ctx.now,
+        );
       } catch (error) {
         await storage.delete(key).catch(() => undefined);
         throw error;
@@ -368,30 +387,23 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
       await audit.record(ctx, {
         action: 'file.upload',
         resourceType: 'file',
-        resourceId: id.toHexString(),
-        after: toFileView(doc),
+        resourceId: id,
+        after: fileView(stored),
       });
       if (scanner) wakeScanner();
-      return { id: id.toHexString(), name, contentType, size, status };
+      return { id, name, contentType, size, status };
     },
 
     async links(ids, ttlSeconds) {
       const found = new Map<string, DownloadLinkView>();
       if (ids.length === 0) return found;
-      const docs = [
-        ...(
-          await findByIds(
-            files,
-            ids.map((id) => ObjectId.createFromHexString(id)),
-          )
-        ).values(),
-      ];
+      const records = [...(await files.getMany(ids)).values()];
       await Promise.all(
-        docs
-          .filter((doc) => !doc.deletedAt && isServable(doc.status))
-          .map(async (doc) => {
-            const inline = doc.contentType.startsWith('image/');
-            found.set(doc._id.toHexString(), await link(doc, ttlSeconds, { inline, stable: true }));
+        records
+          .filter((file) => !file.deletedAt && isServable(file.status))
+          .map(async (file) => {
+            const inline = file.contentType.startsWith('image/');
+            found.set(file.id, await link(file, ttlSeconds, { inline, stable: true }));
           }),
       );
       return found;
@@ -399,96 +411,88 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
 
     async remove(ctx, ids, reason) {
       for (const id of ids) {
-        const before = await files.findOneAndUpdate(
-          { _id: ObjectId.createFromHexString(id), deletedAt: null },
-          {
-            $set: { deletedAt: ctx.now, deletedBy: new ObjectId(ctx.actor.id), updatedAt: ctx.now },
-            $inc: { version: 1 },
-          },
-          { returnDocument: 'before' },
-        );
+        const file = await files.get(id);
+        if (!file) continue;
+        // Deleted at the version read; a scan that moved the file first makes it read the file again.
+        const before = await onLatest(file, async (current) => {
+          if (current.deletedAt) return null;
+          await files.softDelete(current, ctx.actor.id, ctx.now);
+          return current;
+        });
         if (!before) continue;
         await audit.record(ctx, {
           action: 'file.delete',
           resourceType: 'file',
           resourceId: id,
-          before: toFileView(before),
+          before: fileView(before),
           details: { reason },
         });
       }
     },
 
     async get(ctx, id) {
-      return toFileView(await loadReadable(ctx, id));
+      return fileView(await loadReadable(ctx, id));
     },
 
     async download(ctx, id) {
-      const doc = await loadReadable(ctx, id);
-      if (doc.status === 'infected') {
+      const file = await loadReadable(ctx, id);
+      if (file.status === 'infected') {
         throw new DomainError('FILE_QUARANTINED', 'The file was found infected and is quarantined', {
-          signature: doc.scan.signature,
+          signature: file.scan.signature,
         });
       }
-      if (!isServable(doc.status)) {
+      if (!isServable(file.status)) {
         throw new DomainError(
           'FILE_NOT_READY',
-          doc.status === 'failed'
+          file.status === 'failed'
             ? 'The virus scan of this file failed; an admin can start it again'
             : 'The file is being scanned for viruses; try again shortly',
-          { status: doc.status },
+          { status: file.status },
         );
       }
-      const answer = await link(doc, DOWNLOAD_URL_TTL_SECONDS, { inline: false, stable: false });
+      const answer = await link(file, DOWNLOAD_URL_TTL_SECONDS, { inline: false, stable: false });
       await audit.record(ctx, { action: 'file.download', resourceType: 'file', resourceId: id });
       return answer;
     },
 
-    async list(_ctx, query) {
-      const filter = query.status ? { status: query.status, deletedAt: null } : { deletedAt: null };
-      return findPage(
-        files,
-        filter,
-        { page: query.page, limit: query.limit, sort: { createdAt: -1, _id: -1 } },
-        toFileView,
-      );
-    },
+    list: (_ctx, query) => files.list(query),
 
     async rescan(ctx, id) {
-      const doc = await loadReadable(ctx, id);
-      if (!scanner) throw new DomainError('INVALID_STATE', 'No virus scanner is configured (CLAMAV_URL)');
-      if (doc.status === 'pending') return toFileView(doc);
-      const updated = await files.findOneAndUpdate(
-        { _id: doc._id, version: doc.version },
-        {
-          $set: {
-            status: 'pending',
-            'scan.attempts': 0,
-            'scan.nextAttemptAt': ctx.now,
-            'scan.lockedUntil': null,
-            updatedAt: ctx.now,
-          },
-          $inc: { version: 1 },
-        },
-        { returnDocument: 'after' },
+      const file = await loadReadable(ctx, id);
+      if (!scanner) {
+        throw new DomainError('SCANNER_NOT_CONFIGURED', 'No virus scanner is configured (CLAMAV_URL)', {
+          setting: 'CLAMAV_URL',
+        });
+      }
+      // Already waiting for the scanner: nothing to do. A scan or delete that lands first is read again.
+      const requeued = await onLatest(file, async (current) =>
+        current.status === 'pending' || current.deletedAt ? null : files.requeueScan(current, ctx.now),
       );
-      if (!updated) throw new DomainError('VERSION_CONFLICT', 'The file changed meanwhile; try again');
+      if (!requeued) {
+        const current = await files.get(file.id);
+        if (!current || current.deletedAt) throw notFound('File', id);
+        return fileView(current);
+      }
       await audit.record(ctx, {
         action: 'file.rescan',
         resourceType: 'file',
         resourceId: id,
-        details: { previousStatus: doc.status },
+        details: { previousStatus: file.status },
       });
       wakeScanner();
-      return toFileView(updated);
+      return fileView(requeued);
     },
 
     async scanDue(max = 50) {
       let scanned = 0;
       for (; scanned < max; scanned += 1) {
-        const doc = await claimFileForScan(files, clock(), SCAN_LOCK_MS);
-        if (!doc) break;
-        await scanOne(doc);
+        const file = await files.claimForScan(clock(), SCAN_LOCK_MS);
+        if (!file) break;
+        const scan = scanOne(file);
+        scanning.add(scan);
+        await scan.finally(() => scanning.delete(scan));
       }
+      await Promise.allSettled([...scanning]);
       return scanned;
     },
 
@@ -503,8 +507,8 @@ export function createFilesService(deps: AppDeps, services: { audit: AuditServic
         );
       }
       // The signature proves the link was issued; the record says whether it may still be served.
-      const doc = await files.findOne({ storageKey: checked.key });
-      if (!doc || doc.deletedAt || !isServable(doc.status)) {
+      const file = await files.byStorageKey(checked.key);
+      if (!file || file.deletedAt || !isServable(file.status)) {
         throw new DomainError('NOT_FOUND', 'This file is no longer available');
       }
       try {

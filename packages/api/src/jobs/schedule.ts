@@ -1,4 +1,4 @@
-import { repairEmployeeProfiles } from '@seed-pms/db';
+import { createRepositories } from '@seed-pms/db';
 import type { AppDeps } from '../app/deps.js';
 import { registerFileJobs } from '../files/files.service.js';
 import { registerOutboxJobs } from '../mail/outbox.service.js';
@@ -6,8 +6,15 @@ import { createServices, serviceInternals } from '../services.js';
 
 const HOUR = 3600_000;
 
-/** Gives accounts without a profile one and re-copies stale account fields (after a crash between the two writes). */
+/**
+ * Gives accounts without a profile one, re-copies stale account fields (after a
+ * crash between the two writes) and re-derives search keys stored under an
+ * older rule; at start-up (in the background) and daily.
+ */
 export const PROFILE_REPAIR_JOB = 'employees.repair-profiles';
+/** Gives catalog items written before accent-folded search keys existed their key (at start-up, then daily). */
+export const CATALOG_SEARCH_REPAIR_JOB = 'catalogs.repair-search-keys';
+const DAY = 24 * HOUR;
 /** Repairs the allocation history and recomputes over-allocation halos as days pass. */
 export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
 
@@ -17,17 +24,26 @@ export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
  */
 export async function registerJobs(deps: AppDeps): Promise<void> {
   const services = await createServices(deps);
+  const repos = createRepositories(deps.database);
 
   registerOutboxJobs(deps.jobs, services.outbox, deps.clock);
   registerFileJobs(deps.jobs, (await serviceInternals(deps)).files);
   deps.jobs.register(
     PROFILE_REPAIR_JOB,
     async () => {
-      const { users, employees } = deps.database.collections;
-      const repaired = await repairEmployeeProfiles(users, employees, deps.clock());
-      if (repaired > 0) deps.logger.warn({ repaired }, 'employee profiles repaired to match their accounts');
+      const repaired = await repos.employees.repair(deps.clock());
+      if (repaired > 0)
+        deps.logger.warn({ repaired }, 'employee profiles repaired (missing, stale account copies or search keys)');
     },
     { everyMs: 24 * HOUR },
+  );
+  deps.jobs.register(
+    CATALOG_SEARCH_REPAIR_JOB,
+    async () => {
+      const repaired = await repos.catalogs.repairSearchKeys();
+      if (repaired > 0) deps.logger.info({ repaired }, 'catalog items given accent-folded search keys');
+    },
+    { everyMs: DAY },
   );
   deps.jobs.register(
     CAPACITY_REFRESH_JOB,

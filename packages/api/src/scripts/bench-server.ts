@@ -66,7 +66,7 @@ async function seedDirectory(count: number) {
     seconds,
     email: employee.email,
     password: DEMO_PASSWORD,
-    skills: queriedSkills(result.skills).map((skill) => ({ id: skill.id.toHexString(), name: skill.name })),
+    skills: queriedSkills(result.skills).map((skill) => ({ id: skill.id, name: skill.name })),
   };
 }
 const seeded = seedCount > 0 ? await seedDirectory(seedCount) : undefined;

@@ -1,25 +1,9 @@
+import { createRepositories, type Database, type NewPerson, newIdString, type Repositories } from '@seed-pms/db';
 import {
-  type CatalogDoc,
-  createRepositories,
-  type Database,
-  departmentKeyOf,
-  type EmployeeDoc,
-  escapeRegex,
-  initialVersion,
-  insertCatalogItem,
-  nameKeyOf,
-  newEmployeeDoc,
-  newId,
-  type ObjectId,
-  type UserDoc,
-  type WithId,
-} from '@seed-pms/db';
-import {
-  type CapacityFlag,
+  type CatalogItemRecord,
   type CatalogType,
   type ContactInfo,
   catalogNameKey,
-  normalizeEmail,
   normalizeRoles,
   type PersonalInfo,
   type Role,
@@ -657,7 +641,7 @@ export function demoLogins(people: readonly PlannedPerson[]): DemoLogin[] {
 }
 
 export interface SeededCatalogItem {
-  id: ObjectId;
+  id: string;
   name: string;
   /** Seeded employees holding it. */
   holders: number;
@@ -665,8 +649,8 @@ export interface SeededCatalogItem {
 
 export interface SeededOrganisation {
   /** In plan order: the CEO first, managers before their reports. */
-  employeeIds: ObjectId[];
-  ceoId: ObjectId;
+  employeeIds: string[];
+  ceoId: string;
   /** Skills, most held first. */
   skills: SeededCatalogItem[];
   hobbies: SeededCatalogItem[];
@@ -685,7 +669,7 @@ export interface SeedOptions {
   /** DATA_ENCRYPTION_KEY of the server that will read the data: personal data is stored sealed with it. */
   dataEncryptionKey: string;
   now?: Date;
-  /** Documents per insertMany. */
+  /** People (accounts and profiles) per bulk write. */
   batchSize?: number;
   /** Called after each batch of accounts and profiles. */
   onProgress?: (done: number, total: number) => void;
@@ -693,54 +677,23 @@ export interface SeedOptions {
   projects?: boolean;
 }
 
-/** The catalog items of a type with these names: existing ones are reused, missing ones created. */
+/** The catalog items of a type with these names: existing ones are reused, missing ones created in one write. */
 async function ensureCatalogItems(
-  catalogs: Database['collections']['catalogs'],
+  repos: Repositories,
   type: CatalogType,
   names: readonly string[],
   now: Date,
-): Promise<Map<string, WithId<CatalogDoc>>> {
-  const existing = await catalogs.find({ type, nameKey: { $in: names.map(catalogNameKey) } }).toArray();
-  const byKey = new Map(existing.map((doc) => [doc.nameKey, doc]));
-  const byName = new Map<string, WithId<CatalogDoc>>();
-  for (const name of names) {
-    const doc =
-      byKey.get(catalogNameKey(name)) ?? (await insertCatalogItem(catalogs, { type, name, createdBy: null }, now));
-    byName.set(name, doc);
-  }
-  return byName;
-}
-
-/** Emails of earlier seedings, so that adding people never clashes with them. */
-async function seededEmails(users: Database['collections']['users']): Promise<Set<string>> {
-  const pattern = new RegExp(`@${escapeRegex(SEED_EMAIL_DOMAIN)}$`);
-  const docs = await users.find({ emailKey: pattern }, { projection: { emailKey: 1 } }).toArray();
-  return new Set(docs.map((doc) => doc.emailKey));
-}
-
-/** An account as insertUser writes it, built here to be written in bulk. */
-function accountDoc(id: ObjectId, person: PlannedPerson, passwordHash: string, now: Date): UserDoc {
-  return {
-    _id: id,
-    email: person.email,
-    emailKey: normalizeEmail(person.email),
-    name: person.name,
-    nameKey: nameKeyOf(person.name),
-    roles: person.roles,
-    status: 'active',
-    passwordHash,
-    // Demo accounts sign in straight away.
-    mustChangePassword: false,
-    passwordChangedAt: now,
-    mfa: null,
-    lockedUntil: null,
-    lastLoginAt: null,
-    invitedAt: null,
-    archivedAt: null,
-    archivedBy: null,
-    archiveReason: null,
-    ...initialVersion(now),
-  };
+): Promise<Map<string, CatalogItemRecord>> {
+  const existing = await repos.catalogs.findByNames(type, names);
+  const missing = [...new Map(names.map((name) => [catalogNameKey(name), name])).values()].filter(
+    (name) => !existing.has(catalogNameKey(name)),
+  );
+  const created = await repos.catalogs.insertMany(
+    missing.map((name) => ({ id: newIdString(), type, name, createdBy: null })),
+    now,
+  );
+  for (const item of created) existing.set(catalogNameKey(item.name), item);
+  return new Map(names.map((name) => [name, required(existing, catalogNameKey(name))]));
 }
 
 function required<T>(map: Map<string, T>, key: string): T {
@@ -752,9 +705,9 @@ function required<T>(map: Map<string, T>, key: string): T {
 /**
  * Writes a demo organisation of `count` people (see planOrganisation) and the
  * catalog items they use; it only adds, and reuses catalog items and skips
- * emails an earlier seeding left. Accounts and profiles go in with insertMany
- * in batches, accounts first: a crash in between leaves accounts without
- * profiles, which the startup repair fills in.
+ * emails an earlier seeding left. Accounts and profiles go in as bulk writes
+ * of the employee repository, in batches, accounts first: a crash in between
+ * leaves accounts without profiles, which the profile repair job fills in.
  */
 export async function seedOrganisation(
   database: Pick<Database, 'collections' | 'collection'>,
@@ -762,88 +715,77 @@ export async function seedOrganisation(
 ): Promise<SeededOrganisation> {
   const now = options.now ?? new Date();
   const batchSize = options.batchSize ?? 500;
-  const { users, employees, catalogs } = database.collections;
+  const repos = createRepositories(database);
   const personalData = personalDataBox(options.dataEncryptionKey);
   const people = planOrganisation({
     count: options.count,
     seed: options.seed ?? DEFAULT_SEED,
     now,
-    takenEmails: await seededEmails(users),
+    takenEmails: await repos.employees.emailsAt(SEED_EMAIL_DOMAIN),
   });
-  const skills = await ensureCatalogItems(catalogs, 'skill', SEED_SKILLS, now);
-  const hobbies = await ensureCatalogItems(catalogs, 'hobby', SEED_HOBBIES, now);
-  const designations = await ensureCatalogItems(catalogs, 'role', SEED_DESIGNATIONS, now);
+  const skills = await ensureCatalogItems(repos, 'skill', SEED_SKILLS, now);
+  const hobbies = await ensureCatalogItems(repos, 'hobby', SEED_HOBBIES, now);
+  const designations = await ensureCatalogItems(repos, 'role', SEED_DESIGNATIONS, now);
 
-  const ids = people.map(() => newId());
+  const ids = people.map(() => newIdString());
   const projectSeed =
     options.projects === false
       ? null
-      : await buildProjectSeed(
-          createRepositories(database),
-          planProjects(people, { seed: options.seed ?? DEFAULT_SEED, now }),
-          ids.map((id) => id.toHexString()),
-          now,
-        );
+      : await buildProjectSeed(repos, planProjects(people, { seed: options.seed ?? DEFAULT_SEED, now }), ids, now);
   const holders = new Map<string, number>();
   const hold = (name: string) => holders.set(name, (holders.get(name) ?? 0) + 1);
-  const accounts: UserDoc[] = [];
-  const profiles: EmployeeDoc[] = [];
-  people.forEach((person, index) => {
-    const id = ids[index] as ObjectId;
-    const account = accountDoc(id, person, options.passwordHash, now);
-    const skillDocs = person.skills.map((s) => ({ catalogId: required(skills, s.name)._id, level: s.level }));
+  const written: NewPerson[] = people.map((person, index) => {
+    const id = ids[index] as string;
     for (const name of [...person.skills.map((s) => s.name), ...person.hobbies, person.designation]) hold(name);
-    accounts.push(account);
-    profiles.push(
-      newEmployeeDoc(account, now, {
-        designationId: required(designations, person.designation)._id,
+    const flag = projectSeed?.flags.get(id);
+    return {
+      account: {
+        id,
+        email: person.email,
+        name: person.name,
+        roles: person.roles,
+        passwordHash: options.passwordHash,
+        // Demo accounts sign in straight away.
+        mustChangePassword: false,
+      },
+      profile: {
+        designationId: required(designations, person.designation).id,
         department: person.department,
-        departmentKey: departmentKeyOf(person.department),
-        managerId: person.manager === null ? null : (ids[person.manager] as ObjectId),
+        managerId: person.manager === null ? null : (ids[person.manager] as string),
         joinDate: person.joinDate,
         workLocation: person.workLocation,
-        skills: skillDocs,
-        skillIds: skillDocs.map((s) => s.catalogId),
-        hobbyIds: person.hobbies.map((name) => required(hobbies, name)._id),
+        skills: person.skills.map((s) => ({ catalogId: required(skills, s.name).id, level: s.level })),
+        hobbyIds: person.hobbies.map((name) => required(hobbies, name).id),
         bio: person.bio,
         contact: person.contact,
         personal: personalData.seal(person.personal),
         // The halo of the seeded ledger (version 1); people without one keep the empty default.
-        ...(projectSeed?.flags.has(id.toHexString())
-          ? {
-              capacity: {
-                ...(projectSeed.flags.get(id.toHexString()) as CapacityFlag),
-                updatedAt: now,
-                ledgerVersion: 1,
-              },
-            }
-          : {}),
-      }),
-    );
+        ...(flag ? { capacity: { ...flag, ledgerVersion: 1 } } : {}),
+      },
+    };
   });
 
   options.onProgress?.(0, people.length);
-  for (let start = 0; start < people.length; start += batchSize) {
-    const end = Math.min(start + batchSize, people.length);
-    await users.insertMany(accounts.slice(start, end));
-    await employees.insertMany(profiles.slice(start, end));
+  for (let start = 0; start < written.length; start += batchSize) {
+    const end = Math.min(start + batchSize, written.length);
+    await repos.employees.insertPeople(written.slice(start, end), now);
     options.onProgress?.(end, people.length);
   }
 
   const projects = projectSeed
-    ? await writeProjectSeed(createRepositories(database), projectSeed, now)
+    ? await writeProjectSeed(repos, projectSeed, now)
     : { projects: 0, allocations: 0, overAllocated: 0 };
 
-  const items = (byName: Map<string, WithId<CatalogDoc>>): SeededCatalogItem[] =>
+  const items = (byName: Map<string, CatalogItemRecord>): SeededCatalogItem[] =>
     [...byName]
-      .map(([name, doc]) => ({ id: doc._id, name, holders: holders.get(name) ?? 0 }))
+      .map(([name, item]) => ({ id: item.id, name, holders: holders.get(name) ?? 0 }))
       .sort((a, b) => b.holders - a.holders || a.name.localeCompare(b.name));
   const departmentCounts = new Map<string, number>();
   for (const person of people)
     departmentCounts.set(person.department, (departmentCounts.get(person.department) ?? 0) + 1);
   return {
     employeeIds: ids,
-    ceoId: ids[0] as ObjectId,
+    ceoId: ids[0] as string,
     skills: items(skills),
     hobbies: items(hobbies),
     designations: items(designations),

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { ALL_COLLECTIONS, type Database, ensureIndexes } from '@seed-pms/db';
-import { normalizeEmail } from '@seed-pms/domain';
+import { ALL_COLLECTIONS, createRepositories, type Database, ensureIndexes } from '@seed-pms/db';
 import cliProgress from 'cli-progress';
 import pino from 'pino';
 import { openRuntime } from '../app/runtime.js';
@@ -81,8 +80,7 @@ if (count < MIN_SEED_COUNT) fail(`--count must be at least ${MIN_SEED_COUNT}`);
 
 /** Accounts other than the bootstrap admin: a database with any is in use. */
 function otherAccounts(database: Database, bootstrapEmail: string | undefined): Promise<number> {
-  const filter = bootstrapEmail ? { emailKey: { $ne: normalizeEmail(bootstrapEmail) } } : {};
-  return database.collections.users.countDocuments(filter);
+  return createRepositories(database).employees.countAccounts(bootstrapEmail);
 }
 
 /**

@@ -12,6 +12,12 @@ export interface CatalogDoc {
   type: CatalogType;
   name: string;
   nameKey: string;
+  /**
+   * The name key with accents folded (catalogSearchKey): what `q` matches a
+   * prefix of. Missing on items written before it existed, until the
+   * catalogs' repair job (at start-up) adds it.
+   */
+  searchKey?: string;
   description: string | null;
   active: boolean;
   createdBy: ObjectId | null;
@@ -24,4 +30,6 @@ export const catalogsCollection = defineCollection<CatalogDoc>('catalogs', [
   { name: 'type_nameKey_unique', key: { type: 1, nameKey: 1 }, unique: true },
   { name: 'type_active_nameKey', key: { type: 1, active: 1, nameKey: 1 } },
   { name: 'nameKey', key: { nameKey: 1 } },
+  { name: 'type_active_searchKey', key: { type: 1, active: 1, searchKey: 1 } },
+  { name: 'searchKey', key: { searchKey: 1 } },
 ]);

@@ -1,13 +1,13 @@
 import {
   type CatalogItemRecord,
   type CatalogItemView,
-  type CatalogRef,
   type CatalogType,
   catalogNameKey,
+  catalogSearchKey,
   DomainError,
   type Page,
 } from '@seed-pms/domain';
-import type { Collection, Filter, ObjectId, WithId } from 'mongodb';
+import type { Collection, Filter, ObjectId } from 'mongodb';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
 import { newId, objectIdOf, objectIdsOf } from '../ids.js';
@@ -37,10 +37,29 @@ export interface CatalogRepository {
   getMany(ids: readonly string[]): Promise<Map<string, CatalogItemRecord>>;
   /** An item of a type by its name, any case or spacing. */
   findByName(type: CatalogType, name: string): Promise<CatalogItemRecord | null>;
-  /** Items by type and name, a page at a time; pickers get active items only. */
+  /** Items of a type by name (any case or spacing), keyed by catalogNameKey; names with no item are absent. */
+  findByNames(type: CatalogType, names: readonly string[]): Promise<Map<string, CatalogItemRecord>>;
+  /**
+   * Items by type and name, a page at a time; `q` is a prefix of the name,
+   * accents ignored (catalogSearchKey); pickers get active items only.
+   */
   list(filter: CatalogListFilter): Promise<Page<CatalogItemView>>;
   /** 409 ALREADY_EXISTS when the type already has the name. */
   insert(item: NewCatalogItem, now: Date): Promise<CatalogItemRecord>;
+  /**
+   * Items written in one go (the seed), each with its id drawn beforehand; a
+   * name the type already has is refused (409 ALREADY_EXISTS) and nothing
+   * after it is written.
+   */
+  insertMany(items: readonly (NewCatalogItem & { id: string })[], now: Date): Promise<CatalogItemRecord[]>;
+  /**
+   * Gives items written before search keys existed (or under an older
+   * folding) their key. Search keys are derived data: neither the version nor
+   * `updatedAt` changes, and each write is conditional on the name it was
+   * derived from, so a rename in between keeps its own key. Returns how many
+   * items it fixed.
+   */
+  repairSearchKeys(): Promise<number>;
   /** At `expectedVersion` only (409 VERSION_CONFLICT, 404 when gone); 409 ALREADY_EXISTS on a taken name. */
   update(
     item: CatalogItemRecord,
@@ -68,9 +87,41 @@ export function createCatalogRepository(collections: Pick<Collections, 'catalogs
       const doc = await catalogs.findOne({ type, nameKey: catalogNameKey(name) });
       return doc ? toCatalogItemRecord(doc) : null;
     },
+    async findByNames(type, names) {
+      if (names.length === 0) return new Map();
+      const docs = await catalogs.find({ type, nameKey: { $in: [...new Set(names.map(catalogNameKey))] } }).toArray();
+      return new Map(docs.map((doc) => [doc.nameKey, toCatalogItemRecord(doc)]));
+    },
     list: (filter) => listCatalogItems(catalogs, filter),
     async insert(item, now) {
-      return toCatalogItemRecord(await insertCatalogItem(catalogs, item, now));
+      const doc = newCatalogDoc(newId(), item, now);
+      await withUniqueCatalogName(item.type, item.name, () => catalogs.insertOne(doc));
+      return toCatalogItemRecord(doc);
+    },
+    async insertMany(items, now) {
+      if (items.length === 0) return [];
+      const docs = items.map((item) => newCatalogDoc(objectIdOf(item.id) as ObjectId, item, now));
+      try {
+        await catalogs.insertMany(docs);
+      } catch (error) {
+        if (isDuplicateKey(error)) {
+          throw new DomainError('ALREADY_EXISTS', 'A catalog item of that type and name already exists', {
+            field: 'name',
+          });
+        }
+        throw error;
+      }
+      return docs.map(toCatalogItemRecord);
+    },
+    async repairSearchKeys() {
+      let repaired = 0;
+      for await (const doc of catalogs.find({}, { projection: { name: 1, searchKey: 1 } })) {
+        const searchKey = catalogSearchKey(doc.name);
+        if (doc.searchKey === searchKey) continue;
+        const { modifiedCount } = await catalogs.updateOne({ _id: doc._id, name: doc.name }, { $set: { searchKey } });
+        repaired += modifiedCount;
+      }
+      return repaired;
     },
     async update(item, expectedVersion, changes, now) {
       const _id = objectIdOf(item.id) as ObjectId;
@@ -78,6 +129,7 @@ export function createCatalogRepository(collections: Pick<Collections, 'catalogs
       if (changes.name !== undefined && changes.name !== item.name) {
         set.name = changes.name;
         set.nameKey = catalogNameKey(changes.name);
+        set.searchKey = catalogSearchKey(changes.name);
       }
       if (changes.description !== undefined) set.description = changes.description || null;
       if (changes.active !== undefined) set.active = changes.active;
@@ -99,7 +151,7 @@ const duplicateName = (type: CatalogType, name: string) =>
   new DomainError('ALREADY_EXISTS', `A ${type} named "${name}" already exists`, { field: 'name', type });
 
 /** Runs a write that may set a name; a clash on the unique (type, nameKey) index becomes 409 ALREADY_EXISTS. */
-export async function withUniqueCatalogName<T>(type: CatalogType, name: string, write: () => Promise<T>): Promise<T> {
+async function withUniqueCatalogName<T>(type: CatalogType, name: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
@@ -116,23 +168,18 @@ export interface NewCatalogItem {
   createdBy: string | null;
 }
 
-export async function insertCatalogItem(
-  catalogs: Collection<CatalogDoc>,
-  item: NewCatalogItem,
-  now: Date,
-): Promise<WithId<CatalogDoc>> {
-  const doc: CatalogDoc = {
-    _id: newId(),
+function newCatalogDoc(_id: ObjectId, item: NewCatalogItem, now: Date): CatalogDoc {
+  return {
+    _id,
     type: item.type,
     name: item.name,
     nameKey: catalogNameKey(item.name),
+    searchKey: catalogSearchKey(item.name),
     description: item.description ?? null,
     active: true,
     createdBy: item.createdBy ? objectIdOf(item.createdBy) : null,
     ...initialVersion(now),
   };
-  await withUniqueCatalogName(item.type, item.name, () => catalogs.insertOne(doc));
-  return doc;
 }
 
 export interface CatalogListFilter {
@@ -143,42 +190,13 @@ export interface CatalogListFilter {
   limit: number;
 }
 
-/** Items by type and name, a page at a time; pickers get active items only. */
-export function listCatalogItems(
-  catalogs: Collection<CatalogDoc>,
-  filter: CatalogListFilter,
-): Promise<Page<CatalogItemView>> {
+function listCatalogItems(catalogs: Collection<CatalogDoc>, filter: CatalogListFilter): Promise<Page<CatalogItemView>> {
   const query: Filter<CatalogDoc> = {};
   if (filter.type) query.type = filter.type;
   if (!filter.includeInactive) query.active = true;
-  if (filter.q) query.nameKey = new RegExp(`^${escapeRegex(catalogNameKey(filter.q))}`);
+  if (filter.q) query.searchKey = new RegExp(`^${escapeRegex(catalogSearchKey(filter.q))}`);
   const sort = filter.type ? { nameKey: 1, _id: 1 } : { type: 1, nameKey: 1, _id: 1 };
   return findPage(catalogs, query, { page: filter.page, limit: filter.limit, sort: sort as never }, (doc) =>
     catalogItemView(toCatalogItemRecord(doc)),
   );
-}
-
-/** The items with these ids (any type), by id. */
-export function findCatalogItems(
-  catalogs: Collection<CatalogDoc>,
-  ids: readonly ObjectId[],
-): Promise<Map<string, WithId<CatalogDoc>>> {
-  return findByIds(catalogs, ids);
-}
-
-/** An item of a type by its name, any case. */
-export function findCatalogItemByName(
-  catalogs: Collection<CatalogDoc>,
-  type: CatalogType,
-  name: string,
-): Promise<WithId<CatalogDoc> | null> {
-  return catalogs.findOne({ type, nameKey: catalogNameKey(name) });
-}
-
-export function toCatalogItemView(doc: WithId<CatalogDoc>): CatalogItemView {
-  return catalogItemView(toCatalogItemRecord(doc));
-}
-
-export function toCatalogRef(doc: WithId<CatalogDoc>): CatalogRef {
-  return { id: doc._id.toHexString(), name: doc.name, active: doc.active };
 }

@@ -1,41 +1,61 @@
 import {
   type CapacityFlag,
-  type ListEmployeesQuery,
+  directorySearchTermsOf,
+  type EmployeeDirectoryQuery,
+  type EmployeeDirectoryRecord,
+  type EmployeeImageRecord,
+  type EmployeeRecord,
+  type EmployeeStoredChanges,
   MAX_REPORTING_DEPTH,
+  type NewEmployeeProfile,
   normalizeEmail,
+  type Page,
+  type ReportingLineRecord,
   searchKeysOf,
-  searchTermsOf,
   type UserStatus,
 } from '@seed-pms/domain';
 import type { Collection, Filter, ObjectId, Sort, WithId } from 'mongodb';
+import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
 import { objectIdOf, objectIdsOf } from '../ids.js';
 import { findByIds } from '../lookups.js';
+import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import type { UserDoc } from '../users/user.doc.js';
-import { insertUser, type NewUser } from '../users/user.repository.js';
-import { initialVersion } from '../versioning.js';
+import { insertUser, type NewUser, nameKeyOf } from '../users/user.repository.js';
+import { initialVersion, updateVersioned } from '../versioning.js';
 import type { EmployeeDoc } from './employee.doc.js';
+import {
+  capacityFlagOfDoc,
+  DIRECTORY_PROJECTION,
+  departmentKeyOf,
+  type EmployeeDirectoryDoc,
+  toEmployeeDirectoryRecord,
+  toEmployeeDocChanges,
+  toEmployeeImageDoc,
+  toEmployeeRecord,
+} from './employee.mapper.js';
+
+/** The directory's search keys of a name and an email (folded: see searchKeysOf). */
+function profileSearchKeys(name: string, email: string): string[] {
+  return searchKeysOf(name, normalizeEmail(email));
+}
 
 /** The account fields a profile copies, and the account version they were copied at (1 when not given). */
 export type ProfileIdentity = Pick<UserDoc, '_id' | 'name' | 'email' | 'status'> & { version?: number };
 
-export function identityFields(user: Omit<ProfileIdentity, '_id'>) {
+function identityFields(user: Omit<ProfileIdentity, '_id'>) {
   return {
     name: user.name,
     nameKey: user.name.trim().toLowerCase(),
     email: user.email,
-    searchKeys: searchKeysOf(user.name, normalizeEmail(user.email)),
+    searchKeys: profileSearchKeys(user.name, user.email),
     status: user.status,
     accountVersion: user.version ?? 1,
   } satisfies Partial<EmployeeDoc>;
 }
 
-export function newEmployeeDoc(
-  user: ProfileIdentity,
-  now: Date,
-  fields: Partial<Omit<EmployeeDoc, '_id'>> = {},
-): EmployeeDoc {
+function newEmployeeDoc(user: ProfileIdentity, now: Date, fields: Partial<Omit<EmployeeDoc, '_id'>> = {}): EmployeeDoc {
   return {
     _id: user._id,
     ...identityFields(user),
@@ -62,7 +82,7 @@ export function newEmployeeDoc(
  * Creates the profile of a new account; a profile that already exists (a
  * repeated call, or the startup repair got there first) is left as it is.
  */
-export async function insertEmployeeProfile(
+async function insertEmployeeProfile(
   employees: Collection<EmployeeDoc>,
   user: ProfileIdentity,
   now: Date,
@@ -92,17 +112,23 @@ export async function syncEmployeeIdentity(
 }
 
 /**
- * Gives every account without a profile one, and brings copied account fields
- * up to date. Runs at startup: it repairs a crash between writing an account
- * and its profile. Returns how many profiles it created or fixed.
+ * Gives every account without a profile one, brings copied account fields up
+ * to date, and re-derives search keys written by an older rule (accents were
+ * not folded before). Runs in the background at start-up and daily: it repairs
+ * a crash between writing an account and its profile, and makes profiles
+ * stored with old keys findable without a manual step. Returns how many
+ * profiles it created or fixed.
  */
 export async function repairEmployeeProfiles(
   users: Collection<UserDoc>,
   employees: Collection<EmployeeDoc>,
   now: Date,
 ): Promise<number> {
-  const profiles = new Map<string, Pick<EmployeeDoc, 'name' | 'email' | 'status' | 'accountVersion'>>();
-  const cursor = employees.find({}, { projection: { name: 1, email: 1, status: 1, accountVersion: 1 } });
+  const profiles = new Map<
+    string,
+    Pick<WithId<EmployeeDoc>, '_id' | 'name' | 'email' | 'status' | 'accountVersion' | 'searchKeys'>
+  >();
+  const cursor = employees.find({}, { projection: { name: 1, email: 1, status: 1, accountVersion: 1, searchKeys: 1 } });
   for await (const doc of cursor) profiles.set(doc._id.toHexString(), doc);
   let repaired = 0;
   const accounts = users.find({}, { projection: { name: 1, email: 1, status: 1, version: 1 } });
@@ -119,19 +145,44 @@ export async function repairEmployeeProfiles(
     ) {
       await syncEmployeeIdentity(employees, user, now);
       repaired += 1;
+    } else if (!sameKeys(profile.searchKeys, profileSearchKeys(profile.name, profile.email))) {
+      await refreshSearchKeys(employees, profile);
+      repaired += 1;
     }
   }
   return repaired;
+}
+
+function sameKeys(stored: readonly string[] | undefined, wanted: readonly string[]): boolean {
+  return stored !== undefined && stored.length === wanted.length && stored.every((key, i) => key === wanted[i]);
+}
+
+/**
+ * Writes the search keys of a profile's own name and email. The write is by
+ * `_id` alone (on FerretDB anything more is a scan of the collection, and this
+ * runs for every profile stored under an old rule), so it is checked after:
+ * an identity copy that slipped in between brought a new name with its own
+ * keys, and the keys are written again from what is stored now. Search keys
+ * are derived data: this changes neither the version nor `updatedAt`.
+ */
+async function refreshSearchKeys(
+  employees: Collection<EmployeeDoc>,
+  profile: Pick<WithId<EmployeeDoc>, '_id' | 'name' | 'email'>,
+): Promise<void> {
+  let seen: Pick<EmployeeDoc, 'name' | 'email'> = profile;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await employees.updateOne({ _id: profile._id }, { $set: { searchKeys: profileSearchKeys(seen.name, seen.email) } });
+    const stored = await employees.findOne({ _id: profile._id }, { projection: { name: 1, email: 1 } });
+    if (!stored || (stored.name === seen.name && stored.email === seen.email)) return;
+    seen = stored;
+  }
 }
 
 /**
  * The managers above `managerId`, nearest first, starting with that person's
  * own manager. Stops at MAX_REPORTING_DEPTH, and at a loop in stored data.
  */
-export async function managerChainAbove(
-  employees: Collection<EmployeeDoc>,
-  managerId: ObjectId | null,
-): Promise<ObjectId[]> {
+async function managerChainAbove(employees: Collection<EmployeeDoc>, managerId: ObjectId | null): Promise<ObjectId[]> {
   const chain: ObjectId[] = [];
   const seen = new Set<string>();
   let next = managerId;
@@ -143,50 +194,6 @@ export async function managerChainAbove(
     next = doc.managerId;
   }
   return chain;
-}
-
-/** The filter of a directory query, with ids and names already resolved. */
-export interface DirectoryFilter {
-  status: UserStatus | 'all';
-  skillIds?: ObjectId[];
-  designationId?: ObjectId | null;
-  departmentKey?: string;
-  managerId?: ObjectId;
-  q?: string;
-}
-
-const SORTS: Record<ListEmployeesQuery['sort'], Sort> = {
-  name: { nameKey: 1, _id: 1 },
-  '-name': { nameKey: -1, _id: -1 },
-  joinDate: { joinDate: 1, _id: 1 },
-  '-joinDate': { joinDate: -1, _id: -1 },
-  createdAt: { createdAt: 1, _id: 1 },
-  '-createdAt': { createdAt: -1, _id: -1 },
-};
-
-export function directoryQuery(filter: DirectoryFilter): Filter<EmployeeDoc> {
-  const clauses: Filter<EmployeeDoc>[] = [];
-  if (filter.status !== 'all') clauses.push({ status: filter.status });
-  if (filter.skillIds?.length) clauses.push({ skillIds: { $all: filter.skillIds } });
-  if (filter.designationId !== undefined) clauses.push({ designationId: filter.designationId });
-  if (filter.departmentKey !== undefined) clauses.push({ departmentKey: filter.departmentKey });
-  if (filter.managerId) clauses.push({ managerId: filter.managerId });
-  for (const term of filter.q ? searchTermsOf(filter.q) : []) {
-    clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
-  }
-  return clauses.length === 0 ? {} : clauses.length === 1 ? (clauses[0] as Filter<EmployeeDoc>) : { $and: clauses };
-}
-
-export function directorySort(sort: ListEmployeesQuery['sort']): Sort {
-  return SORTS[sort];
-}
-
-export function departmentKeyOf(department: string | null): string | null {
-  return department === null ? null : department.trim().replace(/\s+/g, ' ').toLowerCase();
-}
-
-export function findEmployee(employees: Collection<EmployeeDoc>, id: ObjectId): Promise<WithId<EmployeeDoc> | null> {
-  return employees.findOne({ _id: id });
 }
 
 /**
@@ -221,10 +228,20 @@ export interface PersonCard {
   capacity: CapacityFlag;
 }
 
+/** Where profiles point at catalog items: a catalog item's references are counted per place. */
+export type EmployeeCatalogField = 'skills' | 'hobbies' | 'designation';
+
+/** A person to write in bulk (the seed): the account with its id drawn beforehand, and the profile's fields. */
+export interface NewPerson {
+  /** Active unless said otherwise (an archived one is archived as of `now`). */
+  account: NewUser & { id: string; status?: UserStatus };
+  profile: NewEmployeeProfile;
+}
+
 /**
- * Profiles' storage: string ids, records and views in and out. The people
- * area adds its profile use cases here; other areas read people through the
- * cards and the projects area keeps the halo with setCapacityFlag.
+ * Profiles' storage: string ids, records and views in and out. Other areas
+ * read people through the cards; the projects area keeps the halo with
+ * setCapacityFlag; the people area's use cases use the rest.
  */
 export interface EmployeeRepository {
   /** People by id (name, email, status, halo); unknown ids are absent. One `_id` read each. */
@@ -242,21 +259,158 @@ export interface EmployeeRepository {
    * Returns whether the profile changed.
    */
   setCapacityFlag(id: string, flag: CapacityFlag, ledgerVersion: number, now: Date): Promise<boolean>;
+
+  /** The profile, or null when there is none (a malformed id names none). */
+  get(id: string): Promise<EmployeeRecord | null>;
+  /** Whether a profile with this id exists (one `_id` read). */
+  exists(id: string): Promise<boolean>;
+  /**
+   * The directory: every filter of the query (skills, all of them; designation;
+   * department, any case or spacing; direct reports; status; `q`, prefixes of
+   * name words or the email, accents ignored), sorted and a page at a time.
+   */
+  directory(query: EmployeeDirectoryQuery): Promise<Page<EmployeeDirectoryRecord>>;
+  /**
+   * A person's status and their managers upwards, nearest first (stops at
+   * MAX_REPORTING_DEPTH and at a loop in stored data); null for no profile.
+   */
+  reportingLine(id: string): Promise<ReportingLineRecord | null>;
+  /** How many levels of reports hang below the person (0 without reports), up to MAX_REPORTING_DEPTH. */
+  reportDepth(id: string): Promise<number>;
+  /** Profiles pointing at a catalog item in one place. */
+  countCatalogReferences(field: EmployeeCatalogField, catalogId: string): Promise<number>;
+  /**
+   * The profile's own fields, at `expectedVersion` only (through
+   * updateVersioned: 409 VERSION_CONFLICT, 404 when gone).
+   */
+  update(id: string, expectedVersion: number, changes: EmployeeStoredChanges, now: Date): Promise<EmployeeRecord>;
+  /** Sets or clears the profile image, at `expectedVersion` only (as update). */
+  setImage(id: string, expectedVersion: number, image: EmployeeImageRecord | null, now: Date): Promise<EmployeeRecord>;
+  /** See repairEmployeeProfiles: profiles for accounts without one, copied fields and search keys brought up to date. */
+  repair(now: Date): Promise<number>;
+  /**
+   * Writes accounts and their profiles in bulk (the seed), accounts first: a
+   * crash in between leaves accounts without profiles, which `repair` fills in.
+   */
+  insertPeople(people: readonly NewPerson[], now: Date): Promise<void>;
+  /** The normalised emails of accounts at a domain (`@example.com`): what a new seeding must not reuse. */
+  emailsAt(domain: string): Promise<Set<string>>;
+  /** How many accounts there are, leaving out the one with this email (the bootstrap admin). */
+  countAccounts(except?: string): Promise<number>;
 }
 
-export function createEmployeeRepository(collections: { employees: Collection<EmployeeDoc> }): EmployeeRepository {
-  const { employees } = collections;
-  const flagOf = (doc: Pick<EmployeeDoc, 'capacity'>): CapacityFlag => ({
-    allocationPercent: doc.capacity.allocationPercent,
-    overAllocated: doc.capacity.overAllocated,
+const SORTS: Record<EmployeeDirectoryQuery['sort'], Sort> = {
+  name: { nameKey: 1, _id: 1 },
+  '-name': { nameKey: -1, _id: -1 },
+  joinDate: { joinDate: 1, _id: 1 },
+  '-joinDate': { joinDate: -1, _id: -1 },
+  createdAt: { createdAt: 1, _id: 1 },
+  '-createdAt': { createdAt: -1, _id: -1 },
+};
+
+const CATALOG_FIELDS: Record<EmployeeCatalogField, 'skillIds' | 'hobbyIds' | 'designationId'> = {
+  skills: 'skillIds',
+  hobbies: 'hobbyIds',
+  designation: 'designationId',
+};
+
+/**
+ * The filter of a directory query; null when an id in it cannot be one (it
+ * then matches nobody: the input schemas let none through, but a filter never
+ * silently drops a condition).
+ */
+function directoryFilterOf(query: EmployeeDirectoryQuery): Filter<EmployeeDoc> | null {
+  const clauses: Filter<EmployeeDoc>[] = [];
+  if (query.status !== 'all') clauses.push({ status: query.status });
+  if (query.skills?.length) {
+    const skillIds = objectIdsOf(query.skills);
+    if (skillIds.length !== query.skills.length) return null;
+    clauses.push({ skillIds: { $all: skillIds } });
+  }
+  if (query.designationId !== undefined) {
+    const designationId = objectIdOf(query.designationId);
+    if (!designationId) return null;
+    clauses.push({ designationId });
+  }
+  if (query.department !== undefined) clauses.push({ departmentKey: departmentKeyOf(query.department) ?? '' });
+  if (query.manager !== undefined) {
+    const managerId = objectIdOf(query.manager);
+    if (!managerId) return null;
+    clauses.push({ managerId });
+  }
+  for (const term of query.q ? directorySearchTermsOf(query.q) : []) {
+    clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
+  }
+  return clauses.length === 0 ? {} : clauses.length === 1 ? (clauses[0] as Filter<EmployeeDoc>) : { $and: clauses };
+}
+
+/** A bulk-written account, as insertUser writes one. */
+function accountDoc(account: NewPerson['account'], now: Date): UserDoc {
+  return {
+    _id: objectIdOf(account.id) as ObjectId,
+    email: account.email.trim(),
+    emailKey: normalizeEmail(account.email),
+    name: account.name.trim(),
+    nameKey: nameKeyOf(account.name),
+    roles: account.roles,
+    status: account.status ?? 'active',
+    passwordHash: account.passwordHash,
+    mustChangePassword: account.mustChangePassword,
+    passwordChangedAt: account.passwordHash ? now : null,
+    mfa: null,
+    lockedUntil: null,
+    lastLoginAt: null,
+    invitedAt: account.invitedAt ?? null,
+    archivedAt: account.status === 'archived' ? now : null,
+    archivedBy: null,
+    archiveReason: null,
+    ...initialVersion(now),
+  };
+}
+
+function profileDoc(account: UserDoc, profile: NewEmployeeProfile, now: Date): EmployeeDoc {
+  const ids = (values: readonly string[]) => objectIdsOf(values);
+  const skills = (profile.skills ?? []).map((s) => ({
+    catalogId: objectIdOf(s.catalogId) as ObjectId,
+    level: s.level,
+  }));
+  const department = profile.department ?? null;
+  return newEmployeeDoc(account, now, {
+    designationId: profile.designationId ? objectIdOf(profile.designationId) : null,
+    department,
+    departmentKey: departmentKeyOf(department),
+    managerId: profile.managerId ? objectIdOf(profile.managerId) : null,
+    joinDate: profile.joinDate ?? null,
+    workLocation: profile.workLocation ?? null,
+    skills,
+    skillIds: skills.map((s) => s.catalogId),
+    hobbyIds: ids(profile.hobbyIds ?? []),
+    bio: profile.bio ?? '',
+    contact: profile.contact ?? {},
+    personal: profile.personal ?? null,
+    ...(profile.capacity ? { capacity: { ...profile.capacity, updatedAt: now } } : {}),
   });
+}
+
+export function createEmployeeRepository(collections: Pick<Collections, 'employees' | 'users'>): EmployeeRepository {
+  const { employees, users } = collections;
+  const notFound = () => null;
+
+  async function withVersion(id: string, expectedVersion: number, set: Partial<EmployeeDoc>, now: Date) {
+    const _id = objectIdOf(id);
+    if (!_id) throw new Error(`not an id: ${id}`);
+    return toEmployeeRecord(
+      await updateVersioned(employees, _id, expectedVersion, { $set: set }, { resource: 'Employee', now }),
+    );
+  }
+
   return {
     async cards(ids) {
       const found = await findByIds(employees, objectIdsOf(ids), { name: 1, email: 1, status: 1, capacity: 1 });
       return new Map(
         [...found].map(([id, doc]) => [
           id,
-          { id, name: doc.name, email: doc.email, status: doc.status, capacity: flagOf(doc) },
+          { id, name: doc.name, email: doc.email, status: doc.status, capacity: capacityFlagOfDoc(doc) },
         ]),
       );
     },
@@ -274,7 +428,7 @@ export function createEmployeeRepository(collections: { employees: Collection<Em
     async capacityFlags() {
       const flags = new Map<string, CapacityFlag>();
       for await (const doc of employees.find({}, { projection: { capacity: 1 } })) {
-        flags.set(doc._id.toHexString(), flagOf(doc));
+        flags.set(doc._id.toHexString(), capacityFlagOfDoc(doc));
       }
       return flags;
     },
@@ -292,6 +446,68 @@ export function createEmployeeRepository(collections: { employees: Collection<Em
         { $set: { capacity: { ...flag, updatedAt: now, ledgerVersion } } },
       );
       return result.modifiedCount > 0;
+    },
+
+    async get(id) {
+      const _id = objectIdOf(id);
+      const doc = _id ? await employees.findOne({ _id }) : null;
+      return doc ? toEmployeeRecord(doc) : notFound();
+    },
+    async exists(id) {
+      const _id = objectIdOf(id);
+      return _id ? (await employees.findOne({ _id }, { projection: { _id: 1 } })) !== null : false;
+    },
+    async directory(query) {
+      const filter = directoryFilterOf(query);
+      if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
+      return findPage(
+        employees,
+        filter,
+        { page: query.page, limit: query.limit, sort: SORTS[query.sort], projection: DIRECTORY_PROJECTION },
+        (doc) => toEmployeeDirectoryRecord(doc as EmployeeDirectoryDoc),
+      );
+    },
+    async reportingLine(id) {
+      const _id = objectIdOf(id);
+      const doc = _id ? await employees.findOne({ _id }, { projection: { status: 1, managerId: 1 } }) : null;
+      if (!doc) return null;
+      const managers = doc.managerId ? [doc.managerId, ...(await managerChainAbove(employees, doc.managerId))] : [];
+      return { id: doc._id.toHexString(), status: doc.status, managers: managers.map((m) => m.toHexString()) };
+    },
+    async reportDepth(id) {
+      const _id = objectIdOf(id);
+      if (!_id) return 0;
+      let frontier = [_id];
+      let depth = 0;
+      while (depth < MAX_REPORTING_DEPTH) {
+        const reports = await employees.find({ managerId: { $in: frontier } }, { projection: { _id: 1 } }).toArray();
+        if (reports.length === 0) break;
+        depth += 1;
+        frontier = reports.map((r) => r._id);
+      }
+      return depth;
+    },
+    async countCatalogReferences(field, catalogId) {
+      const _id = objectIdOf(catalogId);
+      return _id ? employees.countDocuments({ [CATALOG_FIELDS[field]]: _id }) : 0;
+    },
+    update: (id, expectedVersion, changes, now) => withVersion(id, expectedVersion, toEmployeeDocChanges(changes), now),
+    setImage: (id, expectedVersion, image, now) =>
+      withVersion(id, expectedVersion, { image: toEmployeeImageDoc(image) }, now),
+    repair: (now) => repairEmployeeProfiles(users, employees, now),
+    async insertPeople(people, now) {
+      if (people.length === 0) return;
+      const accounts = people.map((person) => accountDoc(person.account, now));
+      await users.insertMany(accounts);
+      await employees.insertMany(accounts.map((account, i) => profileDoc(account, people[i]?.profile ?? {}, now)));
+    },
+    async emailsAt(domain) {
+      const pattern = new RegExp(`@${escapeRegex(normalizeEmail(domain.replace(/^@/, '')))}$`);
+      const docs = await users.find({ emailKey: pattern }, { projection: { emailKey: 1 } }).toArray();
+      return new Set(docs.map((doc) => doc.emailKey));
+    },
+    countAccounts(except) {
+      return users.countDocuments(except ? { emailKey: { $ne: normalizeEmail(except) } } : {});
     },
   };
 }

@@ -1,2 +1,3 @@
 export * from './employee.doc.js';
+export * from './employee.mapper.js';
 export * from './employee.repository.js';

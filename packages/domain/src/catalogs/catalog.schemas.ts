@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ExpectedVersion, Id, Instant, PageQuery, QueryFlag, SearchTerm } from '../common/common.schemas.js';
+import { foldForSearch } from '../common/text.js';
 
 /**
  * The admin-managed lists other records point at by id: skills and hobbies on
@@ -17,6 +18,16 @@ export type CatalogType = z.infer<typeof CatalogType>;
  */
 export function catalogNameKey(name: string): string {
   return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/**
+ * What a catalog search (`q`, a prefix of the name) compares: the name key
+ * with accents and marks folded, so `cafe` finds "Café" and `café` finds
+ * "Cafe". Only searches use it; names stay unique on catalogNameKey, so
+ * "Résumé writing" and "Resume writing" remain two items.
+ */
+export function catalogSearchKey(name: string): string {
+  return foldForSearch(catalogNameKey(name));
 }
 
 /** Names as stored: trimmed, inner runs of spaces collapsed. */
@@ -69,7 +80,7 @@ export const UpdateCatalogItemInput = z.strictObject({
 export type UpdateCatalogItemInput = z.infer<typeof UpdateCatalogItemInput>;
 
 const CatalogListFilters = {
-  q: SearchTerm.optional().meta({ description: 'Prefix of the name, any case.' }),
+  q: SearchTerm.optional().meta({ description: 'Prefix of the name, any case or accents.' }),
   includeInactive: QueryFlag.default(false).meta({
     description: 'Also list deactivated items (pickers leave this off).',
   }),

@@ -242,18 +242,11 @@ export const EmployeeProjectsView = z
   .meta({ id: 'EmployeeProjects' });
 export type EmployeeProjectsView = z.infer<typeof EmployeeProjectsView>;
 
-/** Words a directory search matches by prefix: each word of the name, and the email. */
-export function searchKeysOf(name: string, email: string): string[] {
-  const words = name
-    .toLowerCase()
-    .split(/[\s\-'’.,]+/)
-    .filter(Boolean);
-  return [...new Set([...words, email.trim().toLowerCase()])];
-}
-
 /**
- * The terms of a directory search, each matched as a prefix of some search
- * key. Something with an @ is an email (or its start) and stays whole.
+ * The terms of a search, lower-cased, each matched as a prefix of some stored
+ * key; something with an @ stays whole. Accents are NOT folded: the directory
+ * folds both sides (directorySearchTermsOf, searchKeysOf in employee.rules.ts);
+ * this is for lists whose stored keys are not folded yet (projects).
  */
 export function searchTermsOf(q: string): string[] {
   const query = q.trim().toLowerCase();

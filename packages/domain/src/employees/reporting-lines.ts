@@ -7,7 +7,7 @@ export const MAX_REPORTING_DEPTH = 50;
  * Checks that `employeeId` may report to `managerId`, given the new manager's
  * own chain upwards (their manager, that one's manager, …, as read from the
  * store). Refuses with 422 REPORTING_CYCLE when the change would make someone
- * their own direct or indirect manager, and with 422 UNPROCESSABLE when a
+ * their own direct or indirect manager, and with 422 REPORTING_TOO_DEEP when a
  * reporting line would grow past MAX_REPORTING_DEPTH people.
  */
 export function checkReportingLine(
@@ -31,8 +31,12 @@ export function checkReportingLine(
   }
   // The person's line after the move: their managers' chain, the new manager, the person, and their reports.
   if (managerChain.length + 2 + depthBelow > MAX_REPORTING_DEPTH) {
-    throw new DomainError('UNPROCESSABLE', `Reporting lines are limited to ${MAX_REPORTING_DEPTH} levels`, {
+    throw new DomainError('REPORTING_TOO_DEEP', `Reporting lines are limited to ${MAX_REPORTING_DEPTH} levels`, {
+      field: 'managerId',
       managerId,
+      limit: MAX_REPORTING_DEPTH,
+      // The line the move would make: the managers above, the new manager, the person and their reports.
+      levels: managerChain.length + 2 + depthBelow,
     });
   }
 }

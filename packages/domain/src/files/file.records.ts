@@ -29,3 +29,30 @@ export interface FileRecord {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A file just stored in object storage, as its metadata is first written (the id drawn beforehand). */
+export type NewFileRecord = Pick<
+  FileRecord,
+  | 'id'
+  | 'name'
+  | 'contentType'
+  | 'size'
+  | 'sha256'
+  | 'purpose'
+  | 'ownerType'
+  | 'ownerId'
+  | 'storageKey'
+  | 'derivedFrom'
+  | 'uploadedBy'
+> & {
+  /** `pending` when a scanner is configured (due for a scan at once), else `unscanned`. */
+  status: Extract<FileStatus, 'pending' | 'unscanned'>;
+};
+
+/** What a virus scan of a claimed file came to; `pending` is a failed attempt to be retried at `nextAttemptAt`. */
+export interface ScanOutcome {
+  status: Extract<FileStatus, 'pending' | 'clean' | 'infected' | 'failed'>;
+  signature?: string | null;
+  error?: string | null;
+  nextAttemptAt?: Date | null;
+}

@@ -61,15 +61,39 @@ export const FILE_POLICIES: Readonly<Record<FilePurpose, PurposePolicy>> = {
   },
 };
 
-/** A file name safe to show and to put in a Content-Disposition header. */
+/** File names are kept to this many characters. */
+export const MAX_FILE_NAME_LENGTH = 200;
+/** The longest ending after the last dot that counts as an extension (".txt", ".docx", ".tar.gz"'s ".gz"). */
+const MAX_EXTENSION_LENGTH = 16;
+
+/**
+ * A file name safe to show and to put in a Content-Disposition header:
+ * without a path, control characters or quotes, and at most
+ * MAX_FILE_NAME_LENGTH characters. A name that is too long is shortened
+ * before its extension, which stays: the extension decides how plain-text
+ * uploads are typed (`.txt`, `.md`, `.csv`) and what the download is opened with.
+ */
 export function tidyFileName(name: string | undefined, fallback = 'file'): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
   // Control characters and quotes never reach headers; the rest of Unicode is kept.
-  const clean = base
-    .replace(/[\p{Cc}"]/gu, '')
-    .trim()
-    .slice(0, 200);
+  const clean = shortened(base.replace(/[\p{Cc}"]/gu, '').trim(), MAX_FILE_NAME_LENGTH);
   return clean === '' || clean === '.' || clean === '..' ? fallback : clean;
+}
+
+/** `name` cut to `max` characters (code points, so no character is split) before its extension. */
+function shortened(name: string, max: number): string {
+  const chars = Array.from(name);
+  if (chars.length <= max) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
+  const kept =
+    extension.length > 1 && extension.length <= MAX_EXTENSION_LENGTH && !/\s/.test(name.slice(dot)) ? extension : [];
+  return (
+    chars
+      .slice(0, max - kept.length)
+      .join('')
+      .trimEnd() + kept.join('')
+  );
 }
 
 export const FileView = z
