@@ -6,10 +6,11 @@ import {
   startClamd,
   startVersityGw,
 } from './packages/api/test/servers/index.js';
-import { freePort, isPortOpen, type RunningFerretDb, startFerretDb } from './packages/db/src/embedded/ferretdb.js';
+import { freePort, isPortOpen } from './packages/db/src/embedded/ferretdb.js';
+import { startTestMongo, type TestMongo } from './packages/db/src/testing/test-server.js';
 import type {} from './packages/db/src/testing/vitest.js';
 
-let ferret: RunningFerretDb | undefined;
+let mongo: TestMongo | undefined;
 let redisServer: ChildProcess | undefined;
 let s3Server: RunningS3Server | undefined;
 let clamd: RunningClamd | undefined;
@@ -39,18 +40,16 @@ async function provideRedis(): Promise<string> {
 
 /**
  * One database server for the whole run: MONGO_URL when set (a real MongoDB 7),
- * else a FerretDB started here on a temp dir and a free loopback port.
+ * else a FerretDB started here on a free loopback port, on PostgreSQL when one
+ * is reachable (a database of the run's own, dropped at the end) and on SQLite
+ * in a temp dir otherwise. See startTestMongo for the variables that choose.
  */
 async function provideMongo(project: TestProject): Promise<void> {
-  const external = process.env.MONGO_URL;
-  if (external) {
-    project.provide('mongoUrl', external);
-    project.provide('mongoSource', 'external');
-    return;
-  }
-  ferret = await startFerretDb();
-  project.provide('mongoUrl', ferret.url);
-  project.provide('mongoSource', 'ferretdb');
+  mongo = await startTestMongo(process.env);
+  process.stdout.write(`tests: ${mongo.description}\n`);
+  project.provide('mongoUrl', mongo.url);
+  project.provide('mongoSource', mongo.source);
+  project.provide('ferretDbHandler', mongo.handler);
 }
 
 /** S3 for the storage tests: TEST_S3_ENDPOINT (and its credentials) when set, else a versitygw started here. */
@@ -101,6 +100,6 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await Promise.all([ferret?.stop(), s3Server?.stop(), clamd?.stop()]);
+  await Promise.all([mongo?.stop(), s3Server?.stop(), clamd?.stop()]);
   redisServer?.kill('SIGTERM');
 }

@@ -52,8 +52,19 @@ export function isPortOpen(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Where FerretDB keeps the data: SQLite files in a directory (the offline
+ * default, needs nothing), or a PostgreSQL database (each MongoDB database
+ * becomes a schema in it).
+ */
+export type FerretDbHandler = 'sqlite' | 'postgresql';
+
 export interface FerretDbOptions {
-  /** Directory for the SQLite files; a temporary one (removed on stop) when omitted. */
+  /** 'sqlite' unless told otherwise. */
+  handler?: FerretDbHandler;
+  /** The PostgreSQL database for the 'postgresql' handler (it must exist), e.g. `postgres://postgres@127.0.0.1:5432/x`. */
+  postgresqlUrl?: string;
+  /** Directory for the SQLite files; a temporary one (removed on stop) when omitted. Unused on PostgreSQL. */
   dataDir?: string;
   port?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
@@ -65,7 +76,9 @@ export interface RunningFerretDb {
   /** Connection string without a database name. */
   url: string;
   port: number;
-  dataDir: string;
+  handler: FerretDbHandler;
+  /** The SQLite directory; undefined on PostgreSQL. */
+  dataDir: string | undefined;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -76,8 +89,9 @@ export function ferretDbUrl(port: number): string {
 }
 
 /**
- * Starts FerretDB with the SQLite handler on a free loopback port, telemetry
- * off, and waits until it accepts connections.
+ * Starts FerretDB on a free loopback port, telemetry off, with the SQLite
+ * handler (default) or the PostgreSQL one, and waits until it accepts
+ * connections.
  */
 export async function startFerretDb(options: FerretDbOptions = {}): Promise<RunningFerretDb> {
   const binary = ferretDbBinary();
@@ -87,14 +101,25 @@ export async function startFerretDb(options: FerretDbOptions = {}): Promise<Runn
         '(needs Go), or set MONGO_URL to a running MongoDB 7.',
     );
   }
-  const ownsDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'seed-ferretdb-'));
+  const handler = options.handler ?? 'sqlite';
+  let storage: string;
+  let dataDir: string | undefined;
+  let ownsDir = false;
+  if (handler === 'postgresql') {
+    if (!options.postgresqlUrl) throw new Error("FerretDB's postgresql handler needs postgresqlUrl");
+    if (options.dataDir !== undefined) throw new Error('dataDir is for the sqlite handler; PostgreSQL keeps the data');
+    storage = `--postgresql-url=${options.postgresqlUrl}`;
+  } else {
+    ownsDir = options.dataDir === undefined;
+    dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'seed-ferretdb-'));
+    storage = `--sqlite-url=file:${dataDir.endsWith('/') ? dataDir : `${dataDir}/`}`;
+  }
   const port = options.port ?? (await freePort());
   const child = spawn(
     binary,
     [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir.endsWith('/') ? dataDir : `${dataDir}/`}`,
+      `--handler=${handler}`,
+      storage,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--state-dir=-',
@@ -117,7 +142,7 @@ export async function startFerretDb(options: FerretDbOptions = {}): Promise<Runn
   while (!(await isPortOpen(port))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
-      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+      if (ownsDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
       throw new Error(`FerretDB did not start on port ${port}: ${stderr.trim() || 'no output'}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -126,6 +151,7 @@ export async function startFerretDb(options: FerretDbOptions = {}): Promise<Runn
   return {
     url: ferretDbUrl(port),
     port,
+    handler,
     dataDir,
     process: child,
     async stop() {
@@ -136,7 +162,7 @@ export async function startFerretDb(options: FerretDbOptions = {}): Promise<Runn
         await gone;
         clearTimeout(timer);
       }
-      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+      if (ownsDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

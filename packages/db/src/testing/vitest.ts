@@ -8,6 +8,8 @@ declare module 'vitest' {
     mongoUrl: string;
     /** 'ferretdb' when the suite started its own, 'external' when MONGO_URL named one. */
     mongoSource: 'ferretdb' | 'external';
+    /** FerretDB's handler ('sqlite' or 'postgresql'); null when MONGO_URL named the server. */
+    ferretDbHandler: 'sqlite' | 'postgresql' | null;
     /** Redis for queue and rate-limit tests. */
     redisUrl: string;
   }
