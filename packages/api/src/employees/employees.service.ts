@@ -298,7 +298,7 @@ export function createEmployeesService(
     async projects(ctx, id) {
       const profile = await load(id);
       assertCan(ctx.actor, 'read', 'Employee', await subjectOf(profile));
-      return { employeeId: profile.id, items: await projectHistory(profile.id) };
+      return { items: await projectHistory(profile.id) };
     },
 
     async uploadImage(ctx, input) {

@@ -5,6 +5,7 @@ import {
   ExpectedVersion,
   Id,
   Instant,
+  listOf,
   PageQuery,
   QueryText,
   SearchTerm,
@@ -237,9 +238,7 @@ export const ProjectAssignmentView = z
   .meta({ id: 'ProjectAssignment' });
 export type ProjectAssignmentView = z.infer<typeof ProjectAssignmentView>;
 
-export const EmployeeProjectsView = z
-  .object({ employeeId: Id, items: z.array(ProjectAssignmentView) })
-  .meta({ id: 'EmployeeProjects' });
+export const EmployeeProjectsView = listOf(ProjectAssignmentView).meta({ id: 'EmployeeProjects' });
 export type EmployeeProjectsView = z.infer<typeof EmployeeProjectsView>;
 
 /**
