@@ -1,4 +1,5 @@
-import { type EmployeeDoc, insertAccount, type UserDoc, type WithId } from '@seed-pms/db';
+import { type EmployeeDoc, insertAccount, type UserDoc } from '@seed-pms/db';
+import type { WithId } from '@seed-pms/db/testing';
 import type { Role } from '@seed-pms/domain';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { hashPassword } from '../src/auth/password.js';

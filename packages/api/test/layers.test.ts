@@ -82,6 +82,34 @@ describe('the server’s structure', () => {
   });
 });
 
+/** What only packages/db may say: the driver's id type, raw collections, `_id` ⇄ `id` conversions. */
+const STORAGE_WORDS = /\bObjectId\b|\.collections\b|\.collection\(|\btoHexString\(|\._id\b|from 'mongodb'/;
+
+function storageLeaks(files: readonly string[]): string[] {
+  return files.flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (STORAGE_WORDS.test(line) ? [`${relative(root, file)}:${i + 1}: ${line.trim()}`] : [])),
+  );
+}
+
+describe('storage stays in packages/db', () => {
+  it('no ObjectId, raw collection, _id or driver import anywhere in packages/api/src', () => {
+    expect(storageLeaks(sourceFiles(apiSrc))).toEqual([]);
+  });
+
+  it('the scan finds them when they are there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seed-storage-'));
+    try {
+      const file = join(dir, 'x.service.ts');
+      writeFileSync(file, 'const id = doc._id.toHexString();\nawait deps.database.collections.users.findOne({});\n');
+      expect(storageLeaks([file])).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the lint rule that keeps transports out of use cases', () => {
   // The repository's own biome.json, applied to files placed where services live.
   const work = mkdtempSync(join(tmpdir(), 'seed-lint-'));
@@ -123,6 +151,14 @@ describe('the lint rule that keeps transports out of use cases', () => {
     );
     expect(result.output).not.toContain('a use case knows nothing of its transport');
     expect(result.ok).toBe(true);
+  });
+
+  it('refuses the driver anywhere in the server, services and the rest alike', () => {
+    for (const path of ['packages/api/src/leave/leave.service.ts', 'packages/api/src/leave/leave.router.ts']) {
+      const result = lint(path, "import { ObjectId } from 'mongodb';\n\nexport const id = new ObjectId();\n");
+      expect(result.ok, path).toBe(false);
+      expect(result.output).toContain('storage belongs to packages/db');
+    }
   });
 
   it('leaves routers free to import trpc/', () => {

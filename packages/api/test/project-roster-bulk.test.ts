@@ -1,4 +1,5 @@
-import { type CapacityLedgerRepository, createRepositories, ObjectId } from '@seed-pms/db';
+import { type CapacityLedgerRepository, createRepositories } from '@seed-pms/db';
+import { ObjectId } from '@seed-pms/db/testing';
 import { addDays, DomainError } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ActorContext, systemCallContext } from '../src/app/call-context.js';

@@ -1,4 +1,4 @@
-import { ObjectId } from '@seed-pms/db';
+import { ObjectId } from '@seed-pms/db/testing';
 import { addDays } from '@seed-pms/domain';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceInternals } from '../src/services.js';

@@ -106,6 +106,10 @@ export interface Database {
   collection<TDoc extends Document>(def: CollectionDef<TDoc> | string): Collection<TDoc>;
   /** Round-trip to the server; throws when it cannot be reached. */
   ping(): Promise<void>;
+  /** The database's name on its server. */
+  readonly name: string;
+  /** Drops every collection and creates the declared indexes again (demo and benchmark data only). */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -166,6 +170,11 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
         projectDocuments: collection(projectDocumentsCollection),
       },
       collection,
+      name: db.databaseName,
+      async reset() {
+        await db.dropDatabase();
+        await ensureIndexes(db, ALL_COLLECTIONS);
+      },
       async ping() {
         await db.command({ ping: 1 });
       },

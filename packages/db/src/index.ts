@@ -1,5 +1,3 @@
-export type { ClientSession, Collection, Filter, WithId } from 'mongodb';
-export { ObjectId } from 'mongodb';
 export * from './access-filter.js';
 export * from './audit/index.js';
 export * from './auth/index.js';

@@ -1,4 +1,4 @@
-import { ALL_COLLECTIONS, connectDatabase, ensureIndexes, findUserByEmail, insertUser } from '@seed-pms/db';
+import { connectDatabase, createRepositories } from '@seed-pms/db';
 import { startFerretDb } from '@seed-pms/db/embedded';
 import pino from 'pino';
 import { buildApp } from '../app/build-app.js';
@@ -49,8 +49,7 @@ function queriedSkills(skills: SeededCatalogItem[]): SeededCatalogItem[] {
 
 /** Empties the database, seeds `count` people and says how long that took and whom to sign in as. */
 async function seedDirectory(count: number) {
-  await database.db.dropDatabase();
-  await ensureIndexes(database.db, ALL_COLLECTIONS);
+  await database.reset();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const started = performance.now();
   const result = await seedOrganisation(database, {
@@ -82,9 +81,9 @@ const app = await buildApp(deps, { logger: false });
 const services = await createServices(deps);
 app.get('/bench/bare', async () => services.health.ready());
 // The user the benchmark signs in as.
-if (!(await findUserByEmail(database.collections.users, BENCH_EMAIL))) {
-  await insertUser(
-    database.collections.users,
+const repos = createRepositories(database);
+if (!(await repos.users.byEmail(BENCH_EMAIL))) {
+  await repos.users.insertAccount(
     {
       email: BENCH_EMAIL,
       name: 'Bench',

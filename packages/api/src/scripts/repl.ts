@@ -1,5 +1,5 @@
 import repl from 'node:repl';
-import { ObjectId } from '@seed-pms/db';
+import { createRepositories } from '@seed-pms/db';
 import type { Actor } from '@seed-pms/domain';
 import pino from 'pino';
 import { openRuntime } from '../app/runtime.js';
@@ -11,8 +11,8 @@ import { createCallerFactory } from '../trpc/trpc.js';
 
 /**
  * `pnpm repl`: a Node REPL on the same database the server uses, with
- * `config`, `db` (the Database: `db.collections.users`…), `services`,
- * `appRouter`, `ObjectId` and `caller(email?)` preloaded. `await
+ * `config`, `repos` (every area's repository: string ids and records),
+ * `services`, `appRouter` and `caller(email?)` preloaded. `await
  * caller('admin@example.com').health.deep()` runs a procedure as that user,
  * with all of its checks; `caller()` calls as an anonymous visitor.
  */
@@ -20,15 +20,15 @@ loadDotEnv();
 const config = loadConfig();
 const logger = pino({ level: 'warn' });
 const runtime = await openRuntime(config, logger);
-const { database } = runtime.deps;
+const repos = createRepositories(runtime.deps.database);
 const services = await createServices(runtime.deps);
 const createCaller = createCallerFactory(appRouter);
 
 async function actorFor(email: string): Promise<Actor> {
-  const user = await database.collections.users.findOne({ emailKey: email.trim().toLowerCase() });
+  const user = await repos.users.byEmail(email);
   if (!user) throw new Error(`no user with email ${email}`);
   if (user.status !== 'active') throw new Error(`${email} is ${user.status}`);
-  return { id: user._id.toHexString(), email: user.email, roles: user.roles, sessionId: null, pending: [] };
+  return { id: user.id, email: user.email, roles: user.roles, sessionId: null, pending: [] };
 }
 
 /** A tRPC caller acting as the user with this email (anonymous without one). */
@@ -39,10 +39,10 @@ async function caller(email?: string, headers?: Record<string, string>) {
 
 console.log(`Seed PMS REPL — database: ${runtime.database.description}`);
 console.log(
-  'Preloaded: config, db, services, appRouter, ObjectId, caller(email?). Try: await (await caller()).health.ready()',
+  'Preloaded: config, repos, services, appRouter, caller(email?). Try: await (await caller()).health.ready()',
 );
 const server = repl.start({ prompt: 'seed-pms> ', useGlobal: false });
-Object.assign(server.context, { config, db: database, services, appRouter, ObjectId, caller });
+Object.assign(server.context, { config, repos, services, appRouter, caller });
 server.on('exit', () => {
   void runtime.close().then(() => process.exit(0));
 });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { ALL_COLLECTIONS, createRepositories, type Database, ensureIndexes } from '@seed-pms/db';
+import { createRepositories, type Database } from '@seed-pms/db';
 import cliProgress from 'cli-progress';
 import pino from 'pino';
 import { openRuntime } from '../app/runtime.js';
@@ -89,7 +89,7 @@ function otherAccounts(database: Database, bootstrapEmail: string | undefined): 
  */
 async function reset(database: Database, production: boolean): Promise<void> {
   if (production) fail('--reset is refused with NODE_ENV=production');
-  console.warn(`\n  WARNING: --reset drops the whole database ${database.db.databaseName}: every account`);
+  console.warn(`\n  WARNING: --reset drops the whole database ${database.name}: every account`);
   console.warn('  (but the bootstrap admin, made again), profile, catalog item, file record and audit entry.');
   console.warn('  A server running on this database should be restarted afterwards.\n');
   if (!parsed.yes && process.stdin.isTTY) {
@@ -99,8 +99,7 @@ async function reset(database: Database, production: boolean): Promise<void> {
     }
     process.stderr.write('\n');
   }
-  await database.db.dropDatabase();
-  await ensureIndexes(database.db, ALL_COLLECTIONS);
+  await database.reset();
 }
 
 function printLogins(logins: { role: string; email: string; name: string; designation: string }[]): void {
