@@ -1,6 +1,6 @@
 import { createRepositories } from '@seed-pms/db';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG_SEARCH_REPAIR_JOB } from '../src/jobs/schedule.js';
+import { SEARCH_KEYS_REPAIR_JOB } from '../src/jobs/schedule.js';
 import { bearer, callAs, createUser, login, type RestMethod, type Session } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
@@ -115,7 +115,7 @@ describe('catalog items', () => {
       (await call(employee, 'GET', '/catalogs/skill?q=espanol')).json().items.map((i: { id: string }) => i.id);
     expect(await found()).toEqual([]);
     // What start-up does in the background, and the daily schedule.
-    await testApp().deps.jobs.enqueue(CATALOG_SEARCH_REPAIR_JOB);
+    await testApp().deps.jobs.enqueue(SEARCH_KEYS_REPAIR_JOB);
     for (let i = 0; i < 50 && (await found()).length === 0; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

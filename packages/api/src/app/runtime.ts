@@ -5,7 +5,7 @@ import { type BootstrapOutcome, ensureBootstrapAdmin } from '../bootstrap/bootst
 import type { Config } from '../config/config.js';
 import { type ChosenDatabase, chooseDatabase } from '../database/embedded.js';
 import { createBullMqJobRunner, createInProcessJobRunner } from '../jobs/jobs.js';
-import { CATALOG_SEARCH_REPAIR_JOB, PROFILE_REPAIR_JOB, registerJobs } from '../jobs/schedule.js';
+import { PROFILE_REPAIR_JOB, registerJobs, SEARCH_KEYS_REPAIR_JOB } from '../jobs/schedule.js';
 import { serviceInternals } from '../services.js';
 import type { AppDeps } from './deps.js';
 
@@ -56,7 +56,7 @@ export async function openRuntime(config: Config, logger: FastifyBaseLogger): Pr
     const bootstrap = await ensureBootstrapAdmin(deps);
     // Read every account, profile and catalog item: in the background, so start-up does not wait for them.
     await jobs.enqueue(PROFILE_REPAIR_JOB);
-    await jobs.enqueue(CATALOG_SEARCH_REPAIR_JOB);
+    await jobs.enqueue(SEARCH_KEYS_REPAIR_JOB);
     await (await serviceInternals(deps)).files.storage.ensureReady();
     return { deps, database: chosen, bootstrap, close };
   } catch (error) {

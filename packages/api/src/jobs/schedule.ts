@@ -13,7 +13,8 @@ const HOUR = 3600_000;
  */
 export const PROFILE_REPAIR_JOB = 'employees.repair-profiles';
 /** Gives catalog items written before accent-folded search keys existed their key (at start-up, then daily). */
-export const CATALOG_SEARCH_REPAIR_JOB = 'catalogs.repair-search-keys';
+/** Gives accounts, projects and catalog items the accent-folded search keys their names give today. */
+export const SEARCH_KEYS_REPAIR_JOB = 'search.repair-keys';
 const DAY = 24 * HOUR;
 /** Repairs the allocation history and recomputes over-allocation halos as days pass. */
 export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
@@ -38,10 +39,14 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
     { everyMs: 24 * HOUR },
   );
   deps.jobs.register(
-    CATALOG_SEARCH_REPAIR_JOB,
+    SEARCH_KEYS_REPAIR_JOB,
     async () => {
-      const repaired = await repos.catalogs.repairSearchKeys();
-      if (repaired > 0) deps.logger.info({ repaired }, 'catalog items given accent-folded search keys');
+      const repaired = {
+        catalogItems: await repos.catalogs.repairSearchKeys(),
+        projects: await repos.projects.repairSearchKeys(),
+        accounts: await repos.users.repairSearchKeys(),
+      };
+      if (Object.values(repaired).some((n) => n > 0)) deps.logger.info(repaired, 'search keys repaired');
     },
     { everyMs: DAY },
   );

@@ -22,7 +22,7 @@ import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import type { UserDoc } from '../users/user.doc.js';
-import { insertUser, type NewUser, nameKeyOf } from '../users/user.repository.js';
+import { insertUser, type NewUser, nameKeyOf, userSearchKeys } from '../users/user.repository.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { EmployeeDoc } from './employee.doc.js';
 import {
@@ -352,6 +352,7 @@ function accountDoc(account: NewPerson['account'], now: Date): UserDoc {
     emailKey: normalizeEmail(account.email),
     name: account.name.trim(),
     nameKey: nameKeyOf(account.name),
+    searchKeys: userSearchKeys(account.name, account.email),
     roles: account.roles,
     status: account.status ?? 'active',
     passwordHash: account.passwordHash,

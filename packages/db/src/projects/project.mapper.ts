@@ -8,6 +8,7 @@ import {
   dayNumber,
   endDayNumber,
   type FileRecord,
+  foldForSearch,
   type LedgerSegment,
   type ProjectAssignmentView,
   type ProjectCommentRecord,
@@ -18,6 +19,7 @@ import {
   type ProjectSummary,
   type ProjectView,
   type RosterEntryView,
+  searchWordsOf,
 } from '@seed-pms/domain';
 import type { ObjectId, WithId } from 'mongodb';
 import type { PersonCard } from '../employees/employee.repository.js';
@@ -50,6 +52,12 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 export const projectKey = catalogNameKey;
 
 /** The key fields of a project's name and code; an archived project's keys are its own, freeing the name. */
+/** What `q` matches a prefix of: each word of the name, the code and its parts, folded (case and accents ignored). */
+export function projectSearchKeys(name: string, code: string | null): string[] {
+  const codeKeys = code ? [foldForSearch(code.trim()), ...searchWordsOf(code)] : [];
+  return [...new Set([...searchWordsOf(name), ...codeKeys])];
+}
+
 export function projectKeyFields(
   id: string,
   name: string,
@@ -58,12 +66,11 @@ export function projectKeyFields(
 ): Pick<ProjectDoc, 'nameKey' | 'liveNameKey' | 'liveCodeKey' | 'searchKeys'> {
   const nameKey = projectKey(name);
   const own = `~${id}`;
-  const words = nameKey.split(/[\s\-'’.,/:]+/).filter(Boolean);
   return {
     nameKey,
     liveNameKey: archived ? `${own}:${nameKey}` : nameKey,
     liveCodeKey: archived || code === null ? own : projectKey(code),
-    searchKeys: [...new Set([...words, ...(code ? [projectKey(code)] : [])])],
+    searchKeys: projectSearchKeys(name, code),
   };
 }
 

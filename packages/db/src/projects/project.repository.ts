@@ -17,7 +17,14 @@ import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { ProjectDoc } from './project.doc.js';
-import { oid, projectKey, projectKeyFields, toProjectDoc, toProjectRecord } from './project.mapper.js';
+import {
+  oid,
+  projectKey,
+  projectKeyFields,
+  projectSearchKeys,
+  toProjectDoc,
+  toProjectRecord,
+} from './project.mapper.js';
 
 /** What a new project holds; the repository gives it its id, version and timestamps. */
 export interface NewProject {
@@ -71,6 +78,12 @@ export interface ProjectRepository {
   liveKeys(): Promise<Set<string>>;
   /** For seeding: projects with ids drawn by `newIdString`, written in bulk. */
   insertMany(projects: readonly ProjectRecord[]): Promise<void>;
+  /**
+   * Rewrites stored search keys that differ from what the name and code give
+   * today (written before accents were folded). Derived data: neither the
+   * version nor updatedAt moves. Returns how many projects it changed.
+   */
+  repairSearchKeys(): Promise<number>;
 }
 
 const PROJECT_SORTS: Record<ListProjectsQuery['sort'], Sort> = {
@@ -212,6 +225,21 @@ export function createProjectRepository(collections: Pick<Collections, 'projects
         keys.add(doc.liveNameKey).add(doc.liveCodeKey);
       }
       return keys;
+    },
+
+    async repairSearchKeys() {
+      let repaired = 0;
+      for await (const doc of projects.find({}, { projection: { name: 1, code: 1, searchKeys: 1 } })) {
+        const searchKeys = projectSearchKeys(doc.name, doc.code);
+        if (searchKeys.join('\u0001') === (doc.searchKeys ?? []).join('\u0001')) continue;
+        // Guarded on the name and code read, so a rename in between keeps its own keys.
+        const { modifiedCount } = await projects.updateOne(
+          { _id: doc._id, name: doc.name, code: doc.code },
+          { $set: { searchKeys } },
+        );
+        repaired += modifiedCount;
+      }
+      return repaired;
     },
 
     async insertMany(records) {

@@ -25,6 +25,12 @@ export interface UserDoc {
   emailKey: string;
   name: string;
   nameKey: string;
+  /**
+   * Words of the name and the email, folded (case and accents ignored): what
+   * `q` matches a prefix of. Absent on accounts stored before it existed,
+   * until the search-key repair job has run.
+   */
+  searchKeys?: string[];
   roles: Role[];
   status: UserStatus;
   passwordHash: string | null;
@@ -48,5 +54,6 @@ export const usersCollection = defineCollection<UserDoc>('users', [
   { name: 'status_createdAt', key: { status: 1, createdAt: -1 } },
   { name: 'roles_createdAt', key: { roles: 1, createdAt: -1 } },
   { name: 'nameKey', key: { nameKey: 1 } },
+  { name: 'searchKeys', key: { searchKeys: 1 } },
   { name: 'createdAt', key: { createdAt: -1 } },
 ]);

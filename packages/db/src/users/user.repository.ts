@@ -1,5 +1,6 @@
 import {
   DomainError,
+  foldForSearch,
   isDomainError,
   type ListUsersQuery,
   mfaAlreadyEnabled,
@@ -9,6 +10,8 @@ import {
   type Page,
   passwordAlreadySet,
   type Role,
+  searchTermsOf,
+  searchWordsOf,
   type UserRecord,
   type UserView,
   userArchived,
@@ -38,6 +41,11 @@ export function nameKeyOf(name: string): string {
   return name.trim().toLowerCase();
 }
 
+/** What an account search matches a prefix of: the name's words and the email, folded. */
+export function userSearchKeys(name: string, email: string): string[] {
+  return [...new Set([...searchWordsOf(name), foldForSearch(normalizeEmail(email))])];
+}
+
 const duplicateEmail = () =>
   new DomainError('ALREADY_EXISTS', 'A user with this email already exists', { field: 'email' });
 
@@ -49,6 +57,7 @@ export async function insertUser(users: Collection<UserDoc>, user: NewUser, now:
     emailKey: normalizeEmail(user.email),
     name: user.name.trim(),
     nameKey: nameKeyOf(user.name),
+    searchKeys: userSearchKeys(user.name, user.email),
     roles: user.roles,
     status: 'active',
     passwordHash: user.passwordHash,
@@ -138,6 +147,12 @@ export interface UserRepository {
   count(): Promise<number>;
   /** Archived accounts and when each was archived (null for accounts archived before that was kept). */
   archived(): Promise<{ id: string; archivedAt: Date | null }[]>;
+  /**
+   * Gives accounts the search keys their name and email give today (accounts
+   * stored before the keys existed or before accents were folded). Derived
+   * data: neither the version nor updatedAt moves. Returns how many changed.
+   */
+  repairSearchKeys(): Promise<number>;
 
   /**
    * Creates an account and its employee profile (the people area's
@@ -258,15 +273,29 @@ export function createUserRepository(
       const clauses: Filter<UserDoc>[] = [];
       if (query.status) clauses.push({ status: query.status });
       if (query.role) clauses.push({ roles: query.role });
-      if (query.q) {
-        const prefix = new RegExp(`^${escapeRegex(query.q.toLowerCase())}`);
-        clauses.push({ $or: [{ emailKey: prefix }, { nameKey: prefix }] });
+      for (const term of query.q ? searchTermsOf(query.q) : []) {
+        clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
       }
       const filter: Filter<UserDoc> = clauses.length ? { $and: clauses } : {};
       return findPage(users, filter, { page: query.page, limit: query.limit, sort: SORTS[query.sort] }, toUserView);
     },
 
     count: () => users.estimatedDocumentCount(),
+
+    async repairSearchKeys() {
+      let repaired = 0;
+      for await (const doc of users.find({}, { projection: { name: 1, email: 1, searchKeys: 1 } })) {
+        const searchKeys = userSearchKeys(doc.name, doc.email);
+        if (searchKeys.join('\u0001') === (doc.searchKeys ?? []).join('\u0001')) continue;
+        // Guarded on the name and email read, so a rename in between keeps its own keys.
+        const { modifiedCount } = await users.updateOne(
+          { _id: doc._id, name: doc.name, email: doc.email },
+          { $set: { searchKeys } },
+        );
+        repaired += modifiedCount;
+      }
+      return repaired;
+    },
 
     async archived() {
       const docs = await users.find({ status: 'archived' }, { projection: { archivedAt: 1 } }).toArray();
@@ -294,6 +323,9 @@ export function createUserRepository(
       if (changes.email !== undefined && normalizeEmail(changes.email) !== user.emailKey) {
         set.email = changes.email;
         set.emailKey = normalizeEmail(changes.email);
+      }
+      if (set.name !== undefined || set.email !== undefined) {
+        set.searchKeys = userSearchKeys(set.name ?? user.name, set.email ?? user.email);
       }
       if (changes.roles !== undefined) set.roles = changes.roles;
       return withUniqueEmail(() => change(user, expectedVersion, { $set: set }, { now }));

@@ -30,6 +30,29 @@ export function foldForSearch(text: string): string {
     .replace(/[łđðøßæœþħı]/g, (c) => SPECIAL_LETTERS[c] ?? c);
 }
 
+/** Where words part: spaces, hyphens, apostrophes, dots, commas, slashes, colons. */
+const WORD_BREAK = /[\s\-'’.,/:]+/;
+
+/**
+ * The words a prefix search matches, folded (see foldForSearch): `Łucja
+ * Wójcik-Żak` gives `lucja`, `wojcik`, `zak`. Stored beside what is searched,
+ * and recomputed by the search-key repair job when folding changes.
+ */
+export function searchWordsOf(text: string): string[] {
+  return [...new Set(foldForSearch(text).split(WORD_BREAK).filter(Boolean))];
+}
+
+/**
+ * The terms of a search, folded like the stored words; each must be the start
+ * of some stored word. Something with an @ is an email (or its start) and
+ * stays whole. At most five terms.
+ */
+export function searchTermsOf(q: string): string[] {
+  const query = foldForSearch(q.trim());
+  if (query.includes('@')) return [query];
+  return [...new Set(query.split(/[\s\-'’,]+/).filter(Boolean))].slice(0, 5);
+}
+
 /** A UTF-16 code unit of a surrogate pair without its partner: not text, and not storable as UTF-8. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Control characters other than tab, line feed and carriage return (C0, DEL, C1). */

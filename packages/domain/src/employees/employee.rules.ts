@@ -1,4 +1,4 @@
-import { foldForSearch } from '../common/text.js';
+import { foldForSearch, searchTermsOf, searchWordsOf } from '../common/text.js';
 import { validationFailed } from '../errors/domain-error.js';
 import type { FieldIssue } from '../errors/error-envelope.js';
 import {
@@ -108,19 +108,8 @@ export function checkProfileDates(
  * `wójcik` find the same people.
  */
 export function searchKeysOf(name: string, email: string): string[] {
-  const words = foldForSearch(name)
-    .split(/[\s\-'’.,]+/)
-    .filter(Boolean);
-  return [...new Set([...words, foldForSearch(email.trim())])];
+  return [...new Set([...searchWordsOf(name), foldForSearch(email.trim())])];
 }
 
-/**
- * The terms of a directory search, folded like the stored keys, each matched
- * as a prefix of some key. Something with an @ is an email (or its start) and
- * stays whole. At most five terms.
- */
-export function directorySearchTermsOf(q: string): string[] {
-  const query = foldForSearch(q.trim());
-  if (query.includes('@')) return [query];
-  return [...new Set(query.split(/[\s\-'’,]+/).filter(Boolean))].slice(0, 5);
-}
+/** The terms of a directory search (see searchTermsOf in common/text.ts). */
+export const directorySearchTermsOf = searchTermsOf;

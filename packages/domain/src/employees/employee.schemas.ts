@@ -240,15 +240,3 @@ export type ProjectAssignmentView = z.infer<typeof ProjectAssignmentView>;
 
 export const EmployeeProjectsView = listOf(ProjectAssignmentView).meta({ id: 'EmployeeProjects' });
 export type EmployeeProjectsView = z.infer<typeof EmployeeProjectsView>;
-
-/**
- * The terms of a search, lower-cased, each matched as a prefix of some stored
- * key; something with an @ stays whole. Accents are NOT folded: the directory
- * folds both sides (directorySearchTermsOf, searchKeysOf in employee.rules.ts);
- * this is for lists whose stored keys are not folded yet (projects).
- */
-export function searchTermsOf(q: string): string[] {
-  const query = q.trim().toLowerCase();
-  if (query.includes('@')) return [query];
-  return [...new Set(query.split(/[\s\-'’,]+/).filter(Boolean))].slice(0, 5);
-}
