@@ -15,6 +15,7 @@ import {
 } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
+import { allOf } from '../filters.js';
 import { newId } from '../ids.js';
 import type { AuditDoc } from './audit.doc.js';
 
@@ -371,7 +372,7 @@ export async function listAudits(
   if (query.from !== undefined) clauses.push({ timestamp: { $gte: query.from } });
   if (query.to !== undefined) clauses.push({ timestamp: { $lt: query.to } });
   if (query.cursor) clauses.push({ seq: { $lt: decodeAuditCursor(query.cursor) } });
-  const filter: Filter<AuditDoc> = clauses.length === 0 ? {} : { $and: clauses };
+  const filter = allOf(clauses);
   const limit = Math.min(Math.max(Math.trunc(query.limit) || DEFAULT_PAGE_LIMIT, 1), MAX_PAGE_LIMIT);
   const docs = await audits
     .find(filter)

@@ -17,6 +17,7 @@ import {
 import type { Collection, Filter, ObjectId, Sort, WithId } from 'mongodb';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
+import { allOf } from '../filters.js';
 import { objectIdOf, objectIdsOf } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
@@ -341,7 +342,7 @@ function directoryFilterOf(query: EmployeeDirectoryQuery): Filter<EmployeeDoc> |
   for (const term of query.q ? directorySearchTermsOf(query.q) : []) {
     clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
   }
-  return clauses.length === 0 ? {} : clauses.length === 1 ? (clauses[0] as Filter<EmployeeDoc>) : { $and: clauses };
+  return allOf(clauses);
 }
 
 /** A bulk-written account, as insertUser writes one. */

@@ -11,6 +11,7 @@ import {
 import type { Filter, Sort } from 'mongodb';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
+import { allOf } from '../filters.js';
 import { newIdString, objectIdOf, objectIdsOf } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
@@ -105,7 +106,7 @@ function listQuery(filter: ProjectListFilter): Filter<ProjectDoc> {
   for (const term of filter.q ? searchTermsOf(filter.q) : []) {
     clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
   }
-  return clauses.length === 1 ? (clauses[0] as Filter<ProjectDoc>) : { $and: clauses };
+  return allOf(clauses);
 }
 
 const archivedError = (project: ProjectRecord) =>

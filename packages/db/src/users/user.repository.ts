@@ -21,6 +21,7 @@ import type { Collection, Filter, Sort, UpdateFilter, WithId } from 'mongodb';
 import type { EmployeeDoc } from '../employees/employee.doc.js';
 import type { insertAccount, syncEmployeeIdentity } from '../employees/employee.repository.js';
 import { isDuplicateKey } from '../errors.js';
+import { allOf } from '../filters.js';
 import { newId, objectIdOf } from '../ids.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
@@ -276,7 +277,7 @@ export function createUserRepository(
       for (const term of query.q ? searchTermsOf(query.q) : []) {
         clauses.push({ searchKeys: new RegExp(`^${escapeRegex(term)}`) });
       }
-      const filter: Filter<UserDoc> = clauses.length ? { $and: clauses } : {};
+      const filter = allOf(clauses);
       return findPage(users, filter, { page: query.page, limit: query.limit, sort: SORTS[query.sort] }, toUserView);
     },
 
