@@ -19,6 +19,11 @@ export interface VersionedUpdateOptions<TDoc extends Versioned> {
   resource: string;
   /** Extra guard conditions that must also hold (e.g. `status: 'active'`). */
   where?: Filter<TDoc>;
+  /**
+   * The rule's own error when the version matched but `where` did not hold
+   * (e.g. PROJECT_ARCHIVED); 422 INVALID_STATE when absent.
+   */
+  guardError?: () => DomainError;
   now: Date;
   session?: ClientSession;
 }
@@ -46,7 +51,8 @@ export async function updateVersioned<TDoc extends Versioned>(
     ...(options.session ? { session: options.session } : {}),
   });
   if (updated) return updated;
-  throw await versionConflictOrGone(collection, id, expectedVersion, options.resource, options.session);
+  const miss = await versionConflictOrGone(collection, id, expectedVersion, options.resource, options.session);
+  throw miss.code === 'INVALID_STATE' && options.guardError ? options.guardError() : miss;
 }
 
 /**

@@ -1,10 +1,4 @@
-import {
-  isDomainError,
-  notFound,
-  type Page,
-  type ProjectCommentRecord,
-  type ProjectDocumentRecord,
-} from '@seed-pms/domain';
+import { notFound, type Page, type ProjectCommentRecord, type ProjectDocumentRecord } from '@seed-pms/domain';
 import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
@@ -77,16 +71,12 @@ async function updateLive<T extends ProjectCommentDoc | ProjectDocumentDoc>(
   resource: string,
   now: Date,
 ) {
-  try {
-    return await updateVersioned(collection, oid(id), expectedVersion, update, {
-      resource,
-      now,
-      where: { deletedAt: null } as Filter<T>,
-    });
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'INVALID_STATE') throw notFound(resource, id);
-    throw error;
-  }
+  return updateVersioned(collection, oid(id), expectedVersion, update, {
+    resource,
+    now,
+    where: { deletedAt: null } as Filter<T>,
+    guardError: () => notFound(resource, id),
+  });
 }
 
 export function createProjectCommentRepository(

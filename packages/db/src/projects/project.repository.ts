@@ -1,6 +1,5 @@
 import {
   DomainError,
-  isDomainError,
   type ListProjectsQuery,
   type Page,
   type ProjectChanges,
@@ -16,6 +15,7 @@ import { newIdString, objectIdOf, objectIdsOf } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
+import { repairSearchKeys } from '../search-keys.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { ProjectDoc } from './project.doc.js';
 import {
@@ -140,18 +140,13 @@ export function createProjectRepository(collections: Pick<Collections, 'projects
 
   /** updateVersioned on a live project: its guard miss (archived meanwhile) answers PROJECT_ARCHIVED. */
   async function updateLive(project: ProjectRecord, expectedVersion: number, set: Partial<ProjectDoc>, now: Date) {
-    try {
-      return await updateVersioned(
-        projects,
-        oid(project.id),
-        expectedVersion,
-        { $set: set },
-        { resource: 'Project', now, where: { status: { $ne: 'archived' } } },
-      );
-    } catch (error) {
-      if (isDomainError(error) && error.code === 'INVALID_STATE') throw archivedError(project);
-      throw error;
-    }
+    return updateVersioned(
+      projects,
+      oid(project.id),
+      expectedVersion,
+      { $set: set },
+      { resource: 'Project', now, where: { status: { $ne: 'archived' } }, guardError: () => archivedError(project) },
+    );
   }
 
   return {
@@ -228,20 +223,8 @@ export function createProjectRepository(collections: Pick<Collections, 'projects
       return keys;
     },
 
-    async repairSearchKeys() {
-      let repaired = 0;
-      for await (const doc of projects.find({}, { projection: { name: 1, code: 1, searchKeys: 1 } })) {
-        const searchKeys = projectSearchKeys(doc.name, doc.code);
-        if (searchKeys.join('\u0001') === (doc.searchKeys ?? []).join('\u0001')) continue;
-        // Guarded on the name and code read, so a rename in between keeps its own keys.
-        const { modifiedCount } = await projects.updateOne(
-          { _id: doc._id, name: doc.name, code: doc.code },
-          { $set: { searchKeys } },
-        );
-        repaired += modifiedCount;
-      }
-      return repaired;
-    },
+    repairSearchKeys: () =>
+      repairSearchKeys(projects, ['name', 'code'], (doc) => projectSearchKeys(doc.name, doc.code)),
 
     async insertMany(records) {
       if (records.length) await projects.insertMany(records.map(toProjectDoc));

@@ -35,26 +35,13 @@ export function toUserRecord(doc: WithId<UserDoc>): UserRecord {
   };
 }
 
+/** MFA state is the same shape stored and read; the codes are copied, never shared. */
 function toMfaRecord(mfa: UserMfaDoc): UserMfaRecord {
-  return {
-    enabled: mfa.enabled,
-    secret: mfa.secret,
-    pendingSecret: mfa.pendingSecret,
-    recoveryCodeHashes: [...mfa.recoveryCodeHashes],
-    enabledAt: mfa.enabledAt,
-    lastUsedStep: mfa.lastUsedStep,
-  };
+  return { ...mfa, recoveryCodeHashes: [...mfa.recoveryCodeHashes] };
 }
 
 export function toUserMfaDoc(mfa: UserMfaRecord): UserMfaDoc {
-  return {
-    enabled: mfa.enabled,
-    secret: mfa.secret,
-    pendingSecret: mfa.pendingSecret,
-    recoveryCodeHashes: [...mfa.recoveryCodeHashes],
-    enabledAt: mfa.enabledAt,
-    lastUsedStep: mfa.lastUsedStep,
-  };
+  return { ...mfa, recoveryCodeHashes: [...mfa.recoveryCodeHashes] };
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);

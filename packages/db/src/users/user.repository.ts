@@ -25,6 +25,7 @@ import { allOf } from '../filters.js';
 import { newId, objectIdOf } from '../ids.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
+import { repairSearchKeys } from '../search-keys.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { UserDoc } from './user.doc.js';
 import { toUserMfaDoc, toUserRecord, toUserView } from './user.mapper.js';
@@ -245,17 +246,13 @@ export function createUserRepository(
     update: UpdateFilter<UserDoc>,
     options: { where?: Filter<UserDoc>; guardError?: () => DomainError; now: Date },
   ): Promise<UserRecord> {
-    try {
-      const updated = await updateVersioned(users, idOf(user), expectedVersion, update, {
-        resource: 'User',
-        now: options.now,
-        ...(options.where ? { where: options.where } : {}),
-      });
-      return toUserRecord(updated);
-    } catch (error) {
-      if (options.guardError && isDomainError(error) && error.code === 'INVALID_STATE') throw options.guardError();
-      throw error;
-    }
+    const updated = await updateVersioned(users, idOf(user), expectedVersion, update, {
+      resource: 'User',
+      now: options.now,
+      ...(options.where ? { where: options.where } : {}),
+      ...(options.guardError ? { guardError: options.guardError } : {}),
+    });
+    return toUserRecord(updated);
   }
 
   return {
@@ -283,20 +280,7 @@ export function createUserRepository(
 
     count: () => users.estimatedDocumentCount(),
 
-    async repairSearchKeys() {
-      let repaired = 0;
-      for await (const doc of users.find({}, { projection: { name: 1, email: 1, searchKeys: 1 } })) {
-        const searchKeys = userSearchKeys(doc.name, doc.email);
-        if (searchKeys.join('\u0001') === (doc.searchKeys ?? []).join('\u0001')) continue;
-        // Guarded on the name and email read, so a rename in between keeps its own keys.
-        const { modifiedCount } = await users.updateOne(
-          { _id: doc._id, name: doc.name, email: doc.email },
-          { $set: { searchKeys } },
-        );
-        repaired += modifiedCount;
-      }
-      return repaired;
-    },
+    repairSearchKeys: () => repairSearchKeys(users, ['name', 'email'], (doc) => userSearchKeys(doc.name, doc.email)),
 
     async archived() {
       const docs = await users.find({ status: 'archived' }, { projection: { archivedAt: 1 } }).toArray();

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   // 400: the request itself is wrong
   VALIDATION_FAILED: 400,
   MALFORMED_REQUEST: 400,
+  /** No longer answered: a malformed id is a VALIDATION_FAILED issue of its field (404 in a REST path). */
   INVALID_ID: 400,
   /** A reset, invite or similar token that is unknown, used or expired. */
   INVALID_TOKEN: 400,
