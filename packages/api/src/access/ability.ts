@@ -5,6 +5,7 @@ import {
   type AppAbility,
   DomainError,
   defineAbilityFor,
+  mustBeAllowed,
   notFound,
   type SubjectName,
   type SubjectShapes,
@@ -55,14 +56,7 @@ export function assertCan<S extends SubjectName>(
   subjectName: S,
   object: SubjectShapes[S],
 ): void {
-  const ability = abilityFor(actor);
-  const tagged = subject(subjectName, { ...object }) as Parameters<AppAbility['can']>[1];
-  if (ability.can(action, tagged)) return;
-  const rule = ability.relevantRuleFor(action, tagged);
-  throw new DomainError('FORBIDDEN', rule?.reason ?? `You are not allowed to ${action} this ${subjectName}`, {
-    action,
-    subject: subjectName,
-  });
+  mustBeAllowed(abilityFor(actor), action, subjectName, object);
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { AppAbility, ProjectScope } from '../access/abilities.js';
+import { mustBeAllowed } from '../access/checks.js';
 import { addDays, dayNumber, endDayNumber, within } from '../common/calendar-days.js';
 import { DomainError, versionConflict } from '../errors/domain-error.js';
 import type { ProjectRecord } from './project.records.js';
-import { assertNotPast, assertProjectOpen, mustBeAllowed } from './project.rules.js';
+import { assertNotPast, assertProjectOpen } from './project.rules.js';
 import { canMoveProject, PROJECT_TRANSITIONS, type ProjectStatus } from './project.schemas.js';
 import type { MemberSegment } from './roster-plan.js';
 

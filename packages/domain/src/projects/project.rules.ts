@@ -1,5 +1,5 @@
 import { subject } from '@casl/ability';
-import type { Action, AppAbility, SubjectName, SubjectShapes } from '../access/abilities.js';
+import type { AppAbility } from '../access/abilities.js';
 import { dayNumber } from '../common/calendar-days.js';
 import { DomainError } from '../errors/domain-error.js';
 import type { UserStatus } from '../users/user.schemas.js';
@@ -10,22 +10,6 @@ import type { ProjectRecord } from './project.records.js';
  * code (packages/domain/src/errors/error-codes.ts) and details a client can
  * act on.
  */
-
-/** The authoritative check on a loaded object: 403 FORBIDDEN with the rule's reason otherwise. */
-export function mustBeAllowed<S extends SubjectName>(
-  ability: AppAbility,
-  action: Action,
-  subjectName: S,
-  object: SubjectShapes[S],
-): void {
-  const tagged = subject(subjectName, { ...object }) as Parameters<AppAbility['can']>[1];
-  if (ability.can(action, tagged)) return;
-  const rule = ability.relevantRuleFor(action, tagged);
-  throw new DomainError('FORBIDDEN', rule?.reason ?? `You are not allowed to ${action} this ${subjectName}`, {
-    action,
-    subject: subjectName,
-  });
-}
 
 /** Managers and above run every roster (a rule without project conditions): they may also correct the past. */
 export function runsEveryRoster(ability: AppAbility): boolean {

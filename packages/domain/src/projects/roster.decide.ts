@@ -1,4 +1,5 @@
 import type { AppAbility, ProjectScope } from '../access/abilities.js';
+import { mustBeAllowed } from '../access/checks.js';
 import type { AuditEvent } from '../audit/audit.schemas.js';
 import { addDays, dayNumber, endDayNumber, OPEN_END_DAY, overlaps, within } from '../common/calendar-days.js';
 import { DomainError, notFound, validationFailed } from '../errors/domain-error.js';
@@ -11,7 +12,6 @@ import {
   assertMayOverAllocate,
   assertNotPast,
   assertProjectOpen,
-  mustBeAllowed,
   runsEveryRoster,
 } from './project.rules.js';
 import type { CapacityBreachView, RosterRole } from './project.schemas.js';
