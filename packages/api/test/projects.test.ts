@@ -254,6 +254,13 @@ describe('roster and capacity', () => {
         .statusCode,
     ).toBe(403);
     await setPolicy('warn');
+    // Settings change at the version read, like every versioned document.
+    const stale = await call(admin, 'PATCH', '/settings', { version: current.version, capacity: { policy: 'warn' } });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error).toMatchObject({
+      code: 'VERSION_CONFLICT',
+      details: { expectedVersion: current.version, currentVersion: current.version + 1 },
+    });
     try {
       expect((await addMember(p1.id, person.id, { allocationPercent: 70 })).statusCode).toBe(201);
       // Over tRPC, as the client package calls it.

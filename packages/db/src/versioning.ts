@@ -3,7 +3,8 @@ import type { ClientSession, Collection, Filter, ObjectId, UpdateFilter, WithId 
 
 /** Every mutable document carries these. */
 export interface Versioned {
-  _id: ObjectId;
+  /** An ObjectId, or a fixed string for singletons (the settings document). */
+  _id: ObjectId | string;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -37,7 +38,7 @@ export interface VersionedUpdateOptions<TDoc extends Versioned> {
  */
 export async function updateVersioned<TDoc extends Versioned>(
   collection: Collection<TDoc>,
-  id: ObjectId,
+  id: TDoc['_id'],
   expectedVersion: number,
   update: UpdateFilter<TDoc>,
   options: VersionedUpdateOptions<TDoc>,
@@ -63,18 +64,19 @@ export async function updateVersioned<TDoc extends Versioned>(
  */
 export async function versionConflictOrGone<TDoc extends Versioned>(
   collection: Collection<TDoc>,
-  id: ObjectId,
+  id: TDoc['_id'],
   expectedVersion: number,
   resource: string,
   session?: ClientSession,
 ): Promise<DomainError> {
+  const shown = typeof id === 'string' ? id : id.toHexString();
   const current = await collection.findOne({ _id: id } as Filter<TDoc>, session ? { session } : {});
-  if (!current) return notFound(resource, id.toHexString());
+  if (!current) return notFound(resource, shown);
   if (current.version !== expectedVersion) {
-    return versionConflict(resource, id.toHexString(), expectedVersion, current.version);
+    return versionConflict(resource, shown, expectedVersion, current.version);
   }
   return new DomainError('INVALID_STATE', `${resource} is not in a state that allows this change`, {
     resource,
-    id: id.toHexString(),
+    id: shown,
   });
 }

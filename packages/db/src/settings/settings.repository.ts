@@ -4,10 +4,10 @@ import {
   type OrganizationSettings,
   type SecuritySettings,
   type SettingsView,
-  versionConflict,
 } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
+import { updateVersioned } from '../versioning.js';
 import { SETTINGS_ID, type SettingsDoc } from './settings.doc.js';
 import { settingsView } from './settings.mapper.js';
 
@@ -65,14 +65,11 @@ export function createSettingsRepository(collections: { settings: Collection<Set
       for (const section of ['security', 'capacity', 'organization'] as const) {
         for (const [key, value] of Object.entries(changes[section] ?? {})) set[`${section}.${key}`] = value;
       }
-      const updated = await settings.findOneAndUpdate(
-        { _id: SETTINGS_ID, version: expectedVersion },
-        { $set: { ...set, updatedAt: now }, $inc: { version: 1 } },
-        { returnDocument: 'after' },
+      // Created with the defaults on first read, so a change always finds the document.
+      await load(now);
+      return settingsView(
+        await updateVersioned(settings, SETTINGS_ID, expectedVersion, { $set: set }, { resource: 'Settings', now }),
       );
-      if (updated) return settingsView(updated);
-      const current = await load(now);
-      throw versionConflict('Settings', SETTINGS_ID, expectedVersion, current.version);
     },
   };
 }
