@@ -215,3 +215,15 @@ describe('regression: a document of another project was 403 through the project 
     expect((await call(outsider, 'GET', `/files/${fileId}`)).statusCode).toBe(404);
   });
 });
+
+describe('regression: a long file name lost its extension and the upload was refused as 415', () => {
+  it('a project document with a 205-character name keeps its .txt, is typed as text and named within 200 characters', async () => {
+    const long = `${'ä'.repeat(100)}${'😀'.repeat(101)}.txt`;
+    const uploaded = await upload(member, long, 'plain words');
+    expect(uploaded.statusCode).toBe(201);
+    const doc = uploaded.json();
+    expect(doc.name.endsWith('.txt')).toBe(true);
+    expect(Array.from(doc.name as string).length).toBeLessThanOrEqual(200);
+    expect(doc.versions[0].contentType).toBe('text/plain');
+  });
+});

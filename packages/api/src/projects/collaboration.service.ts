@@ -10,7 +10,6 @@ import {
   isDomainError,
   type ListCommentsQuery,
   type ListDocumentsQuery,
-  MAX_DOCUMENT_NAME,
   notFound,
   type Page,
   type ProjectCommentRecord,
@@ -216,7 +215,7 @@ export function createCollaborationService(
       const scoped = await projects.scoped(ctx, input.id);
       assertCan(ctx.actor, 'create', 'ProjectDocument', documentSubject(scoped));
       assertProjectOpen(scoped.project, 'its documents');
-      const name = tidyFileName(input.name?.trim() || input.file.name).slice(0, MAX_DOCUMENT_NAME);
+      const name = tidyFileName(input.name?.trim() || input.file.name);
       if (!name) {
         throw validationFailed('The document needs a name', [{ path: 'name', message: 'required', code: 'required' }]);
       }
