@@ -1,5 +1,6 @@
 import { createRepositories } from '@seed-pms/db';
 import type { AppDeps, ServiceDeps } from './app/deps.js';
+import { type ApprovalsService, createApprovalsService } from './approvals/approvals.service.js';
 import { type AuditService, createAuditService } from './audit/audit.service.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { type AuthService, createAuthService } from './auth/auth.service.js';
@@ -17,6 +18,7 @@ import { type CollaborationService, createCollaborationService } from './project
 import { createProjectsService, type ProjectsApi, type ProjectsService } from './projects/projects.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 import { createUsersService, type UsersService } from './users/users.service.js';
+import { createWorkLocationService, type WorkLocationService } from './work-location/work-location.service.js';
 
 /**
  * The use cases, one group per domain area. Procedures call these and nothing
@@ -37,6 +39,9 @@ export interface Services {
   capacity: CapacityApi;
   projects: ProjectsApi;
   collaboration: CollaborationService;
+  /** The approvals engine: every request kind's workflows, the inbox and the policies. */
+  approvals: ApprovalsService;
+  workLocation: WorkLocationService;
   /** Areas react to each other's changes through these events (subscribed in events/subscriptions.ts). */
   events: EventBus;
   /** Closes what the services hold open (the revocation subscriber, the SMTP transport). */
@@ -90,7 +95,9 @@ async function build(deps: AppDeps): Promise<Services> {
   const capacity = createCapacityService(serviceDeps, { settings });
   const projects = createProjectsService(serviceDeps, { audit, catalogs, settings });
   const collaboration = createCollaborationService(serviceDeps, { audit, files, projects });
-  connectAreas({ events, catalogs, files, employees, projects, collaboration });
+  const approvals = createApprovalsService(serviceDeps, { audit, settings });
+  const workLocation = createWorkLocationService(serviceDeps, { audit, settings, approvals });
+  connectAreas({ events, catalogs, files, employees, projects, collaboration, approvals, workLocation });
   internals.set(deps, { files, capacity, projects });
   return {
     health: createHealthService(deps),
@@ -106,6 +113,8 @@ async function build(deps: AppDeps): Promise<Services> {
     capacity,
     projects,
     collaboration,
+    approvals,
+    workLocation,
     events,
     async close() {
       await auth.sessionCheck.close();

@@ -6,6 +6,7 @@ import {
   MongoClient,
   type MongoClientOptions,
 } from 'mongodb';
+import { approvalPoliciesCollection, workflowsCollection } from './approvals/approval.doc.js';
 import { auditCollection } from './audit/audit.doc.js';
 import {
   type AuthTokenDoc,
@@ -38,6 +39,7 @@ import {
 import { withQueuedWrites } from './serialize-writes.js';
 import { type SettingsDoc, settingsCollection } from './settings/settings.doc.js';
 import { type UserDoc, usersCollection } from './users/user.doc.js';
+import { workLocationRequestsCollection } from './work-location/work-location.doc.js';
 
 export interface ConnectOptions {
   url: string;
@@ -70,6 +72,9 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   capacityLedgersCollection,
   projectCommentsCollection,
   projectDocumentsCollection,
+  approvalPoliciesCollection,
+  workflowsCollection,
+  workLocationRequestsCollection,
 ];
 
 export interface Collections {

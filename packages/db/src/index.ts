@@ -1,4 +1,5 @@
 export * from './access-filter.js';
+export * from './approvals/index.js';
 export * from './audit/index.js';
 export * from './auth/index.js';
 export * from './catalogs/index.js';
@@ -20,3 +21,4 @@ export * from './repositories.js';
 export * from './settings/index.js';
 export * from './users/index.js';
 export * from './versioning.js';
+export * from './work-location/index.js';

@@ -1,3 +1,12 @@
+import { approvalPoliciesCollection, workflowsCollection } from './approvals/approval.doc.js';
+import {
+  type ApprovalPolicyRepository,
+  createApprovalPolicyRepository,
+} from './approvals/approval-policy.repository.js';
+import {
+  type ApprovalWorkflowRepository,
+  createApprovalWorkflowRepository,
+} from './approvals/approval-workflow.repository.js';
 import { auditCollection } from './audit/audit.doc.js';
 import { type AuditRepository, createAuditRepository } from './audit/audit.repository.js';
 import { type AuthTokenRepository, createAuthTokenRepository } from './auth/auth-token.repository.js';
@@ -30,6 +39,8 @@ import {
 import { createProjectRepository, type ProjectRepository } from './projects/project.repository.js';
 import { createSettingsRepository, type SettingsRepository } from './settings/settings.repository.js';
 import { createUserRepository, type UserRepository } from './users/user.repository.js';
+import { workLocationRequestsCollection } from './work-location/work-location.doc.js';
+import { createWorkLocationRepository, type WorkLocationRepository } from './work-location/work-location.repository.js';
 
 /**
  * Every area's storage, as the services see it: repositories take and return
@@ -62,6 +73,11 @@ export interface Repositories {
   projectDocuments: ProjectDocumentRepository;
   /** Named leases for rules no single document can guard (see locks.ts). */
   leases: LeaseRepository;
+  /** Approval policies, one per request kind. */
+  approvalPolicies: ApprovalPolicyRepository;
+  /** The approvals engine's workflows (approval_workflows). */
+  approvals: ApprovalWorkflowRepository;
+  workLocation: WorkLocationRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -85,5 +101,8 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     projectComments: createProjectCommentRepository(collections),
     projectDocuments: createProjectDocumentRepository(collections),
     leases: createLeaseRepository(collections),
+    approvalPolicies: createApprovalPolicyRepository(database.collection(approvalPoliciesCollection)),
+    approvals: createApprovalWorkflowRepository(database.collection(workflowsCollection)),
+    workLocation: createWorkLocationRepository(database.collection(workLocationRequestsCollection)),
   };
 }

@@ -1,4 +1,5 @@
 export * from './access/index.js';
+export * from './approvals/index.js';
 export * from './audit/index.js';
 export * from './auth/index.js';
 export * from './catalogs/index.js';
@@ -10,3 +11,4 @@ export * from './health/index.js';
 export * from './projects/index.js';
 export * from './settings/index.js';
 export * from './users/index.js';
+export * from './work-location/index.js';

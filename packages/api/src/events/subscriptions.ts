@@ -1,8 +1,10 @@
+import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { CatalogsService } from '../catalogs/catalogs.service.js';
 import type { EmployeesInternals } from '../employees/employees.service.js';
 import type { FilesService } from '../files/files.service.js';
 import type { CollaborationInternals } from '../projects/collaboration.service.js';
 import type { ProjectsService } from '../projects/projects.service.js';
+import type { WorkLocationService } from '../work-location/work-location.service.js';
 import type { EventBus } from './event-bus.js';
 
 export interface ConnectedAreas {
@@ -12,6 +14,8 @@ export interface ConnectedAreas {
   employees: EmployeesInternals;
   projects: ProjectsService;
   collaboration: CollaborationInternals;
+  approvals: ApprovalsService;
+  workLocation: WorkLocationService;
 }
 
 /**
@@ -22,7 +26,7 @@ export interface ConnectedAreas {
  * lines here.
  */
 export function connectAreas(areas: ConnectedAreas): void {
-  const { events, catalogs, files, employees, projects, collaboration } = areas;
+  const { events, catalogs, files, employees, projects, collaboration, approvals, workLocation } = areas;
 
   // Catalog items are referenced by profiles (skills, hobbies, designation) and projects (type):
   // deleting an item counts them all.
@@ -39,4 +43,7 @@ export function connectAreas(areas: ConnectedAreas): void {
 
   // An archived person keeps no allocations after the archive day.
   events.on('user.archived', (event) => projects.onUserArchived(event));
+
+  // Request kinds join the approvals engine, one registration each.
+  approvals.register(workLocation.approvalKind);
 }

@@ -16,6 +16,8 @@ export const PROFILE_REPAIR_JOB = 'employees.repair-profiles';
 /** Gives accounts, projects and catalog items the accent-folded search keys their names give today. */
 export const SEARCH_KEYS_REPAIR_JOB = 'search.repair-keys';
 const DAY = 24 * HOUR;
+/** Requests left behind by a crash between their workflow's write and theirs follow it (every 5 minutes). */
+export const APPROVALS_RECONCILE_JOB = 'approvals.reconcile';
 /** Repairs the allocation history and recomputes over-allocation halos as days pass. */
 export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
 
@@ -64,6 +66,14 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
       await capacity.refreshFlags(now);
     },
     { everyMs: HOUR },
+  );
+  deps.jobs.register(
+    APPROVALS_RECONCILE_JOB,
+    async () => {
+      const repaired = await services.approvals.reconcile(deps.clock());
+      if (repaired > 0) deps.logger.warn({ repaired }, 'requests brought in line with their approval workflows');
+    },
+    { everyMs: 5 * 60_000 },
   );
   deps.jobs.register(
     'idempotency.purge-expired',

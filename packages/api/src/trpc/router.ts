@@ -1,3 +1,4 @@
+import { approvalPoliciesRouter, approvalsRouter } from '../approvals/approvals.router.js';
 import { auditsRouter } from '../audit/audits.router.js';
 import { authRouter } from '../auth/auth.router.js';
 import { catalogsRouter } from '../catalogs/catalogs.router.js';
@@ -8,6 +9,7 @@ import { projectsRouter } from '../projects/projects.router.js';
 import { reportsRouter } from '../reports/reports.router.js';
 import { settingsRouter } from '../settings/settings.router.js';
 import { usersRouter } from '../users/users.router.js';
+import { workLocationRouter } from '../work-location/work-location.router.js';
 import { router } from './trpc.js';
 
 /**
@@ -25,6 +27,9 @@ export const appRouter = router({
   reports: reportsRouter,
   audits: auditsRouter,
   settings: settingsRouter,
+  approvals: approvalsRouter,
+  approvalPolicies: approvalPoliciesRouter,
+  workLocation: workLocationRouter,
 });
 
 export type AppRouter = typeof appRouter;

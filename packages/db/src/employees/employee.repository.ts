@@ -13,6 +13,7 @@ import {
   type ReportingLineRecord,
   searchKeysOf,
   type UserStatus,
+  type WorkLocation,
 } from '@seed-pms/domain';
 import type { Collection, Filter, ObjectId, Sort, WithId } from 'mongodb';
 import type { Collections } from '../connection.js';
@@ -278,6 +279,10 @@ export interface EmployeeRepository {
   reportingLine(id: string): Promise<ReportingLineRecord | null>;
   /** How many levels of reports hang below the person (0 without reports), up to MAX_REPORTING_DEPTH. */
   reportDepth(id: string): Promise<number>;
+  /** Everyone below the person down the reporting lines (one read per level), active or not, by name. */
+  reportsBelow(
+    id: string,
+  ): Promise<{ id: string; name: string; status: UserStatus; workLocation: WorkLocation | null }[]>;
   /** Profiles pointing at a catalog item in one place. */
   countCatalogReferences(field: EmployeeCatalogField, catalogId: string): Promise<number>;
   /**
@@ -488,6 +493,27 @@ export function createEmployeeRepository(collections: Pick<Collections, 'employe
         frontier = reports.map((r) => r._id);
       }
       return depth;
+    },
+    async reportsBelow(id) {
+      const _id = objectIdOf(id);
+      if (!_id) return [];
+      const seen = new Set<string>([_id.toHexString()]);
+      const found: { id: string; name: string; status: UserStatus; workLocation: WorkLocation | null }[] = [];
+      let frontier = [_id];
+      for (let depth = 0; depth < MAX_REPORTING_DEPTH && frontier.length > 0; depth++) {
+        const reports = await employees
+          .find({ managerId: { $in: frontier } }, { projection: { name: 1, status: 1, workLocation: 1 } })
+          .toArray();
+        frontier = [];
+        for (const report of reports) {
+          const key = report._id.toHexString();
+          if (seen.has(key)) continue;
+          seen.add(key);
+          frontier.push(report._id);
+          found.push({ id: key, name: report.name, status: report.status, workLocation: report.workLocation ?? null });
+        }
+      }
+      return found.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
     },
     async countCatalogReferences(field, catalogId) {
       const _id = objectIdOf(catalogId);

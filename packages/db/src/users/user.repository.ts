@@ -22,7 +22,8 @@ import type { EmployeeDoc } from '../employees/employee.doc.js';
 import type { insertAccount, syncEmployeeIdentity } from '../employees/employee.repository.js';
 import { isDuplicateKey } from '../errors.js';
 import { allOf } from '../filters.js';
-import { newId, objectIdOf } from '../ids.js';
+import { newId, objectIdOf, objectIdsOf } from '../ids.js';
+import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import { repairSearchKeys } from '../search-keys.js';
@@ -213,6 +214,12 @@ export interface UserRepository {
   useTotpStep(id: string, secret: string, step: number): Promise<boolean>;
   /** Bookkeeping, not versioned: the time of the last sign-in. */
   recordLogin(id: string, now: Date): Promise<void>;
+  /**
+   * Roles and status of these people and of every active holder of one of
+   * `roles` (held directly or, for hierarchy roles, by one above): who an
+   * approval stage may ask.
+   */
+  candidates(ids: readonly string[], roles: readonly Role[]): Promise<Map<string, { roles: Role[]; active: boolean }>>;
 }
 
 /**
@@ -256,6 +263,20 @@ export function createUserRepository(
   }
 
   return {
+    async candidates(ids, roles) {
+      const projection = { roles: 1, status: 1 };
+      const [named, holders] = await Promise.all([
+        findByIds(users, objectIdsOf(ids), projection),
+        roles.length === 0
+          ? []
+          : users.find({ status: 'active', roles: { $in: [...roles] } }, { projection }).toArray(),
+      ]);
+      const found = new Map<string, { roles: Role[]; active: boolean }>();
+      for (const doc of [...named.values(), ...holders]) {
+        found.set(doc._id.toHexString(), { roles: doc.roles, active: doc.status === 'active' });
+      }
+      return found;
+    },
     async get(id) {
       const _id = objectIdOf(id);
       const doc = _id ? await users.findOne({ _id }) : null;

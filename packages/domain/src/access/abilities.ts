@@ -50,6 +50,9 @@ export const SUBJECTS = [
   'ProjectDocument',
   'OverAllocation',
   'Report',
+  'ApprovalPolicy',
+  'ApprovalWorkflow',
+  'WorkLocationRequest',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -83,7 +86,16 @@ export interface SubjectShapes {
   ProjectDocument: ProjectScope & { projectId: string };
   /** Accepting an allocation above 100% under the block policy. */
   OverAllocation: Record<string, never>;
-  Report: { kind: 'capacity' | 'attendance' | 'leave' };
+  Report: { kind: 'capacity' | 'attendance' | 'leave' | 'approvals' };
+  /** A request kind's approval policy (admin settings). */
+  ApprovalPolicy: { kind: string };
+  /**
+   * A workflow: its requester and everyone it asked (`approverIds`: eligible
+   * at any stage of any round). Deciding is the engine's own check.
+   */
+  ApprovalWorkflow: { requesterId: string; approverIds: readonly string[] };
+  /** `approverIds`: everyone the request's workflow asked. */
+  WorkLocationRequest: { userId: string; approverIds: readonly string[] };
 }
 
 export interface ProjectScope {
@@ -121,6 +133,12 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   can('read', 'Catalog');
   // Files: your own uploads; others' as the owning record's rules decide (the file service asks them).
   can('read', 'File', { uploadedBy: user.id });
+  // Requests: your own, and those you are or were asked to decide; the inbox is everyone's.
+  can('create', 'WorkLocationRequest');
+  can(['read', 'update'], 'WorkLocationRequest', { userId: user.id });
+  can(['read', 'update'], 'WorkLocationRequest', { approverIds: user.id });
+  can('read', 'ApprovalWorkflow', { requesterId: user.id });
+  can(['read', 'approve'], 'ApprovalWorkflow', { approverIds: user.id });
 
   // Projects: everyone sees them and their rosters; members and leads take
   // part; leads run their project; managers and above run every project.
@@ -147,6 +165,11 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     can('read', 'AuditLog');
     can(['read', 'update'], 'Employee');
     can('read', 'File');
+    can('read', ['WorkLocationRequest', 'ApprovalWorkflow', 'ApprovalPolicy']);
+    can('read', 'Report', { kind: 'approvals' });
+  }
+  if (holdsRole(user.roles, 'director')) {
+    can('read', 'Report', { kind: 'approvals' });
   }
   if (isAdmin) can('manage', 'all');
 

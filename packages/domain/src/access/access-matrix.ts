@@ -88,4 +88,16 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
 
   'settings.get': 'signed-in',
   'settings.update': ['admin'],
+
+  'approvals.inbox': 'signed-in',
+  'approvals.get': 'signed-in',
+  'approvals.decide': 'signed-in',
+  'approvalPolicies.list': ['hr'],
+  'approvalPolicies.get': ['hr'],
+  'approvalPolicies.update': ['admin'],
+
+  'workLocation.list': 'signed-in',
+  'workLocation.submit': 'signed-in',
+  'workLocation.update': 'signed-in',
+  'workLocation.current': 'signed-in',
 };

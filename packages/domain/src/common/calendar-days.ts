@@ -106,3 +106,25 @@ export function isTimezone(name: string): boolean {
     return false;
   }
 }
+
+/** The ISO weekday of a day: 1 Monday … 7 Sunday. */
+export function isoWeekday(day: string): number {
+  // Day 0 (1970-01-01) was a Thursday (ISO 4).
+  return ((((dayNumber(day) + 3) % 7) + 7) % 7) + 1;
+}
+
+/**
+ * The working days from `from` to `to`, both included: days whose ISO weekday
+ * is in `workingWeek` (1 Monday … 7 Sunday). Holidays are the leave area's.
+ */
+export function workingDaysBetween(from: string, to: string, workingWeek: readonly number[]): number {
+  const first = dayNumber(from);
+  const last = dayNumber(to);
+  if (last < first) return 0;
+  const week = new Set(workingWeek);
+  const total = last - first + 1;
+  const fullWeeks = Math.floor(total / 7);
+  let count = fullWeeks * week.size;
+  for (let n = first + fullWeeks * 7; n <= last; n++) if (week.has(isoWeekday(dayString(n)))) count++;
+  return count;
+}

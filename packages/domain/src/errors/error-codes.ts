@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   /** Accepting an allocation above availability (allowOverAllocation) needs a Manager or above. */
   OVER_ALLOCATION_NEEDS_MANAGER: 403,
   CSRF_FAILED: 403,
+  /** The caller is not asked to decide this request now (not eligible at its current stage). */
+  NOT_AN_APPROVER: 403,
+  /** Nobody decides their own request, whatever roles they hold. */
+  SELF_APPROVAL: 403,
   ACCOUNT_LOCKED: 403,
   /** Only the auth routes answer until the user sets a new password. */
   PASSWORD_CHANGE_REQUIRED: 403,
@@ -56,6 +60,14 @@ export const ERROR_CODES = {
   ROSTER_OVERLAP: 409,
   /** The MFA enrolment changed while it was being confirmed (another enrolment started); start again. */
   MFA_ENROLMENT_CHANGED: 409,
+  /** The caller already decided, or the stage was settled by others; `details.decision` is the decision that stands. */
+  ALREADY_DECIDED: 409,
+  /** The workflow is approved, rejected or cancelled: nothing more can be decided; `details.state`. */
+  WORKFLOW_CLOSED: 409,
+  /** The request was decided or cancelled and can no longer be changed; `details.status`. */
+  REQUEST_NOT_PENDING: 409,
+  /** A work-location request clashes with your own pending or approved one; `details.request` is that one. */
+  WORK_LOCATION_OVERLAP: 409,
   // 413, 415: what Fastify refuses before a procedure runs
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -118,6 +130,12 @@ export const ERROR_CODES = {
   REPORTING_CYCLE: 422,
   /** The file was found infected and is quarantined: it is never served. */
   FILE_QUARANTINED: 422,
+  /** An approval policy failed a check; `details.stage` (from 0), `details.field` and `details.message` say where. */
+  APPROVAL_POLICY_INVALID: 422,
+  /** The requested days lie wholly before today; only HR records those. */
+  DAYS_IN_PAST: 422,
+  /** The period is longer than allowed; `details.maxDays`. */
+  PERIOD_TOO_LONG: 422,
   // 429
   RATE_LIMITED: 429,
   // 5xx

@@ -29,13 +29,22 @@ export const OrganizationSettings = z.object({
     .max(64)
     .refine(isTimezone, 'must be an IANA timezone such as Europe/Berlin')
     .meta({ description: 'The organisation’s timezone: what "today" means for calendar days.' }),
+  workingDays: z
+    .array(z.number().int().min(1).max(7))
+    .min(1)
+    .max(7)
+    .refine((days) => new Set(days).size === days.length, 'must not repeat a day')
+    .meta({
+      description:
+        'The working week as ISO weekdays (1 Monday … 7 Sunday): what a working day is for approval conditions, due dates and (later) leave.',
+    }),
 });
 export type OrganizationSettings = z.infer<typeof OrganizationSettings>;
 
 export const DEFAULT_SETTINGS = {
   security: { requireMfaForPrivileged: false },
   capacity: { policy: 'block' },
-  organization: { timezone: 'UTC' },
+  organization: { timezone: 'UTC', workingDays: [1, 2, 3, 4, 5] },
 } satisfies { security: SecuritySettings; capacity: CapacitySettings; organization: OrganizationSettings };
 
 export const SettingsView = z

@@ -1,0 +1,450 @@
+import type { StoredWorkflow } from '@seed-pms/db';
+import {
+  APPROVAL_KINDS,
+  type ApprovalEvent,
+  type ApprovalKind,
+  type ApprovalPolicyView,
+  type ApprovalSubject,
+  type ApproverDirectory,
+  assertValidPolicy,
+  cancelWorkflow,
+  type DecideInput,
+  DomainError,
+  decideApproval,
+  type InboxItemView,
+  type InboxQuery,
+  isDomainError,
+  notFound,
+  type Page,
+  type PolicyStage,
+  reopenWorkflow,
+  SIMPLE_STAGES,
+  startWorkflow,
+  summaryOf,
+  type UpdateApprovalPolicyInput,
+  type WorkflowFacts,
+  type WorkflowOutcome,
+  type WorkflowRecord,
+  type WorkflowSummaryView,
+  type WorkflowTransition,
+  type WorkflowView,
+  workingDaysBetween,
+} from '@seed-pms/domain';
+import { assertCanSee } from '../access/ability.js';
+import type { ActorContext, CallContext } from '../app/call-context.js';
+import type { ServiceDeps } from '../app/deps.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { SettingsService } from '../settings/settings.service.js';
+
+/**
+ * How a request kind joins the engine: one registration (made in
+ * events/subscriptions.ts). The engine never imports an area; an area never
+ * writes a workflow. Every handler must be idempotent: the reconciler may run
+ * it again after a crash.
+ */
+export interface ApprovalKindRegistration {
+  kind: ApprovalKind;
+  /** The request as the engine needs it (requester, days, amount, attributes), or null when it is gone. */
+  subject(subjectId: string): Promise<ApprovalSubject | null>;
+  /** The request follows its workflow: approved, rejected, cancelled, or reopened after an edit. */
+  onOutcome(subjectId: string, outcome: WorkflowOutcome, workflow: WorkflowRecord, now: Date): Promise<void>;
+  /** These people were asked to decide: they may now read the request. */
+  share(subjectId: string, userIds: readonly string[]): Promise<void>;
+}
+
+export interface ApprovalsService {
+  register(registration: ApprovalKindRegistration): void;
+  /** A new workflow id, for a request that stores it before its workflow starts. */
+  newWorkflowId(): string;
+  /** Starts the workflow of a submitted request (the kind's service calls this once, after storing the request). */
+  start(ctx: CallContext, kind: ApprovalKind, workflowId: string, subject: ApprovalSubject): Promise<WorkflowRecord>;
+  /** An approval or rejection, from the kind's own endpoint or the inbox: exactly once per decision. */
+  decide(ctx: ActorContext, input: DecideInput): Promise<WorkflowView>;
+  /** The requester withdraws the request. */
+  cancel(ctx: ActorContext, workflowId: string): Promise<WorkflowView>;
+  /** The requester changed the request: a new round from the policy in force. */
+  reopen(ctx: ActorContext, workflowId: string): Promise<WorkflowView>;
+  /** Where each workflow stands, for list rows. */
+  summaries(ids: readonly string[], now: Date): Promise<Map<string, WorkflowSummaryView>>;
+  get(ctx: ActorContext, workflowId: string): Promise<WorkflowView>;
+  inbox(ctx: ActorContext, query: InboxQuery): Promise<Page<InboxItemView>>;
+  policies(ctx: ActorContext): Promise<{ items: ApprovalPolicyView[] }>;
+  policy(ctx: ActorContext, kind: ApprovalKind): Promise<ApprovalPolicyView>;
+  updatePolicy(ctx: ActorContext, input: UpdateApprovalPolicyInput): Promise<ApprovalPolicyView>;
+  /** Requests left behind by a crash between the workflow's write and theirs follow now; returns how many. */
+  reconcile(now: Date): Promise<number>;
+  /** Subscribers to the engine's events (notifications, metrics). */
+  onEvent(handler: (event: ApprovalEvent, workflow: WorkflowRecord) => Promise<void>): void;
+}
+
+/** How often a decision is tried again after another decision of the same workflow won the race. */
+const MAX_ATTEMPTS = 25;
+/** The org-wide roles a stage may ask (their holders are loaded for every directory). */
+const ORG_WIDE_ROLES = ['hr', 'admin', 'finance', 'ceo'] as const;
+/** The reconciler leaves alone workflows closed less than this ago (their request is still following). */
+export const RECONCILE_GRACE_MS = 30_000;
+
+export function createApprovalsService(
+  deps: Pick<ServiceDeps, 'repos' | 'logger'>,
+  services: { audit: AuditService; settings: SettingsService },
+): ApprovalsService {
+  const { approvals, approvalPolicies, employees, users, capacity } = deps.repos;
+  const { audit, settings } = services;
+  const kinds = new Map<ApprovalKind, ApprovalKindRegistration>();
+  const listeners: ((event: ApprovalEvent, workflow: WorkflowRecord) => Promise<void>)[] = [];
+
+  function registrationOf(kind: ApprovalKind): ApprovalKindRegistration {
+    const found = kinds.get(kind);
+    if (!found) throw new Error(`no approval kind "${kind}" is registered`);
+    return found;
+  }
+
+  /** Everyone a stage of this request could ask, as of now. */
+  async function directoryFor(subject: Pick<ApprovalSubject, 'requesterId' | 'days'>): Promise<ApproverDirectory> {
+    const line = await employees.reportingLine(subject.requesterId);
+    const chain = line?.managers ?? [];
+    const projectLeads: string[] = [];
+    if (subject.days) {
+      const { start, end } = subject.days;
+      const touches = (s: { start: string; end: string | null }) =>
+        s.start <= end && (s.end === null || s.end >= start);
+      const ledger = await capacity.get(subject.requesterId);
+      const projectIds = [...new Set(ledger.segments.filter(touches).map((s) => s.projectId))];
+      for (const projectId of projectIds) {
+        for (const member of await capacity.membersOf(projectId)) {
+          if (member.segments.some((s) => s.role === 'lead' && touches(s))) projectLeads.push(member.userId);
+        }
+      }
+    }
+    const people = await users.candidates([subject.requesterId, ...chain, ...projectLeads], [...ORG_WIDE_ROLES]);
+    return { requesterId: subject.requesterId, chain, projectLeads, people };
+  }
+
+  async function factsOf(subject: ApprovalSubject, now: Date): Promise<WorkflowFacts> {
+    const { organization } = await settings.current(now);
+    const profile = await employees.get(subject.requesterId);
+    return {
+      workingDays: subject.days
+        ? workingDaysBetween(subject.days.start, subject.days.end, organization.workingDays)
+        : null,
+      amountMinor: subject.amountMinor,
+      leaveType: subject.attributes.leaveType ?? null,
+      workLocationType: subject.attributes.workLocationType ?? null,
+      department: profile?.department ?? null,
+    };
+  }
+
+  /** After a workflow write: the request follows (outcome), the asked may read it, audit and listeners. */
+  async function follow(ctx: CallContext, transition: WorkflowTransition, saved: StoredWorkflow): Promise<void> {
+    const registration = registrationOf(saved.kind);
+    if (saved.state === 'pending' || transition.outcome === 'reopened') {
+      await registration.share(saved.subject.id, saved.approverIds);
+    }
+    if (transition.outcome) {
+      await registration.onOutcome(saved.subject.id, transition.outcome, saved, ctx.now);
+      if (saved.state !== 'pending') await approvals.markOutcomeApplied(saved.id);
+    }
+    for (const entry of transition.audit) await audit.record(ctx, entry);
+    for (const event of transition.events) {
+      for (const listener of listeners) {
+        try {
+          await listener(event, saved);
+        } catch (error) {
+          deps.logger.error({ err: error, event: event.type }, 'approval event handler failed');
+        }
+      }
+    }
+  }
+
+  /**
+   * Load → decide → write, once: the write is conditional on the version the
+   * decision was made from, so of two racing decisions one is written and the
+   * other decided again on what now stands (and refused, if it no longer fits).
+   */
+  async function transition(
+    ctx: CallContext,
+    workflowId: string,
+    decide: (workflow: StoredWorkflow, directory: ApproverDirectory) => WorkflowTransition,
+  ): Promise<StoredWorkflow> {
+    for (let attempt = 1; ; attempt++) {
+      const workflow = await approvals.get(workflowId);
+      if (!workflow) throw notFound('Approval workflow', workflowId);
+      const directory = await directoryFor({ requesterId: workflow.requesterId, days: workflow.subject.days });
+      const result = decide(workflow, directory);
+      try {
+        const saved = await approvals.save(
+          { ...result.workflow, approverIds: workflow.approverIds },
+          workflow.version,
+          ctx.now,
+        );
+        await follow(ctx, result, saved);
+        return saved;
+      } catch (error) {
+        if (!(isDomainError(error) && error.code === 'VERSION_CONFLICT') || attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 50)));
+      }
+    }
+  }
+
+  /** Who may see a workflow: its requester, everyone it asked, and HR (404 for anyone else). */
+  function assertVisible(ctx: ActorContext, workflow: StoredWorkflow): void {
+    assertCanSee(
+      ctx.actor,
+      'ApprovalWorkflow',
+      { requesterId: workflow.requesterId, approverIds: workflow.approverIds },
+      'Approval workflow',
+      workflow.id,
+    );
+  }
+
+  async function viewOf(workflow: StoredWorkflow, now: Date): Promise<WorkflowView> {
+    const ids = new Set<string>([workflow.requesterId, ...workflow.awaiting]);
+    for (const stage of workflow.stages) for (const id of stage.eligible) ids.add(id);
+    for (const d of workflow.decisions) {
+      ids.add(d.by);
+      if (d.actingFor) ids.add(d.actingFor);
+    }
+    const cards = await employees.cards([...ids]);
+    const person = (id: string) => ({ id, name: cards.get(id)?.name ?? 'Unknown person' });
+    const summary = summaryOf(workflow, now);
+    return {
+      id: workflow.id,
+      kind: workflow.kind,
+      subject: workflow.subject,
+      requester: person(workflow.requesterId),
+      mode: workflow.mode,
+      policyVersion: workflow.policyVersion,
+      state: workflow.state,
+      round: workflow.round,
+      currentStage: workflow.currentStage,
+      stages: workflow.stages.map((stage) => ({
+        index: stage.index,
+        name: stage.name,
+        approvers: stage.approvers,
+        rule: stage.rule,
+        required: stage.required,
+        approvals: workflow.decisions.filter(
+          (d) => d.round === workflow.round && d.stage === stage.index && d.decision === 'approve',
+        ).length,
+        state: stage.state,
+        eligible: stage.eligible.map(person),
+        fallback: stage.fallback,
+        startedAt: stage.startedAt?.toISOString() ?? null,
+        dueAt: stage.dueAt?.toISOString() ?? null,
+        completedAt: stage.completedAt?.toISOString() ?? null,
+      })),
+      decisions: workflow.decisions.map((d) => ({
+        stage: d.stage,
+        round: d.round,
+        by: person(d.by),
+        actingFor: d.actingFor ? person(d.actingFor) : null,
+        decision: d.decision,
+        comment: d.comment,
+        reason: d.reason,
+        at: d.at.toISOString(),
+        via: d.via,
+      })),
+      summary: { ...summary, awaiting: summary.awaiting.map(person), dueAt: summary.dueAt?.toISOString() ?? null },
+      version: workflow.version,
+      createdAt: workflow.createdAt.toISOString(),
+      updatedAt: workflow.updatedAt.toISOString(),
+      closedAt: workflow.closedAt?.toISOString() ?? null,
+    };
+  }
+
+  function policyView(record: Awaited<ReturnType<typeof approvalPolicies.get>>): ApprovalPolicyView {
+    const simpleStages: PolicyStage[] = SIMPLE_STAGES[record.kind].map((s) => ({ ...s, approvers: [...s.approvers] }));
+    return {
+      kind: record.kind,
+      mode: record.mode,
+      stages: record.mode === 'simple' ? simpleStages : record.stages,
+      simpleStages,
+      version: record.version,
+      updatedAt: record.updatedAt?.toISOString() ?? null,
+      updatedBy: record.updatedBy,
+    };
+  }
+
+  return {
+    register(registration) {
+      if (kinds.has(registration.kind)) throw new Error(`approval kind "${registration.kind}" registered twice`);
+      kinds.set(registration.kind, registration);
+    },
+
+    newWorkflowId: () => approvals.newId(),
+
+    async start(ctx, kind, workflowId, subject) {
+      registrationOf(kind);
+      const [policy, facts, directory] = await Promise.all([
+        approvalPolicies.get(kind),
+        factsOf(subject, ctx.now),
+        directoryFor(subject),
+      ]);
+      const started = startWorkflow({ id: workflowId, kind, subject, policy, facts, directory, now: ctx.now });
+      const saved = await approvals.insert(started.workflow, ctx.now);
+      await follow(ctx, { ...started, workflow: saved }, saved);
+      return saved;
+    },
+
+    async decide(ctx, input) {
+      const existing = await approvals.get(input.workflowId);
+      if (!existing) throw notFound('Approval workflow', input.workflowId);
+      assertVisible(ctx, existing);
+      const saved = await transition(ctx, input.workflowId, (workflow, directory) =>
+        decideApproval({
+          workflow,
+          decision: {
+            actorId: ctx.actor.id,
+            decision: input.decision,
+            comment: input.comment,
+            reason: input.reason,
+            via: 'app',
+          },
+          directory,
+          now: ctx.now,
+        }),
+      );
+      return viewOf(saved, ctx.now);
+    },
+
+    async cancel(ctx, workflowId) {
+      const existing = await approvals.get(workflowId);
+      if (!existing) throw notFound('Approval workflow', workflowId);
+      assertVisible(ctx, existing);
+      const saved = await transition(ctx, workflowId, (workflow) =>
+        cancelWorkflow({ workflow, actorId: ctx.actor.id, now: ctx.now }),
+      );
+      return viewOf(saved, ctx.now);
+    },
+
+    async reopen(ctx, workflowId) {
+      const existing = await approvals.get(workflowId);
+      if (!existing) throw notFound('Approval workflow', workflowId);
+      if (existing.requesterId !== ctx.actor.id) {
+        throw new DomainError('FORBIDDEN', 'Only the requester can change a request', { workflowId });
+      }
+      const subject = await registrationOf(existing.kind).subject(existing.subject.id);
+      if (!subject) throw notFound('Request', existing.subject.id);
+      const [policy, facts] = await Promise.all([approvalPolicies.get(existing.kind), factsOf(subject, ctx.now)]);
+      const saved = await transition(ctx, workflowId, (workflow, directory) =>
+        reopenWorkflow({ workflow, subject, policy, facts, directory, now: ctx.now }),
+      );
+      return viewOf(saved, ctx.now);
+    },
+
+    async summaries(ids, now) {
+      const found = await approvals.byIds(ids);
+      const cards = await employees.cards([...new Set([...found.values()].flatMap((w) => w.awaiting))]);
+      const out = new Map<string, WorkflowSummaryView>();
+      for (const [id, workflow] of found) {
+        const summary = summaryOf(workflow, now);
+        out.set(id, {
+          ...summary,
+          awaiting: summary.awaiting.map((a) => ({ id: a, name: cards.get(a)?.name ?? 'Unknown person' })),
+          dueAt: summary.dueAt?.toISOString() ?? null,
+        });
+      }
+      return out;
+    },
+
+    async get(ctx, workflowId) {
+      const workflow = await approvals.get(workflowId);
+      if (!workflow) throw notFound('Approval workflow', workflowId);
+      assertVisible(ctx, workflow);
+      return viewOf(workflow, ctx.now);
+    },
+
+    async inbox(ctx, query) {
+      const page = await approvals.inbox(ctx.actor.id, query, ctx.now);
+      const ids = new Set<string>();
+      for (const w of page.items) {
+        ids.add(w.requesterId);
+        for (const d of w.decisions) ids.add(d.by);
+      }
+      const cards = await employees.cards([...ids]);
+      const person = (id: string) => ({ id, name: cards.get(id)?.name ?? 'Unknown person' });
+      return {
+        ...page,
+        items: page.items.map((w) => {
+          const summary = summaryOf(w, ctx.now);
+          const stage = summary.currentStage ?? { index: 0, name: '', required: 1, approvals: 0 };
+          return {
+            workflowId: w.id,
+            kind: w.kind,
+            subject: w.subject,
+            requester: person(w.requesterId),
+            stage,
+            decisions: w.decisions
+              .filter((d) => d.round === w.round)
+              .map((d) => ({
+                stage: d.stage,
+                round: d.round,
+                by: person(d.by),
+                actingFor: d.actingFor ? person(d.actingFor) : null,
+                decision: d.decision,
+                comment: d.comment,
+                reason: d.reason,
+                at: d.at.toISOString(),
+                via: d.via,
+              })),
+            submittedAt: w.createdAt.toISOString(),
+            dueAt: summary.dueAt?.toISOString() ?? null,
+            overdue: summary.overdue,
+          };
+        }),
+      };
+    },
+
+    async policies() {
+      const items = await Promise.all(APPROVAL_KINDS.map((kind) => approvalPolicies.get(kind)));
+      return { items: items.map(policyView) };
+    },
+
+    async policy(_ctx, kind) {
+      return policyView(await approvalPolicies.get(kind));
+    },
+
+    async updatePolicy(ctx, input) {
+      const stages = input.mode === 'strict' ? (input.stages ?? []) : [];
+      assertValidPolicy(input.kind, stages);
+      const before = await approvalPolicies.get(input.kind);
+      const after = await approvalPolicies.put(
+        input.kind,
+        input.version,
+        { mode: input.mode, stages },
+        ctx.actor.id,
+        ctx.now,
+      );
+      await audit.record(ctx, {
+        action: 'approval-policy.update',
+        resourceType: 'approval_policy',
+        resourceId: input.kind,
+        before: policyView(before),
+        after: policyView(after),
+      });
+      return policyView(after);
+    },
+
+    async reconcile(now) {
+      let repaired = 0;
+      for (const workflow of await approvals.unapplied(500)) {
+        // A workflow that closed moments ago is still being followed by its own request.
+        if (!workflow.closedAt || now.getTime() - workflow.closedAt.getTime() < RECONCILE_GRACE_MS) continue;
+        if (workflow.state === 'pending') continue;
+        const outcome = workflow.state;
+        try {
+          await registrationOf(workflow.kind).onOutcome(workflow.subject.id, outcome, workflow, now);
+          await approvals.markOutcomeApplied(workflow.id);
+          repaired += 1;
+        } catch (error) {
+          deps.logger.error({ err: error, workflowId: workflow.id }, 'approval outcome could not be applied');
+        }
+      }
+      return repaired;
+    },
+
+    onEvent(handler) {
+      listeners.push(handler);
+    },
+  };
+}

@@ -1,0 +1,250 @@
+import {
+  accessQuery,
+  assertEditable,
+  type CreateWorkLocationRequestInput,
+  type CurrentLocationQuery,
+  type CurrentLocationView,
+  DomainError,
+  dayInTimezone,
+  decideWorkLocationAsk,
+  holdsRole,
+  type List,
+  type ListWorkLocationRequestsQuery,
+  locationOn,
+  notFound,
+  type Page,
+  type UpdateWorkLocationRequestInput,
+  type WorkLocationAsk,
+  type WorkLocationRequestRecord,
+  type WorkLocationRequestView,
+  workLocationSummary,
+} from '@seed-pms/domain';
+import { abilityFor, assertCanSee } from '../access/ability.js';
+import type { ActorContext } from '../app/call-context.js';
+import type { ServiceDeps } from '../app/deps.js';
+import type { ApprovalKindRegistration, ApprovalsService } from '../approvals/approvals.service.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { SettingsService } from '../settings/settings.service.js';
+
+export interface WorkLocationService {
+  submit(ctx: ActorContext, input: CreateWorkLocationRequestInput): Promise<WorkLocationRequestView>;
+  list(ctx: ActorContext, query: ListWorkLocationRequestsQuery): Promise<Page<WorkLocationRequestView>>;
+  /** A decision or cancellation through the engine, or the requester's edit. */
+  update(ctx: ActorContext, input: UpdateWorkLocationRequestInput): Promise<WorkLocationRequestView>;
+  current(ctx: ActorContext, query: CurrentLocationQuery): Promise<List<CurrentLocationView>>;
+  /** How work location joins the approvals engine (registered in events/subscriptions.ts). */
+  readonly approvalKind: ApprovalKindRegistration;
+}
+
+export function createWorkLocationService(
+  deps: Pick<ServiceDeps, 'repos'>,
+  services: { audit: AuditService; settings: SettingsService; approvals: ApprovalsService },
+): WorkLocationService {
+  const { workLocation: requests, leases, employees } = deps.repos;
+  const { audit, settings, approvals } = services;
+
+  const today = async (now: Date) => dayInTimezone(now, (await settings.current(now)).organization.timezone);
+
+  /** Checks and writes of one person's requests take turns, so two overlapping submissions never both land. */
+  const asPerson = <T>(userId: string, fn: () => Promise<T>) => leases.withLease(`work-location:${userId}`, fn);
+
+  async function views(records: readonly WorkLocationRequestRecord[], now: Date): Promise<WorkLocationRequestView[]> {
+    const [summaries, cards] = await Promise.all([
+      approvals.summaries(
+        records.map((r) => r.workflowId),
+        now,
+      ),
+      employees.cards([...new Set(records.map((r) => r.userId))]),
+    ]);
+    return records.map((r) => {
+      const approval = summaries.get(r.workflowId);
+      if (!approval) throw new Error(`work-location request ${r.id} has no workflow ${r.workflowId}`);
+      return {
+        id: r.id,
+        user: { id: r.userId, name: cards.get(r.userId)?.name ?? 'Unknown person' },
+        type: r.type,
+        startDate: r.startDate,
+        endDate: r.endDate,
+        note: r.note,
+        status: r.status,
+        workflowId: r.workflowId,
+        approval,
+        decidedAt: r.decidedAt?.toISOString() ?? null,
+        version: r.version,
+        createdAt: r.createdAt.toISOString(),
+        updatedAt: r.updatedAt.toISOString(),
+      };
+    });
+  }
+
+  async function viewOf(id: string, now: Date): Promise<WorkLocationRequestView> {
+    const record = await requests.get(id);
+    if (!record) throw notFound('Work-location request', id);
+    return (await views([record], now))[0] as WorkLocationRequestView;
+  }
+
+  async function loadVisible(ctx: ActorContext, id: string) {
+    const record = await requests.get(id);
+    if (!record) throw notFound('Work-location request', id);
+    assertCanSee(
+      ctx.actor,
+      'WorkLocationRequest',
+      { userId: record.userId, approverIds: record.approverIds },
+      'Work-location request',
+      id,
+    );
+    return record;
+  }
+
+  const approvalKind: ApprovalKindRegistration = {
+    kind: 'workLocation',
+    async subject(id) {
+      const r = await requests.get(id);
+      if (!r) return null;
+      return {
+        id: r.id,
+        requesterId: r.userId,
+        summary: workLocationSummary(r),
+        days: { start: r.startDate, end: r.endDate },
+        amountMinor: null,
+        attributes: { workLocationType: r.type },
+      };
+    },
+    async onOutcome(id, outcome, _workflow, now) {
+      if (outcome === 'reopened') return;
+      await requests.settle(id, outcome, now);
+    },
+    share: (id, userIds) => requests.addApprovers(id, userIds),
+  };
+
+  return {
+    approvalKind,
+
+    async submit(ctx, input) {
+      const userId = ctx.actor.id;
+      const ask: WorkLocationAsk = {
+        type: input.type,
+        startDate: input.startDate,
+        endDate: input.endDate,
+        note: input.note ?? null,
+      };
+      const day = await today(ctx.now);
+      const record = await asPerson(userId, async () => {
+        const own = await requests.activeOverlapping(userId, ask.startDate, ask.endDate);
+        decideWorkLocationAsk({ ask, own, today: day, mayRecordPast: holdsRole(ctx.actor.roles, 'hr') });
+        return requests.insert(
+          { id: requests.newId(), userId, ...ask, workflowId: approvals.newWorkflowId() },
+          ctx.now,
+        );
+      });
+      try {
+        await approvals.start(ctx, 'workLocation', record.workflowId, {
+          id: record.id,
+          requesterId: userId,
+          summary: workLocationSummary(ask),
+          days: { start: ask.startDate, end: ask.endDate },
+          amountMinor: null,
+          attributes: { workLocationType: ask.type },
+        });
+      } catch (error) {
+        // No request without its workflow: the submission fails as a whole.
+        await requests.remove(record.id);
+        throw error;
+      }
+      await audit.record(ctx, {
+        action: 'work-location.submit',
+        resourceType: 'work_location_request',
+        resourceId: record.id,
+        after: { ...ask, workflowId: record.workflowId },
+      });
+      return viewOf(record.id, ctx.now);
+    },
+
+    async list(ctx, query) {
+      const access = accessQuery(abilityFor(ctx.actor), 'read', 'WorkLocationRequest');
+      const page = await requests.list(query, access);
+      return { ...page, items: await views(page.items, ctx.now) };
+    },
+
+    async update(ctx, input) {
+      const record = await loadVisible(ctx, input.id);
+      if (input.action !== undefined) {
+        if (input.action === 'cancel') await approvals.cancel(ctx, record.workflowId);
+        else {
+          await approvals.decide(ctx, {
+            workflowId: record.workflowId,
+            decision: input.action,
+            ...(input.comment === undefined ? {} : { comment: input.comment }),
+            ...(input.reason === undefined ? {} : { reason: input.reason }),
+          });
+        }
+        return viewOf(record.id, ctx.now);
+      }
+      assertEditable(record, ctx.actor.id);
+      const ask: WorkLocationAsk = {
+        type: input.type ?? record.type,
+        startDate: input.startDate ?? record.startDate,
+        endDate: input.endDate ?? record.endDate,
+        note: input.note === undefined ? record.note : input.note,
+      };
+      const day = await today(ctx.now);
+      const updated = await asPerson(record.userId, async () => {
+        const own = await requests.activeOverlapping(record.userId, ask.startDate, ask.endDate);
+        decideWorkLocationAsk({
+          ask,
+          own,
+          editing: record.id,
+          today: day,
+          mayRecordPast: holdsRole(ctx.actor.roles, 'hr'),
+        });
+        return requests.update(record.id, input.version as number, ask, ctx.now);
+      });
+      await approvals.reopen(ctx, updated.workflowId);
+      await audit.record(ctx, {
+        action: 'work-location.update',
+        resourceType: 'work_location_request',
+        resourceId: record.id,
+        before: { type: record.type, startDate: record.startDate, endDate: record.endDate, note: record.note },
+        after: ask,
+      });
+      return viewOf(record.id, ctx.now);
+    },
+
+    async current(ctx, query) {
+      const date = query.date ?? (await today(ctx.now));
+      const { roles } = ctx.actor;
+      let people: { id: string; name: string }[];
+      if (query.scope === 'team') {
+        if (!holdsRole(roles, 'manager')) {
+          throw new DomainError('FORBIDDEN', 'Only Managers and above see their team’s locations', { scope: 'team' });
+        }
+        people = (await employees.reportsBelow(ctx.actor.id)).filter((p) => p.status === 'active');
+      } else {
+        const userId = query.userId ?? ctx.actor.id;
+        if (userId !== ctx.actor.id && !holdsRole(roles, 'director')) {
+          throw new DomainError('FORBIDDEN', 'Only HR and Directors ask for someone else’s location', { userId });
+        }
+        const card = (await employees.cards([userId])).get(userId);
+        if (!card) throw notFound('Employee', userId);
+        people = [{ id: userId, name: card.name }];
+      }
+      const ids = people.map((p) => p.id);
+      const [approved, profiles] = await Promise.all([
+        requests.approvedOn(ids, date),
+        Promise.all(ids.map((id) => employees.get(id))),
+      ]);
+      return {
+        items: people.map((person, i) => {
+          const mine = approved.filter((r) => r.userId === person.id);
+          const profileLocation = profiles[i]?.workLocation ?? null;
+          return {
+            user: person,
+            date,
+            ...locationOn(date, mine, profileLocation),
+            profileWorkLocation: profileLocation,
+          };
+        }),
+      };
+    },
+  };
+}

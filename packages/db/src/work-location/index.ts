@@ -1,0 +1,2 @@
+export * from './work-location.doc.js';
+export * from './work-location.repository.js';

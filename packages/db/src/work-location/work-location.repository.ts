@@ -1,0 +1,187 @@
+import type {
+  AccessQuery,
+  ListWorkLocationRequestsQuery,
+  Page,
+  WorkLocationRequestRecord,
+  WorkLocationStatus,
+  WorkLocationType,
+} from '@seed-pms/domain';
+import { DomainError } from '@seed-pms/domain';
+import type { Collection, Filter, Sort, WithId } from 'mongodb';
+import { type AccessFields, withAccess } from '../access-filter.js';
+import { allOf } from '../filters.js';
+import { newIdString, objectIdOf, objectIdsOf } from '../ids.js';
+import { findPage } from '../pagination.js';
+import { initialVersion, updateVersioned } from '../versioning.js';
+import type { WorkLocationRequestDoc } from './work-location.doc.js';
+
+export interface NewWorkLocationRequest {
+  id: string;
+  userId: string;
+  type: WorkLocationType;
+  startDate: string;
+  endDate: string;
+  note: string | null;
+  workflowId: string;
+}
+
+export interface WorkLocationChanges {
+  type: WorkLocationType;
+  startDate: string;
+  endDate: string;
+  note: string | null;
+}
+
+/** The rule fields of WorkLocationRequest (domain/access) as stored. */
+const ACCESS_FIELDS: AccessFields = {
+  userId: { path: 'userId', id: true },
+  approverIds: { path: 'approverIds', id: true },
+};
+
+const SORTS: Record<ListWorkLocationRequestsQuery['sort'], Sort> = {
+  startDate: { startDate: 1, _id: 1 },
+  '-startDate': { startDate: -1, _id: -1 },
+  createdAt: { createdAt: 1, _id: 1 },
+  '-createdAt': { createdAt: -1, _id: -1 },
+};
+
+function toRecord(doc: WithId<WorkLocationRequestDoc>): WorkLocationRequestRecord {
+  return {
+    id: doc._id.toHexString(),
+    userId: doc.userId.toHexString(),
+    type: doc.type,
+    startDate: doc.startDate,
+    endDate: doc.endDate,
+    note: doc.note,
+    status: doc.status,
+    workflowId: doc.workflowId.toHexString(),
+    decidedAt: doc.decidedAt,
+    version: doc.version,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+function must(id: string) {
+  const found = objectIdOf(id);
+  if (!found) throw new Error(`not an id: ${id}`);
+  return found;
+}
+
+const notPending = (status: WorkLocationStatus | undefined) => () =>
+  new DomainError('REQUEST_NOT_PENDING', `The request is ${status ?? 'decided'}; submit a new one`, { status });
+
+export interface WorkLocationRepository {
+  newId(): string;
+  insert(request: NewWorkLocationRequest, now: Date): Promise<WorkLocationRequestRecord>;
+  get(id: string): Promise<(WorkLocationRequestRecord & { approverIds: string[] }) | null>;
+  /** A person's pending and approved requests sharing a day with the period. */
+  activeOverlapping(userId: string, start: string, end: string): Promise<WorkLocationRequestRecord[]>;
+  /** Approved requests covering a day, for these people. */
+  approvedOn(userIds: readonly string[], day: string): Promise<WorkLocationRequestRecord[]>;
+  /** The list, narrowed to what the caller may see. */
+  list(query: ListWorkLocationRequestsQuery, access: AccessQuery): Promise<Page<WorkLocationRequestRecord>>;
+  /** The requester's edit: at `expectedVersion` and while pending (409 REQUEST_NOT_PENDING otherwise). */
+  update(
+    id: string,
+    expectedVersion: number,
+    changes: WorkLocationChanges,
+    now: Date,
+  ): Promise<WorkLocationRequestRecord>;
+  /** Follows the workflow: pending → status; false when it had already moved (a repeat is harmless). */
+  settle(id: string, status: Exclude<WorkLocationStatus, 'pending'>, now: Date): Promise<boolean>;
+  /** Adds people the workflow asked (idempotent). */
+  addApprovers(id: string, userIds: readonly string[]): Promise<void>;
+  /** Removes a request whose workflow could not be started (the submission failed). */
+  remove(id: string): Promise<void>;
+}
+
+export function createWorkLocationRepository(requests: Collection<WorkLocationRequestDoc>): WorkLocationRepository {
+  return {
+    newId: newIdString,
+    async insert(request, now) {
+      const doc: WorkLocationRequestDoc = {
+        _id: must(request.id),
+        userId: must(request.userId),
+        type: request.type,
+        startDate: request.startDate,
+        endDate: request.endDate,
+        note: request.note,
+        status: 'pending',
+        workflowId: must(request.workflowId),
+        approverIds: [],
+        decidedAt: null,
+        ...initialVersion(now),
+      };
+      await requests.insertOne(doc);
+      return toRecord(doc);
+    },
+    async get(id) {
+      const _id = objectIdOf(id);
+      const doc = _id ? await requests.findOne({ _id }) : null;
+      return doc ? { ...toRecord(doc), approverIds: doc.approverIds.map((a) => a.toHexString()) } : null;
+    },
+    async activeOverlapping(userId, start, end) {
+      const docs = await requests
+        .find({
+          userId: must(userId),
+          status: { $in: ['pending', 'approved'] },
+          startDate: { $lte: end },
+          endDate: { $gte: start },
+        })
+        .toArray();
+      return docs.map(toRecord);
+    },
+    async approvedOn(userIds, day) {
+      if (userIds.length === 0) return [];
+      const ids = objectIdsOf(userIds);
+      const filter: Filter<WorkLocationRequestDoc> = ids.length === 1 ? { userId: ids[0] } : { userId: { $in: ids } };
+      const docs = await requests
+        .find({ ...filter, status: 'approved', startDate: { $lte: day }, endDate: { $gte: day } })
+        .toArray();
+      return docs.map(toRecord);
+    },
+    async list(query, access) {
+      const clauses: Filter<WorkLocationRequestDoc>[] = [];
+      if (query.status) clauses.push({ status: query.status });
+      if (query.type) clauses.push({ type: query.type });
+      if (query.userId) clauses.push({ userId: must(query.userId) });
+      if (query.from) clauses.push({ endDate: { $gte: query.from } });
+      if (query.to) clauses.push({ startDate: { $lte: query.to } });
+      const filter = withAccess(allOf(clauses), access, ACCESS_FIELDS);
+      if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
+      return findPage(requests, filter, { page: query.page, limit: query.limit, sort: SORTS[query.sort] }, toRecord);
+    },
+    async update(id, expectedVersion, changes, now) {
+      const current = await requests.findOne({ _id: must(id) }, { projection: { status: 1 } });
+      return toRecord(
+        await updateVersioned(
+          requests,
+          must(id),
+          expectedVersion,
+          { $set: changes },
+          {
+            resource: 'WorkLocationRequest',
+            where: { status: 'pending' },
+            guardError: notPending(current?.status),
+            now,
+          },
+        ),
+      );
+    },
+    async settle(id, status, now) {
+      const result = await requests.updateOne(
+        { _id: must(id), status: 'pending' },
+        { $set: { status, decidedAt: now, updatedAt: now }, $inc: { version: 1 } },
+      );
+      return result.modifiedCount === 1;
+    },
+    async addApprovers(id, userIds) {
+      if (userIds.length === 0) return;
+      await requests.updateOne({ _id: must(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
+    },
+    async remove(id) {
+      await requests.deleteOne({ _id: must(id), status: 'pending' });
+    },
+  };
+}

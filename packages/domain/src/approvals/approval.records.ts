@@ -1,0 +1,108 @@
+import type {
+  ApprovalKind,
+  ApproverRole,
+  Decision,
+  DecisionChannel,
+  PolicyMode,
+  PolicyStage,
+  StageRule,
+  StageState,
+  WorkflowState,
+} from './approval.schemas.js';
+
+/** A kind's policy as stored; `version` 0 means never changed (the simple defaults). */
+export interface ApprovalPolicyRecord {
+  kind: ApprovalKind;
+  mode: PolicyMode;
+  /** The configured stages (strict mode); empty in simple mode. */
+  stages: PolicyStage[];
+  version: number;
+  updatedAt: Date | null;
+  updatedBy: string | null;
+}
+
+/** What the engine knows of a request, from its kind's registration: for conditions, relations and lists. */
+export interface ApprovalSubject {
+  id: string;
+  requesterId: string;
+  /** A short line for inboxes ("WFH 3–7 March"). */
+  summary: string;
+  /** The requested days, if the request is about days (relations and duration conditions use them). */
+  days: { start: string; end: string } | null;
+  /** An amount in minor units of the base currency (expense conditions). */
+  amountMinor: number | null;
+  /** The request's attributes conditions may name. */
+  attributes: { leaveType?: string | null; workLocationType?: string | null };
+}
+
+export interface WorkflowStageRecord {
+  index: number;
+  name: string;
+  approvers: ApproverRole[];
+  rule: StageRule;
+  quorum: number | null;
+  dueAfterHours: number;
+  state: StageState;
+  /** Who may decide, resolved when the stage started. */
+  eligible: string[];
+  /** Approvals needed: 1 (any), all eligible, or the quorum (at most the eligible count). */
+  required: number;
+  fallback: boolean;
+  startedAt: Date | null;
+  dueAt: Date | null;
+  completedAt: Date | null;
+}
+
+export interface WorkflowDecisionRecord {
+  stage: number;
+  round: number;
+  by: string;
+  actingFor: string | null;
+  decision: Decision;
+  comment: string | null;
+  reason: string | null;
+  at: Date;
+  via: DecisionChannel;
+}
+
+/** One workflow per request (`approval_workflows`). */
+export interface WorkflowRecord {
+  id: string;
+  kind: ApprovalKind;
+  subject: { id: string; summary: string; days: { start: string; end: string } | null };
+  requesterId: string;
+  mode: PolicyMode;
+  policyVersion: number;
+  /** The policy's stages as they stood at submission (a later policy change does not touch this workflow). */
+  policyStages: PolicyStage[];
+  /** The facts the stage conditions were evaluated on (kept for reopening). */
+  facts: WorkflowFacts;
+  state: WorkflowState;
+  round: number;
+  currentStage: number | null;
+  stages: WorkflowStageRecord[];
+  decisions: WorkflowDecisionRecord[];
+  /** Who may decide now: the current stage's eligible who have not decided (empty once closed). */
+  awaiting: string[];
+  /**
+   * False from the moment the workflow closes until the request has followed
+   * (its kind's outcome handler ran): what the reconciler repairs after a crash.
+   */
+  outcomeApplied: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+}
+
+/** The request's facts stage conditions are evaluated on. */
+export interface WorkflowFacts {
+  workingDays: number | null;
+  amountMinor: number | null;
+  leaveType: string | null;
+  workLocationType: string | null;
+  department: string | null;
+}
+
+/** A new workflow before storage gives it a version and timestamps. */
+export type NewWorkflow = Omit<WorkflowRecord, 'version' | 'createdAt' | 'updatedAt'>;

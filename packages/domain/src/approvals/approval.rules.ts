@@ -1,0 +1,120 @@
+import { DomainError } from '../errors/domain-error.js';
+import type { ApprovalPolicyRecord, WorkflowFacts } from './approval.records.js';
+import {
+  type ApprovalKind,
+  DEFAULT_DUE_AFTER_HOURS,
+  type PolicyStage,
+  type StageConditions,
+} from './approval.schemas.js';
+
+/**
+ * Simple mode, exactly as the spec puts it: one approver from the kind's role
+ * set; expenses go to Finance, then the CEO.
+ */
+export const SIMPLE_STAGES: Readonly<Record<ApprovalKind, readonly PolicyStage[]>> = {
+  workLocation: [{ name: 'Approval', approvers: ['hr', 'manager', 'director', 'projectLead'], rule: 'any' }],
+  leave: [{ name: 'Approval', approvers: ['hr', 'manager', 'director', 'projectLead'], rule: 'any' }],
+  timeChange: [{ name: 'Approval', approvers: ['hr', 'manager', 'director'], rule: 'any' }],
+  expense: [
+    { name: 'Finance', approvers: ['finance'], rule: 'any' },
+    { name: 'CEO', approvers: ['ceo'], rule: 'any' },
+  ],
+};
+
+/** The policy of a kind nobody has changed: simple mode, version 0. */
+export function defaultPolicy(kind: ApprovalKind): ApprovalPolicyRecord {
+  return { kind, mode: 'simple', stages: [], version: 0, updatedAt: null, updatedBy: null };
+}
+
+/** Which conditions make sense for which kind (an amount on a WFH request never holds). */
+const CONDITION_KINDS: Record<keyof StageConditions, readonly ApprovalKind[]> = {
+  minWorkingDays: ['workLocation', 'leave', 'timeChange'],
+  maxWorkingDays: ['workLocation', 'leave', 'timeChange'],
+  minAmountMinor: ['expense'],
+  leaveTypes: ['leave'],
+  departments: ['workLocation', 'leave', 'timeChange', 'expense'],
+  workLocationTypes: ['workLocation'],
+};
+
+function invalidStage(stage: number, field: string, message: string): DomainError {
+  return new DomainError('APPROVAL_POLICY_INVALID', `Stage ${stage + 1}: ${message}`, {
+    stage,
+    field: `stages.${stage}.${field}`,
+    message,
+  });
+}
+
+/**
+ * The checks a strict policy passes before it is stored; 422
+ * APPROVAL_POLICY_INVALID naming the offending stage (index from 0) and field.
+ */
+export function assertValidPolicy(kind: ApprovalKind, stages: readonly PolicyStage[]): void {
+  const names = new Set<string>();
+  for (const [index, stage] of stages.entries()) {
+    const name = stage.name.toLowerCase();
+    if (names.has(name)) throw invalidStage(index, 'name', 'two stages have the same name');
+    names.add(name);
+    if (new Set(stage.approvers).size !== stage.approvers.length) {
+      throw invalidStage(index, 'approvers', 'a role is named twice');
+    }
+    if (stage.rule === 'quorum' && stage.quorum === undefined) {
+      throw invalidStage(index, 'quorum', 'a quorum stage needs `quorum` (how many approvals)');
+    }
+    if (stage.rule !== 'quorum' && stage.quorum !== undefined) {
+      throw invalidStage(index, 'quorum', '`quorum` goes with rule `quorum` only');
+    }
+    if (stage.approvers.includes('projectLead') && kind === 'expense') {
+      throw invalidStage(index, 'approvers', 'projectLead needs requested days, which expenses do not have');
+    }
+    const when = stage.when ?? {};
+    for (const key of Object.keys(when) as (keyof StageConditions)[]) {
+      if (!CONDITION_KINDS[key].includes(kind)) {
+        throw invalidStage(index, `when.${key}`, `${key} does not apply to ${kind} requests`);
+      }
+    }
+    if (
+      when.minWorkingDays !== undefined &&
+      when.maxWorkingDays !== undefined &&
+      when.minWorkingDays > when.maxWorkingDays
+    ) {
+      throw invalidStage(index, 'when.maxWorkingDays', 'maxWorkingDays is below minWorkingDays');
+    }
+  }
+}
+
+/** Does the stage apply to a request with these facts? Every condition given must hold. */
+export function stageApplies(stage: PolicyStage, facts: WorkflowFacts): boolean {
+  const when = stage.when;
+  if (!when) return true;
+  const lower = (values: readonly string[]) => values.map((v) => v.toLowerCase());
+  if (when.minWorkingDays !== undefined && (facts.workingDays ?? 0) < when.minWorkingDays) return false;
+  if (when.maxWorkingDays !== undefined && (facts.workingDays ?? 0) > when.maxWorkingDays) return false;
+  if (when.minAmountMinor !== undefined && (facts.amountMinor ?? 0) < when.minAmountMinor) return false;
+  if (when.leaveTypes && !lower(when.leaveTypes).includes((facts.leaveType ?? '').toLowerCase())) return false;
+  if (when.departments && !lower(when.departments).includes((facts.department ?? '').trim().toLowerCase())) {
+    return false;
+  }
+  if (when.workLocationTypes && !(when.workLocationTypes as readonly string[]).includes(facts.workLocationType ?? '')) {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The stages a request goes through under a policy: simple mode's fixed
+ * stages, or the strict stages whose conditions hold. A strict policy none of
+ * whose stages applies falls back to the simple stages, so no request is ever
+ * approved by nobody.
+ */
+export function stagesFor(
+  kind: ApprovalKind,
+  policy: Pick<ApprovalPolicyRecord, 'mode' | 'stages'>,
+  facts: WorkflowFacts,
+) {
+  const simple = SIMPLE_STAGES[kind];
+  if (policy.mode === 'simple') return { stages: [...simple], fellBack: false };
+  const applying = policy.stages.filter((stage) => stageApplies(stage, facts));
+  return applying.length > 0 ? { stages: applying, fellBack: false } : { stages: [...simple], fellBack: true };
+}
+
+export const dueAfterHoursOf = (stage: PolicyStage) => stage.dueAfterHours ?? DEFAULT_DUE_AFTER_HOURS;

@@ -1,0 +1,266 @@
+import { z } from 'zod';
+import { CalendarDay, Id, Instant, PageQuery, QueryFlag, SortOf } from '../common/common.schemas.js';
+import { singleLine } from '../common/text.js';
+import { PersonRef } from '../employees/employee.schemas.js';
+
+/**
+ * The request kinds the approvals engine decides. A kind joins through one
+ * registration (packages/api/src/approvals/approval-kinds.ts); its policy is
+ * kept under the same name.
+ */
+export const APPROVAL_KINDS = ['workLocation', 'leave', 'timeChange', 'expense'] as const;
+export const ApprovalKind = z.enum(APPROVAL_KINDS).meta({ id: 'ApprovalKind' });
+export type ApprovalKind = z.infer<typeof ApprovalKind>;
+
+/**
+ * Who a stage asks. Relations: `manager` is the nearest person up the
+ * requester's management chain holding the Manager role (or above);
+ * `director` every Director (or above) in the chain; `projectLead` every lead
+ * of a project the requester is allocated to on a requested day; `hr`,
+ * `finance`, `ceo` and `admin` everyone holding the role, organisation-wide.
+ */
+export const APPROVER_ROLES = ['manager', 'director', 'projectLead', 'hr', 'finance', 'ceo', 'admin'] as const;
+export const ApproverRole = z.enum(APPROVER_ROLES).meta({ id: 'ApproverRole' });
+export type ApproverRole = z.infer<typeof ApproverRole>;
+
+/** `any`: one approval completes the stage; `all`: everyone eligible; `quorum`: `quorum` of them. */
+export const StageRule = z.enum(['any', 'all', 'quorum']).meta({ id: 'StageRule' });
+export type StageRule = z.infer<typeof StageRule>;
+
+export const WORK_LOCATION_TYPES = ['wfh', 'wfo', 'other'] as const;
+export const WorkLocationType = z.enum(WORK_LOCATION_TYPES).meta({ id: 'WorkLocationType' });
+export type WorkLocationType = z.infer<typeof WorkLocationType>;
+
+const ConditionText = singleLine(z.string().trim().min(1).max(100));
+
+/** When a stage applies; every condition given must hold (none given: always). */
+export const StageConditions = z
+  .strictObject({
+    minWorkingDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(366)
+      .optional()
+      .meta({ description: 'Requests of at least this many working days.' }),
+    maxWorkingDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(366)
+      .optional()
+      .meta({ description: 'Requests of at most this many working days.' }),
+    minAmountMinor: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'Amounts of at least this, in minor units of the base currency (expenses).' }),
+    leaveTypes: z.array(ConditionText).min(1).max(50).optional().meta({ description: 'Leave types (ids or codes).' }),
+    departments: z
+      .array(ConditionText)
+      .min(1)
+      .max(50)
+      .optional()
+      .meta({ description: "The requester's department (any case)." }),
+    workLocationTypes: z.array(WorkLocationType).min(1).optional(),
+  })
+  .meta({ id: 'StageConditions' });
+export type StageConditions = z.infer<typeof StageConditions>;
+
+export const DEFAULT_DUE_AFTER_HOURS = 48;
+
+export const PolicyStage = z
+  .strictObject({
+    name: singleLine(z.string().trim().min(1).max(80)),
+    approvers: z.array(ApproverRole).min(1).max(APPROVER_ROLES.length),
+    rule: StageRule,
+    quorum: z.number().int().min(1).max(50).optional().meta({ description: 'With rule `quorum`: how many approvals.' }),
+    dueAfterHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .optional()
+      .meta({ description: `Hours after the stage starts when it is due (default ${DEFAULT_DUE_AFTER_HOURS}).` }),
+    when: StageConditions.optional(),
+  })
+  .meta({ id: 'PolicyStage' });
+export type PolicyStage = z.infer<typeof PolicyStage>;
+
+export const PolicyMode = z.enum(['simple', 'strict']).meta({ id: 'PolicyMode' });
+export type PolicyMode = z.infer<typeof PolicyMode>;
+
+export const ApprovalPolicyView = z
+  .object({
+    kind: ApprovalKind,
+    mode: PolicyMode,
+    stages: z.array(PolicyStage).meta({
+      description:
+        'The stages in order. In simple mode, the fixed stages of the kind; in strict mode, the configured ones (a request no stage applies to follows the simple stages).',
+    }),
+    simpleStages: z.array(PolicyStage).meta({ description: 'What simple mode asks for this kind.' }),
+    version: z.number().int().min(0).meta({ description: '0 while the policy has never been changed.' }),
+    updatedAt: Instant.nullable(),
+    updatedBy: Id.nullable(),
+  })
+  .meta({ id: 'ApprovalPolicy' });
+export type ApprovalPolicyView = z.infer<typeof ApprovalPolicyView>;
+
+export const ApprovalPolicyParams = z.object({ kind: ApprovalKind });
+
+export const UpdateApprovalPolicyInput = z
+  .strictObject({
+    kind: ApprovalKind,
+    version: z.number().int().min(0).meta({ description: 'The version you read (0 for a policy never changed).' }),
+    mode: PolicyMode,
+    stages: z
+      .array(PolicyStage)
+      .min(1)
+      .max(10)
+      .optional()
+      .meta({ description: 'Strict mode: the stages in order (1–10). Simple mode takes none.' }),
+  })
+  .superRefine((input, ctx) => {
+    if (input.mode === 'strict' && input.stages === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: 'strict mode needs its stages' });
+    }
+    if (input.mode === 'simple' && input.stages !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: 'simple mode has fixed stages; send none' });
+    }
+  });
+export type UpdateApprovalPolicyInput = z.infer<typeof UpdateApprovalPolicyInput>;
+
+export const WorkflowState = z.enum(['pending', 'approved', 'rejected', 'cancelled']).meta({ id: 'WorkflowState' });
+export type WorkflowState = z.infer<typeof WorkflowState>;
+
+export const StageState = z
+  .enum(['waiting', 'active', 'approved', 'rejected', 'cancelled', 'skipped'])
+  .meta({ id: 'StageState' });
+export type StageState = z.infer<typeof StageState>;
+
+export const Decision = z.enum(['approve', 'reject']).meta({ id: 'Decision' });
+export type Decision = z.infer<typeof Decision>;
+
+export const DecisionChannel = z.enum(['app', 'link', 'system']).meta({ id: 'DecisionChannel' });
+export type DecisionChannel = z.infer<typeof DecisionChannel>;
+
+export const Comment = z.string().trim().min(1).max(2000);
+export const RejectReason = z.string().trim().min(1, { error: 'a rejection needs a reason' }).max(2000);
+
+export const DecisionView = z
+  .object({
+    stage: z.number().int(),
+    round: z.number().int(),
+    by: PersonRef,
+    actingFor: PersonRef.nullable().meta({ description: 'Whom the decider acted for (a delegation), else null.' }),
+    decision: Decision,
+    comment: z.string().nullable(),
+    reason: z.string().nullable(),
+    at: Instant,
+    via: DecisionChannel,
+  })
+  .meta({ id: 'ApprovalDecision' });
+export type DecisionView = z.infer<typeof DecisionView>;
+
+export const WorkflowStageView = z
+  .object({
+    index: z.number().int(),
+    name: z.string(),
+    approvers: z.array(ApproverRole),
+    rule: StageRule,
+    required: z.number().int().meta({ description: 'Approvals this stage needs (from its rule and eligible set).' }),
+    approvals: z.number().int(),
+    state: StageState,
+    eligible: z.array(PersonRef).meta({ description: 'Who may decide this stage (resolved when it started).' }),
+    fallback: z.boolean().meta({ description: 'Nobody matched the stage’s roles; HR (or Admin) were asked instead.' }),
+    startedAt: Instant.nullable(),
+    dueAt: Instant.nullable(),
+    completedAt: Instant.nullable(),
+  })
+  .meta({ id: 'ApprovalStage' });
+
+export const WorkflowSummaryView = z
+  .object({
+    id: Id,
+    state: WorkflowState,
+    currentStage: z
+      .object({ index: z.number().int(), name: z.string(), required: z.number().int(), approvals: z.number().int() })
+      .nullable(),
+    awaiting: z.array(PersonRef).meta({ description: 'Who may decide now.' }),
+    dueAt: Instant.nullable(),
+    overdue: z.boolean(),
+  })
+  .meta({ id: 'ApprovalSummary', description: 'Where the request’s approval stands, for lists.' });
+export type WorkflowSummaryView = z.infer<typeof WorkflowSummaryView>;
+
+export const SubjectView = z.object({
+  id: Id,
+  summary: z.string(),
+  days: z.object({ start: CalendarDay, end: CalendarDay }).nullable(),
+});
+
+export const WorkflowView = z
+  .object({
+    id: Id,
+    kind: ApprovalKind,
+    subject: SubjectView,
+    requester: PersonRef,
+    mode: PolicyMode,
+    policyVersion: z.number().int(),
+    state: WorkflowState,
+    round: z.number().int().meta({ description: 'Starts at 1; an edit of the request starts a new round.' }),
+    currentStage: z.number().int().nullable(),
+    stages: z.array(WorkflowStageView),
+    decisions: z.array(DecisionView).meta({ description: 'Every decision, oldest first, earlier rounds included.' }),
+    summary: WorkflowSummaryView,
+    version: z.number().int(),
+    createdAt: Instant,
+    updatedAt: Instant,
+    closedAt: Instant.nullable(),
+  })
+  .meta({ id: 'ApprovalWorkflow' });
+export type WorkflowView = z.infer<typeof WorkflowView>;
+
+export const InboxItemView = z
+  .object({
+    workflowId: Id,
+    kind: ApprovalKind,
+    subject: SubjectView,
+    requester: PersonRef,
+    stage: z.object({
+      index: z.number().int(),
+      name: z.string(),
+      required: z.number().int(),
+      approvals: z.number().int(),
+    }),
+    decisions: z.array(DecisionView).meta({ description: 'What others decided in this round.' }),
+    submittedAt: Instant,
+    dueAt: Instant.nullable(),
+    overdue: z.boolean(),
+  })
+  .meta({ id: 'ApprovalInboxItem' });
+export type InboxItemView = z.infer<typeof InboxItemView>;
+
+export const InboxQuery = PageQuery.extend({
+  kind: ApprovalKind.optional(),
+  overdue: QueryFlag.optional().meta({ description: 'Only items past (true) or within (false) their due date.' }),
+  sort: SortOf(['dueAt', '-dueAt', 'submittedAt', '-submittedAt'] as const).default('dueAt'),
+});
+export type InboxQuery = z.infer<typeof InboxQuery>;
+
+export const DecideInput = z
+  .strictObject({
+    workflowId: Id,
+    decision: Decision,
+    comment: Comment.optional(),
+    reason: RejectReason.optional().meta({ description: 'Required to reject (1–2,000 characters).' }),
+  })
+  .superRefine((input, ctx) => {
+    if (input.decision === 'reject' && input.reason === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason' });
+    }
+  });
+export type DecideInput = z.infer<typeof DecideInput>;
+
+export const WorkflowParams = z.object({ workflowId: Id });

@@ -1,0 +1,5 @@
+export * from './approval.decide.js';
+export * from './approval.records.js';
+export * from './approval.relations.js';
+export * from './approval.rules.js';
+export * from './approval.schemas.js';

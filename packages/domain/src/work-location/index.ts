@@ -1,0 +1,3 @@
+export * from './work-location.decide.js';
+export * from './work-location.records.js';
+export * from './work-location.schemas.js';
