@@ -224,6 +224,33 @@ describe('work-location requests', () => {
   });
 });
 
+describe('approval analytics', () => {
+  it('reports decisions and times per kind, stage and approver, pending by age; /metrics has the gauge and histogram', async () => {
+    const me = await reportOf(manager.id);
+    const a = (await submit(me, [200, 200])).json();
+    await call(manager, 'PATCH', `/work-location/requests/${a.id}`, { action: 'reject', reason: 'not then' });
+    await submit(me, [201, 201]);
+    const range = `from=${clock.day(-1)}&to=${clock.day(1)}&kind=workLocation`;
+    expect((await call(me, 'GET', `/reports/approvals?${range}`)).statusCode).toBe(403);
+    expect((await call(manager, 'GET', `/reports/approvals?${range}`)).statusCode).toBe(403);
+    const report = (await call(hr, 'GET', `/reports/approvals?${range}`)).json();
+    const mine = report.rows.find((r: { approverId: string | null }) => r.approverId === manager.id);
+    expect(mine).toMatchObject({ kind: 'workLocation', stage: 'Approval', approverName: expect.any(String) });
+    expect(mine.rejections).toBeGreaterThanOrEqual(1);
+    expect(mine.medianHours).not.toBeNull();
+    const pending = report.pending.find((p: { kind: string }) => p.kind === 'workLocation');
+    expect(pending.total).toBeGreaterThanOrEqual(1);
+    const csv = await call(hr, 'GET', `/reports/approvals?${range}&format=csv`);
+    expect(csv.headers['content-disposition']).toContain('approvals-');
+    expect(csv.body.replace(/^\uFEFF/, '').split(/\r?\n/)[0]).toBe(
+      'kind,stage,approverId,approverName,decisions,approvals,rejections,rejectionRate,medianHours,p90Hours,automatic',
+    );
+    const metrics = (await testApp().app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/approvals_pending\{kind="workLocation"\} [1-9]/);
+    expect(metrics).toMatch(/approval_time_to_decision_seconds_count\{kind="workLocation"\} [1-9]/);
+  });
+});
+
 describe('approval policies', () => {
   it('admins read and set policies; strict stages are checked; a change does not touch running workflows', async () => {
     const list = (await call(hr, 'GET', '/admin/approval-policies')).json();

@@ -11,7 +11,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { LOCAL_BLOB_PATH } from '../files/storage/local-storage.js';
 import { contentDisposition } from '../files/storage/storage.js';
 import { describeError, errorResponse, pathOf, retryAfterOf } from '../http/errors.js';
-import { metricsPlugin } from '../http/metrics.js';
+import { approvalMetrics, metricsPlugin } from '../http/metrics.js';
 import { API_PREFIX, isApiPath } from '../http/paths.js';
 import { buildOpenApiDocument } from '../rest/openapi.js';
 import { allowedMethods, restAdapter, restRoutes } from '../rest/rest-adapter.js';
@@ -137,6 +137,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       if (name.includes(',')) return '/trpc/(batch)';
       return procedures.has(name) ? `/trpc/${name}` : '/trpc/(unknown)';
     },
+    extend: approvalMetrics(services.approvals),
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -4,13 +4,18 @@ import {
   type ApprovalEvent,
   type ApprovalKind,
   type ApprovalPolicyView,
+  type ApprovalReportQuery,
+  type ApprovalReportView,
   type ApprovalSubject,
   type ApproverDirectory,
+  addDays,
+  approvalReport,
   assertValidPolicy,
   cancelWorkflow,
   type DecideInput,
   DomainError,
   decideApproval,
+  type FileDownloadView,
   type InboxItemView,
   type InboxQuery,
   isDomainError,
@@ -19,8 +24,10 @@ import {
   type PolicyStage,
   reopenWorkflow,
   SIMPLE_STAGES,
+  startOfDayIn,
   startWorkflow,
   summaryOf,
+  toCsv,
   type UpdateApprovalPolicyInput,
   type WorkflowFacts,
   type WorkflowOutcome,
@@ -30,7 +37,7 @@ import {
   type WorkflowView,
   workingDaysBetween,
 } from '@seed-pms/domain';
-import { assertCanSee } from '../access/ability.js';
+import { assertCan, assertCanSee } from '../access/ability.js';
 import type { ActorContext, CallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -73,6 +80,10 @@ export interface ApprovalsService {
   updatePolicy(ctx: ActorContext, input: UpdateApprovalPolicyInput): Promise<ApprovalPolicyView>;
   /** Requests left behind by a crash between the workflow's write and theirs follow now; returns how many. */
   reconcile(now: Date): Promise<number>;
+  /** Decisions, times to decision and what is pending, per kind, stage and approver (HR, Directors, Admin). */
+  report(ctx: ActorContext, query: ApprovalReportQuery): Promise<ApprovalReportView | FileDownloadView>;
+  /** Pending workflows per kind (the /metrics gauge). */
+  pendingByKind(): Promise<Map<ApprovalKind, number>>;
   /** Subscribers to the engine's events (notifications, metrics). */
   onEvent(handler: (event: ApprovalEvent, workflow: WorkflowRecord) => Promise<void>): void;
 }
@@ -442,6 +453,53 @@ export function createApprovalsService(
       }
       return repaired;
     },
+
+    async report(ctx, query) {
+      assertCan(ctx.actor, 'read', 'Report', { kind: 'approvals' });
+      const { organization } = await settings.current(ctx.now);
+      const from = startOfDayIn(query.from, organization.timezone);
+      const to = startOfDayIn(addDays(query.to, 1), organization.timezone);
+      const [decided, pending] = await Promise.all([
+        approvals.createdBetween(from, to, query.kind),
+        approvals.pending(query.kind),
+      ]);
+      const cards = await employees.cards([...new Set(decided.flatMap((w) => w.decisions.map((d) => d.by)))]);
+      const names = new Map([...cards].map(([id, card]) => [id, card.name]));
+      const report = approvalReport({
+        query,
+        decided,
+        pending,
+        names,
+        workingDays: organization.workingDays,
+        timeZone: organization.timezone,
+        now: ctx.now,
+      });
+      if (query.format === 'json') return report;
+      const header = [
+        'kind',
+        'stage',
+        'approverId',
+        'approverName',
+        'decisions',
+        'approvals',
+        'rejections',
+        'rejectionRate',
+        'medianHours',
+        'p90Hours',
+        'automatic',
+      ] as const;
+      return {
+        format: 'csv',
+        fileName: `approvals-${query.from}-to-${query.to}.csv`,
+        contentType: 'text/csv; charset=utf-8',
+        body: toCsv(
+          header,
+          report.rows.map((row) => header.map((key) => row[key])),
+        ),
+      };
+    },
+
+    pendingByKind: () => approvals.pendingByKind(),
 
     onEvent(handler) {
       listeners.push(handler);

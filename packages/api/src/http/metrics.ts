@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,6 +11,8 @@ declare module 'fastify' {
 export interface MetricsOptions {
   /** Names a request for the route label (bounded set: templates, not raw URLs). */
   routeLabel?: (request: FastifyRequest) => string | undefined;
+  /** Adds an area's own metrics to the app's registry. */
+  extend?: (registry: Registry) => void;
 }
 
 /**
@@ -22,6 +24,7 @@ export const metricsPlugin = fp(
   async (app: FastifyInstance, options: MetricsOptions) => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
+    options.extend?.(registry);
     const requests = new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests answered, by method, route and status',
@@ -56,3 +59,39 @@ export const metricsPlugin = fp(
   },
   { name: 'seed-metrics' },
 );
+
+/** The approvals engine's metrics: pending workflows by kind (gauge) and time to decision (histogram). */
+export function approvalMetrics(approvals: {
+  pendingByKind(): Promise<Map<string, number>>;
+  onEvent(
+    handler: (
+      event: { type: string; stage?: number },
+      workflow: { kind: string; stages: { index: number; startedAt: Date | null }[]; decisions: { at: Date }[] },
+    ) => Promise<void>,
+  ): void;
+}): (registry: Registry) => void {
+  return (registry) => {
+    new Gauge({
+      name: 'approvals_pending',
+      help: 'Pending approval workflows, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      async collect() {
+        for (const [kind, n] of await approvals.pendingByKind()) this.set({ kind }, n);
+      },
+    });
+    const timeToDecision = new Histogram({
+      name: 'approval_time_to_decision_seconds',
+      help: 'From a stage asking to a decision, by kind',
+      labelNames: ['kind'] as const,
+      buckets: [60, 600, 3600, 4 * 3600, 8 * 3600, 24 * 3600, 72 * 3600, 7 * 24 * 3600],
+      registers: [registry],
+    });
+    approvals.onEvent(async (event, workflow) => {
+      if (event.type !== 'approval.decided') return;
+      const started = workflow.stages.find((s) => s.index === event.stage)?.startedAt;
+      const at = workflow.decisions.at(-1)?.at;
+      if (started && at) timeToDecision.observe({ kind: workflow.kind }, (at.getTime() - started.getTime()) / 1000);
+    });
+  };
+}

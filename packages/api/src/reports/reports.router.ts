@@ -1,4 +1,10 @@
-import { CapacityReportQuery, CapacityReportView, FileDownloadView } from '@seed-pms/domain';
+import {
+  ApprovalReportQuery,
+  ApprovalReportView,
+  CapacityReportQuery,
+  CapacityReportView,
+  FileDownloadView,
+} from '@seed-pms/domain';
 import { authedProcedure, router } from '../trpc/trpc.js';
 
 const tags = ['reports'];
@@ -20,6 +26,26 @@ export const reportsRouter = router({
     .output(CapacityReportView.or(FileDownloadView))
     .query(async ({ ctx, input }) => {
       const report = await ctx.services.capacity.report(ctx, input);
+      if ('body' in report) ctx.res.download(report.contentType, report.fileName);
+      return report;
+    }),
+
+  approvals: authedProcedure
+    .meta({
+      access: { action: 'read', subject: 'Report' },
+      download: { contentType: 'text/csv', description: 'with format=csv, a CSV attachment instead of JSON' },
+      openapi: {
+        method: 'GET',
+        path: '/reports/approvals',
+        tags,
+        summary:
+          'Approvals from..to (HR, Directors, Admin): per kind, stage and approver, decisions, median and p90 working hours to decision, rejection rate; pending by age and overdue',
+      },
+    })
+    .input(ApprovalReportQuery)
+    .output(ApprovalReportView.or(FileDownloadView))
+    .query(async ({ ctx, input }) => {
+      const report = await ctx.services.approvals.report(ctx, input);
       if ('body' in report) ctx.res.download(report.contentType, report.fileName);
       return report;
     }),

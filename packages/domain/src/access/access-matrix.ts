@@ -85,6 +85,8 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'projects.deleteDocument': ['manager'],
   'employees.capacity': 'signed-in',
   'reports.capacity': ['manager'],
+  // The coarse gate is any report; the approvals report itself is for Directors, HR and Admin (tested in work-location.test.ts).
+  'reports.approvals': ['manager'],
 
   'settings.get': 'signed-in',
   'settings.update': ['admin'],
