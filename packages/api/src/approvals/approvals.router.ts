@@ -44,6 +44,7 @@ export const approvalsRouter = router({
 
   decide: authedProcedure
     .meta({
+      errors: ['NOT_AN_APPROVER', 'SELF_APPROVAL', 'ALREADY_DECIDED', 'WORKFLOW_CLOSED', 'RESOURCE_BUSY'],
       openapi: {
         method: 'POST',
         path: '/approvals/{workflowId}/decide',
@@ -90,6 +91,7 @@ export const approvalPoliciesRouter = router({
   update: authedProcedure
     .meta({
       access: { action: 'update', subject: 'ApprovalPolicy' },
+      errors: ['APPROVAL_POLICY_INVALID', 'VERSION_CONFLICT'],
       openapi: {
         method: 'PUT',
         path: '/admin/approval-policies/{kind}',

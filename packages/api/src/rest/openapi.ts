@@ -1,4 +1,4 @@
-import { ApiErrorResponse } from '@seed-pms/domain';
+import { ApiErrorResponse, httpStatusOf } from '@seed-pms/domain';
 import type { AnyRouter } from '@trpc/server';
 import { generateOpenApiDocument, type OpenApiMeta } from 'trpc-to-openapi';
 import { z } from 'zod';
@@ -86,6 +86,19 @@ export function buildOpenApiDocument(router: AnyRouter, options: { serverUrl?: s
     if (meta.download) {
       ok.content = { ...(ok.content ?? {}), [meta.download.contentType]: { schema: { type: 'string' } } };
       ok.description = `${ok.description ?? 'Successful response'}; ${meta.download.description}`;
+    }
+    // The rules' own codes, under their statuses (each status keeps the shared envelope).
+    const byStatus = new Map<number, string[]>();
+    for (const code of meta.errors ?? []) {
+      const status = httpStatusOf(code);
+      byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+    }
+    for (const [status, codes] of byStatus) {
+      responses[String(status)] = {
+        description: `${STATUS_TEXT[status] ?? 'Error'}. Codes: ${codes.join(', ')}`,
+        'x-error-codes': codes,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorResponse' } } },
+      };
     }
     // A create answers 201 (and accepted work 202): the document shows the status the REST route answers.
     const status = meta.openapi.successStatus ?? 200;

@@ -1,4 +1,4 @@
-import { type Action, DomainError, isDomainError, type SubjectName } from '@seed-pms/domain';
+import { type Action, DomainError, type ErrorCode, isDomainError, type SubjectName } from '@seed-pms/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { canAny, canEvery } from '../access/ability.js';
 import { describeError, errorBody, trpcCodeForStatus } from '../http/errors.js';
@@ -58,6 +58,12 @@ export type Meta = {
    * calls `ctx.res.download`); the OpenAPI document lists it beside JSON.
    */
   download?: { contentType: string; description: string };
+  /**
+   * The business error codes the procedure answers beyond the common ones
+   * (validation, authentication, not found): the OpenAPI document lists them
+   * under their statuses, so a client knows which rules to handle.
+   */
+  errors?: readonly ErrorCode[];
 };
 
 const t = initTRPC

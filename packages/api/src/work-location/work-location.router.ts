@@ -29,6 +29,7 @@ export const workLocationRouter = router({
   submit: authedProcedure
     .meta({
       access: { action: 'create', subject: 'WorkLocationRequest' },
+      errors: ['WORK_LOCATION_OVERLAP', 'INVALID_PERIOD', 'PERIOD_TOO_LONG', 'DAYS_IN_PAST', 'RESOURCE_BUSY'],
       openapi: {
         method: 'POST',
         successStatus: 201,
@@ -43,6 +44,18 @@ export const workLocationRouter = router({
 
   update: authedProcedure
     .meta({
+      errors: [
+        'NOT_AN_APPROVER',
+        'SELF_APPROVAL',
+        'ALREADY_DECIDED',
+        'WORKFLOW_CLOSED',
+        'REQUEST_NOT_PENDING',
+        'VERSION_CONFLICT',
+        'WORK_LOCATION_OVERLAP',
+        'INVALID_PERIOD',
+        'PERIOD_TOO_LONG',
+        'DAYS_IN_PAST',
+      ],
       openapi: {
         method: 'PATCH',
         path: '/work-location/requests/{id}',
