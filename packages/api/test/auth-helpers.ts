@@ -102,7 +102,7 @@ export async function signInAs(testApp: TestApp, roles: Role[] = ['employee']): 
   return { ...session, id: user._id.toHexString(), email: user.email };
 }
 
-export type RestMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type RestMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** A REST call under /api/v1, signed in as `session` (or anonymous with null), as a frontend makes it. */
 export function callAs(

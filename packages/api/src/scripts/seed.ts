@@ -7,6 +7,8 @@ import { openRuntime } from '../app/runtime.js';
 import { hashPassword } from '../auth/password.js';
 import { ensureBootstrapAdmin } from '../bootstrap/bootstrap-admin.js';
 import { loadConfig, loadDotEnv } from '../config/config.js';
+import { createServices } from '../services.js';
+import { seedApprovals } from './seed-approvals.js';
 import {
   DEFAULT_SEED,
   DEFAULT_SEED_COUNT,
@@ -168,6 +170,24 @@ try {
     console.log(
       `Projects: ${result.projects.projects} with ${result.projects.allocations} allocations; ${result.projects.overAllocated} people above 100% (the red halo).`,
     );
+    const repos = createRepositories(database);
+    const adminEmail = result.logins.find((l) => l.role === 'admin')?.email;
+    const adminId = adminEmail ? (await repos.users.byEmail(adminEmail))?.id : undefined;
+    if (adminId) {
+      const approvals = await seedApprovals(
+        await createServices(runtime.deps),
+        repos,
+        {
+          employeeIds: result.employeeIds,
+          adminId,
+        },
+        { seed, now: new Date() },
+      );
+      const r = approvals.requests;
+      console.log(
+        `Work location: ${r.pending + r.approved + r.rejected + r.cancelled} requests (${r.pending} pending, ${r.approved} approved, ${r.rejected} rejected, ${r.cancelled} cancelled); strict policy: WFH over 5 working days needs the Manager, then HR.`,
+      );
+    }
     printLogins(result.logins);
     if (config.BOOTSTRAP_ADMIN_EMAIL) {
       console.log(`  The bootstrap admin (${config.BOOTSTRAP_ADMIN_EMAIL}) keeps its own password.`);
