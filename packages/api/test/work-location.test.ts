@@ -102,6 +102,43 @@ describe('work-location requests', () => {
     expect(audits.items).toHaveLength(1);
   });
 
+  it('asks the lead of a project the requester is allocated to on a requested day, and not one of another period', async () => {
+    const me = await reportOf(manager.id);
+    const lead = await signInAs(testApp());
+    const project = await call(manager, 'POST', '/projects', {
+      name: `Lead test ${Math.random().toString(36).slice(2, 8)}`,
+      startDate: clock.day(0),
+      endDate: clock.day(100),
+    });
+    expect(project.statusCode).toBe(201);
+    const id = project.json().id;
+    expect(
+      (await call(manager, 'POST', `/projects/${id}/roster`, { userId: lead.id, role: 'lead', allocationPercent: 10 }))
+        .statusCode,
+    ).toBe(201);
+    expect(
+      (
+        await call(manager, 'POST', `/projects/${id}/roster`, {
+          userId: me.id,
+          allocationPercent: 50,
+          startDate: clock.day(0),
+          endDate: clock.day(20),
+        })
+      ).statusCode,
+    ).toBe(201);
+    const during = (await submit(me, [5, 6])).json();
+    expect(during.approval.awaiting.map((p: { id: string }) => p.id)).toContain(lead.id);
+    const after = (await submit(me, [30, 31])).json();
+    expect(after.approval.awaiting.map((p: { id: string }) => p.id)).not.toContain(lead.id);
+    // The lead decides it from the inbox and sees it in the list.
+    expect(
+      (await call(lead, 'GET', '/approvals')).json().items.map((i: { workflowId: string }) => i.workflowId),
+    ).toEqual([during.workflowId]);
+    expect((await call(lead, 'GET', '/work-location/requests')).json().items.map((r: { id: string }) => r.id)).toEqual([
+      during.id,
+    ]);
+  });
+
   it('refuses overlaps with the clashing request, long or past periods and other without a note', async () => {
     const me = await reportOf(manager.id);
     const first = (await submit(me, [10, 14])).json();

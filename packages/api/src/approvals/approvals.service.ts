@@ -145,25 +145,34 @@ export function createApprovalsService(
     };
   }
 
-  /** After a workflow write: the request follows (outcome), the asked may read it, audit and listeners. */
+  /**
+   * After a workflow write: the asked may read the request, the request follows
+   * the outcome, audit entries and listeners. The workflow is already stored,
+   * so nothing here undoes the decision: a failure is logged, and a request
+   * that did not follow its outcome is brought in line by the reconciler.
+   */
   async function follow(ctx: CallContext, transition: WorkflowTransition, saved: StoredWorkflow): Promise<void> {
     const registration = registrationOf(saved.kind);
+    const attempt = async (what: string, step: () => Promise<void>) => {
+      try {
+        await step();
+      } catch (error) {
+        deps.logger.error({ err: error, workflowId: saved.id, step: what }, 'an approval follow-up failed');
+      }
+    };
     if (saved.state === 'pending' || transition.outcome === 'reopened') {
-      await registration.share(saved.subject.id, saved.approverIds);
+      await attempt('share', () => registration.share(saved.subject.id, saved.approverIds));
     }
-    if (transition.outcome) {
-      await registration.onOutcome(saved.subject.id, transition.outcome, saved, ctx.now);
-      if (saved.state !== 'pending') await approvals.markOutcomeApplied(saved.id);
+    const outcome = transition.outcome;
+    if (outcome) {
+      await attempt('outcome', async () => {
+        await registration.onOutcome(saved.subject.id, outcome, saved, ctx.now);
+        if (saved.state !== 'pending') await approvals.markOutcomeApplied(saved.id);
+      });
     }
     for (const entry of transition.audit) await audit.record(ctx, entry);
     for (const event of transition.events) {
-      for (const listener of listeners) {
-        try {
-          await listener(event, saved);
-        } catch (error) {
-          deps.logger.error({ err: error, event: event.type }, 'approval event handler failed');
-        }
-      }
+      for (const listener of listeners) await attempt(event.type, () => listener(event, saved));
     }
   }
 

@@ -1,7 +1,8 @@
-import { connectDatabase, createRepositories } from '@seed-pms/db';
+import { connectDatabase, createRepositories, newIdString } from '@seed-pms/db';
 import { startFerretDb } from '@seed-pms/db/embedded';
 import pino from 'pino';
 import { buildApp } from '../app/build-app.js';
+import { type ActorContext, systemCallContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
 import { hashPassword } from '../auth/password.js';
 import { loadConfig } from '../config/config.js';
@@ -37,7 +38,12 @@ const config = loadConfig({
 const seedCount = Number(process.env.BENCH_SEED_EMPLOYEES ?? 0);
 const database = await connectDatabase({
   url: process.env.MONGO_URL ?? ferret?.url ?? '',
-  dbName: seedCount > 0 ? 'seed_pms_bench_directory' : 'seed_pms_bench',
+  dbName:
+    seedCount > 0
+      ? 'seed_pms_bench_directory'
+      : process.env.BENCH_APPROVALS
+        ? 'seed_pms_bench_approvals'
+        : 'seed_pms_bench',
   maxPoolSize: config.MONGO_POOL_MAX,
 });
 
@@ -94,6 +100,67 @@ if (!(await repos.users.byEmail(BENCH_EMAIL))) {
     new Date(),
   );
 }
+/**
+ * With BENCH_APPROVALS=N: an approver (a Manager) with N reports, each with
+ * one pending work-location request made through the engine, so the
+ * approver's inbox holds N items; the first reports' logins are printed for
+ * the submit → approve round trips.
+ */
+async function seedApprovals(count: number) {
+  const now = new Date();
+  const passwordHash = await hashPassword(BENCH_PASSWORD);
+  const approverId = newIdString();
+  const stamp = Date.now().toString(36);
+  const person = (
+    id: string,
+    email: string,
+    name: string,
+    roles: ('employee' | 'manager')[],
+    managerId: string | null,
+  ) => ({
+    account: { id, email, name, roles, passwordHash, mustChangePassword: false },
+    profile: { managerId, department: 'Bench' },
+  });
+  const requesters = Array.from({ length: count }, (_, i) => ({
+    id: newIdString(),
+    email: `requester-${stamp}-${i}@seed-pms.local`,
+  }));
+  const started = performance.now();
+  await repos.employees.insertPeople(
+    [
+      person(approverId, `approver-${stamp}@seed-pms.local`, 'Bench Approver', ['manager'], null),
+      ...requesters.map((r, i) => person(r.id, r.email, `Requester ${i}`, ['employee'], approverId)),
+    ],
+    now,
+  );
+  const actor = async (id: string): Promise<ActorContext> => {
+    const user = await repos.users.get(id);
+    if (!user) throw new Error(`no account ${id}`);
+    return {
+      ...systemCallContext('bench', new Date()),
+      actor: { id, email: user.email, roles: user.roles, sessionId: null, pending: [] },
+    };
+  };
+  const day = new Date().toISOString().slice(0, 10);
+  for (let i = 0; i < requesters.length; i += 8) {
+    await Promise.all(
+      requesters
+        .slice(i, i + 8)
+        .map(async (r) =>
+          services.workLocation.submit(await actor(r.id), { type: 'wfh', startDate: day, endDate: day }),
+        ),
+    );
+  }
+  return {
+    pending: count,
+    seconds: (performance.now() - started) / 1000,
+    approver: { email: `approver-${stamp}@seed-pms.local`, password: BENCH_PASSWORD },
+    requesters: requesters.slice(0, 8).map((r) => ({ email: r.email, password: BENCH_PASSWORD })),
+  };
+}
+const approvalsCount = Number(process.env.BENCH_APPROVALS ?? 0);
+const approvals = approvalsCount > 0 ? await seedApprovals(approvalsCount) : undefined;
+
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(
   JSON.stringify({
@@ -102,6 +169,7 @@ console.log(
     email: BENCH_EMAIL,
     password: BENCH_PASSWORD,
     ...(seeded ? { seeded } : {}),
+    ...(approvals ? { approvals } : {}),
   }),
 );
 

@@ -30,6 +30,11 @@ import { hashPassword } from '../auth/password.js';
  *    reference, each in a fresh process: best-of-three time, peak RSS against
  *    the data alone, and a digest showing both give the same report.
  *
+ * 6. Approvals: an approver with BENCH_APPROVALS (default 1,000) pending
+ *    work-location requests: the inbox's first page (p50/p99), and submit →
+ *    approve round trips per second (a report submits, the approver approves,
+ *    one after the other, through REST).
+ *
  * Environment:
  * - BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 16) tune the load.
  * - BENCH_ONLY: comma-separated sections to run (layers, auth, login,
@@ -42,7 +47,8 @@ import { hashPassword } from '../auth/password.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const employees = Number(process.env.BENCH_EMPLOYEES ?? 10_000);
-const SECTIONS = ['layers', 'auth', 'login', 'directory', 'capacity'] as const;
+const SECTIONS = ['layers', 'auth', 'login', 'directory', 'capacity', 'approvals'] as const;
+const approvalItems = Number(process.env.BENCH_APPROVALS ?? 1_000);
 const capacityPeople = Number(process.env.BENCH_CAPACITY_PEOPLE ?? 10_000);
 const capacitySegments = Number(process.env.BENCH_CAPACITY_SEGMENTS ?? 50_000);
 type Section = (typeof SECTIONS)[number];
@@ -122,6 +128,13 @@ interface Server {
   database: string;
   email: string;
   password: string;
+  /** Present when the server seeded pending approvals (BENCH_APPROVALS). */
+  approvals?: {
+    pending: number;
+    seconds: number;
+    approver: { email: string; password: string };
+    requesters: { email: string; password: string }[];
+  };
   /** Present when the server seeded a demo organisation (BENCH_SEED_EMPLOYEES). */
   seeded?: {
     employees: number;
@@ -253,6 +266,63 @@ async function directory(): Promise<Row[]> {
   }
 }
 
+/** 6. The approvals inbox with many pending items, and submit → approve round trips. */
+async function approvals(): Promise<Row[]> {
+  console.log(`\nSeeding ${approvalItems} pending work-location requests for one approver…`);
+  const server = await startServer({ BENCH_APPROVALS: String(approvalItems) });
+  try {
+    const seeded = server.approvals;
+    if (!seeded) throw new Error('the bench server seeded no approvals');
+    const approver = { authorization: `Bearer ${await accessToken(server, seeded.approver)}` };
+    const inbox = await measure(server, {
+      name: `GET /approvals (${seeded.pending} pending)`,
+      path: '/api/v1/approvals?limit=20',
+      headers: approver,
+      connections: 4,
+    });
+    const requesters = await Promise.all(seeded.requesters.map((r) => accessToken(server, r)));
+    const call = async (token: string, method: string, path: string, body: unknown) => {
+      const response = await fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as { id: string; workflowId: string };
+    };
+    const approverToken = approver.authorization.slice('Bearer '.length);
+    const rounds = 40;
+    const latencies: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < rounds; i++) {
+      const token = requesters[i % requesters.length] as string;
+      const day = new Date(Date.now() + (400 + i) * 86_400_000).toISOString().slice(0, 10);
+      const begun = performance.now();
+      const request = await call(token, 'POST', '/work-location/requests', {
+        type: 'wfh',
+        startDate: day,
+        endDate: day,
+      });
+      await call(approverToken, 'POST', `/approvals/${request.workflowId}/decide`, { decision: 'approve' });
+      latencies.push(performance.now() - begun);
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    const roundTrip: Row = {
+      name: 'submit → approve round trip',
+      rps: rounds / elapsed,
+      p50: latencies[Math.floor(rounds / 2)] ?? 0,
+      p99: latencies[Math.min(rounds - 1, Math.ceil(rounds * 0.99) - 1)] ?? 0,
+      errors: 0,
+    };
+    print(`6. Approvals: one approver with ${seeded.pending} pending items`, [inbox, roundTrip]);
+    console.log(`seeded ${seeded.pending} requests through the engine in ${seeded.seconds.toFixed(1)} s`);
+    return [inbox, roundTrip];
+  } finally {
+    server.stop();
+  }
+}
+
 console.log(`Benchmark: ${seconds}s per way, ${connections} connections, Node ${process.version}`);
 const all: Row[] = [];
 if (runs('layers') || runs('auth') || runs('login')) {
@@ -319,4 +389,5 @@ if (runs('layers') || runs('auth') || runs('login')) {
 }
 if (runs('directory')) all.push(...(await directory()));
 if (runs('capacity')) await capacity();
+if (runs('approvals')) all.push(...(await approvals()));
 if (all.some((row) => row.errors > 0)) process.exitCode = 1;
