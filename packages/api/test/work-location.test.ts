@@ -139,6 +139,44 @@ describe('work-location requests', () => {
     ]);
   });
 
+  it('works over tRPC the same: submit, the inbox, a decision and its errors', async () => {
+    const me = await reportOf(manager.id);
+    const trpc = (session: SignedIn, method: 'GET' | 'POST', name: string, input?: unknown) =>
+      testApp().app.inject({
+        method,
+        url:
+          method === 'GET'
+            ? `/trpc/${name}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`
+            : `/trpc/${name}`,
+        headers: { authorization: `Bearer ${session.accessToken}` },
+        ...(method === 'POST' ? { payload: (input ?? {}) as Record<string, unknown> } : {}),
+      });
+    const submitted = await trpc(me, 'POST', 'workLocation.submit', {
+      type: 'wfo',
+      startDate: clock.day(250),
+      endDate: clock.day(250),
+    });
+    expect(submitted.statusCode).toBe(200);
+    const request = submitted.json().result.data;
+    const inbox = (await trpc(manager, 'GET', 'approvals.inbox', { kind: 'workLocation', limit: 100 })).json().result
+      .data;
+    expect(inbox.items.map((i: { workflowId: string }) => i.workflowId)).toContain(request.workflowId);
+    const self = await trpc(me, 'POST', 'approvals.decide', { workflowId: request.workflowId, decision: 'approve' });
+    expect(self.statusCode).toBe(403);
+    expect(self.json().error.data.error.code).toBe('SELF_APPROVAL');
+    const decided = await trpc(manager, 'POST', 'approvals.decide', {
+      workflowId: request.workflowId,
+      decision: 'approve',
+    });
+    expect(decided.json().result.data).toMatchObject({ state: 'approved' });
+    const again = await trpc(manager, 'POST', 'approvals.decide', {
+      workflowId: request.workflowId,
+      decision: 'approve',
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.data.error.code).toBe('ALREADY_DECIDED');
+  });
+
   it('refuses overlaps with the clashing request, long or past periods and other without a note', async () => {
     const me = await reportOf(manager.id);
     const first = (await submit(me, [10, 14])).json();

@@ -170,12 +170,33 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
       );
     },
     async settle(id, status, now) {
-      const result = await requests.updateOne(
-        { _id: must(id), status: 'pending' },
-        { $set: { status, decidedAt: now, updatedAt: now }, $inc: { version: 1 } },
-      );
-      return result.modifiedCount === 1;
+      // Through updateVersioned like every change of the request: at the version read, while pending.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const current = await requests.findOne({ _id: must(id) }, { projection: { status: 1, version: 1 } });
+        if (!current || current.status !== 'pending') return false;
+        try {
+          await updateVersioned(
+            requests,
+            current._id,
+            current.version,
+            { $set: { status, decidedAt: now } },
+            {
+              resource: 'WorkLocationRequest',
+              where: { status: 'pending' },
+              guardError: notPending(status),
+              now,
+            },
+          );
+          return true;
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          // Decided meanwhile (or gone): nothing to follow; another version: read it again.
+          if (error.code !== 'VERSION_CONFLICT') return false;
+        }
+      }
+      return false;
     },
+    /** A bookkeeping field outside the request's versioned state (an edit never conflicts with it). */
     async addApprovers(id, userIds) {
       if (userIds.length === 0) return;
       await requests.updateOne({ _id: must(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
