@@ -13,6 +13,7 @@ import {
   assertValidPolicy,
   cancelWorkflow,
   type DecideInput,
+  type DecisionView,
   DomainError,
   decideApproval,
   type FileDownloadView,
@@ -94,6 +95,22 @@ const MAX_ATTEMPTS = 25;
 const ORG_WIDE_ROLES = ['hr', 'admin', 'finance', 'ceo'] as const;
 /** The reconciler leaves alone workflows closed less than this ago (their request is still following). */
 export const RECONCILE_GRACE_MS = 30_000;
+
+type PersonOf = (id: string) => { id: string; name: string };
+
+function decisionView(d: WorkflowRecord['decisions'][number], person: PersonOf): DecisionView {
+  return {
+    stage: d.stage,
+    round: d.round,
+    by: person(d.by),
+    actingFor: d.actingFor ? person(d.actingFor) : null,
+    decision: d.decision,
+    comment: d.comment,
+    reason: d.reason,
+    at: d.at.toISOString(),
+    via: d.via,
+  };
+}
 
 export function createApprovalsService(
   deps: Pick<ServiceDeps, 'repos' | 'logger'>,
@@ -253,17 +270,7 @@ export function createApprovalsService(
         dueAt: stage.dueAt?.toISOString() ?? null,
         completedAt: stage.completedAt?.toISOString() ?? null,
       })),
-      decisions: workflow.decisions.map((d) => ({
-        stage: d.stage,
-        round: d.round,
-        by: person(d.by),
-        actingFor: d.actingFor ? person(d.actingFor) : null,
-        decision: d.decision,
-        comment: d.comment,
-        reason: d.reason,
-        at: d.at.toISOString(),
-        via: d.via,
-      })),
+      decisions: workflow.decisions.map((d) => decisionView(d, person)),
       summary: { ...summary, awaiting: summary.awaiting.map(person), dueAt: summary.dueAt?.toISOString() ?? null },
       version: workflow.version,
       createdAt: workflow.createdAt.toISOString(),
@@ -394,19 +401,7 @@ export function createApprovalsService(
             subject: w.subject,
             requester: person(w.requesterId),
             stage,
-            decisions: w.decisions
-              .filter((d) => d.round === w.round)
-              .map((d) => ({
-                stage: d.stage,
-                round: d.round,
-                by: person(d.by),
-                actingFor: d.actingFor ? person(d.actingFor) : null,
-                decision: d.decision,
-                comment: d.comment,
-                reason: d.reason,
-                at: d.at.toISOString(),
-                via: d.via,
-              })),
+            decisions: w.decisions.filter((d) => d.round === w.round).map((d) => decisionView(d, person)),
             submittedAt: w.createdAt.toISOString(),
             dueAt: summary.dueAt?.toISOString() ?? null,
             overdue: summary.overdue,

@@ -249,6 +249,16 @@ export const InboxQuery = PageQuery.extend({
 });
 export type InboxQuery = z.infer<typeof InboxQuery>;
 
+/** The refinement of every decision input: a rejection carries a reason. */
+export function reasonForRejection(
+  input: { decision?: string | undefined; reason?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (input.decision === 'reject' && input.reason === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason' });
+  }
+}
+
 export const DecideInput = z
   .strictObject({
     workflowId: Id,
@@ -256,11 +266,7 @@ export const DecideInput = z
     comment: Comment.optional(),
     reason: RejectReason.optional().meta({ description: 'Required to reject (1–2,000 characters).' }),
   })
-  .superRefine((input, ctx) => {
-    if (input.decision === 'reject' && input.reason === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason' });
-    }
-  });
+  .superRefine(reasonForRejection);
 export type DecideInput = z.infer<typeof DecideInput>;
 
 export const WorkflowParams = z.object({ workflowId: Id });

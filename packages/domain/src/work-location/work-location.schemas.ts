@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { Comment, RejectReason, WorkflowSummaryView, WorkLocationType } from '../approvals/approval.schemas.js';
+import {
+  Comment,
+  RejectReason,
+  reasonForRejection,
+  WorkflowSummaryView,
+  WorkLocationType,
+} from '../approvals/approval.schemas.js';
 import { CalendarDay, ExpectedVersion, Id, Instant, PageQuery, SortOf } from '../common/common.schemas.js';
 import { PersonRef, WorkLocation } from '../employees/employee.schemas.js';
 
@@ -82,9 +88,7 @@ export const UpdateWorkLocationRequestInput = z
       for (const key of edits) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'an action is sent alone; edit in a separate request' });
       }
-      if (input.action === 'reject' && input.reason === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason' });
-      }
+      reasonForRejection({ decision: input.action, reason: input.reason }, ctx);
       return;
     }
     if (input.version === undefined) {
