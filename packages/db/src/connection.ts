@@ -8,6 +8,7 @@ import {
 } from 'mongodb';
 import { approvalPoliciesCollection, workflowsCollection } from './approvals/approval.doc.js';
 import { auditCollection } from './audit/audit.doc.js';
+import { forgetAuditEnds } from './audit/audit.repository.js';
 import {
   type AuthTokenDoc,
   authTokensCollection,
@@ -178,6 +179,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
       name: db.databaseName,
       async reset() {
         await db.dropDatabase();
+        forgetAuditEnds();
         await ensureIndexes(db, ALL_COLLECTIONS);
       },
       async ping() {
