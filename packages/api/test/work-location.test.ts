@@ -299,6 +299,38 @@ describe('work-location requests', () => {
   });
 });
 
+describe('a start interrupted by a crash', () => {
+  it('a request stored without its workflow lists as asking nobody, and the reconciler starts its workflow', async () => {
+    const me = await reportOf(manager.id);
+    const repos = createRepositories(testApp().database);
+    const { approvals } = await createServices(testApp().deps);
+    // The request's insert, as the service makes it, and then the crash: no workflow.
+    const request = await repos.workLocation.insert(
+      {
+        id: repos.workLocation.newId(),
+        userId: me.id,
+        type: 'wfh',
+        startDate: clock.day(300),
+        endDate: clock.day(300),
+        note: null,
+        workflowId: repos.approvals.newId(),
+      },
+      clock(),
+    );
+    const listed = await call(me, 'GET', `/work-location/requests?userId=${me.id}`);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().items[0]).toMatchObject({ id: request.id, approval: { state: 'pending', awaiting: [] } });
+    clock.advance(RECONCILE_GRACE_MS + 1000);
+    expect(await approvals.reconcile(clock())).toBe(1);
+    const after = (await call(me, 'GET', `/work-location/requests?userId=${me.id}`)).json().items[0];
+    expect(after.approval.awaiting.map((p: { id: string }) => p.id)).toContain(manager.id);
+    expect(
+      (await call(manager, 'PATCH', `/work-location/requests/${request.id}`, { action: 'approve' })).json().status,
+    ).toBe('approved');
+    expect(await approvals.reconcile(clock())).toBe(0);
+  });
+});
+
 describe('approval analytics', () => {
   it('reports decisions and times per kind, stage and approver, pending by age; /metrics has the gauge and histogram', async () => {
     const me = await reportOf(manager.id);

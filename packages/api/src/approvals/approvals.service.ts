@@ -39,7 +39,7 @@ import {
   workingDaysBetween,
 } from '@seed-pms/domain';
 import { assertCan, assertCanSee } from '../access/ability.js';
-import type { ActorContext, CallContext } from '../app/call-context.js';
+import { type ActorContext, type CallContext, systemCallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
@@ -58,6 +58,12 @@ export interface ApprovalKindRegistration {
   onOutcome(subjectId: string, outcome: WorkflowOutcome, workflow: WorkflowRecord, now: Date): Promise<void>;
   /** These people were asked to decide: they may now read the request. */
   share(subjectId: string, userIds: readonly string[]): Promise<void>;
+  /**
+   * Pending requests stored before `before`, with the workflow id each was
+   * stored with: the reconciler starts the workflow of any whose start a crash
+   * prevented.
+   */
+  pendingSince(before: Date): Promise<{ workflowId: string; subject: ApprovalSubject }[]>;
 }
 
 export interface ApprovalsService {
@@ -95,6 +101,7 @@ const MAX_ATTEMPTS = 25;
 const ORG_WIDE_ROLES = ['hr', 'admin', 'finance', 'ceo'] as const;
 /** The reconciler leaves alone workflows closed less than this ago (their request is still following). */
 export const RECONCILE_GRACE_MS = 30_000;
+const APPROVALS_RECONCILER = 'approvals.reconcile';
 
 type PersonOf = (id: string) => { id: string; name: string };
 
@@ -292,6 +299,24 @@ export function createApprovalsService(
     };
   }
 
+  async function start(
+    ctx: CallContext,
+    kind: ApprovalKind,
+    workflowId: string,
+    subject: ApprovalSubject,
+  ): Promise<WorkflowRecord> {
+    registrationOf(kind);
+    const [policy, facts, directory] = await Promise.all([
+      approvalPolicies.get(kind),
+      factsOf(subject, ctx.now),
+      directoryFor(subject),
+    ]);
+    const started = startWorkflow({ id: workflowId, kind, subject, policy, facts, directory, now: ctx.now });
+    const saved = await approvals.insert(started.workflow, ctx.now);
+    await follow(ctx, { ...started, workflow: saved }, saved);
+    return saved;
+  }
+
   return {
     register(registration) {
       if (kinds.has(registration.kind)) throw new Error(`approval kind "${registration.kind}" registered twice`);
@@ -300,18 +325,7 @@ export function createApprovalsService(
 
     newWorkflowId: () => approvals.newId(),
 
-    async start(ctx, kind, workflowId, subject) {
-      registrationOf(kind);
-      const [policy, facts, directory] = await Promise.all([
-        approvalPolicies.get(kind),
-        factsOf(subject, ctx.now),
-        directoryFor(subject),
-      ]);
-      const started = startWorkflow({ id: workflowId, kind, subject, policy, facts, directory, now: ctx.now });
-      const saved = await approvals.insert(started.workflow, ctx.now);
-      await follow(ctx, { ...started, workflow: saved }, saved);
-      return saved;
-    },
+    start,
 
     async decide(ctx, input) {
       const existing = await approvals.get(input.workflowId);
@@ -442,13 +456,28 @@ export function createApprovalsService(
 
     async reconcile(now) {
       let repaired = 0;
+      const settled = new Date(now.getTime() - RECONCILE_GRACE_MS);
+      // Requests whose workflow never started (a crash between the two inserts) start now.
+      for (const registration of kinds.values()) {
+        const waiting = await registration.pendingSince(settled);
+        const existing = await approvals.byIds(waiting.map((w) => w.workflowId));
+        for (const { workflowId, subject } of waiting) {
+          if (existing.has(workflowId)) continue;
+          try {
+            await start(systemCallContext(APPROVALS_RECONCILER, now), registration.kind, workflowId, subject);
+            repaired += 1;
+          } catch (error) {
+            deps.logger.error({ err: error, workflowId }, 'an approval workflow could not be started');
+          }
+        }
+      }
+      // Requests that did not follow their closed workflow follow now.
       for (const workflow of await approvals.unapplied(500)) {
         // A workflow that closed moments ago is still being followed by its own request.
-        if (!workflow.closedAt || now.getTime() - workflow.closedAt.getTime() < RECONCILE_GRACE_MS) continue;
+        if (!workflow.closedAt || workflow.closedAt > settled) continue;
         if (workflow.state === 'pending') continue;
-        const outcome = workflow.state;
         try {
-          await registrationOf(workflow.kind).onOutcome(workflow.subject.id, outcome, workflow, now);
+          await registrationOf(workflow.kind).onOutcome(workflow.subject.id, workflow.state, workflow, now);
           await approvals.markOutcomeApplied(workflow.id);
           repaired += 1;
         } catch (error) {

@@ -1,4 +1,5 @@
 import {
+  type ApprovalSubject,
   accessQuery,
   assertEditable,
   type CreateWorkLocationRequestInput,
@@ -57,8 +58,15 @@ export function createWorkLocationService(
       employees.cards([...new Set(records.map((r) => r.userId))]),
     ]);
     return records.map((r) => {
-      const approval = summaries.get(r.workflowId);
-      if (!approval) throw new Error(`work-location request ${r.id} has no workflow ${r.workflowId}`);
+      // A workflow not started yet (its start was interrupted; the reconciler starts it) asks nobody so far.
+      const approval = summaries.get(r.workflowId) ?? {
+        id: r.workflowId,
+        state: 'pending' as const,
+        currentStage: null,
+        awaiting: [],
+        dueAt: null,
+        overdue: false,
+      };
       return {
         id: r.id,
         user: { id: r.userId, name: cards.get(r.userId)?.name ?? 'Unknown person' },
@@ -96,25 +104,31 @@ export function createWorkLocationService(
     return record;
   }
 
+  /** A request as the approvals engine sees it. */
+  const subjectOf = (r: WorkLocationRequestRecord): ApprovalSubject => ({
+    id: r.id,
+    requesterId: r.userId,
+    summary: workLocationSummary(r),
+    days: { start: r.startDate, end: r.endDate },
+    amountMinor: null,
+    attributes: { workLocationType: r.type },
+  });
+
   const approvalKind: ApprovalKindRegistration = {
     kind: 'workLocation',
     async subject(id) {
       const r = await requests.get(id);
-      if (!r) return null;
-      return {
-        id: r.id,
-        requesterId: r.userId,
-        summary: workLocationSummary(r),
-        days: { start: r.startDate, end: r.endDate },
-        amountMinor: null,
-        attributes: { workLocationType: r.type },
-      };
+      return r ? subjectOf(r) : null;
     },
     async onOutcome(id, outcome, _workflow, now) {
       if (outcome === 'reopened') return;
       await requests.settle(id, outcome, now);
     },
     share: (id, userIds) => requests.addApprovers(id, userIds),
+    async pendingSince(before) {
+      const pending = await requests.pendingBefore(before, 500);
+      return pending.map((r) => ({ workflowId: r.workflowId, subject: subjectOf(r) }));
+    },
   };
 
   return {
@@ -138,14 +152,7 @@ export function createWorkLocationService(
         );
       });
       try {
-        await approvals.start(ctx, 'workLocation', record.workflowId, {
-          id: record.id,
-          requesterId: userId,
-          summary: workLocationSummary(ask),
-          days: { start: ask.startDate, end: ask.endDate },
-          amountMinor: null,
-          attributes: { workLocationType: ask.type },
-        });
+        await approvals.start(ctx, 'workLocation', record.workflowId, subjectOf(record));
       } catch (error) {
         // No request without its workflow: the submission fails as a whole.
         await requests.remove(record.id);

@@ -92,6 +92,8 @@ export interface WorkLocationRepository {
   settle(id: string, status: Exclude<WorkLocationStatus, 'pending'>, now: Date): Promise<boolean>;
   /** Adds people the workflow asked (idempotent). */
   addApprovers(id: string, userIds: readonly string[]): Promise<void>;
+  /** Pending requests stored before `before` (the reconciler looks for any whose workflow never started). */
+  pendingBefore(before: Date, limit: number): Promise<WorkLocationRequestRecord[]>;
   /** Removes a request whose workflow could not be started (the submission failed). */
   remove(id: string): Promise<void>;
 }
@@ -200,6 +202,13 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
     async addApprovers(id, userIds) {
       if (userIds.length === 0) return;
       await requests.updateOne({ _id: must(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
+    },
+    async pendingBefore(before, limit) {
+      const docs = await requests
+        .find({ status: 'pending', createdAt: { $lt: before } })
+        .limit(limit)
+        .toArray();
+      return docs.map(toRecord);
     },
     async remove(id) {
       await requests.deleteOne({ _id: must(id), status: 'pending' });
