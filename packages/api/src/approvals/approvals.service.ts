@@ -215,18 +215,20 @@ export function createApprovalsService(
       if (!workflow) throw notFound('Approval workflow', workflowId);
       const directory = await directoryFor({ requesterId: workflow.requesterId, days: workflow.subject.days });
       const result = decide(workflow, directory);
+      let saved: StoredWorkflow;
       try {
-        const saved = await approvals.save(
+        saved = await approvals.save(
           { ...result.workflow, approverIds: workflow.approverIds },
           workflow.version,
           ctx.now,
         );
-        await follow(ctx, result, saved);
-        return saved;
       } catch (error) {
         if (!(isDomainError(error) && error.code === 'VERSION_CONFLICT') || attempt >= MAX_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 50)));
+        continue;
       }
+      await follow(ctx, result, saved);
+      return saved;
     }
   }
 
