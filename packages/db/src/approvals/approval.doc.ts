@@ -1,14 +1,10 @@
 import type {
   ApprovalKind,
-  ApproverRole,
-  Decision,
-  DecisionChannel,
   PolicyMode,
   PolicyStage,
-  StageRule,
-  StageState,
-  WorkflowFacts,
-  WorkflowState,
+  WorkflowDecisionRecord,
+  WorkflowRecord,
+  WorkflowStageRecord,
 } from '@seed-pms/domain';
 import type { ObjectId } from 'mongodb';
 import { defineCollection } from '../collections.js';
@@ -26,47 +22,25 @@ export interface ApprovalPolicyDoc {
 
 export const approvalPoliciesCollection = defineCollection<ApprovalPolicyDoc>('approval_policies', []);
 
-export interface WorkflowStageDoc {
-  index: number;
-  name: string;
-  approvers: ApproverRole[];
-  rule: StageRule;
-  quorum: number | null;
-  dueAfterHours: number;
-  state: StageState;
-  eligible: ObjectId[];
-  required: number;
-  fallback: boolean;
-  startedAt: Date | null;
-  dueAt: Date | null;
-  completedAt: Date | null;
-}
+/** A stage as stored: the record's fields with ObjectIds for people. */
+export type WorkflowStageDoc = Omit<WorkflowStageRecord, 'eligible'> & { eligible: ObjectId[] };
 
-export interface WorkflowDecisionDoc {
-  stage: number;
-  round: number;
+export type WorkflowDecisionDoc = Omit<WorkflowDecisionRecord, 'by' | 'actingFor'> & {
   by: ObjectId;
   actingFor: ObjectId | null;
-  decision: Decision;
-  comment: string | null;
-  reason: string | null;
-  at: Date;
-  via: DecisionChannel;
-}
+};
 
-/** One workflow per request (spec: approval_workflows). */
-export interface WorkflowDoc {
+/**
+ * One workflow per request (spec: approval_workflows): the record's fields,
+ * with ObjectIds for people and the subject, plus what lists query on.
+ */
+export type WorkflowDoc = Omit<
+  WorkflowRecord,
+  'id' | 'subject' | 'requesterId' | 'stages' | 'decisions' | 'awaiting'
+> & {
   _id: ObjectId;
-  kind: ApprovalKind;
   subject: { id: ObjectId; summary: string; days: { start: string; end: string } | null };
   requesterId: ObjectId;
-  mode: PolicyMode;
-  policyVersion: number;
-  policyStages: PolicyStage[];
-  facts: WorkflowFacts;
-  state: WorkflowState;
-  round: number;
-  currentStage: number | null;
   stages: WorkflowStageDoc[];
   decisions: WorkflowDecisionDoc[];
   /** Who may decide now (the inbox's key). */
@@ -75,12 +49,7 @@ export interface WorkflowDoc {
   approverIds: ObjectId[];
   /** The current stage's due date while pending (the inbox's sort and `overdue`). */
   dueAt: Date | null;
-  outcomeApplied: boolean;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  closedAt: Date | null;
-}
+};
 
 export const workflowsCollection = defineCollection<WorkflowDoc>('approval_workflows', [
   { name: 'awaiting_state_due', key: { awaiting: 1, state: 1, dueAt: 1 } },

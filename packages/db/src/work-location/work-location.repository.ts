@@ -4,7 +4,6 @@ import type {
   Page,
   WorkLocationRequestRecord,
   WorkLocationStatus,
-  WorkLocationType,
 } from '@seed-pms/domain';
 import { DomainError } from '@seed-pms/domain';
 import type { Collection, Filter, Sort, WithId } from 'mongodb';
@@ -15,22 +14,12 @@ import { findPage } from '../pagination.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { WorkLocationRequestDoc } from './work-location.doc.js';
 
-export interface NewWorkLocationRequest {
-  id: string;
-  userId: string;
-  type: WorkLocationType;
-  startDate: string;
-  endDate: string;
-  note: string | null;
-  workflowId: string;
-}
+export type NewWorkLocationRequest = Pick<
+  WorkLocationRequestRecord,
+  'id' | 'userId' | 'type' | 'startDate' | 'endDate' | 'note' | 'workflowId'
+>;
 
-export interface WorkLocationChanges {
-  type: WorkLocationType;
-  startDate: string;
-  endDate: string;
-  note: string | null;
-}
+export type WorkLocationChanges = Pick<WorkLocationRequestRecord, 'type' | 'startDate' | 'endDate' | 'note'>;
 
 /** The rule fields of WorkLocationRequest (domain/access) as stored. */
 const ACCESS_FIELDS: AccessFields = {
