@@ -16,6 +16,7 @@ import {
   type WorkflowFacts,
   type WorkflowRecord,
   workingDaysBetween,
+  workingHoursBetween,
 } from '../src/index.js';
 
 const NOW = new Date('2031-03-03T09:00:00Z');
@@ -51,6 +52,7 @@ function started(stages: PolicyStage[], dir: ApproverDirectory): WorkflowRecord 
       days: { start: '2031-03-03', end: '2031-03-05' },
       amountMinor: null,
       attributes: { workLocationType: 'wfh' },
+      version: 1,
     },
     policy: policy(stages),
     facts: FACTS,
@@ -134,6 +136,57 @@ describe('deciding', () => {
     expect(codeOf(() => decide(cancelled, PEOPLE[0] as string))).toBe('WORKFLOW_CLOSED');
   });
 
+  it('a decision made on what has since changed is refused: another round, or a stage that moved on', () => {
+    const two = started(
+      [
+        { name: 'A', approvers: ['hr'], rule: 'any' },
+        { name: 'B', approvers: ['hr'], rule: 'any' },
+      ],
+      dir,
+    );
+    const seen = { round: 1, stage: 0 };
+    const moved = decide(two, PEOPLE[0] as string).workflow;
+    // PEOPLE[1] clicked on stage 0, which PEOPLE[0] settled: their click does not count for stage 1.
+    const late = (() => {
+      try {
+        decideApproval({
+          workflow: moved,
+          decision: { actorId: PEOPLE[1] as string, decision: 'approve', via: 'app', expected: seen },
+          directory: dir,
+          now: NOW,
+        });
+      } catch (error) {
+        return error as DomainError;
+      }
+      return null;
+    })();
+    expect(late?.code).toBe('ALREADY_DECIDED');
+    expect(late?.details).toMatchObject({ decision: { by: PEOPLE[0], stage: 0 } });
+    const newer = { ...moved, round: 2 };
+    expect(
+      codeOf(() =>
+        decideApproval({
+          workflow: newer,
+          decision: { actorId: PEOPLE[1] as string, decision: 'approve', via: 'app', expected: seen },
+          directory: dir,
+          now: NOW,
+        }),
+      ),
+    ).toBe('REQUEST_CHANGED');
+    // Once closed, the decision quoted is the one that closed it.
+    const closedBy = decideApproval({
+      workflow: moved,
+      decision: { actorId: PEOPLE[2] as string, decision: 'reject', reason: 'no', via: 'app' },
+      directory: dir,
+      now: NOW,
+    }).workflow;
+    try {
+      decide(closedBy, PEOPLE[1] as string);
+    } catch (error) {
+      expect((error as DomainError).details).toMatchObject({ decision: { by: PEOPLE[2], decision: 'reject' } });
+    }
+  });
+
   it('a rejection needs a reason', () => {
     const wf = started([{ name: 'HR', approvers: ['hr'], rule: 'any' }], dir);
     expect(
@@ -158,6 +211,7 @@ describe('deciding', () => {
       days: null,
       amountMinor: null,
       attributes: {},
+      version: 2,
     };
     const reopened = reopenWorkflow({
       workflow: once,
@@ -268,6 +322,16 @@ describe('policies and working days', () => {
     const long = [{ name: 'Long', approvers: ['hr'], rule: 'any', when: { minWorkingDays: 6 } }] as PolicyStage[];
     const wf = started(long, dir);
     expect(wf.stages.map((s) => s.name)).toEqual(['Approval']);
+  });
+
+  it('counts hours to a decision on working days only', () => {
+    // Friday 16:00 to Monday 10:00 UTC: 8 hours on Friday, 10 on Monday.
+    expect(
+      workingHoursBetween(new Date('2031-03-07T16:00:00Z'), new Date('2031-03-10T10:00:00Z'), [1, 2, 3, 4, 5], 'UTC'),
+    ).toBe(18);
+    expect(
+      workingHoursBetween(new Date('2031-03-08T10:00:00Z'), new Date('2031-03-09T10:00:00Z'), [1, 2, 3, 4, 5], 'UTC'),
+    ).toBe(0);
   });
 
   it('counts working days against a day-by-day count', () => {

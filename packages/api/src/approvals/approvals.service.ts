@@ -54,8 +54,13 @@ export interface ApprovalKindRegistration {
   kind: ApprovalKind;
   /** The request as the engine needs it (requester, days, amount, attributes), or null when it is gone. */
   subject(subjectId: string): Promise<ApprovalSubject | null>;
-  /** The request follows its workflow: approved, rejected, cancelled, or reopened after an edit. */
-  onOutcome(subjectId: string, outcome: WorkflowOutcome, workflow: WorkflowRecord, now: Date): Promise<void>;
+  /**
+   * The request follows its workflow: approved, rejected, cancelled, or
+   * reopened after an edit; applied to the version the workflow decided
+   * (`workflow.subject.version`) only. True when the request follows (now or
+   * already); false when it cannot yet (the reconciler tries again).
+   */
+  onOutcome(subjectId: string, outcome: WorkflowOutcome, workflow: WorkflowRecord, now: Date): Promise<boolean>;
   /** These people were asked to decide: they may now read the request. */
   share(subjectId: string, userIds: readonly string[]): Promise<void>;
   /**
@@ -63,7 +68,7 @@ export interface ApprovalKindRegistration {
    * stored with: the reconciler starts the workflow of any whose start a crash
    * prevented.
    */
-  pendingSince(before: Date): Promise<{ workflowId: string; subject: ApprovalSubject }[]>;
+  pendingSince(after: Date, before: Date): Promise<{ workflowId: string; subject: ApprovalSubject }[]>;
 }
 
 export interface ApprovalsService {
@@ -76,8 +81,15 @@ export interface ApprovalsService {
   decide(ctx: ActorContext, input: DecideInput): Promise<WorkflowView>;
   /** The requester withdraws the request. */
   cancel(ctx: ActorContext, workflowId: string): Promise<WorkflowView>;
-  /** The requester changed the request: a new round from the policy in force. */
-  reopen(ctx: ActorContext, workflowId: string): Promise<WorkflowView>;
+  /**
+   * The requester is changing the request: a new round from the policy in
+   * force, about `subject` (the request as it will be, with the version it
+   * will have). Call it before storing the change: a workflow closed
+   * meanwhile refuses it (409 WORKFLOW_CLOSED) and the change is not made.
+   */
+  reopen(ctx: ActorContext, workflowId: string, subject: ApprovalSubject): Promise<WorkflowView>;
+  /** After the change is stored: a workflow that closed in between is followed now. */
+  resync(ctx: CallContext, workflowId: string): Promise<void>;
   /** Where each workflow stands, for list rows. */
   summaries(ids: readonly string[], now: Date): Promise<Map<string, WorkflowSummaryView>>;
   get(ctx: ActorContext, workflowId: string): Promise<WorkflowView>;
@@ -102,6 +114,8 @@ const ORG_WIDE_ROLES = ['hr', 'admin', 'finance', 'ceo'] as const;
 /** The reconciler leaves alone workflows closed less than this ago (their request is still following). */
 export const RECONCILE_GRACE_MS = 30_000;
 const APPROVALS_RECONCILER = 'approvals.reconcile';
+/** How far back the reconciler looks for requests whose workflow never started. */
+const ORPHAN_WINDOW_MS = 24 * 3_600_000;
 
 type PersonOf = (id: string) => { id: string; name: string };
 
@@ -190,11 +204,11 @@ export function createApprovalsService(
     const outcome = transition.outcome;
     if (outcome) {
       await attempt('outcome', async () => {
-        await registration.onOutcome(saved.subject.id, outcome, saved, ctx.now);
-        if (saved.state !== 'pending') await approvals.markOutcomeApplied(saved.id);
+        const followed = await registration.onOutcome(saved.subject.id, outcome, saved, ctx.now);
+        if (followed && saved.state !== 'pending') await approvals.markOutcomeApplied(saved.id);
       });
     }
-    for (const entry of transition.audit) await audit.record(ctx, entry);
+    for (const entry of transition.audit) await attempt(entry.action, () => audit.record(ctx, entry));
     for (const event of transition.events) {
       for (const listener of listeners) await attempt(event.type, () => listener(event, saved));
     }
@@ -209,11 +223,13 @@ export function createApprovalsService(
     ctx: CallContext,
     workflowId: string,
     decide: (workflow: StoredWorkflow, directory: ApproverDirectory) => WorkflowTransition,
+    /** The request the next stage asks about, when it changes (a reopen): its days decide who is asked. */
+    about?: Pick<ApprovalSubject, 'requesterId' | 'days'>,
   ): Promise<StoredWorkflow> {
     for (let attempt = 1; ; attempt++) {
       const workflow = await approvals.get(workflowId);
       if (!workflow) throw notFound('Approval workflow', workflowId);
-      const directory = await directoryFor({ requesterId: workflow.requesterId, days: workflow.subject.days });
+      const directory = await directoryFor(about ?? { requesterId: workflow.requesterId, days: workflow.subject.days });
       const result = decide(workflow, directory);
       let saved: StoredWorkflow;
       try {
@@ -333,6 +349,9 @@ export function createApprovalsService(
       const existing = await approvals.get(input.workflowId);
       if (!existing) throw notFound('Approval workflow', input.workflowId);
       assertVisible(ctx, existing);
+      // What the decider saw: sent with the decision, else the workflow as this call first read it,
+      // so a lost race is never counted for a stage or round that came after.
+      const expected = { round: input.round ?? existing.round, stage: input.stage ?? existing.currentStage };
       const saved = await transition(ctx, input.workflowId, (workflow, directory) =>
         decideApproval({
           workflow,
@@ -342,6 +361,7 @@ export function createApprovalsService(
             comment: input.comment,
             reason: input.reason,
             via: 'app',
+            expected,
           },
           directory,
           now: ctx.now,
@@ -360,19 +380,32 @@ export function createApprovalsService(
       return viewOf(saved, ctx.now);
     },
 
-    async reopen(ctx, workflowId) {
+    async reopen(ctx, workflowId, subject) {
       const existing = await approvals.get(workflowId);
       if (!existing) throw notFound('Approval workflow', workflowId);
-      if (existing.requesterId !== ctx.actor.id) {
+      if (existing.requesterId !== ctx.actor.id || subject.requesterId !== existing.requesterId) {
         throw new DomainError('FORBIDDEN', 'Only the requester can change a request', { workflowId });
       }
-      const subject = await registrationOf(existing.kind).subject(existing.subject.id);
-      if (!subject) throw notFound('Request', existing.subject.id);
       const [policy, facts] = await Promise.all([approvalPolicies.get(existing.kind), factsOf(subject, ctx.now)]);
-      const saved = await transition(ctx, workflowId, (workflow, directory) =>
-        reopenWorkflow({ workflow, subject, policy, facts, directory, now: ctx.now }),
+      const saved = await transition(
+        ctx,
+        workflowId,
+        (workflow, directory) => reopenWorkflow({ workflow, subject, policy, facts, directory, now: ctx.now }),
+        subject,
       );
       return viewOf(saved, ctx.now);
+    },
+
+    async resync(ctx, workflowId) {
+      const workflow = await approvals.get(workflowId);
+      if (!workflow || workflow.state === 'pending' || workflow.outcomeApplied) return;
+      const followed = await registrationOf(workflow.kind).onOutcome(
+        workflow.subject.id,
+        workflow.state,
+        workflow,
+        ctx.now,
+      );
+      if (followed) await approvals.markOutcomeApplied(workflow.id);
     },
 
     async summaries(ids, now) {
@@ -461,7 +494,8 @@ export function createApprovalsService(
       const settled = new Date(now.getTime() - RECONCILE_GRACE_MS);
       // Requests whose workflow never started (a crash between the two inserts) start now.
       for (const registration of kinds.values()) {
-        const waiting = await registration.pendingSince(settled);
+        // An interrupted start is recent: the last day is looked at, every 5 minutes.
+        const waiting = await registration.pendingSince(new Date(now.getTime() - ORPHAN_WINDOW_MS), settled);
         const existing = await approvals.byIds(waiting.map((w) => w.workflowId));
         for (const { workflowId, subject } of waiting) {
           if (existing.has(workflowId)) continue;
@@ -479,7 +513,9 @@ export function createApprovalsService(
         if (!workflow.closedAt || workflow.closedAt > settled) continue;
         if (workflow.state === 'pending') continue;
         try {
-          await registrationOf(workflow.kind).onOutcome(workflow.subject.id, workflow.state, workflow, now);
+          if (!(await registrationOf(workflow.kind).onOutcome(workflow.subject.id, workflow.state, workflow, now))) {
+            continue;
+          }
           await approvals.markOutcomeApplied(workflow.id);
           repaired += 1;
         } catch (error) {

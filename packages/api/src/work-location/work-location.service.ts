@@ -15,6 +15,7 @@ import {
   notFound,
   type Page,
   type UpdateWorkLocationRequestInput,
+  versionConflict,
   type WorkLocationAsk,
   type WorkLocationRequestRecord,
   type WorkLocationRequestView,
@@ -62,6 +63,7 @@ export function createWorkLocationService(
       const approval = summaries.get(r.workflowId) ?? {
         id: r.workflowId,
         state: 'pending' as const,
+        round: 1,
         currentStage: null,
         awaiting: [],
         dueAt: null,
@@ -112,6 +114,7 @@ export function createWorkLocationService(
     days: { start: r.startDate, end: r.endDate },
     amountMinor: null,
     attributes: { workLocationType: r.type },
+    version: r.version,
   });
 
   const approvalKind: ApprovalKindRegistration = {
@@ -120,13 +123,14 @@ export function createWorkLocationService(
       const r = await requests.get(id);
       return r ? subjectOf(r) : null;
     },
-    async onOutcome(id, outcome, _workflow, now) {
-      if (outcome === 'reopened') return;
-      await requests.settle(id, outcome, now);
+    async onOutcome(id, outcome, workflow, now) {
+      // An edit is stored by the request's own update, after the reopen.
+      if (outcome === 'reopened') return true;
+      return requests.settle(id, outcome, workflow.subject.version, now);
     },
     share: (id, userIds) => requests.addApprovers(id, userIds),
-    async pendingSince(before) {
-      const pending = await requests.pendingBefore(before, 500);
+    async pendingSince(after, before) {
+      const pending = await requests.pendingBefore(after, before, 500);
       return pending.map((r) => ({ workflowId: r.workflowId, subject: subjectOf(r) }));
     },
   };
@@ -183,6 +187,8 @@ export function createWorkLocationService(
             decision: input.action,
             ...(input.comment === undefined ? {} : { comment: input.comment }),
             ...(input.reason === undefined ? {} : { reason: input.reason }),
+            ...(input.round === undefined ? {} : { round: input.round }),
+            ...(input.stage === undefined ? {} : { stage: input.stage }),
           });
         }
         return viewOf(record.id, ctx.now);
@@ -195,7 +201,13 @@ export function createWorkLocationService(
         note: input.note === undefined ? record.note : input.note,
       };
       const day = await today(ctx.now);
-      const updated = await asPerson(record.userId, async () => {
+      await asPerson(record.userId, async () => {
+        const current = await requests.get(record.id);
+        if (!current) throw notFound('Work-location request', record.id);
+        assertEditable(current, ctx.actor.id);
+        const expected = input.version as number;
+        if (current.version !== expected)
+          throw versionConflict('WorkLocationRequest', record.id, expected, current.version);
         const own = await requests.activeOverlapping(record.userId, ask.startDate, ask.endDate);
         decideWorkLocationAsk({
           ask,
@@ -204,9 +216,13 @@ export function createWorkLocationService(
           today: day,
           mayRecordPast: holdsRole(ctx.actor.roles, 'hr'),
         });
-        return requests.update(record.id, input.version as number, ask, ctx.now);
+        // The workflow first, about the request as it will be: a decision that got in first
+        // closes it and the edit is refused; one that comes after is about the new fields,
+        // and is applied to the new version only.
+        await approvals.reopen(ctx, record.workflowId, subjectOf({ ...current, ...ask, version: expected + 1 }));
+        await requests.update(record.id, expected, ask, ctx.now);
+        await approvals.resync(ctx, record.workflowId);
       });
-      await approvals.reopen(ctx, updated.workflowId);
       await audit.record(ctx, {
         action: 'work-location.update',
         resourceType: 'work_location_request',

@@ -39,7 +39,7 @@ export type WorkflowDoc = Omit<
   'id' | 'subject' | 'requesterId' | 'stages' | 'decisions' | 'awaiting'
 > & {
   _id: ObjectId;
-  subject: { id: ObjectId; summary: string; days: { start: string; end: string } | null };
+  subject: { id: ObjectId; summary: string; days: { start: string; end: string } | null; version: number };
   requesterId: ObjectId;
   stages: WorkflowStageDoc[];
   decisions: WorkflowDecisionDoc[];

@@ -34,7 +34,12 @@ export function workflowFields(workflow: NewWorkflow, approverIdsBefore: readonl
   const stage = workflow.currentStage === null ? undefined : workflow.stages[workflow.currentStage];
   return {
     kind: workflow.kind,
-    subject: { id: oid(workflow.subject.id), summary: workflow.subject.summary, days: workflow.subject.days },
+    subject: {
+      id: oid(workflow.subject.id),
+      summary: workflow.subject.summary,
+      days: workflow.subject.days,
+      version: workflow.subject.version,
+    },
     requesterId: oid(workflow.requesterId),
     mode: workflow.mode,
     policyVersion: workflow.policyVersion,
@@ -61,7 +66,12 @@ export function toWorkflowRecord(doc: WithId<WorkflowDoc>): WorkflowRecord & { a
   return {
     id: doc._id.toHexString(),
     kind: doc.kind,
-    subject: { id: doc.subject.id.toHexString(), summary: doc.subject.summary, days: doc.subject.days },
+    subject: {
+      id: doc.subject.id.toHexString(),
+      summary: doc.subject.summary,
+      days: doc.subject.days,
+      version: doc.subject.version,
+    },
     requesterId: doc.requesterId.toHexString(),
     mode: doc.mode,
     policyVersion: doc.policyVersion,

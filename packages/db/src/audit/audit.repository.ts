@@ -204,7 +204,12 @@ const appendQueues = new Map<string, PendingAppend[]>();
  * process appended meanwhile, the unique index on seq refuses the insert and
  * the end is read as before. Forgotten on any other failure and on reset.
  */
-const knownEnds = new Map<string, { seq: number; hash: string }>();
+const knownEnds = new Map<string, { seq: number; hash: string; at: number }>();
+/**
+ * How long a known end is trusted: a trail emptied or restored by another
+ * process (a demo reset) is read again after this, rather than chained past.
+ */
+const KNOWN_END_MS = 5_000;
 
 /** Forgets every trail end this process knows (the database was emptied). */
 export function forgetAuditEnds(): void {
@@ -262,7 +267,8 @@ async function writeBatch(audits: Collection<AuditDoc>, batch: PendingAppend[]):
   };
   let last: Awaited<ReturnType<typeof readLast>>;
   try {
-    last = knownEnds.get(key) ?? (await readLast(audits));
+    const known = knownEnds.get(key);
+    last = known && Date.now() - known.at < KNOWN_END_MS ? known : await readLast(audits);
   } catch (error) {
     return fail(error);
   }
@@ -274,7 +280,7 @@ async function writeBatch(audits: Collection<AuditDoc>, batch: PendingAppend[]):
     try {
       await audits.insertMany(docs, { ordered: true });
       const end = docs.at(-1) as AuditDoc;
-      knownEnds.set(key, { seq: end.seq, hash: end.hash });
+      knownEnds.set(key, { seq: end.seq, hash: end.hash, at: Date.now() });
       return stored(docs, docs.length);
     } catch (error) {
       knownEnds.delete(key);

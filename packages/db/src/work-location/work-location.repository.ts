@@ -77,12 +77,21 @@ export interface WorkLocationRepository {
     changes: WorkLocationChanges,
     now: Date,
   ): Promise<WorkLocationRequestRecord>;
-  /** Follows the workflow: pending → status; false when it had already moved (a repeat is harmless). */
-  settle(id: string, status: Exclude<WorkLocationStatus, 'pending'>, now: Date): Promise<boolean>;
+  /**
+   * Follows the workflow: pending → status, only at `expectedVersion` (the
+   * version the workflow decided). True when the request follows (now or
+   * before); false when it cannot (yet): another version, or another state.
+   */
+  settle(
+    id: string,
+    status: Exclude<WorkLocationStatus, 'pending'>,
+    expectedVersion: number,
+    now: Date,
+  ): Promise<boolean>;
   /** Adds people the workflow asked (idempotent). */
   addApprovers(id: string, userIds: readonly string[]): Promise<void>;
-  /** Pending requests stored before `before` (the reconciler looks for any whose workflow never started). */
-  pendingBefore(before: Date, limit: number): Promise<WorkLocationRequestRecord[]>;
+  /** Pending requests stored between `after` and `before`, newest first (the reconciler looks for any whose workflow never started). */
+  pendingBefore(after: Date, before: Date, limit: number): Promise<WorkLocationRequestRecord[]>;
   /** Removes a request whose workflow could not be started (the submission failed). */
   remove(id: string): Promise<void>;
 }
@@ -160,41 +169,40 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
         ),
       );
     },
-    async settle(id, status, now) {
-      // Through updateVersioned like every change of the request: at the version read, while pending.
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const current = await requests.findOne({ _id: must(id) }, { projection: { status: 1, version: 1 } });
-        if (!current || current.status !== 'pending') return false;
-        try {
-          await updateVersioned(
-            requests,
-            current._id,
-            current.version,
-            { $set: { status, decidedAt: now } },
-            {
-              resource: 'WorkLocationRequest',
-              where: { status: 'pending' },
-              guardError: notPending(status),
-              now,
-            },
-          );
-          return true;
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          // Decided meanwhile (or gone): nothing to follow; another version: read it again.
-          if (error.code !== 'VERSION_CONFLICT') return false;
-        }
+    async settle(id, status, expectedVersion, now) {
+      const current = await requests.findOne({ _id: must(id) }, { projection: { status: 1, version: 1 } });
+      if (!current) return false;
+      // Followed already (a repeat after a crash, or the reconciler): nothing to do.
+      if (current.status === status && current.version === expectedVersion + 1) return true;
+      if (current.status !== 'pending' || current.version !== expectedVersion) return false;
+      try {
+        await updateVersioned(
+          requests,
+          current._id,
+          expectedVersion,
+          { $set: { status, decidedAt: now } },
+          {
+            resource: 'WorkLocationRequest',
+            where: { status: 'pending' },
+            guardError: notPending(status),
+            now,
+          },
+        );
+        return true;
+      } catch (error) {
+        // Changed meanwhile: the workflow's next turn (or the reconciler) follows again.
+        if (error instanceof DomainError) return false;
+        throw error;
       }
-      return false;
     },
     /** A bookkeeping field outside the request's versioned state (an edit never conflicts with it). */
     async addApprovers(id, userIds) {
       if (userIds.length === 0) return;
       await requests.updateOne({ _id: must(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
     },
-    async pendingBefore(before, limit) {
+    async pendingBefore(after, before, limit) {
       const docs = await requests
-        .find({ status: 'pending', createdAt: { $lt: before } })
+        .find({ status: 'pending', createdAt: { $gte: after, $lt: before } })
         .limit(limit)
         .toArray();
       return docs.map(toRecord);

@@ -122,7 +122,7 @@ export function startWorkflow(input: StartWorkflowInput): WorkflowTransition<New
   const workflow: NewWorkflow = {
     id,
     kind,
-    subject: { id: subject.id, summary: subject.summary, days: subject.days },
+    subject: { id: subject.id, summary: subject.summary, days: subject.days, version: subject.version },
     requesterId: subject.requesterId,
     mode: policy.mode,
     policyVersion: policy.version,
@@ -160,6 +160,12 @@ export interface DecisionInput {
   via: DecisionChannel;
   /** Whom the actor decides for (a delegation); null when for themself. */
   actingFor?: string | null | undefined;
+  /**
+   * The round and stage the actor saw: a decision made on a screen that has
+   * since changed (an edit started a new round, or the stage moved on) is
+   * refused instead of counting for what the actor never saw.
+   */
+  expected?: { round: number; stage: number | null } | undefined;
 }
 
 /** The decision that settled a stage (the last one recorded for it in the round). */
@@ -191,19 +197,37 @@ function alreadyDecided(decision: WorkflowDecisionRecord | undefined, mine: bool
  * stands), a closed workflow (WORKFLOW_CLOSED), someone not asked now
  * (NOT_AN_APPROVER).
  */
-function assertMayDecide(workflow: WorkflowRecord, actorId: string): void {
+function assertMayDecide(workflow: WorkflowRecord, actorId: string, expected?: DecisionInput['expected']): void {
   if (actorId === workflow.requesterId) {
     throw new DomainError('SELF_APPROVAL', 'Nobody decides their own request', { workflowId: workflow.id });
   }
   const mine = workflow.decisions.find((d) => d.round === workflow.round && d.by === actorId);
   if (mine) throw alreadyDecided(mine, true);
+  if (expected && expected.round !== workflow.round) {
+    throw new DomainError('REQUEST_CHANGED', 'The request was changed since you saw it; review it again', {
+      round: workflow.round,
+      stage: workflow.currentStage,
+    });
+  }
   // A stage of this round that asked the actor and has been settled by someone else.
   const settled = workflow.stages.find(
     (stage) => (stage.state === 'approved' || stage.state === 'rejected') && stage.eligible.includes(actorId),
   );
   if (workflow.state !== 'pending') {
-    if (settled && workflow.state !== 'cancelled') throw alreadyDecided(decisiveOf(workflow, settled.index), false);
+    // The decision that stands is the one that closed the workflow.
+    const closing = workflow.decisions.filter((d) => d.round === workflow.round).at(-1);
+    if (settled && workflow.state !== 'cancelled') throw alreadyDecided(closing, false);
     throw new DomainError('WORKFLOW_CLOSED', `This request is already ${workflow.state}`, { state: workflow.state });
+  }
+  if (expected && expected.stage !== workflow.currentStage) {
+    const seen = workflow.stages[expected.stage ?? -1];
+    if (seen && (seen.state === 'approved' || seen.state === 'rejected')) {
+      throw alreadyDecided(decisiveOf(workflow, seen.index), false);
+    }
+    throw new DomainError('REQUEST_CHANGED', 'The request moved on since you saw it; review it again', {
+      round: workflow.round,
+      stage: workflow.currentStage,
+    });
   }
   if (!workflow.awaiting.includes(actorId)) {
     if (settled) throw alreadyDecided(decisiveOf(workflow, settled.index), false);
@@ -226,7 +250,7 @@ export function decideApproval(input: {
   now: Date;
 }): WorkflowTransition {
   const { workflow, decision, directory, now } = input;
-  assertMayDecide(workflow, decision.actorId);
+  assertMayDecide(workflow, decision.actorId, decision.expected);
   const reason = decision.reason?.trim() || null;
   if (decision.decision === 'reject' && !reason) {
     throw validationFailed('A rejection needs a reason', [
@@ -234,8 +258,11 @@ export function decideApproval(input: {
     ]);
   }
   const index = workflow.currentStage as number;
+  const current = workflow.stages[index] as WorkflowStageRecord;
   const record: WorkflowDecisionRecord = {
     stage: index,
+    stageName: current.name,
+    stageStartedAt: current.startedAt,
     round: workflow.round,
     by: decision.actorId,
     actingFor: decision.actingFor ?? null,
@@ -285,7 +312,7 @@ export function decideApproval(input: {
     return { workflow: next, outcome: 'rejected', events, audit };
   }
 
-  const stage = workflow.stages[index] as WorkflowStageRecord;
+  const stage = current;
   const approvals = decided.decisions.filter(
     (d) => d.round === workflow.round && d.stage === index && d.decision === 'approve',
   ).length;
@@ -364,7 +391,7 @@ export function reopenWorkflow(input: {
   const stages = startStage(buildStages(workflow.kind, policy, facts), 0, directory, new Set(), now);
   const next: WorkflowRecord = {
     ...workflow,
-    subject: { id: subject.id, summary: subject.summary, days: subject.days },
+    subject: { id: subject.id, summary: subject.summary, days: subject.days, version: subject.version },
     mode: policy.mode,
     policyVersion: policy.version,
     policyStages: policy.stages.map((stage) => structuredClone(stage)),
@@ -401,6 +428,7 @@ export function summaryOf(workflow: WorkflowRecord, now: Date) {
   return {
     id: workflow.id,
     state: workflow.state,
+    round: workflow.round,
     currentStage: stage ? { index: stage.index, name: stage.name, required: stage.required, approvals } : null,
     awaiting: workflow.awaiting,
     dueAt,

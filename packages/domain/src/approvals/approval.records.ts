@@ -33,6 +33,11 @@ export interface ApprovalSubject {
   amountMinor: number | null;
   /** The request's attributes conditions may name. */
   attributes: { leaveType?: string | null; workLocationType?: string | null };
+  /**
+   * The request's version this workflow decides: an outcome is applied to that
+   * version only, so a decision never lands on fields nobody saw.
+   */
+  version: number;
 }
 
 export interface WorkflowStageRecord {
@@ -55,6 +60,9 @@ export interface WorkflowStageRecord {
 
 export interface WorkflowDecisionRecord {
   stage: number;
+  /** The stage's name and start, as they were when it was decided (for reports across rounds). */
+  stageName: string;
+  stageStartedAt: Date | null;
   round: number;
   by: string;
   actingFor: string | null;
@@ -69,7 +77,7 @@ export interface WorkflowDecisionRecord {
 export interface WorkflowRecord {
   id: string;
   kind: ApprovalKind;
-  subject: { id: string; summary: string; days: { start: string; end: string } | null };
+  subject: { id: string; summary: string; days: { start: string; end: string } | null; version: number };
   requesterId: string;
   mode: PolicyMode;
   policyVersion: number;

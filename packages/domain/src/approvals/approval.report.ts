@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { dayInTimezone, isoWeekday } from '../common/calendar-days.js';
+import { addDays, dayInTimezone, daysBetween, isoWeekday, startOfDayIn } from '../common/calendar-days.js';
 import { CalendarDay, QueryFlag } from '../common/common.schemas.js';
 import type { WorkflowRecord } from './approval.records.js';
 import { ApprovalKind } from './approval.schemas.js';
+
+/** The longest period one report covers. */
+export const MAX_REPORT_DAYS = 366;
 
 export const ApprovalReportQuery = z
   .strictObject({
@@ -12,7 +15,11 @@ export const ApprovalReportQuery = z
     format: z.enum(['json', 'csv']).default('json'),
     byApprover: QueryFlag.default(true).meta({ description: 'Rows per approver as well as per stage.' }),
   })
-  .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' });
+  .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' })
+  .refine((q) => daysBetween(q.from, q.to) <= MAX_REPORT_DAYS, {
+    path: ['to'],
+    message: `a report covers at most ${MAX_REPORT_DAYS} days`,
+  });
 export type ApprovalReportQuery = z.infer<typeof ApprovalReportQuery>;
 
 const Row = z.object({
@@ -62,12 +69,13 @@ export function workingHoursBetween(start: Date, end: Date, workingDays: readonl
   if (end <= start) return 0;
   const week = new Set(workingDays);
   let total = 0;
-  // Walk in hour steps: exact to the hour, bounded by a year of hours for old requests.
-  const steps = Math.min(Math.ceil((end.getTime() - start.getTime()) / HOUR), 24 * 400);
-  for (let i = 0; i < steps; i++) {
-    const from = start.getTime() + i * HOUR;
-    const length = Math.min(HOUR, end.getTime() - from);
-    if (week.has(isoWeekday(dayInTimezone(new Date(from), timeZone)))) total += length;
+  // Day by day: each working day contributes the part of it inside [start, end).
+  const last = dayInTimezone(end, timeZone);
+  for (let day = dayInTimezone(start, timeZone); day <= last; day = addDays(day, 1)) {
+    if (!week.has(isoWeekday(day))) continue;
+    const from = Math.max(startOfDayIn(day, timeZone).getTime(), start.getTime());
+    const to = Math.min(startOfDayIn(addDays(day, 1), timeZone).getTime(), end.getTime());
+    if (to > from) total += to - from;
   }
   return Math.round((total / HOUR) * 10) / 10;
 }
@@ -115,9 +123,9 @@ export function approvalReport(input: {
   };
   for (const workflow of decided) {
     for (const d of workflow.decisions) {
-      const stage = workflow.stages.find((s) => s.index === d.stage);
-      const name = stage?.name ?? `Stage ${d.stage + 1}`;
-      const started = stage?.startedAt ?? workflow.createdAt;
+      // The stage as it was when decided (an edit's new round may have other stages).
+      const name = d.stageName;
+      const started = d.stageStartedAt ?? workflow.createdAt;
       const hours = workingHoursBetween(started, d.at, workingDays, timeZone);
       const reject = d.decision === 'reject';
       const auto = d.via === 'system';

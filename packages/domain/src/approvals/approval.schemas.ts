@@ -184,6 +184,7 @@ export const WorkflowSummaryView = z
   .object({
     id: Id,
     state: WorkflowState,
+    round: z.number().int().meta({ description: 'Send it back with a decision (with the stage index).' }),
     currentStage: z
       .object({ index: z.number().int(), name: z.string(), required: z.number().int(), approvals: z.number().int() })
       .nullable(),
@@ -197,6 +198,7 @@ export type WorkflowSummaryView = z.infer<typeof WorkflowSummaryView>;
 export const SubjectView = z.object({
   id: Id,
   summary: z.string(),
+  version: z.number().int().meta({ description: 'The request version this round decides.' }),
   days: z.object({ start: CalendarDay, end: CalendarDay }).nullable(),
 });
 
@@ -249,6 +251,12 @@ export const InboxQuery = PageQuery.extend({
 });
 export type InboxQuery = z.infer<typeof InboxQuery>;
 
+/** The round and stage the decider saw (from the summary or the timeline); a request that changed since answers 409 REQUEST_CHANGED. */
+export const SeenStage = {
+  round: z.number().int().min(1).optional().meta({ description: 'The round you saw (recommended).' }),
+  stage: z.number().int().min(0).optional().meta({ description: 'The stage index you saw (recommended).' }),
+};
+
 /** The refinement of every decision input: a rejection carries a reason. */
 export function reasonForRejection(
   input: { decision?: string | undefined; reason?: string | undefined },
@@ -265,6 +273,7 @@ export const DecideInput = z
     decision: Decision,
     comment: Comment.optional(),
     reason: RejectReason.optional().meta({ description: 'Required to reject (1–2,000 characters).' }),
+    ...SeenStage,
   })
   .superRefine(reasonForRejection);
 export type DecideInput = z.infer<typeof DecideInput>;

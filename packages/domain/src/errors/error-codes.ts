@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   ALREADY_DECIDED: 409,
   /** The workflow is approved, rejected or cancelled: nothing more can be decided; `details.state`. */
   WORKFLOW_CLOSED: 409,
+  /** The request changed (an edit started a new round) or moved to another stage since the caller saw it; `details.round`, `details.stage`. */
+  REQUEST_CHANGED: 409,
   /** The request was decided or cancelled and can no longer be changed; `details.status`. */
   REQUEST_NOT_PENDING: 409,
   /** A work-location request clashes with your own pending or approved one; `details.request` is that one. */

@@ -3,6 +3,7 @@ import {
   Comment,
   RejectReason,
   reasonForRejection,
+  SeenStage,
   WorkflowSummaryView,
   WorkLocationType,
 } from '../approvals/approval.schemas.js';
@@ -76,6 +77,7 @@ export const UpdateWorkLocationRequestInput = z
       .meta({ description: 'Decide (approvers) or cancel (the requester); leave out to edit.' }),
     comment: Comment.optional(),
     reason: RejectReason.optional().meta({ description: 'Required to reject.' }),
+    ...SeenStage,
     version: ExpectedVersion.optional().meta({ description: 'Required to edit: the version you read.' }),
     type: WorkLocationType.optional(),
     startDate: CalendarDay.optional(),
@@ -86,6 +88,7 @@ export const UpdateWorkLocationRequestInput = z
     const edits = (['version', 'type', 'startDate', 'endDate', 'note'] as const).filter((k) => input[k] !== undefined);
     if (input.action !== undefined) {
       for (const key of edits) {
+        // (round and stage go with an action; they are not edits)
         ctx.addIssue({ code: 'custom', path: [key], message: 'an action is sent alone; edit in a separate request' });
       }
       reasonForRejection({ decision: input.action, reason: input.reason }, ctx);
@@ -98,8 +101,13 @@ export const UpdateWorkLocationRequestInput = z
         message: 'an edit needs the version you read (or send an action)',
       });
     }
-    if (input.comment !== undefined || input.reason !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['comment'], message: 'comment and reason go with an action' });
+    if (
+      input.comment !== undefined ||
+      input.reason !== undefined ||
+      input.round !== undefined ||
+      input.stage !== undefined
+    ) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: 'comment, reason, round and stage go with an action' });
     }
     noteForOther(input, ctx);
   });
