@@ -7,7 +7,7 @@ import { ensureIndexes } from '../src/indexes.js';
 import { decodeCursor, encodeCursor, findKeysetPage, findPage } from '../src/pagination.js';
 import { useTestDatabase } from '../src/testing/vitest.js';
 import { usersCollection } from '../src/users/user.doc.js';
-import { findUserByEmail, insertUser } from '../src/users/user.repository.js';
+import { findUserByEmail, insertUser } from '../src/users/user.insert.js';
 import { initialVersion, updateVersioned, type Versioned } from '../src/versioning.js';
 
 const database = useTestDatabase(import.meta.url);

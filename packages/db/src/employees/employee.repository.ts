@@ -24,7 +24,7 @@ import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import type { UserDoc } from '../users/user.doc.js';
-import { insertUser, type NewUser, nameKeyOf, userSearchKeys } from '../users/user.repository.js';
+import { insertUser, type NewUser, nameKeyOf, userSearchKeys } from '../users/user.insert.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { EmployeeDoc } from './employee.doc.js';
 import {

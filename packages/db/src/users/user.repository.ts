@@ -29,60 +29,8 @@ import { escapeRegex } from '../regex.js';
 import { repairSearchKeys } from '../search-keys.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { UserDoc } from './user.doc.js';
+import { duplicateEmail, findUserByEmail, type NewUser, nameKeyOf, userSearchKeys } from './user.insert.js';
 import { toUserMfaDoc, toUserRecord, toUserView } from './user.mapper.js';
-
-export interface NewUser {
-  email: string;
-  name: string;
-  roles: Role[];
-  passwordHash: string | null;
-  mustChangePassword: boolean;
-  invitedAt?: Date | null;
-}
-
-export function nameKeyOf(name: string): string {
-  return name.trim().toLowerCase();
-}
-
-/** What an account search matches a prefix of: the name's words and the email, folded. */
-export function userSearchKeys(name: string, email: string): string[] {
-  return [...new Set([...searchWordsOf(name), foldForSearch(normalizeEmail(email))])];
-}
-
-const duplicateEmail = () =>
-  new DomainError('ALREADY_EXISTS', 'A user with this email already exists', { field: 'email' });
-
-/** Inserts a user; the unique index on the normalised email turns a duplicate into 409 ALREADY_EXISTS. */
-export async function insertUser(users: Collection<UserDoc>, user: NewUser, now: Date): Promise<WithId<UserDoc>> {
-  const doc: UserDoc = {
-    _id: newId(),
-    email: user.email.trim(),
-    emailKey: normalizeEmail(user.email),
-    name: user.name.trim(),
-    nameKey: nameKeyOf(user.name),
-    searchKeys: userSearchKeys(user.name, user.email),
-    roles: user.roles,
-    status: 'active',
-    passwordHash: user.passwordHash,
-    mustChangePassword: user.mustChangePassword,
-    passwordChangedAt: user.passwordHash ? now : null,
-    mfa: null,
-    lockedUntil: null,
-    lastLoginAt: null,
-    invitedAt: user.invitedAt ?? null,
-    archivedAt: null,
-    archivedBy: null,
-    archiveReason: null,
-    ...initialVersion(now),
-  };
-  try {
-    await users.insertOne(doc);
-  } catch (error) {
-    if (isDuplicateKey(error)) throw duplicateEmail();
-    throw error;
-  }
-  return doc;
-}
 
 /** Runs a write that may change the email; a clash on the unique index becomes 409 ALREADY_EXISTS. */
 async function withUniqueEmail<T>(write: () => Promise<T>): Promise<T> {
@@ -92,10 +40,6 @@ async function withUniqueEmail<T>(write: () => Promise<T>): Promise<T> {
     if (isDuplicateKey(error)) throw duplicateEmail();
     throw error;
   }
-}
-
-export function findUserByEmail(users: Collection<UserDoc>, email: string): Promise<WithId<UserDoc> | null> {
-  return users.findOne({ emailKey: normalizeEmail(email) });
 }
 
 const SORTS: Record<ListUsersQuery['sort'], Sort> = {

@@ -104,7 +104,7 @@ export function isSecretKey(key: string): boolean {
  * does what JSON would: `undefined`, functions and symbols are dropped from
  * objects and become null in arrays (so positions keep their meaning), Dates
  * become ISO strings (an invalid Date null), non-finite numbers null, bigints
- * decimal strings, objects with `toJSON` (ObjectId, Buffer) their JSON form,
+ * decimal strings, objects with `toJSON` (stored ids, Buffers) their JSON form,
  * Maps objects and Sets arrays. A cycle becomes the string '[Circular]'
  * instead of recursing forever. The input is not changed.
  */
