@@ -1,6 +1,5 @@
 import {
   DomainError,
-  foldForSearch,
   isDomainError,
   type ListUsersQuery,
   mfaAlreadyEnabled,
@@ -11,23 +10,22 @@ import {
   passwordAlreadySet,
   type Role,
   searchTermsOf,
-  searchWordsOf,
   type UserRecord,
   type UserView,
   userArchived,
   userNotArchived,
 } from '@seed-pms/domain';
-import type { Collection, Filter, Sort, UpdateFilter, WithId } from 'mongodb';
+import type { Collection, Filter, Sort, UpdateFilter } from 'mongodb';
 import type { EmployeeDoc } from '../employees/employee.doc.js';
 import type { insertAccount, syncEmployeeIdentity } from '../employees/employee.repository.js';
 import { isDuplicateKey } from '../errors.js';
 import { allOf } from '../filters.js';
-import { newId, objectIdOf, objectIdsOf } from '../ids.js';
+import { objectIdOf, objectIdsOf } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import { repairSearchKeys } from '../search-keys.js';
-import { initialVersion, updateVersioned } from '../versioning.js';
+import { updateVersioned } from '../versioning.js';
 import type { UserDoc } from './user.doc.js';
 import { duplicateEmail, findUserByEmail, type NewUser, nameKeyOf, userSearchKeys } from './user.insert.js';
 import { toUserMfaDoc, toUserRecord, toUserView } from './user.mapper.js';
