@@ -22,6 +22,13 @@ export function objectIdOf(id: string): ObjectId | null {
   return isIdString(id) ? ObjectId.createFromHexString(id.toLowerCase()) : null;
 }
 
+/** The ObjectId of an id the caller has already checked (a record's own): a malformed one is a bug, thrown. */
+export function oid(id: string): ObjectId {
+  const parsed = objectIdOf(id);
+  if (!parsed) throw new Error(`not an id: ${id}`);
+  return parsed;
+}
+
 /** The ObjectIds of those ids that can be one (duplicates kept). */
 export function objectIdsOf(ids: readonly string[]): ObjectId[] {
   return ids.map(objectIdOf).filter((id): id is ObjectId => id !== null);

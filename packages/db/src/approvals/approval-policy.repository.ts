@@ -8,9 +8,10 @@ import {
 } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
+import { oid } from '../ids.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { ApprovalPolicyDoc } from './approval.doc.js';
-import { oid, toPolicyRecord } from './approval.mapper.js';
+import { toPolicyRecord } from './approval.mapper.js';
 
 /**
  * Approval policies, one per kind: the simple defaults at version 0 until

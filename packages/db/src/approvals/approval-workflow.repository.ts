@@ -8,12 +8,12 @@ import {
 } from '@seed-pms/domain';
 import type { Collection, Filter, Sort } from 'mongodb';
 import { allOf } from '../filters.js';
-import { newIdString, objectIdOf } from '../ids.js';
+import { newIdString, objectIdOf, oid } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { WorkflowDoc } from './approval.doc.js';
-import { oid, toWorkflowRecord, workflowFields } from './approval.mapper.js';
+import { toWorkflowRecord, workflowFields } from './approval.mapper.js';
 
 export type StoredWorkflow = WorkflowRecord & { approverIds: string[] };
 

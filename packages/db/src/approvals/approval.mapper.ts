@@ -1,13 +1,8 @@
 import type { ApprovalPolicyRecord, NewWorkflow, WorkflowRecord } from '@seed-pms/domain';
 import type { ObjectId, WithId } from 'mongodb';
-import { idOrNull, objectIdOf } from '../ids.js';
+import { idOrNull, oid } from '../ids.js';
 import type { ApprovalPolicyDoc, WorkflowDoc } from './approval.doc.js';
 
-export function oid(id: string): ObjectId {
-  const found = objectIdOf(id);
-  if (!found) throw new Error(`not an id: ${id}`);
-  return found;
-}
 const oids = (ids: readonly string[]) => ids.map(oid);
 const strs = (ids: readonly ObjectId[]) => ids.map((id) => id.toHexString());
 

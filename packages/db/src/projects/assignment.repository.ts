@@ -2,9 +2,9 @@ import type { AssignmentRecord, LedgerSegment } from '@seed-pms/domain';
 import type { ObjectId } from 'mongodb';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
-import { objectIdOf } from '../ids.js';
+import { objectIdOf, oid } from '../ids.js';
 import type { AssignmentDoc } from './project.doc.js';
-import { assignmentOf, oid, toAssignmentDoc, toAssignmentRecord, toLedgerSegment } from './project.mapper.js';
+import { assignmentOf, toAssignmentDoc, toAssignmentRecord, toLedgerSegment } from './project.mapper.js';
 
 /** What a ledger write changed, for the history to follow. */
 export interface AssignmentChange {

@@ -1,10 +1,10 @@
 import { type CapacityLedgerRecord, isDomainError, type LedgerSegment, type ProjectMember } from '@seed-pms/domain';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
-import { objectIdOf } from '../ids.js';
+import { objectIdOf, oid } from '../ids.js';
 import { updateVersioned } from '../versioning.js';
 import type { CapacityLedgerDoc } from './project.doc.js';
-import { oid, toLedgerRecord, toLedgerSegmentDoc } from './project.mapper.js';
+import { toLedgerRecord, toLedgerSegmentDoc } from './project.mapper.js';
 
 /**
  * The capacity ledgers: one document per person holding their segments in

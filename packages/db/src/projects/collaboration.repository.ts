@@ -2,12 +2,12 @@ import { notFound, type Page, type ProjectCommentRecord, type ProjectDocumentRec
 import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
-import { newId, objectIdOf } from '../ids.js';
+import { newId, objectIdOf, oid } from '../ids.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { ProjectCommentDoc, ProjectDocumentDoc } from './project.doc.js';
-import { oid, projectKey, toCommentRecord, toDocumentRecord } from './project.mapper.js';
+import { projectKey, toCommentRecord, toDocumentRecord } from './project.mapper.js';
 
 /**
  * Comments and documents of projects. Both are read by `_id` alone and checked

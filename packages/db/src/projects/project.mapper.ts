@@ -23,7 +23,7 @@ import {
 } from '@seed-pms/domain';
 import type { ObjectId, WithId } from 'mongodb';
 import type { PersonCard } from '../employees/employee.repository.js';
-import { idOrNull, objectIdOf } from '../ids.js';
+import { idOrNull, oid } from '../ids.js';
 import type {
   AssignmentDoc,
   CapacityLedgerDoc,
@@ -39,12 +39,6 @@ import type {
  */
 
 /** An id the server made (a record's own, a stored reference): always well-formed. */
-export function oid(id: string): ObjectId {
-  const parsed = objectIdOf(id);
-  if (!parsed) throw new Error(`not an id: ${id}`);
-  return parsed;
-}
-
 const oidOrNull = (id: string | null): ObjectId | null => (id === null ? null : oid(id));
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 

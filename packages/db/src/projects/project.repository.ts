@@ -11,21 +11,14 @@ import type { Filter, Sort } from 'mongodb';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
 import { allOf } from '../filters.js';
-import { newIdString, objectIdOf, objectIdsOf } from '../ids.js';
+import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
 import { repairSearchKeys } from '../search-keys.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { ProjectDoc } from './project.doc.js';
-import {
-  oid,
-  projectKey,
-  projectKeyFields,
-  projectSearchKeys,
-  toProjectDoc,
-  toProjectRecord,
-} from './project.mapper.js';
+import { projectKey, projectKeyFields, projectSearchKeys, toProjectDoc, toProjectRecord } from './project.mapper.js';
 
 /** What a new project holds; the repository gives it its id, version and timestamps. */
 export interface NewProject {

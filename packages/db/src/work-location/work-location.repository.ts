@@ -9,7 +9,7 @@ import { DomainError } from '@seed-pms/domain';
 import type { Collection, Filter, Sort, WithId } from 'mongodb';
 import { type AccessFields, withAccess } from '../access-filter.js';
 import { allOf } from '../filters.js';
-import { newIdString, objectIdOf, objectIdsOf } from '../ids.js';
+import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { findPage } from '../pagination.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { WorkLocationRequestDoc } from './work-location.doc.js';
@@ -49,12 +49,6 @@ function toRecord(doc: WithId<WorkLocationRequestDoc>): WorkLocationRequestRecor
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
-}
-
-function must(id: string) {
-  const found = objectIdOf(id);
-  if (!found) throw new Error(`not an id: ${id}`);
-  return found;
 }
 
 const notPending = (status: WorkLocationStatus | undefined) => () =>
@@ -101,14 +95,14 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
     newId: newIdString,
     async insert(request, now) {
       const doc: WorkLocationRequestDoc = {
-        _id: must(request.id),
-        userId: must(request.userId),
+        _id: oid(request.id),
+        userId: oid(request.userId),
         type: request.type,
         startDate: request.startDate,
         endDate: request.endDate,
         note: request.note,
         status: 'pending',
-        workflowId: must(request.workflowId),
+        workflowId: oid(request.workflowId),
         approverIds: [],
         decidedAt: null,
         ...initialVersion(now),
@@ -124,7 +118,7 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
     async activeOverlapping(userId, start, end) {
       const docs = await requests
         .find({
-          userId: must(userId),
+          userId: oid(userId),
           status: { $in: ['pending', 'approved'] },
           startDate: { $lte: end },
           endDate: { $gte: start },
@@ -145,7 +139,7 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
       const clauses: Filter<WorkLocationRequestDoc>[] = [];
       if (query.status) clauses.push({ status: query.status });
       if (query.type) clauses.push({ type: query.type });
-      if (query.userId) clauses.push({ userId: must(query.userId) });
+      if (query.userId) clauses.push({ userId: oid(query.userId) });
       if (query.from) clauses.push({ endDate: { $gte: query.from } });
       if (query.to) clauses.push({ startDate: { $lte: query.to } });
       const filter = withAccess(allOf(clauses), access, ACCESS_FIELDS);
@@ -153,11 +147,11 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
       return findPage(requests, filter, { page: query.page, limit: query.limit, sort: SORTS[query.sort] }, toRecord);
     },
     async update(id, expectedVersion, changes, now) {
-      const current = await requests.findOne({ _id: must(id) }, { projection: { status: 1 } });
+      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1 } });
       return toRecord(
         await updateVersioned(
           requests,
-          must(id),
+          oid(id),
           expectedVersion,
           { $set: changes },
           {
@@ -170,7 +164,7 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
       );
     },
     async settle(id, status, expectedVersion, now) {
-      const current = await requests.findOne({ _id: must(id) }, { projection: { status: 1, version: 1 } });
+      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1, version: 1 } });
       if (!current) return false;
       // Followed already (a repeat after a crash, or the reconciler): nothing to do.
       if (current.status === status && current.version === expectedVersion + 1) return true;
@@ -198,7 +192,7 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
     /** A bookkeeping field outside the request's versioned state (an edit never conflicts with it). */
     async addApprovers(id, userIds) {
       if (userIds.length === 0) return;
-      await requests.updateOne({ _id: must(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
+      await requests.updateOne({ _id: oid(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
     },
     async pendingBefore(after, before, limit) {
       const docs = await requests
@@ -208,7 +202,7 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
       return docs.map(toRecord);
     },
     async remove(id) {
-      await requests.deleteOne({ _id: must(id), status: 'pending' });
+      await requests.deleteOne({ _id: oid(id), status: 'pending' });
     },
   };
 }
