@@ -21,6 +21,7 @@ import {
   type InboxQuery,
   isDomainError,
   notFound,
+  overlaps,
   type Page,
   type PolicyStage,
   reopenWorkflow,
@@ -119,6 +120,18 @@ const ORPHAN_WINDOW_MS = 24 * 3_600_000;
 
 type PersonOf = (id: string) => { id: string; name: string };
 
+/** The cards of these people, as a function naming each (an unknown id reads as "Unknown person"). */
+async function namesOf(employees: ServiceDeps['repos']['employees'], ids: Iterable<string>): Promise<PersonOf> {
+  const cards = await employees.cards([...new Set(ids)]);
+  return (id) => ({ id, name: cards.get(id)?.name ?? 'Unknown person' });
+}
+
+/** A workflow's summary as lists show it. */
+function summaryView(workflow: WorkflowRecord, now: Date, person: PersonOf): WorkflowSummaryView {
+  const summary = summaryOf(workflow, now);
+  return { ...summary, awaiting: summary.awaiting.map(person), dueAt: summary.dueAt?.toISOString() ?? null };
+}
+
 function decisionView(d: WorkflowRecord['decisions'][number], person: PersonOf): DecisionView {
   return {
     stage: d.stage,
@@ -152,18 +165,12 @@ export function createApprovalsService(
   async function directoryFor(subject: Pick<ApprovalSubject, 'requesterId' | 'days'>): Promise<ApproverDirectory> {
     const line = await employees.reportingLine(subject.requesterId);
     const chain = line?.managers ?? [];
-    const projectLeads: string[] = [];
+    let projectLeads: string[] = [];
     if (subject.days) {
-      const { start, end } = subject.days;
-      const touches = (s: { start: string; end: string | null }) =>
-        s.start <= end && (s.end === null || s.end >= start);
+      const period = { start: subject.days.start, end: subject.days.end };
       const ledger = await capacity.get(subject.requesterId);
-      const projectIds = [...new Set(ledger.segments.filter(touches).map((s) => s.projectId))];
-      for (const projectId of projectIds) {
-        for (const member of await capacity.membersOf(projectId)) {
-          if (member.segments.some((s) => s.role === 'lead' && touches(s))) projectLeads.push(member.userId);
-        }
-      }
+      const projectIds = [...new Set(ledger.segments.filter((s) => overlaps(s, period)).map((s) => s.projectId))];
+      projectLeads = await capacity.leadsOn(projectIds, period);
     }
     const people = await users.candidates([subject.requesterId, ...chain, ...projectLeads], [...ORG_WIDE_ROLES]);
     return { requesterId: subject.requesterId, chain, projectLeads, people };
@@ -221,14 +228,15 @@ export function createApprovalsService(
    */
   async function transition(
     ctx: CallContext,
-    workflowId: string,
+    /** The workflow as the caller read it: the first attempt decides on it, later ones read it again. */
+    first: StoredWorkflow,
     decide: (workflow: StoredWorkflow, directory: ApproverDirectory) => WorkflowTransition,
     /** The request the next stage asks about, when it changes (a reopen): its days decide who is asked. */
     about?: Pick<ApprovalSubject, 'requesterId' | 'days'>,
   ): Promise<StoredWorkflow> {
     for (let attempt = 1; ; attempt++) {
-      const workflow = await approvals.get(workflowId);
-      if (!workflow) throw notFound('Approval workflow', workflowId);
+      const workflow = attempt === 1 ? first : await approvals.get(first.id);
+      if (!workflow) throw notFound('Approval workflow', first.id);
       const directory = await directoryFor(about ?? { requesterId: workflow.requesterId, days: workflow.subject.days });
       const result = decide(workflow, directory);
       let saved: StoredWorkflow;
@@ -266,9 +274,7 @@ export function createApprovalsService(
       ids.add(d.by);
       if (d.actingFor) ids.add(d.actingFor);
     }
-    const cards = await employees.cards([...ids]);
-    const person = (id: string) => ({ id, name: cards.get(id)?.name ?? 'Unknown person' });
-    const summary = summaryOf(workflow, now);
+    const person = await namesOf(employees, ids);
     return {
       id: workflow.id,
       kind: workflow.kind,
@@ -296,7 +302,7 @@ export function createApprovalsService(
         completedAt: stage.completedAt?.toISOString() ?? null,
       })),
       decisions: workflow.decisions.map((d) => decisionView(d, person)),
-      summary: { ...summary, awaiting: summary.awaiting.map(person), dueAt: summary.dueAt?.toISOString() ?? null },
+      summary: summaryView(workflow, now, person),
       version: workflow.version,
       createdAt: workflow.createdAt.toISOString(),
       updatedAt: workflow.updatedAt.toISOString(),
@@ -352,7 +358,7 @@ export function createApprovalsService(
       // What the decider saw: sent with the decision, else the workflow as this call first read it,
       // so a lost race is never counted for a stage or round that came after.
       const expected = { round: input.round ?? existing.round, stage: input.stage ?? existing.currentStage };
-      const saved = await transition(ctx, input.workflowId, (workflow, directory) =>
+      const saved = await transition(ctx, existing, (workflow, directory) =>
         decideApproval({
           workflow,
           decision: {
@@ -374,7 +380,7 @@ export function createApprovalsService(
       const existing = await approvals.get(workflowId);
       if (!existing) throw notFound('Approval workflow', workflowId);
       assertVisible(ctx, existing);
-      const saved = await transition(ctx, workflowId, (workflow) =>
+      const saved = await transition(ctx, existing, (workflow) =>
         cancelWorkflow({ workflow, actorId: ctx.actor.id, now: ctx.now }),
       );
       return viewOf(saved, ctx.now);
@@ -389,7 +395,7 @@ export function createApprovalsService(
       const [policy, facts] = await Promise.all([approvalPolicies.get(existing.kind), factsOf(subject, ctx.now)]);
       const saved = await transition(
         ctx,
-        workflowId,
+        existing,
         (workflow, directory) => reopenWorkflow({ workflow, subject, policy, facts, directory, now: ctx.now }),
         subject,
       );
@@ -410,17 +416,11 @@ export function createApprovalsService(
 
     async summaries(ids, now) {
       const found = await approvals.byIds(ids);
-      const cards = await employees.cards([...new Set([...found.values()].flatMap((w) => w.awaiting))]);
-      const out = new Map<string, WorkflowSummaryView>();
-      for (const [id, workflow] of found) {
-        const summary = summaryOf(workflow, now);
-        out.set(id, {
-          ...summary,
-          awaiting: summary.awaiting.map((a) => ({ id: a, name: cards.get(a)?.name ?? 'Unknown person' })),
-          dueAt: summary.dueAt?.toISOString() ?? null,
-        });
-      }
-      return out;
+      const person = await namesOf(
+        employees,
+        [...found.values()].flatMap((w) => w.awaiting),
+      );
+      return new Map([...found].map(([id, workflow]) => [id, summaryView(workflow, now, person)]));
     },
 
     async get(ctx, workflowId) {
@@ -437,8 +437,7 @@ export function createApprovalsService(
         ids.add(w.requesterId);
         for (const d of w.decisions) ids.add(d.by);
       }
-      const cards = await employees.cards([...ids]);
-      const person = (id: string) => ({ id, name: cards.get(id)?.name ?? 'Unknown person' });
+      const person = await namesOf(employees, ids);
       return {
         ...page,
         items: page.items.map((w) => {

@@ -16,6 +16,7 @@ import {
   type Page,
   type UpdateWorkLocationRequestInput,
   versionConflict,
+  type WorkLocation,
   type WorkLocationAsk,
   type WorkLocationRequestRecord,
   type WorkLocationRequestView,
@@ -236,7 +237,8 @@ export function createWorkLocationService(
     async current(ctx, query) {
       const date = query.date ?? (await today(ctx.now));
       const { roles } = ctx.actor;
-      let people: { id: string; name: string }[];
+      // Each person with their profile's default location (the team's come with the reporting lines).
+      let people: { id: string; name: string; workLocation: WorkLocation | null }[];
       if (query.scope === 'team') {
         if (!holdsRole(roles, 'manager')) {
           throw new DomainError('FORBIDDEN', 'Only Managers and above see their team’s locations', { scope: 'team' });
@@ -247,26 +249,25 @@ export function createWorkLocationService(
         if (userId !== ctx.actor.id && !holdsRole(roles, 'director')) {
           throw new DomainError('FORBIDDEN', 'Only HR and Directors ask for someone else’s location', { userId });
         }
-        const card = (await employees.cards([userId])).get(userId);
-        if (!card) throw notFound('Employee', userId);
-        people = [{ id: userId, name: card.name }];
+        const profile = await employees.get(userId);
+        if (!profile) throw notFound('Employee', userId);
+        people = [{ id: userId, name: profile.name, workLocation: profile.workLocation }];
       }
-      const ids = people.map((p) => p.id);
-      const [approved, profiles] = await Promise.all([
-        requests.approvedOn(ids, date),
-        Promise.all(ids.map((id) => employees.get(id))),
-      ]);
+      const approved = await requests.approvedOn(
+        people.map((p) => p.id),
+        date,
+      );
       return {
-        items: people.map((person, i) => {
-          const mine = approved.filter((r) => r.userId === person.id);
-          const profileLocation = profiles[i]?.workLocation ?? null;
-          return {
-            user: person,
+        items: people.map(({ workLocation, ...person }) => ({
+          user: person,
+          date,
+          ...locationOn(
             date,
-            ...locationOn(date, mine, profileLocation),
-            profileWorkLocation: profileLocation,
-          };
-        }),
+            approved.filter((r) => r.userId === person.id),
+            workLocation,
+          ),
+          profileWorkLocation: workLocation,
+        })),
       };
     },
   };

@@ -1,7 +1,14 @@
-import { type CapacityLedgerRecord, isDomainError, type LedgerSegment, type ProjectMember } from '@seed-pms/domain';
+import {
+  type CapacityLedgerRecord,
+  isDomainError,
+  type LedgerSegment,
+  overlaps,
+  type Period,
+  type ProjectMember,
+} from '@seed-pms/domain';
 import type { Collections } from '../connection.js';
 import { isDuplicateKey } from '../errors.js';
-import { objectIdOf, oid } from '../ids.js';
+import { objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { updateVersioned } from '../versioning.js';
 import type { CapacityLedgerDoc } from './project.doc.js';
 import { toLedgerRecord, toLedgerSegmentDoc } from './project.mapper.js';
@@ -28,6 +35,8 @@ export interface CapacityLedgerRepository {
   ): Promise<number | null>;
   /** The people with segments in force on a project, with those segments (the ledgers lead the history). */
   membersOf(projectId: string): Promise<ProjectMember[]>;
+  /** The people leading any of these projects on some day of `period`, in one read. */
+  leadsOn(projectIds: readonly string[], period: Period): Promise<string[]>;
   /** Every ledger (the capacity report, the hourly halo refresh and reconciliation). */
   all(): Promise<CapacityLedgerRecord[]>;
   /** For seeding: ledgers written in bulk at version 1. */
@@ -86,6 +95,23 @@ export function createCapacityLedgerRepository(
           .segments.filter((s) => s.projectId === projectId)
           .map(({ projectId: _p, ...segment }) => segment),
       }));
+    },
+
+    async leadsOn(projectIds, period) {
+      const ids = objectIdsOf(projectIds);
+      if (ids.length === 0) return [];
+      const docs = await ledgers
+        .find(
+          { 'segments.projectId': ids.length === 1 ? ids[0] : { $in: ids } },
+          { projection: { segments: 1, version: 1 } },
+        )
+        .toArray();
+      const wanted = new Set(projectIds);
+      return docs
+        .filter((doc) =>
+          toLedgerRecord(doc).segments.some((s) => s.role === 'lead' && wanted.has(s.projectId) && overlaps(s, period)),
+        )
+        .map((doc) => doc._id.toHexString());
     },
 
     async all() {
