@@ -13,6 +13,12 @@ import { createHealthService, type HealthService } from './health/health.service
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
 import { createMailer } from './mail/mailer.js';
 import { createOutboxService, type OutboxService } from './mail/outbox.service.js';
+import { createNotificationFeed, type NotificationFeed } from './notifications/notification-feed.js';
+import {
+  createNotificationsService,
+  type NotificationsInternals,
+  type NotificationsService,
+} from './notifications/notifications.service.js';
 import { type CapacityApi, type CapacityService, createCapacityService } from './projects/capacity.service.js';
 import { type CollaborationService, createCollaborationService } from './projects/collaboration.service.js';
 import { createProjectsService, type ProjectsApi, type ProjectsService } from './projects/projects.service.js';
@@ -42,6 +48,8 @@ export interface Services {
   /** The approvals engine: every request kind's workflows, the inbox and the policies. */
   approvals: ApprovalsService;
   workLocation: WorkLocationService;
+  /** In-app notifications, their preferences and the real-time feed. */
+  notifications: NotificationsService;
   /** Areas react to each other's changes through these events (subscribed in events/subscriptions.ts). */
   events: EventBus;
   /** Closes what the services hold open (the revocation subscriber, the SMTP transport). */
@@ -54,6 +62,8 @@ interface ServiceInternals {
   files: FilesService;
   capacity: CapacityService;
   projects: ProjectsService;
+  notifications: NotificationsInternals;
+  feed: NotificationFeed;
 }
 const internals = new WeakMap<AppDeps, ServiceInternals>();
 
@@ -93,12 +103,24 @@ async function build(deps: AppDeps): Promise<Services> {
   const files = createFilesService(serviceDeps, { audit });
   const employees = createEmployeesService(serviceDeps, { audit, catalogs, files, settings, users });
   const capacity = createCapacityService(serviceDeps, { settings });
-  const projects = createProjectsService(serviceDeps, { audit, catalogs, settings });
-  const collaboration = createCollaborationService(serviceDeps, { audit, files, projects });
-  const approvals = createApprovalsService(serviceDeps, { audit, settings });
+  const projects = createProjectsService(serviceDeps, { audit, catalogs, settings, events });
+  const collaboration = createCollaborationService(serviceDeps, { audit, files, projects, events });
+  const approvals = createApprovalsService(serviceDeps, { audit, settings, events });
   const workLocation = createWorkLocationService(serviceDeps, { audit, settings, approvals });
-  connectAreas({ events, catalogs, files, employees, projects, collaboration, approvals, workLocation });
-  internals.set(deps, { files, capacity, projects });
+  const feed = createNotificationFeed(deps.redis, deps.logger);
+  const notifications = createNotificationsService(serviceDeps, { outbox, approvals, settings, feed });
+  connectAreas({
+    events,
+    catalogs,
+    files,
+    employees,
+    projects,
+    collaboration,
+    approvals,
+    workLocation,
+    notifications,
+  });
+  internals.set(deps, { files, capacity, projects, notifications, feed });
   return {
     health: createHealthService(deps),
     idempotency: createIdempotencyService(serviceDeps),
@@ -115,8 +137,10 @@ async function build(deps: AppDeps): Promise<Services> {
     collaboration,
     approvals,
     workLocation,
+    notifications,
     events,
     async close() {
+      await feed.close();
       await auth.sessionCheck.close();
       await mailer.close();
     },

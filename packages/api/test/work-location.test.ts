@@ -296,7 +296,8 @@ describe('work-location requests', () => {
     const { workflow: next } = decideApproval({
       workflow,
       decision: { actorId: manager.id, decision: 'approve', via: 'app' },
-      directory: { requesterId: me.id, chain: [manager.id], projectLeads: [], people },
+      directory: { requesterId: me.id, chain: [manager.id], projectLeads: [], people, delegations: [] },
+      calendar: { workingDays: [1, 2, 3, 4, 5], timeZone: 'UTC' },
       now: clock(),
     });
     await repos.approvals.save({ ...next, approverIds: workflow.approverIds }, workflow.version, clock());

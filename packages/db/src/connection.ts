@@ -6,7 +6,12 @@ import {
   MongoClient,
   type MongoClientOptions,
 } from 'mongodb';
-import { approvalPoliciesCollection, workflowsCollection } from './approvals/approval.doc.js';
+import {
+  approvalLinksCollection,
+  approvalPoliciesCollection,
+  delegationsCollection,
+  workflowsCollection,
+} from './approvals/approval.doc.js';
 import { auditCollection } from './audit/audit.doc.js';
 import { forgetAuditEnds } from './audit/audit.repository.js';
 import {
@@ -24,6 +29,7 @@ import { type FileDoc, filesCollection } from './files/file.doc.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
 import { type LockDoc, locksCollection } from './locks.js';
+import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
 import {
   type AssignmentDoc,
@@ -76,6 +82,10 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   approvalPoliciesCollection,
   workflowsCollection,
   workLocationRequestsCollection,
+  delegationsCollection,
+  approvalLinksCollection,
+  notificationsCollection,
+  notificationPreferencesCollection,
 ];
 
 export interface Collections {

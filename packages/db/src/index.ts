@@ -13,6 +13,7 @@ export * from './ids.js';
 export * from './indexes.js';
 export * from './locks.js';
 export * from './lookups.js';
+export * from './notifications/index.js';
 export * from './outbox/index.js';
 export * from './pagination.js';
 export * from './projects/index.js';

@@ -1,4 +1,10 @@
-import { approvalPoliciesCollection, workflowsCollection } from './approvals/approval.doc.js';
+import {
+  approvalLinksCollection,
+  approvalPoliciesCollection,
+  delegationsCollection,
+  workflowsCollection,
+} from './approvals/approval.doc.js';
+import { type ApprovalLinkRepository, createApprovalLinkRepository } from './approvals/approval-link.repository.js';
 import {
   type ApprovalPolicyRepository,
   createApprovalPolicyRepository,
@@ -7,6 +13,7 @@ import {
   type ApprovalWorkflowRepository,
   createApprovalWorkflowRepository,
 } from './approvals/approval-workflow.repository.js';
+import { createDelegationRepository, type DelegationRepository } from './approvals/delegation.repository.js';
 import { auditCollection } from './audit/audit.doc.js';
 import { type AuditRepository, createAuditRepository } from './audit/audit.repository.js';
 import { type AuthTokenRepository, createAuthTokenRepository } from './auth/auth-token.repository.js';
@@ -23,6 +30,8 @@ import {
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
+import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
+import { createNotificationRepository, type NotificationRepository } from './notifications/notification.repository.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox/outbox.repository.js';
 import { type AssignmentRepository, createAssignmentRepository } from './projects/assignment.repository.js';
@@ -78,6 +87,12 @@ export interface Repositories {
   /** The approvals engine's workflows (approval_workflows). */
   approvals: ApprovalWorkflowRepository;
   workLocation: WorkLocationRepository;
+  /** "From day to day, Z decides for Y" (approval_delegations). */
+  delegations: DelegationRepository;
+  /** One-click decision links of approval emails (hashes only). */
+  approvalLinks: ApprovalLinkRepository;
+  /** In-app notifications and each person's channel choices. */
+  notifications: NotificationRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -104,5 +119,11 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     approvalPolicies: createApprovalPolicyRepository(database.collection(approvalPoliciesCollection)),
     approvals: createApprovalWorkflowRepository(database.collection(workflowsCollection)),
     workLocation: createWorkLocationRepository(database.collection(workLocationRequestsCollection)),
+    delegations: createDelegationRepository(database.collection(delegationsCollection)),
+    approvalLinks: createApprovalLinkRepository(database.collection(approvalLinksCollection)),
+    notifications: createNotificationRepository(
+      database.collection(notificationsCollection),
+      database.collection(notificationPreferencesCollection),
+    ),
   };
 }

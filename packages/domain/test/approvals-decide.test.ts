@@ -20,6 +20,7 @@ import {
 } from '../src/index.js';
 
 const NOW = new Date('2031-03-03T09:00:00Z');
+const CAL = { workingDays: [1, 2, 3, 4, 5], timeZone: 'UTC' };
 const REQUESTER = 'r0000000000000000000000a';
 const PEOPLE = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((p) => `${p}00000000000000000000000`.slice(0, 24));
 const FACTS: WorkflowFacts = {
@@ -34,7 +35,7 @@ function directory(roles: Record<string, Role[]>, chain: string[] = [], leads: s
   const people = new Map<string, { roles: Role[]; active: boolean }>();
   people.set(REQUESTER, { roles: roles[REQUESTER] ?? ['employee'], active: true });
   for (const id of PEOPLE) people.set(id, { roles: roles[id] ?? ['employee'], active: true });
-  return { requesterId: REQUESTER, chain, projectLeads: leads, people };
+  return { requesterId: REQUESTER, chain, projectLeads: leads, people, delegations: [] };
 }
 
 function policy(stages: PolicyStage[]): ApprovalPolicyRecord {
@@ -57,6 +58,7 @@ function started(stages: PolicyStage[], dir: ApproverDirectory): WorkflowRecord 
     policy: policy(stages),
     facts: FACTS,
     directory: dir,
+    calendar: CAL,
     now: NOW,
   });
   return { ...workflow, version: 1, createdAt: NOW, updatedAt: NOW };
@@ -120,6 +122,7 @@ describe('deciding', () => {
       workflow,
       decision: { actorId, decision, reason: decision === 'reject' ? 'no' : null, via: 'app' },
       directory: dir,
+      calendar: CAL,
       now: NOW,
     });
 
@@ -153,6 +156,7 @@ describe('deciding', () => {
           workflow: moved,
           decision: { actorId: PEOPLE[1] as string, decision: 'approve', via: 'app', expected: seen },
           directory: dir,
+          calendar: CAL,
           now: NOW,
         });
       } catch (error) {
@@ -169,6 +173,7 @@ describe('deciding', () => {
           workflow: newer,
           decision: { actorId: PEOPLE[1] as string, decision: 'approve', via: 'app', expected: seen },
           directory: dir,
+          calendar: CAL,
           now: NOW,
         }),
       ),
@@ -178,6 +183,7 @@ describe('deciding', () => {
       workflow: moved,
       decision: { actorId: PEOPLE[2] as string, decision: 'reject', reason: 'no', via: 'app' },
       directory: dir,
+      calendar: CAL,
       now: NOW,
     }).workflow;
     try {
@@ -195,6 +201,7 @@ describe('deciding', () => {
           workflow: wf,
           decision: { actorId: PEOPLE[0] as string, decision: 'reject', via: 'app' },
           directory: dir,
+          calendar: CAL,
           now: NOW,
         }),
       ),
@@ -219,6 +226,7 @@ describe('deciding', () => {
       policy: policy([{ name: 'HR', approvers: ['hr'], rule: 'all' }]),
       facts: FACTS,
       directory: dir,
+      calendar: CAL,
       now: NOW,
     });
     expect(reopened.workflow.round).toBe(2);
@@ -260,6 +268,7 @@ describe('deciding', () => {
                 workflow: wf,
                 decision: { actorId, decision: step.reject ? 'reject' : 'approve', reason: 'because', via: 'app' },
                 directory: dir,
+                calendar: CAL,
                 now: NOW,
               });
               wf = { ...result.workflow, version: wf.version + 1 };

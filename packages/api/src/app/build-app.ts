@@ -29,6 +29,10 @@ export interface BuildAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Query parameters never logged. */
+const SECRET_QUERY = /([?&](?:connectionParams|token)=)[^&]*/g;
+export const redactQuery = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]');
+
 /** Paths probes and scrapers hit often; never rate limited. */
 const UNLIMITED = new Set([`${API_PREFIX}/health/live`, `${API_PREFIX}/health/ready`, '/metrics']);
 
@@ -56,6 +60,15 @@ export function loggerOptions(deps: Pick<AppDeps, 'config'>): FastifyServerOptio
         '*.secret',
       ],
       censor: '[redacted]',
+    },
+    serializers: {
+      // The request line without secrets in its query (a subscription's connection parameters carry its token).
+      req: (request) => ({
+        method: request.method,
+        url: redactQuery(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+      }),
     },
     ...(config.LOG_PRETTY
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
@@ -198,7 +211,12 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       maxBatchSize: config.TRPC_MAX_BATCH_SIZE,
       // JSON bodies are limited by Fastify (BODY_LIMIT_BYTES); uploads reach tRPC raw, so limit them here.
       maxBodySize: config.UPLOAD_MAX_BYTES + 1024 * 1024,
-      createContext: ({ req, res }) => contextFromFastify(req, res, services, cookies, deps.clock()).ctx,
+      createContext: ({ req, res, info }) => {
+        // A browser's EventSource cannot send headers: the subscription link sends the token as a connection parameter.
+        const token = info.connectionParams?.token;
+        if (token && !req.headers.authorization) req.headers.authorization = `Bearer ${token}`;
+        return contextFromFastify(req, res, services, cookies, deps.clock()).ctx;
+      },
       // A failure that says when to try again answers with Retry-After, as on REST.
       responseMeta: ({ errors }) => {
         const waits = errors.map((error) => retryAfterOf(describeError(error))).filter((s) => s !== undefined);

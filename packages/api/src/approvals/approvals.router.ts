@@ -1,21 +1,118 @@
 import {
+  ApprovalLinkView,
   ApprovalPolicyParams,
   ApprovalPolicyView,
+  CreateDelegationInput,
   DecideInput,
+  DelegationParams,
+  DelegationView,
   InboxItemView,
   InboxQuery,
+  LinkParams,
+  ListDelegationsQuery,
   listOf,
   pageOf,
   UpdateApprovalPolicyInput,
+  UseLinkInput,
   WorkflowParams,
   WorkflowView,
 } from '@seed-pms/domain';
 import { z } from 'zod';
-import { authedProcedure, router } from '../trpc/trpc.js';
+import { authedProcedure, publicProcedure, router } from '../trpc/trpc.js';
+
+const LinkOutcomeView = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    workflowId: z.string(),
+    state: z.enum(['pending', 'approved', 'rejected', 'cancelled']),
+    summary: z.string(),
+    at: z.string(),
+  })
+  .meta({ id: 'ApprovalLinkOutcome' });
 
 const tags = ['approvals'];
 
 export const approvalsRouter = router({
+  delegations: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/approvals/delegations',
+        tags,
+        summary: 'Your delegations, given and received (HR: anyone’s, with userId)',
+      },
+    })
+    .input(ListDelegationsQuery)
+    .output(pageOf(DelegationView))
+    .query(({ ctx, input }) => ctx.services.approvals.delegations(ctx, input)),
+
+  delegate: authedProcedure
+    .meta({
+      errors: ['DELEGATION_TO_SELF', 'DELEGATION_OVERLAP', 'DELEGATE_UNAVAILABLE', 'DAYS_IN_PAST', 'PERIOD_TOO_LONG'],
+      openapi: {
+        method: 'POST',
+        path: '/approvals/delegations',
+        successStatus: 201,
+        tags,
+        summary: 'From day to day, someone decides your approvals (HR: for someone absent, with delegatorId)',
+      },
+    })
+    .input(CreateDelegationInput)
+    .output(DelegationView)
+    .mutation(({ ctx, input }) => ctx.services.approvals.delegate(ctx, input)),
+
+  endDelegation: authedProcedure
+    .meta({
+      errors: ['DELEGATION_ENDED', 'VERSION_CONFLICT'],
+      openapi: {
+        method: 'DELETE',
+        path: '/approvals/delegations/{id}',
+        tags,
+        summary: 'End a delegation now (its delegator, whoever set it, or HR); pending stages are re-resolved',
+      },
+    })
+    .input(DelegationParams)
+    .output(DelegationView)
+    .mutation(({ ctx, input }) => ctx.services.approvals.endDelegation(ctx, input.id)),
+
+  link: publicProcedure
+    .meta({
+      errors: ['LINK_INVALID', 'LINK_EXPIRED', 'LINK_USED', 'ALREADY_DECIDED', 'REQUEST_CHANGED', 'WORKFLOW_CLOSED'],
+      openapi: {
+        method: 'GET',
+        path: '/approvals/links/{token}',
+        protect: false,
+        tags,
+        summary: 'What a one-click link from an approval email would do (changes nothing)',
+      },
+    })
+    .input(LinkParams)
+    .output(ApprovalLinkView)
+    .query(({ ctx, input }) => ctx.services.approvals.link(ctx, input.token)),
+
+  useLink: publicProcedure
+    .meta({
+      errors: [
+        'LINK_INVALID',
+        'LINK_EXPIRED',
+        'LINK_USED',
+        'ALREADY_DECIDED',
+        'REQUEST_CHANGED',
+        'WORKFLOW_CLOSED',
+        'NOT_AN_APPROVER',
+      ],
+      openapi: {
+        method: 'POST',
+        path: '/approvals/links/{token}',
+        protect: false,
+        tags,
+        summary: 'Do what a one-click link says, once (a rejection needs reason)',
+      },
+    })
+    .input(UseLinkInput)
+    .output(LinkOutcomeView)
+    .mutation(({ ctx, input }) => ctx.services.approvals.useLink(ctx, input)),
+
   inbox: authedProcedure
     .meta({
       openapi: {

@@ -1,29 +1,45 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { StoredWorkflow } from '@seed-pms/db';
 import {
+  type Actor,
   APPROVAL_KINDS,
   type ApprovalEvent,
   type ApprovalKind,
+  type ApprovalLinkRecord,
+  type ApprovalLinkView,
   type ApprovalPolicyView,
   type ApprovalReportQuery,
   type ApprovalReportView,
   type ApprovalSubject,
   type ApproverDirectory,
   addDays,
+  advanceTimers,
   approvalReport,
+  assertLinkUsable,
   assertValidPolicy,
+  type CreateDelegationInput,
   cancelWorkflow,
   type DecideInput,
   type DecisionView,
+  type DelegationRecord,
+  type DelegationView,
   DomainError,
+  dayInTimezone,
   decideApproval,
+  decideDelegation,
+  delegationApplies,
+  delegationState,
+  endDelegation,
   type FileDownloadView,
   type InboxItemView,
   type InboxQuery,
   isDomainError,
+  type ListDelegationsQuery,
   notFound,
   overlaps,
   type Page,
   type PolicyStage,
+  refreshStage,
   reopenWorkflow,
   SIMPLE_STAGES,
   startOfDayIn,
@@ -31,6 +47,9 @@ import {
   summaryOf,
   toCsv,
   type UpdateApprovalPolicyInput,
+  type UseLinkInput,
+  validationFailed,
+  type WorkCalendar,
   type WorkflowFacts,
   type WorkflowOutcome,
   type WorkflowRecord,
@@ -39,10 +58,11 @@ import {
   type WorkflowView,
   workingDaysBetween,
 } from '@seed-pms/domain';
-import { assertCan, assertCanSee } from '../access/ability.js';
+import { assertCan, assertCanSee, canEvery } from '../access/ability.js';
 import { type ActorContext, type CallContext, systemCallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { SettingsService } from '../settings/settings.service.js';
 
 /**
@@ -106,6 +126,38 @@ export interface ApprovalsService {
   pendingByKind(): Promise<Map<ApprovalKind, number>>;
   /** Subscribers to the engine's events (notifications, metrics). */
   onEvent(handler: (event: ApprovalEvent, workflow: WorkflowRecord) => Promise<void>): void;
+  /**
+   * The periodic job's work: reminders, escalations and timeouts that fell
+   * due, and the pending stages of delegations that started or ended, each
+   * step one conditional write (so any number of runs, anywhere, act once).
+   */
+  advance(now: Date): Promise<AdvanceCounts>;
+  delegations(ctx: ActorContext, query: ListDelegationsQuery): Promise<Page<DelegationView>>;
+  delegate(ctx: ActorContext, input: CreateDelegationInput): Promise<DelegationView>;
+  endDelegation(ctx: ActorContext, id: string): Promise<DelegationView>;
+  /** New one-click links for an approval email: an approve and a reject token for one approver. */
+  issueLinks(workflow: WorkflowRecord, approverId: string, now: Date): Promise<{ approve: string; reject: string }>;
+  /** What a link would do; reading it changes nothing. */
+  link(ctx: CallContext, token: string): Promise<ApprovalLinkView>;
+  /** Does what the link says, once. */
+  useLink(ctx: CallContext, input: UseLinkInput): Promise<LinkOutcomeView>;
+}
+
+export interface AdvanceCounts {
+  reminded: number;
+  escalated: number;
+  timedOut: number;
+  delegationsStarted: number;
+  delegationsEnded: number;
+  reresolved: number;
+}
+
+export interface LinkOutcomeView {
+  decision: 'approve' | 'reject';
+  workflowId: string;
+  state: WorkflowRecord['state'];
+  summary: string;
+  at: string;
 }
 
 /** How often a decision is tried again after another decision of the same workflow won the race. */
@@ -120,6 +172,14 @@ const ORPHAN_WINDOW_MS = 24 * 3_600_000;
 
 type PersonOf = (id: string) => { id: string; name: string };
 
+/** How many due workflows one run of the timers takes on (the next run takes the rest). */
+const ADVANCE_BATCH = 200;
+/** Steps one workflow takes in one run at most (a reminder, an escalation and a timeout all overdue). */
+const MAX_STEPS = 3;
+const APPROVALS_TIMERS = 'approvals.advance';
+
+export const hashLinkToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
 /** The cards of these people, as a function naming each (an unknown id reads as "Unknown person"). */
 async function namesOf(employees: ServiceDeps['repos']['employees'], ids: Iterable<string>): Promise<PersonOf> {
   const cards = await employees.cards([...new Set(ids)]);
@@ -132,11 +192,13 @@ function summaryView(workflow: WorkflowRecord, now: Date, person: PersonOf): Wor
   return { ...summary, awaiting: summary.awaiting.map(person), dueAt: summary.dueAt?.toISOString() ?? null };
 }
 
+const iso = (at: Date | null) => at?.toISOString() ?? null;
+
 function decisionView(d: WorkflowRecord['decisions'][number], person: PersonOf): DecisionView {
   return {
     stage: d.stage,
     round: d.round,
-    by: person(d.by),
+    by: d.by ? person(d.by) : null,
     actingFor: d.actingFor ? person(d.actingFor) : null,
     decision: d.decision,
     comment: d.comment,
@@ -147,11 +209,11 @@ function decisionView(d: WorkflowRecord['decisions'][number], person: PersonOf):
 }
 
 export function createApprovalsService(
-  deps: Pick<ServiceDeps, 'repos' | 'logger'>,
-  services: { audit: AuditService; settings: SettingsService },
+  deps: Pick<ServiceDeps, 'repos' | 'logger' | 'config'>,
+  services: { audit: AuditService; settings: SettingsService; events: EventBus },
 ): ApprovalsService {
-  const { approvals, approvalPolicies, employees, users, capacity } = deps.repos;
-  const { audit, settings } = services;
+  const { approvals, approvalPolicies, employees, users, capacity, delegations, approvalLinks } = deps.repos;
+  const { audit, settings, events } = services;
   const kinds = new Map<ApprovalKind, ApprovalKindRegistration>();
   const listeners: ((event: ApprovalEvent, workflow: WorkflowRecord) => Promise<void>)[] = [];
 
@@ -161,9 +223,18 @@ export function createApprovalsService(
     return found;
   }
 
-  /** Everyone a stage of this request could ask, as of now. */
-  async function directoryFor(subject: Pick<ApprovalSubject, 'requesterId' | 'days'>): Promise<ApproverDirectory> {
-    const line = await employees.reportingLine(subject.requesterId);
+  async function calendarAt(now: Date): Promise<WorkCalendar> {
+    const { organization } = await settings.current(now);
+    return { workingDays: organization.workingDays, timeZone: organization.timezone };
+  }
+
+  /** Everyone a stage of this request could ask, and the delegations in force for its kind, as of now. */
+  async function directoryFor(
+    subject: Pick<ApprovalSubject, 'requesterId' | 'days'>,
+    kind: ApprovalKind,
+    now: Date,
+  ): Promise<ApproverDirectory> {
+    const [line, active] = await Promise.all([employees.reportingLine(subject.requesterId), delegations.activeAt(now)]);
     const chain = line?.managers ?? [];
     let projectLeads: string[] = [];
     if (subject.days) {
@@ -172,8 +243,14 @@ export function createApprovalsService(
       const projectIds = [...new Set(ledger.segments.filter((s) => overlaps(s, period)).map((s) => s.projectId))];
       projectLeads = await capacity.leadsOn(projectIds, period);
     }
-    const people = await users.candidates([subject.requesterId, ...chain, ...projectLeads], [...ORG_WIDE_ROLES]);
-    return { requesterId: subject.requesterId, chain, projectLeads, people };
+    const inForce = active
+      .filter((d) => delegationApplies(d, kind, now))
+      .map((d) => ({ delegatorId: d.delegatorId, delegateId: d.delegateId }));
+    const people = await users.candidates(
+      [subject.requesterId, ...chain, ...projectLeads, ...inForce.map((d) => d.delegateId)],
+      [...ORG_WIDE_ROLES],
+    );
+    return { requesterId: subject.requesterId, chain, projectLeads, people, delegations: inForce };
   }
 
   async function factsOf(subject: ApprovalSubject, now: Date): Promise<WorkflowFacts> {
@@ -230,15 +307,26 @@ export function createApprovalsService(
     ctx: CallContext,
     /** The workflow as the caller read it: the first attempt decides on it, later ones read it again. */
     first: StoredWorkflow,
-    decide: (workflow: StoredWorkflow, directory: ApproverDirectory) => WorkflowTransition,
+    decide: (
+      workflow: StoredWorkflow,
+      directory: ApproverDirectory,
+      calendar: WorkCalendar,
+    ) => WorkflowTransition | null,
     /** The request the next stage asks about, when it changes (a reopen): its days decide who is asked. */
     about?: Pick<ApprovalSubject, 'requesterId' | 'days'>,
-  ): Promise<StoredWorkflow> {
+  ): Promise<{ saved: StoredWorkflow; changed: boolean }> {
+    const calendar = await calendarAt(ctx.now);
     for (let attempt = 1; ; attempt++) {
       const workflow = attempt === 1 ? first : await approvals.get(first.id);
       if (!workflow) throw notFound('Approval workflow', first.id);
-      const directory = await directoryFor(about ?? { requesterId: workflow.requesterId, days: workflow.subject.days });
-      const result = decide(workflow, directory);
+      const directory = await directoryFor(
+        about ?? { requesterId: workflow.requesterId, days: workflow.subject.days },
+        workflow.kind,
+        ctx.now,
+      );
+      const result = decide(workflow, directory, calendar);
+      // Nothing to do (a timer another run already handled): no write.
+      if (!result) return { saved: workflow, changed: false };
       let saved: StoredWorkflow;
       try {
         saved = await approvals.save(
@@ -252,7 +340,7 @@ export function createApprovalsService(
         continue;
       }
       await follow(ctx, result, saved);
-      return saved;
+      return { saved, changed: true };
     }
   }
 
@@ -269,9 +357,12 @@ export function createApprovalsService(
 
   async function viewOf(workflow: StoredWorkflow, now: Date): Promise<WorkflowView> {
     const ids = new Set<string>([workflow.requesterId, ...workflow.awaiting]);
-    for (const stage of workflow.stages) for (const id of stage.eligible) ids.add(id);
+    for (const stage of workflow.stages) {
+      for (const id of [...stage.eligible, ...stage.escalated]) ids.add(id);
+      for (const d of stage.deputies) ids.add(d.delegateId);
+    }
     for (const d of workflow.decisions) {
-      ids.add(d.by);
+      if (d.by) ids.add(d.by);
       if (d.actingFor) ids.add(d.actingFor);
     }
     const person = await namesOf(employees, ids);
@@ -297,9 +388,16 @@ export function createApprovalsService(
         state: stage.state,
         eligible: stage.eligible.map(person),
         fallback: stage.fallback,
-        startedAt: stage.startedAt?.toISOString() ?? null,
-        dueAt: stage.dueAt?.toISOString() ?? null,
-        completedAt: stage.completedAt?.toISOString() ?? null,
+        deputies: stage.deputies.map((d) => ({ delegate: person(d.delegateId), for: person(d.forId) })),
+        escalatedTo: stage.escalated.map(person),
+        startedAt: iso(stage.startedAt),
+        remindAt: iso(stage.remindAt),
+        remindedAt: iso(stage.remindedAt),
+        escalateAt: iso(stage.escalateAt),
+        escalatedAt: iso(stage.escalatedAt),
+        dueAt: iso(stage.dueAt),
+        onTimeout: stage.onTimeout,
+        completedAt: iso(stage.completedAt),
       })),
       decisions: workflow.decisions.map((d) => decisionView(d, person)),
       summary: summaryView(workflow, now, person),
@@ -323,6 +421,64 @@ export function createApprovalsService(
     };
   }
 
+  async function delegationView(delegation: DelegationRecord, now: Date): Promise<DelegationView> {
+    const person = await namesOf(employees, [delegation.delegatorId, delegation.delegateId, delegation.createdBy]);
+    return {
+      id: delegation.id,
+      delegator: person(delegation.delegatorId),
+      delegate: person(delegation.delegateId),
+      from: delegation.from,
+      to: delegation.to,
+      kinds: delegation.kinds,
+      note: delegation.note,
+      state: delegationState(delegation, now),
+      createdBy: person(delegation.createdBy),
+      createdAt: delegation.createdAt.toISOString(),
+      endedAt: iso(delegation.endedAt),
+    };
+  }
+
+  /**
+   * Re-resolves the pending stages that ask any of these people (delegators
+   * whose delegation started, delegates whose delegation ended): each one
+   * conditional write, none when nothing changes.
+   */
+  async function reresolve(ctx: CallContext, userIds: readonly string[]): Promise<number> {
+    let changed = 0;
+    for (const workflow of await approvals.awaitingAny(userIds, 1_000)) {
+      try {
+        const result = await transition(ctx, workflow, (current, directory) =>
+          refreshStage({ workflow: current, directory, now: ctx.now }),
+        );
+        if (result.changed) changed += 1;
+      } catch (error) {
+        deps.logger.error({ err: error, workflowId: workflow.id }, 'a pending stage could not be re-resolved');
+      }
+    }
+    return changed;
+  }
+
+  /** The delegation's start or end, applied to pending stages once (the flag is set after). */
+  async function applyBoundary(ctx: CallContext, delegation: DelegationRecord, step: 'start' | 'end') {
+    const count = await reresolve(ctx, [step === 'start' ? delegation.delegatorId : delegation.delegateId]);
+    await delegations.markApplied(delegation.id, step);
+    return count;
+  }
+
+  function actorFrom(user: { id: string; email: string; roles: Actor['roles'] }): Actor {
+    return { id: user.id, email: user.email, roles: user.roles, sessionId: null, pending: [] };
+  }
+
+  /** The link a token names, with its workflow: 401 LINK_INVALID for a token nobody issued (or altered). */
+  async function linkOf(token: string): Promise<{ link: ApprovalLinkRecord; workflow: StoredWorkflow }> {
+    const link = await approvalLinks.byHash(hashLinkToken(token));
+    const workflow = link ? await approvals.get(link.workflowId) : null;
+    if (!link || !workflow) {
+      throw new DomainError('LINK_INVALID', 'This link is not valid; decide in the app instead');
+    }
+    return { link, workflow };
+  }
+
   async function start(
     ctx: CallContext,
     kind: ApprovalKind,
@@ -330,12 +486,13 @@ export function createApprovalsService(
     subject: ApprovalSubject,
   ): Promise<WorkflowRecord> {
     registrationOf(kind);
-    const [policy, facts, directory] = await Promise.all([
+    const [policy, facts, directory, calendar] = await Promise.all([
       approvalPolicies.get(kind),
       factsOf(subject, ctx.now),
-      directoryFor(subject),
+      directoryFor(subject, kind, ctx.now),
+      calendarAt(ctx.now),
     ]);
-    const started = startWorkflow({ id: workflowId, kind, subject, policy, facts, directory, now: ctx.now });
+    const started = startWorkflow({ id: workflowId, kind, subject, policy, facts, directory, calendar, now: ctx.now });
     const saved = await approvals.insert(started.workflow, ctx.now);
     await follow(ctx, { ...started, workflow: saved }, saved);
     return saved;
@@ -358,7 +515,7 @@ export function createApprovalsService(
       // What the decider saw: sent with the decision, else the workflow as this call first read it,
       // so a lost race is never counted for a stage or round that came after.
       const expected = { round: input.round ?? existing.round, stage: input.stage ?? existing.currentStage };
-      const saved = await transition(ctx, existing, (workflow, directory) =>
+      const { saved } = await transition(ctx, existing, (workflow, directory, calendar) =>
         decideApproval({
           workflow,
           decision: {
@@ -370,6 +527,7 @@ export function createApprovalsService(
             expected,
           },
           directory,
+          calendar,
           now: ctx.now,
         }),
       );
@@ -380,7 +538,7 @@ export function createApprovalsService(
       const existing = await approvals.get(workflowId);
       if (!existing) throw notFound('Approval workflow', workflowId);
       assertVisible(ctx, existing);
-      const saved = await transition(ctx, existing, (workflow) =>
+      const { saved } = await transition(ctx, existing, (workflow) =>
         cancelWorkflow({ workflow, actorId: ctx.actor.id, now: ctx.now }),
       );
       return viewOf(saved, ctx.now);
@@ -393,10 +551,11 @@ export function createApprovalsService(
         throw new DomainError('FORBIDDEN', 'Only the requester can change a request', { workflowId });
       }
       const [policy, facts] = await Promise.all([approvalPolicies.get(existing.kind), factsOf(subject, ctx.now)]);
-      const saved = await transition(
+      const { saved } = await transition(
         ctx,
         existing,
-        (workflow, directory) => reopenWorkflow({ workflow, subject, policy, facts, directory, now: ctx.now }),
+        (workflow, directory, calendar) =>
+          reopenWorkflow({ workflow, subject, policy, facts, directory, calendar, now: ctx.now }),
         subject,
       );
       return viewOf(saved, ctx.now);
@@ -435,7 +594,7 @@ export function createApprovalsService(
       const ids = new Set<string>();
       for (const w of page.items) {
         ids.add(w.requesterId);
-        for (const d of w.decisions) ids.add(d.by);
+        for (const d of w.decisions) if (d.by) ids.add(d.by);
       }
       const person = await namesOf(employees, ids);
       return {
@@ -533,7 +692,9 @@ export function createApprovalsService(
         approvals.createdBetween(from, to, query.kind),
         approvals.pending(query.kind),
       ]);
-      const cards = await employees.cards([...new Set(decided.flatMap((w) => w.decisions.map((d) => d.by)))]);
+      const cards = await employees.cards([
+        ...new Set(decided.flatMap((w) => w.decisions.flatMap((d) => (d.by ? [d.by] : [])))),
+      ]);
       const names = new Map([...cards].map(([id, card]) => [id, card.name]));
       const report = approvalReport({
         query,
@@ -570,6 +731,230 @@ export function createApprovalsService(
     },
 
     pendingByKind: () => approvals.pendingByKind(),
+
+    async advance(now) {
+      const ctx = systemCallContext(APPROVALS_TIMERS, now);
+      const counts: AdvanceCounts = {
+        reminded: 0,
+        escalated: 0,
+        timedOut: 0,
+        delegationsStarted: 0,
+        delegationsEnded: 0,
+        reresolved: 0,
+      };
+      // Delegations first: a stage escalated or timed out below already asks the right delegates.
+      for (const delegation of await delegations.startsToApply(now, ADVANCE_BATCH)) {
+        counts.reresolved += await applyBoundary(ctx, delegation, 'start');
+        counts.delegationsStarted += 1;
+      }
+      for (const delegation of await delegations.endsToApply(now, ADVANCE_BATCH)) {
+        counts.reresolved += await applyBoundary(ctx, delegation, 'end');
+        counts.delegationsEnded += 1;
+      }
+      for (const due of await approvals.due(now, ADVANCE_BATCH)) {
+        let workflow = due;
+        for (let step = 0; step < MAX_STEPS; step++) {
+          let kind: ApprovalEvent['type'] | undefined;
+          try {
+            const result = await transition(ctx, workflow, (current, directory, calendar) => {
+              const next = advanceTimers({ workflow: current, directory, calendar, now });
+              kind = next?.events.find((e) => e.type !== 'approval.decided')?.type ?? next?.events[0]?.type;
+              return next;
+            });
+            if (!result.changed) break;
+            workflow = result.saved;
+          } catch (error) {
+            deps.logger.error({ err: error, workflowId: workflow.id }, 'an approval timer could not be applied');
+            break;
+          }
+          if (kind === 'approval.reminded') counts.reminded += 1;
+          else if (kind === 'approval.escalated') counts.escalated += 1;
+          else counts.timedOut += 1;
+        }
+      }
+      return counts;
+    },
+
+    async delegations(ctx, query) {
+      const everyone = canEvery(ctx.actor, 'read', 'ApprovalDelegation');
+      // Others' delegations are HR's to list; anyone else lists their own.
+      const userId = everyone ? query.userId : ctx.actor.id;
+      if (!everyone && query.userId && query.userId !== ctx.actor.id) {
+        return { items: [], total: 0, page: query.page, limit: query.limit };
+      }
+      const page = await delegations.list(
+        {
+          ...(userId ? { userId } : {}),
+          role: query.role,
+          ...(query.state ? { state: query.state } : {}),
+          page: query.page,
+          limit: query.limit,
+        },
+        ctx.now,
+      );
+      return { ...page, items: await Promise.all(page.items.map((d) => delegationView(d, ctx.now))) };
+    },
+
+    async delegate(ctx, input) {
+      const delegatorId = input.delegatorId ?? ctx.actor.id;
+      assertCan(ctx.actor, 'create', 'ApprovalDelegation', {
+        delegatorId,
+        delegateId: input.delegateId,
+        createdBy: ctx.actor.id,
+      });
+      const { organization } = await settings.current(ctx.now);
+      const [delegator, delegateUser] = await Promise.all([users.get(delegatorId), users.get(input.delegateId)]);
+      if (!delegator) throw notFound('User', delegatorId);
+      const id = delegations.newId();
+      // One delegation of a person at a time is decided: two at once could both pass the overlap rule.
+      const saved = await deps.repos.leases.withLease(`delegation:${delegatorId}`, async () => {
+        const decided = decideDelegation({
+          actorId: ctx.actor.id,
+          actorMaySetForOthers: canEvery(ctx.actor, 'create', 'ApprovalDelegation'),
+          delegatorId,
+          delegateId: input.delegateId,
+          from: input.from,
+          to: input.to,
+          kinds: input.kinds ?? null,
+          note: input.note ?? null,
+          delegateActive: delegateUser?.status === 'active',
+          current: await delegations.currentOf(delegatorId, ctx.now),
+          today: dayInTimezone(ctx.now, organization.timezone),
+          startOfDay: (day) => startOfDayIn(day, organization.timezone),
+          now: ctx.now,
+        });
+        const stored = await delegations.insert(id, decided.delegation, ctx.now);
+        await audit.record(ctx, { ...decided.audit, resourceId: id });
+        return stored;
+      });
+      if (saved.startsAt <= ctx.now) await applyBoundary(ctx, saved, 'start');
+      await events.publish('approval.delegated', {
+        delegationId: saved.id,
+        delegatorId: saved.delegatorId,
+        delegateId: saved.delegateId,
+        from: saved.from,
+        to: saved.to,
+        kinds: saved.kinds,
+        by: ctx.actor.id,
+        at: ctx.now,
+      });
+      return delegationView(saved, ctx.now);
+    },
+
+    async endDelegation(ctx, id) {
+      const delegation = await delegations.get(id);
+      if (!delegation) throw notFound('Delegation', id);
+      assertCanSee(ctx.actor, 'ApprovalDelegation', delegation, 'Delegation', id);
+      const entry = endDelegation({
+        delegation,
+        actorId: ctx.actor.id,
+        actorMaySetForOthers: canEvery(ctx.actor, 'delete', 'ApprovalDelegation'),
+        now: ctx.now,
+      });
+      const ended = await delegations.end(id, delegation.version, ctx.now);
+      await audit.record(ctx, entry);
+      await applyBoundary(ctx, ended, 'end');
+      return delegationView(ended, ctx.now);
+    },
+
+    async issueLinks(workflow, approverId, now) {
+      const stage = workflow.stages[workflow.currentStage ?? -1];
+      if (!stage) throw new Error('links are issued for a pending stage only');
+      const deputy = stage.deputies.find((d) => d.delegateId === approverId);
+      const asked = [...stage.eligible, ...stage.escalated].includes(approverId);
+      const tokens = { approve: randomBytes(32).toString('base64url'), reject: randomBytes(32).toString('base64url') };
+      const hours = deps.config.APPROVAL_LINK_TTL_HOURS;
+      const expiresAt = new Date(now.getTime() + hours * 3_600_000);
+      await approvalLinks.insertMany(
+        (['approve', 'reject'] as const).map((decision) => ({
+          tokenHash: hashLinkToken(tokens[decision]),
+          workflowId: workflow.id,
+          approverId,
+          actingFor: !asked && deputy ? deputy.forId : null,
+          decision,
+          round: workflow.round,
+          stage: stage.index,
+          workflowVersion: workflow.version,
+          expiresAt,
+        })),
+        now,
+      );
+      return tokens;
+    },
+
+    async link(ctx, token) {
+      const { link, workflow } = await linkOf(token);
+      assertLinkUsable(link, workflow, ctx.now);
+      const person = await namesOf(employees, [
+        link.approverId,
+        workflow.requesterId,
+        ...(link.actingFor ? [link.actingFor] : []),
+      ]);
+      return {
+        action: link.decision,
+        needsReason: link.decision === 'reject',
+        approver: person(link.approverId),
+        actingFor: link.actingFor ? person(link.actingFor) : null,
+        workflow: {
+          id: workflow.id,
+          kind: workflow.kind,
+          summary: workflow.subject.summary,
+          requester: person(workflow.requesterId),
+          stage: workflow.stages[link.stage]?.name ?? '',
+          round: link.round,
+        },
+        expiresAt: link.expiresAt.toISOString(),
+      };
+    },
+
+    async useLink(ctx, input) {
+      const { link, workflow } = await linkOf(input.token);
+      assertLinkUsable(link, workflow, ctx.now);
+      if (link.decision === 'reject' && !input.reason) {
+        throw validationFailed('A rejection needs a reason', [
+          { path: 'reason', message: 'a rejection needs a reason', code: 'required' },
+        ]);
+      }
+      const approver = await users.get(link.approverId);
+      if (!approver || approver.status !== 'active') {
+        throw new DomainError('LINK_INVALID', 'This link is not valid any more; decide in the app instead');
+      }
+      if (!(await approvalLinks.claim(link.id, ctx.now))) {
+        throw new DomainError('LINK_USED', 'This link was used already', { usedAt: ctx.now.toISOString() });
+      }
+      // The decision is the approver's (audited as theirs), made through the link.
+      const as: ActorContext = { req: ctx.req, now: ctx.now, actor: actorFrom(approver) };
+      try {
+        const { saved } = await transition(as, workflow, (current, directory, calendar) =>
+          decideApproval({
+            workflow: current,
+            decision: {
+              actorId: link.approverId,
+              decision: link.decision,
+              comment: input.comment,
+              reason: input.reason,
+              via: 'link',
+              actingFor: link.actingFor,
+              expected: { round: link.round, stage: link.stage },
+            },
+            directory,
+            calendar,
+            now: ctx.now,
+          }),
+        );
+        return {
+          decision: link.decision,
+          workflowId: saved.id,
+          state: saved.state,
+          summary: saved.subject.summary,
+          at: ctx.now.toISOString(),
+        };
+      } catch (error) {
+        // A refusal of the decision leaves the link used (the request moved on); anything else gives it back.
+        if (!isDomainError(error) || error.status >= 500) await approvalLinks.release(link.id);
+        throw error;
+      }
+    },
 
     onEvent(handler) {
       listeners.push(handler);

@@ -83,6 +83,13 @@ export const ConfigSchema = z
     DATA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').default(DEV_SECRETS.DATA_ENCRYPTION_KEY),
     /** How long the per-request session check (session live, user active) is cached; 0 turns the cache off. */
     AUTH_SESSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+    /** How long the one-click approve and reject links of approval emails work (hours). */
+    APPROVAL_LINK_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 14)
+      .default(72),
     /** The window of the auth routes' own limits (login, refresh, password reset, invites). */
     AUTH_RATE_LIMIT_WINDOW_MS: positiveInt.default(15 * 60_000),
     AUTH_RATE_LIMIT_PER_IP: positiveInt.default(100),

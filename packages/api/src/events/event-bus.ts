@@ -10,6 +10,21 @@ export interface DomainEvents {
   'user.archived': { userId: string; at: Date; by: string | null; reason: string };
   'user.restored': { userId: string; at: Date; by: string | null };
   'user.roles-changed': { userId: string; at: Date; by: string | null; before: string[]; after: string[] };
+  /** A delegation was set: `delegateId` decides for `delegatorId` from `from` to `to`. */
+  'approval.delegated': {
+    delegationId: string;
+    delegatorId: string;
+    delegateId: string;
+    from: string;
+    to: string;
+    kinds: string[] | null;
+    by: string;
+    at: Date;
+  };
+  /** People on a project are allocated above 100% on some days (a roster change made it so). */
+  'capacity.overallocated': { userIds: string[]; projectId: string; by: string | null; at: Date };
+  /** A project comment was written or edited. */
+  'project.comment-saved': { projectId: string; commentId: string; authorId: string; body: string; at: Date };
 }
 
 export type EventName = keyof DomainEvents;

@@ -2,6 +2,7 @@ import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { CatalogsService } from '../catalogs/catalogs.service.js';
 import type { EmployeesInternals } from '../employees/employees.service.js';
 import type { FilesService } from '../files/files.service.js';
+import type { NotificationsInternals } from '../notifications/notifications.service.js';
 import type { CollaborationInternals } from '../projects/collaboration.service.js';
 import type { ProjectsService } from '../projects/projects.service.js';
 import type { WorkLocationService } from '../work-location/work-location.service.js';
@@ -16,6 +17,7 @@ export interface ConnectedAreas {
   collaboration: CollaborationInternals;
   approvals: ApprovalsService;
   workLocation: WorkLocationService;
+  notifications: NotificationsInternals;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface ConnectedAreas {
  * lines here.
  */
 export function connectAreas(areas: ConnectedAreas): void {
-  const { events, catalogs, files, employees, projects, collaboration, approvals, workLocation } = areas;
+  const { events, catalogs, files, employees, projects, collaboration, approvals, workLocation, notifications } = areas;
 
   // Catalog items are referenced by profiles (skills, hobbies, designation) and projects (type):
   // deleting an item counts them all.
@@ -46,4 +48,10 @@ export function connectAreas(areas: ConnectedAreas): void {
 
   // Request kinds join the approvals engine, one registration each.
   approvals.register(workLocation.approvalKind);
+
+  // People hear of what needs them: every workflow event, delegations, over-allocation and mentions.
+  approvals.onEvent((event, workflow) => notifications.onApprovalEvent(event, workflow));
+  events.on('approval.delegated', (event) => notifications.onDelegated(event));
+  events.on('capacity.overallocated', (event) => notifications.onOverallocated(event));
+  events.on('project.comment-saved', (event) => notifications.onCommentSaved(event));
 }

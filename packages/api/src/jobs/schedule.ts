@@ -18,6 +18,10 @@ export const SEARCH_KEYS_REPAIR_JOB = 'search.repair-keys';
 const DAY = 24 * HOUR;
 /** Requests left behind by a crash between their workflow's write and theirs follow it (every 5 minutes). */
 export const APPROVALS_RECONCILE_JOB = 'approvals.reconcile';
+/** Reminders, escalations and timeouts that fell due, and delegations that started or ended (every minute). */
+export const APPROVALS_ADVANCE_JOB = 'approvals.advance';
+/** Old notifications and expired one-click links go (daily). */
+export const NOTIFICATIONS_PURGE_JOB = 'notifications.purge';
 /** Repairs the allocation history and recomputes over-allocation halos as days pass. */
 export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
 
@@ -74,6 +78,26 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
       if (repaired > 0) deps.logger.warn({ repaired }, 'requests brought in line with their approval workflows');
     },
     { everyMs: 5 * 60_000 },
+  );
+  deps.jobs.register(
+    APPROVALS_ADVANCE_JOB,
+    async () => {
+      const counts = await services.approvals.advance(deps.clock());
+      if (Object.values(counts).some((n) => n > 0)) deps.logger.info(counts, 'approval timers and delegations applied');
+    },
+    { everyMs: 60_000 },
+  );
+  deps.jobs.register(
+    NOTIFICATIONS_PURGE_JOB,
+    async () => {
+      const now = deps.clock();
+      const { notifications } = await serviceInternals(deps);
+      const purged = await notifications.purge(now);
+      // Links are useless once expired; a week later nobody asks about them either.
+      const links = await repos.approvalLinks.purgeExpired(new Date(now.getTime() - 7 * DAY));
+      if (purged + links > 0) deps.logger.info({ purged, links }, 'old notifications and expired links purged');
+    },
+    { everyMs: DAY },
   );
   deps.jobs.register(
     'idempotency.purge-expired',

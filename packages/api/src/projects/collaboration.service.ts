@@ -24,6 +24,7 @@ import { assertCan, assertCanSee, canOn } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { FileOwnerAccess, FilesService, UploadedFile } from '../files/files.service.js';
 import type { ProjectsService, ScopedProject } from './projects.service.js';
 
@@ -59,7 +60,7 @@ const busy = (what: string) =>
 
 export function createCollaborationService(
   deps: Pick<ServiceDeps, 'repos'>,
-  services: { audit: AuditService; files: FilesService; projects: ProjectsService },
+  services: { audit: AuditService; files: FilesService; projects: ProjectsService; events?: EventBus },
 ): CollaborationInternals {
   const { projectComments: comments, projectDocuments: documents, employees, files: fileRecords } = deps.repos;
   const { audit, files, projects } = services;
@@ -161,6 +162,13 @@ export function createCollaborationService(
         resourceType: 'project_comment',
         resourceId: comment.id,
         after,
+      });
+      await services.events?.publish('project.comment-saved', {
+        projectId: scoped.project.id,
+        commentId: comment.id,
+        authorId: ctx.actor.id,
+        body: input.body,
+        at: ctx.now,
       });
       return after;
     },

@@ -33,7 +33,7 @@ import { type ActorContext, type CallContext, systemCallContext } from '../app/c
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogReferenceSource, CatalogsService } from '../catalogs/catalogs.service.js';
-import type { DomainEvents } from '../events/event-bus.js';
+import type { DomainEvents, EventBus } from '../events/event-bus.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import type { ProjectTurns } from './project-turns.js';
 import { type AppliedChange, createRosterService, type ScopedProject } from './roster.service.js';
@@ -80,7 +80,13 @@ const NO_SCOPE = { leadIds: [], memberIds: [] };
  */
 export function createProjectsService(
   deps: Pick<ServiceDeps, 'repos' | 'clock'>,
-  services: { audit: AuditService; catalogs: CatalogsService; settings: SettingsService; turns?: ProjectTurns },
+  services: {
+    audit: AuditService;
+    catalogs: CatalogsService;
+    settings: SettingsService;
+    turns?: ProjectTurns;
+    events?: EventBus;
+  },
 ): ProjectsService {
   const { projects, capacity, assignments, users, catalogs: catalogItems } = deps.repos;
   const { audit, catalogs } = services;

@@ -35,6 +35,7 @@ import { abilityFor } from '../access/ability.js';
 import type { ActorContext, CallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditAs, AuditService } from '../audit/audit.service.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import { createProjectTurns, type ProjectTurns } from './project-turns.js';
 
@@ -141,7 +142,7 @@ const refusalOf = (error: DomainError): RosterRefusalView => ({
  */
 export function createRosterService(
   deps: Pick<ServiceDeps, 'repos'>,
-  services: { audit: AuditService; settings: SettingsService; turns?: ProjectTurns },
+  services: { audit: AuditService; settings: SettingsService; turns?: ProjectTurns; events?: EventBus },
 ): RosterService {
   const { projects, capacity, assignments, employees, leases } = deps.repos;
   const { audit, settings } = services;
@@ -229,6 +230,19 @@ export function createRosterService(
       ),
       ...written.flatMap((a) => a.auditEvents.map((event) => audit.record(ctx, event, auditAs))),
     ]);
+    // People a change leaves allocated above their availability: their projects' leads hear of it.
+    const over = written.filter((a) => capacityFlagOf(a.decision.ledgerAfter, day).overAllocated);
+    const first = over[0]?.decision;
+    const planned = new Set([...(first?.plan.create ?? []), ...(first?.plan.keep ?? [])].map((s) => s.id));
+    const projectId = first?.ledgerAfter.find((s) => planned.has(s.id))?.projectId;
+    if (over.length > 0 && projectId && services.events) {
+      await services.events.publish('capacity.overallocated', {
+        userIds: [...new Set(over.map((a) => a.userId))],
+        projectId,
+        by: ctx.actor?.id ?? null,
+        at: ctx.now,
+      });
+    }
   }
 
   async function entriesOf(projectId: string, day: string, history = false) {

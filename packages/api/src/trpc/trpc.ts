@@ -70,6 +70,9 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
+    // Subscriptions over SSE: a ping keeps proxies from closing a quiet feed, and the client reconnects
+    // (resuming from the last event id) when it hears nothing for longer.
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
     // Errors carry the spec's envelope in `data.error`, the same body REST answers with.
     errorFormatter({ shape, error, ctx, path }) {
       const described = describeError(error);

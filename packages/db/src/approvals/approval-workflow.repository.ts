@@ -38,6 +38,10 @@ export interface ApprovalWorkflowRepository {
   createdBetween(from: Date, to: Date, kind?: ApprovalKind): Promise<StoredWorkflow[]>;
   /** Pending workflows, optionally of one kind (the report's age buckets). */
   pending(kind?: ApprovalKind): Promise<StoredWorkflow[]>;
+  /** Pending workflows whose next timer is due by `now`, soonest first (the escalation job). */
+  due(now: Date, limit: number): Promise<StoredWorkflow[]>;
+  /** Pending workflows asking any of these people now (re-resolution after a delegation changes). */
+  awaitingAny(userIds: readonly string[], limit: number): Promise<StoredWorkflow[]>;
 }
 
 const INBOX_SORT: Record<InboxQuery['sort'], Sort> = {
@@ -111,6 +115,23 @@ export function createApprovalWorkflowRepository(workflows: Collection<WorkflowD
         ...(kind ? [{ kind }] : []),
       ]);
       return (await workflows.find(filter).toArray()).map(toWorkflowRecord);
+    },
+    async due(now, limit) {
+      const docs = await workflows
+        .find({ state: 'pending', nextDueAt: { $lte: now } })
+        .sort({ nextDueAt: 1, _id: 1 })
+        .limit(limit)
+        .toArray();
+      return docs.map(toWorkflowRecord);
+    },
+    async awaitingAny(userIds, limit) {
+      const ids = userIds.map(objectIdOf).filter((id) => id !== null);
+      if (ids.length === 0) return [];
+      const docs = await workflows
+        .find({ awaiting: { $in: ids }, state: 'pending' })
+        .limit(limit)
+        .toArray();
+      return docs.map(toWorkflowRecord);
     },
     async pending(kind) {
       return (

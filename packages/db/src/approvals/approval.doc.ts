@@ -22,11 +22,19 @@ export interface ApprovalPolicyDoc {
 
 export const approvalPoliciesCollection = defineCollection<ApprovalPolicyDoc>('approval_policies', []);
 
-/** A stage as stored: the record's fields with ObjectIds for people. */
-export type WorkflowStageDoc = Omit<WorkflowStageRecord, 'eligible'> & { eligible: ObjectId[] };
+/**
+ * A stage as stored: the record's fields with ObjectIds for people. Workflows
+ * stored before delegation and escalation existed lack their fields (read as
+ * none).
+ */
+export type WorkflowStageDoc = Omit<WorkflowStageRecord, 'eligible' | 'escalated' | 'deputies'> & {
+  eligible: ObjectId[];
+  escalated: ObjectId[];
+  deputies: { delegateId: ObjectId; forId: ObjectId }[];
+};
 
 export type WorkflowDecisionDoc = Omit<WorkflowDecisionRecord, 'by' | 'actingFor'> & {
-  by: ObjectId;
+  by: ObjectId | null;
   actingFor: ObjectId | null;
 };
 
@@ -49,6 +57,8 @@ export type WorkflowDoc = Omit<
   approverIds: ObjectId[];
   /** The current stage's due date while pending (the inbox's sort and `overdue`). */
   dueAt: Date | null;
+  /** When the current stage's next timer (reminder, escalation, timeout) falls due; null when none will. */
+  nextDueAt: Date | null;
 };
 
 export const workflowsCollection = defineCollection<WorkflowDoc>('approval_workflows', [
@@ -56,4 +66,54 @@ export const workflowsCollection = defineCollection<WorkflowDoc>('approval_workf
   { name: 'subject', key: { 'subject.id': 1 } },
   { name: 'state_outcome', key: { state: 1, outcomeApplied: 1 } },
   { name: 'kind_created', key: { kind: 1, createdAt: 1 } },
+  { name: 'state_next_due', key: { state: 1, nextDueAt: 1 } },
+]);
+
+/** One delegation (approval_delegations). */
+export interface DelegationDoc {
+  _id: ObjectId;
+  delegatorId: ObjectId;
+  delegateId: ObjectId;
+  from: string;
+  to: string;
+  kinds: ApprovalKind[] | null;
+  note: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  createdBy: ObjectId;
+  endedAt: Date | null;
+  startApplied: boolean;
+  endApplied: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const delegationsCollection = defineCollection<DelegationDoc>('approval_delegations', [
+  { name: 'delegator_ends', key: { delegatorId: 1, endsAt: 1 } },
+  { name: 'delegate_ends', key: { delegateId: 1, endsAt: 1 } },
+  { name: 'ends', key: { endsAt: 1 } },
+  { name: 'start_applied', key: { startApplied: 1, startsAt: 1 } },
+  { name: 'end_applied', key: { endApplied: 1, endsAt: 1 } },
+]);
+
+/** A one-click decision link: the token's SHA-256 only (approval_links). */
+export interface ApprovalLinkDoc {
+  _id: ObjectId;
+  tokenHash: string;
+  workflowId: ObjectId;
+  approverId: ObjectId;
+  actingFor: ObjectId | null;
+  decision: 'approve' | 'reject';
+  round: number;
+  stage: number;
+  workflowVersion: number;
+  expiresAt: Date;
+  usedAt: Date | null;
+  createdAt: Date;
+}
+
+export const approvalLinksCollection = defineCollection<ApprovalLinkDoc>('approval_links', [
+  { name: 'token_hash', key: { tokenHash: 1 }, unique: true },
+  { name: 'expires', key: { expiresAt: 1 } },
 ]);

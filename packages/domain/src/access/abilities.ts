@@ -53,6 +53,8 @@ export const SUBJECTS = [
   'ApprovalPolicy',
   'ApprovalWorkflow',
   'WorkLocationRequest',
+  'ApprovalDelegation',
+  'Notification',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -96,6 +98,10 @@ export interface SubjectShapes {
   ApprovalWorkflow: { requesterId: string; approverIds: readonly string[] };
   /** `approverIds`: everyone the request's workflow asked. */
   WorkLocationRequest: { userId: string; approverIds: readonly string[] };
+  /** A delegation: whose approvals, who decides them, who set it. */
+  ApprovalDelegation: { delegatorId: string; delegateId: string; createdBy: string };
+  /** A person's own notifications. */
+  Notification: { userId: string };
 }
 
 export interface ProjectScope {
@@ -139,6 +145,13 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   can(['read', 'update'], 'WorkLocationRequest', { approverIds: user.id });
   can('read', 'ApprovalWorkflow', { requesterId: user.id });
   can(['read', 'approve'], 'ApprovalWorkflow', { approverIds: user.id });
+  // Delegations: your own (as delegator or delegate); you end those you gave or set.
+  can('create', 'ApprovalDelegation', { delegatorId: user.id });
+  can('read', 'ApprovalDelegation', { delegatorId: user.id });
+  can('read', 'ApprovalDelegation', { delegateId: user.id });
+  can('delete', 'ApprovalDelegation', { delegatorId: user.id });
+  can('delete', 'ApprovalDelegation', { createdBy: user.id });
+  can(['read', 'update'], 'Notification', { userId: user.id });
 
   // Projects: everyone sees them and their rosters; members and leads take
   // part; leads run their project; managers and above run every project.
@@ -167,6 +180,8 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     can('read', 'File');
     can('read', ['WorkLocationRequest', 'ApprovalWorkflow', 'ApprovalPolicy']);
     can('read', 'Report', { kind: 'approvals' });
+    // HR sets and ends the delegation of someone who is absent.
+    can(['create', 'read', 'delete'], 'ApprovalDelegation');
   }
   if (holdsRole(user.roles, 'director')) {
     can('read', 'Report', { kind: 'approvals' });

@@ -3,10 +3,12 @@ import type {
   ApproverRole,
   Decision,
   DecisionChannel,
+  EscalationTarget,
   PolicyMode,
   PolicyStage,
   StageRule,
   StageState,
+  TimeoutAction,
   WorkflowState,
 } from './approval.schemas.js';
 
@@ -53,7 +55,21 @@ export interface WorkflowStageRecord {
   /** Approvals needed: 1 (any), all eligible, or the quorum (at most the eligible count). */
   required: number;
   fallback: boolean;
+  /** Delegates who may decide for someone eligible, from the delegations active when last resolved. */
+  deputies: { delegateId: string; forId: string }[];
+  /** The stage's timers (working hours from its start; see PolicyStage). */
+  remindAfter: number | null;
+  escalateAfter: number | null;
+  escalateTo: EscalationTarget[];
+  onTimeout: TimeoutAction | null;
+  /** Who the escalation asked in addition to `eligible` (their approval counts like an eligible one). */
+  escalated: string[];
   startedAt: Date | null;
+  remindAt: Date | null;
+  remindedAt: Date | null;
+  escalateAt: Date | null;
+  escalatedAt: Date | null;
+  /** The final deadline: overdue past it, and `onTimeout` decides then. */
   dueAt: Date | null;
   completedAt: Date | null;
 }
@@ -64,7 +80,8 @@ export interface WorkflowDecisionRecord {
   stageName: string;
   stageStartedAt: Date | null;
   round: number;
-  by: string;
+  /** Null when the system decided (a timeout). */
+  by: string | null;
   actingFor: string | null;
   decision: Decision;
   comment: string | null;
@@ -114,3 +131,44 @@ export interface WorkflowFacts {
 
 /** A new workflow before storage gives it a version and timestamps. */
 export type NewWorkflow = Omit<WorkflowRecord, 'version' | 'createdAt' | 'updatedAt'>;
+
+/** "From day `from` to day `to`, `delegateId` decides for `delegatorId`" (optionally only some kinds). */
+export interface DelegationRecord {
+  id: string;
+  delegatorId: string;
+  delegateId: string;
+  from: string;
+  to: string;
+  /** Only these kinds; null for every kind. */
+  kinds: ApprovalKind[] | null;
+  note: string | null;
+  /** The first and the first-after-last instants, in the organisation's timezone when it was made. */
+  startsAt: Date;
+  endsAt: Date;
+  createdBy: string;
+  createdAt: Date;
+  /** Ended early (DELETE). */
+  endedAt: Date | null;
+  /** Pending stages were re-resolved at its start / at its end (the job's two steps). */
+  startApplied: boolean;
+  endApplied: boolean;
+  version: number;
+}
+
+/** A one-click decision link as stored: only the token's hash. */
+export interface ApprovalLinkRecord {
+  id: string;
+  tokenHash: string;
+  workflowId: string;
+  approverId: string;
+  actingFor: string | null;
+  decision: Decision;
+  /** What the approver was asked: a link decides this round and stage only. */
+  round: number;
+  stage: number;
+  /** The workflow's version when the link was made. */
+  workflowVersion: number;
+  expiresAt: Date;
+  usedAt: Date | null;
+  createdAt: Date;
+}

@@ -54,7 +54,10 @@ export const ApprovalReportView = z
         }),
       }),
     ),
-    escalations: z.number().int().meta({ description: 'Stages escalated (with escalation rules, a later release).' }),
+    escalations: z
+      .number()
+      .int()
+      .meta({ description: 'Stages escalated (escalateAfter) among the workflows of the period.' }),
   })
   .meta({ id: 'ApprovalReport' });
 export type ApprovalReportView = z.infer<typeof ApprovalReportView>;
@@ -130,7 +133,7 @@ export function approvalReport(input: {
       const reject = d.decision === 'reject';
       const auto = d.via === 'system';
       add(`${workflow.kind}|${name}|`, { kind: workflow.kind, stage: name, approverId: null }, hours, reject, auto);
-      if (query.byApprover)
+      if (query.byApprover && d.by)
         add(
           `${workflow.kind}|${name}|${d.by}`,
           { kind: workflow.kind, stage: name, approverId: d.by },
@@ -186,6 +189,6 @@ export function approvalReport(input: {
           (a.approverName ?? '').localeCompare(b.approverName ?? ''),
       ),
     pending: [...pendingRows.values()],
-    escalations: 0,
+    escalations: decided.reduce((n, w) => n + w.stages.filter((stage) => stage.escalatedAt !== null).length, 0),
   };
 }

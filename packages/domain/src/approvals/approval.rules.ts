@@ -9,15 +9,18 @@ import {
 
 /**
  * Simple mode, exactly as the spec puts it: one approver from the kind's role
- * set; expenses go to Finance, then the CEO.
+ * set; expenses go to Finance, then the CEO. Those asked are reminded once
+ * after a working day; nothing escalates or decides by itself (strict mode's stages can).
  */
 export const SIMPLE_STAGES: Readonly<Record<ApprovalKind, readonly PolicyStage[]>> = {
-  workLocation: [{ name: 'Approval', approvers: ['hr', 'manager', 'director', 'projectLead'], rule: 'any' }],
-  leave: [{ name: 'Approval', approvers: ['hr', 'manager', 'director', 'projectLead'], rule: 'any' }],
-  timeChange: [{ name: 'Approval', approvers: ['hr', 'manager', 'director'], rule: 'any' }],
+  workLocation: [
+    { name: 'Approval', approvers: ['hr', 'manager', 'director', 'projectLead'], rule: 'any', remindAfter: 24 },
+  ],
+  leave: [{ name: 'Approval', approvers: ['hr', 'manager', 'director', 'projectLead'], rule: 'any', remindAfter: 24 }],
+  timeChange: [{ name: 'Approval', approvers: ['hr', 'manager', 'director'], rule: 'any', remindAfter: 24 }],
   expense: [
-    { name: 'Finance', approvers: ['finance'], rule: 'any' },
-    { name: 'CEO', approvers: ['ceo'], rule: 'any' },
+    { name: 'Finance', approvers: ['finance'], rule: 'any', remindAfter: 24 },
+    { name: 'CEO', approvers: ['ceo'], rule: 'any', remindAfter: 24 },
   ],
 };
 
@@ -65,6 +68,32 @@ export function assertValidPolicy(kind: ApprovalKind, stages: readonly PolicySta
     }
     if (stage.approvers.includes('projectLead') && kind === 'expense') {
       throw invalidStage(index, 'approvers', 'projectLead needs requested days, which expenses do not have');
+    }
+    if ((stage.escalateAfter === undefined) !== (stage.escalateTo === undefined)) {
+      throw invalidStage(
+        index,
+        stage.escalateTo === undefined ? 'escalateTo' : 'escalateAfter',
+        'escalateAfter and escalateTo go together',
+      );
+    }
+    if (stage.escalateTo && new Set(stage.escalateTo).size !== stage.escalateTo.length) {
+      throw invalidStage(index, 'escalateTo', 'a target is named twice');
+    }
+    if (
+      stage.remindAfter !== undefined &&
+      stage.escalateAfter !== undefined &&
+      stage.remindAfter >= stage.escalateAfter
+    ) {
+      throw invalidStage(index, 'remindAfter', 'the reminder must come before the escalation');
+    }
+    const due = dueAfterHoursOf(stage);
+    if (stage.onTimeout) {
+      for (const field of ['remindAfter', 'escalateAfter'] as const) {
+        const hours = stage[field];
+        if (hours !== undefined && hours >= due) {
+          throw invalidStage(index, field, `${field} must come before the final deadline (dueAfterHours, ${due})`);
+        }
+      }
     }
     const when = stage.when ?? {};
     for (const key of Object.keys(when) as (keyof StageConditions)[]) {

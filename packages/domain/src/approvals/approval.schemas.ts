@@ -70,6 +70,18 @@ export type StageConditions = z.infer<typeof StageConditions>;
 
 export const DEFAULT_DUE_AFTER_HOURS = 48;
 
+/**
+ * Who an escalation asks: an approver role (resolved as for a stage), or
+ * `nextLevel`, the manager one level above the highest of the requester's
+ * managers the stage asked (the requester's own manager when it asked none).
+ */
+export const ESCALATION_TARGETS = [...APPROVER_ROLES, 'nextLevel'] as const;
+export const EscalationTarget = z.enum(ESCALATION_TARGETS).meta({ id: 'EscalationTarget' });
+export type EscalationTarget = z.infer<typeof EscalationTarget>;
+
+export const TimeoutAction = z.enum(['approve', 'reject']).meta({ id: 'TimeoutAction' });
+export type TimeoutAction = z.infer<typeof TimeoutAction>;
+
 export const PolicyStage = z
   .strictObject({
     name: singleLine(z.string().trim().min(1).max(80)),
@@ -84,6 +96,30 @@ export const PolicyStage = z
       .optional()
       .meta({ description: `Hours after the stage starts when it is due (default ${DEFAULT_DUE_AFTER_HOURS}).` }),
     when: StageConditions.optional(),
+    remindAfter: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .optional()
+      .meta({ description: 'Working hours after the stage starts when those asked are reminded (once).' }),
+    escalateAfter: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .optional()
+      .meta({ description: 'Working hours after the stage starts when it is escalated to `escalateTo` (once).' }),
+    escalateTo: z
+      .array(EscalationTarget)
+      .min(1)
+      .max(ESCALATION_TARGETS.length)
+      .optional()
+      .meta({ description: 'Who an escalation also asks (with `escalateAfter`).' }),
+    onTimeout: TimeoutAction.optional().meta({
+      description:
+        'What the system decides when the stage reaches its final deadline (`dueAfterHours`) undecided; nothing when absent (the stage stays overdue).',
+    }),
   })
   .meta({ id: 'PolicyStage' });
 export type PolicyStage = z.infer<typeof PolicyStage>;
@@ -152,7 +188,7 @@ export const DecisionView = z
   .object({
     stage: z.number().int(),
     round: z.number().int(),
-    by: PersonRef,
+    by: PersonRef.nullable().meta({ description: 'Null when the system decided (a stage’s `onTimeout`).' }),
     actingFor: PersonRef.nullable().meta({ description: 'Whom the decider acted for (a delegation), else null.' }),
     decision: Decision,
     comment: z.string().nullable(),
@@ -174,8 +210,17 @@ export const WorkflowStageView = z
     state: StageState,
     eligible: z.array(PersonRef).meta({ description: 'Who may decide this stage (resolved when it started).' }),
     fallback: z.boolean().meta({ description: 'Nobody matched the stage’s roles; HR (or Admin) were asked instead.' }),
+    deputies: z
+      .array(z.object({ delegate: PersonRef, for: PersonRef }))
+      .meta({ description: 'Delegates who may decide for someone eligible (an active delegation).' }),
+    escalatedTo: z.array(PersonRef).meta({ description: 'Who the escalation asked in addition.' }),
     startedAt: Instant.nullable(),
+    remindAt: Instant.nullable(),
+    remindedAt: Instant.nullable(),
+    escalateAt: Instant.nullable(),
+    escalatedAt: Instant.nullable(),
     dueAt: Instant.nullable(),
+    onTimeout: TimeoutAction.nullable(),
     completedAt: Instant.nullable(),
   })
   .meta({ id: 'ApprovalStage' });
@@ -279,3 +324,85 @@ export const DecideInput = z
 export type DecideInput = z.infer<typeof DecideInput>;
 
 export const WorkflowParams = z.object({ workflowId: Id });
+
+export const DelegationState = z.enum(['scheduled', 'active', 'ended']).meta({ id: 'DelegationState' });
+export type DelegationState = z.infer<typeof DelegationState>;
+
+export const DelegationView = z
+  .object({
+    id: Id,
+    delegator: PersonRef.meta({ description: 'Whose approvals are delegated.' }),
+    delegate: PersonRef.meta({ description: 'Who decides them meanwhile.' }),
+    from: CalendarDay,
+    to: CalendarDay,
+    kinds: z.array(ApprovalKind).nullable().meta({ description: 'Only these kinds; null for every kind.' }),
+    note: z.string().nullable(),
+    state: DelegationState,
+    createdBy: PersonRef,
+    createdAt: Instant,
+    endedAt: Instant.nullable().meta({ description: 'When it was ended early (DELETE), else null.' }),
+  })
+  .meta({ id: 'ApprovalDelegation' });
+export type DelegationView = z.infer<typeof DelegationView>;
+
+export const CreateDelegationInput = z
+  .strictObject({
+    delegateId: Id,
+    from: CalendarDay,
+    to: CalendarDay,
+    kinds: z.array(ApprovalKind).min(1).max(APPROVAL_KINDS.length).optional(),
+    note: singleLine(z.string().trim().min(1).max(500)).optional(),
+    delegatorId: Id.optional().meta({
+      description: 'HR only: set the delegation of someone else (an absent person); yourself when absent.',
+    }),
+  })
+  .superRefine((input, ctx) => {
+    if (input.to < input.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+  });
+export type CreateDelegationInput = z.infer<typeof CreateDelegationInput>;
+
+export const ListDelegationsQuery = PageQuery.extend({
+  role: z
+    .enum(['delegator', 'delegate', 'any'])
+    .default('any')
+    .meta({ description: 'Yours as delegator, as delegate, or both (HR: `userId` instead of you).' }),
+  state: DelegationState.optional(),
+  userId: Id.optional().meta({ description: 'HR: the delegations of this person.' }),
+});
+export type ListDelegationsQuery = z.infer<typeof ListDelegationsQuery>;
+
+export const DelegationParams = z.object({ id: Id });
+
+export const ApprovalLinkView = z
+  .object({
+    action: Decision,
+    needsReason: z.boolean().meta({ description: 'A rejection: POST it with `reason`.' }),
+    approver: PersonRef,
+    actingFor: PersonRef.nullable(),
+    workflow: z.object({
+      id: Id,
+      kind: ApprovalKind,
+      summary: z.string(),
+      requester: PersonRef,
+      stage: z.string(),
+      round: z.number().int(),
+    }),
+    expiresAt: Instant,
+  })
+  .meta({ id: 'ApprovalLink', description: 'What a one-click link would do (reading it changes nothing).' });
+export type ApprovalLinkView = z.infer<typeof ApprovalLinkView>;
+
+export const LinkParams = z.object({
+  token: z
+    .string()
+    .min(20)
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .meta({ description: 'The token from the email.' }),
+});
+
+export const UseLinkInput = LinkParams.extend({
+  comment: Comment.optional(),
+  reason: RejectReason.optional().meta({ description: 'Required when the link rejects.' }),
+}).strict();
+export type UseLinkInput = z.infer<typeof UseLinkInput>;

@@ -1,4 +1,6 @@
 export * from './approval.decide.js';
+export * from './approval.delegation.js';
+export * from './approval.links.js';
 export * from './approval.records.js';
 export * from './approval.relations.js';
 export * from './approval.report.js';

@@ -128,3 +128,36 @@ export function workingDaysBetween(from: string, to: string, workingWeek: readon
   for (let n = first + fullWeeks * 7; n <= last; n++) if (week.has(isoWeekday(dayString(n)))) count++;
   return count;
 }
+
+/** The organisation's working week (ISO weekdays) and timezone: what "working hours" count in. */
+export interface WorkCalendar {
+  workingDays: readonly number[];
+  timeZone: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The instant `hours` working hours after `start`: hours pass only on working
+ * days (whole days in the calendar's timezone), so 48 hours from a Friday
+ * morning end on Tuesday morning under a Monday–Friday week. The inverse of
+ * `workingHoursBetween` (approvals report). Without any working day, wall-clock hours.
+ */
+export function addWorkingHours(start: Date, hours: number, calendar: WorkCalendar): Date {
+  const week = new Set(calendar.workingDays);
+  if (week.size === 0 || hours <= 0) return new Date(start.getTime() + Math.max(0, hours) * HOUR_MS);
+  let remaining = hours * HOUR_MS;
+  let day = dayInTimezone(start, calendar.timeZone);
+  let cursor = start.getTime();
+  // At most one step per calendar day; a week has at least one working day, so this ends.
+  for (;;) {
+    const next = startOfDayIn(addDays(day, 1), calendar.timeZone).getTime();
+    if (week.has(isoWeekday(day))) {
+      const available = next - cursor;
+      if (remaining <= available) return new Date(cursor + remaining);
+      remaining -= available;
+    }
+    day = addDays(day, 1);
+    cursor = next;
+  }
+}

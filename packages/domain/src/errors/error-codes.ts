@@ -20,6 +20,10 @@ export const ERROR_CODES = {
   /** The account has MFA: repeat the login with `mfaCode`. */
   MFA_REQUIRED: 401,
   INVALID_MFA_CODE: 401,
+  /** A one-click approval link that is unknown or was altered: nothing is said about any request. */
+  LINK_INVALID: 401,
+  /** A one-click approval link past its expiry; `details.expiredAt`. Decide in the app instead. */
+  LINK_EXPIRED: 401,
   // 403: not allowed, or a rule forbids it
   FORBIDDEN: 403,
   /** A change of days before today (rosters): a correction only Managers and above make. */
@@ -68,6 +72,10 @@ export const ERROR_CODES = {
   REQUEST_CHANGED: 409,
   /** The request was decided or cancelled and can no longer be changed; `details.status`. */
   REQUEST_NOT_PENDING: 409,
+  /** The one-click link was used already; `details.usedAt`. */
+  LINK_USED: 409,
+  /** A delegation overlaps another of the same person for some of the same kinds; `details.delegation` is that one. */
+  DELEGATION_OVERLAP: 409,
   /** A work-location request clashes with your own pending or approved one; `details.request` is that one. */
   WORK_LOCATION_OVERLAP: 409,
   // 413, 415: what Fastify refuses before a procedure runs
@@ -138,6 +146,14 @@ export const ERROR_CODES = {
   DAYS_IN_PAST: 422,
   /** The period is longer than allowed; `details.maxDays`. */
   PERIOD_TOO_LONG: 422,
+  /** Nobody delegates their approvals to themself. */
+  DELEGATION_TO_SELF: 422,
+  /** The delegate cannot decide (archived, or unknown); `details.delegateId`. */
+  DELEGATE_UNAVAILABLE: 422,
+  /** The delegation has ended already; `details.endedAt`. */
+  DELEGATION_ENDED: 422,
+  /** This notification must reach you somewhere: keep in-app or email on; `details.type`. */
+  NOTIFICATION_CHANNEL_REQUIRED: 422,
   // 429
   RATE_LIMITED: 429,
   // 5xx

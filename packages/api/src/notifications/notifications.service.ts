@@ -1,0 +1,359 @@
+import type { NotificationRecord } from '@seed-pms/db';
+import {
+  type ApprovalEvent,
+  type Channels,
+  type CursorPage,
+  channelsOf,
+  dayInTimezone,
+  type ListNotificationsQuery,
+  mentionedEmails,
+  type NewNotification,
+  NOTIFICATION_TYPES,
+  type NotificationPageView,
+  type NotificationPreferencesView,
+  type NotificationType,
+  type NotificationView,
+  notFound,
+  notificationsForApproval,
+  REQUIRED_TYPES,
+  type UpdatePreferencesInput,
+  updatePreferences,
+  type WorkflowRecord,
+} from '@seed-pms/domain';
+import { canOn } from '../access/ability.js';
+import type { ActorContext } from '../app/call-context.js';
+import type { ServiceDeps } from '../app/deps.js';
+import type { ApprovalsService } from '../approvals/approvals.service.js';
+import type { DomainEvents } from '../events/event-bus.js';
+import type { OutboxService } from '../mail/outbox.service.js';
+import { approvalRequestEmail, type EmailContent, notificationEmail } from '../mail/templates.js';
+import type { SettingsService } from '../settings/settings.service.js';
+import type { NotificationFeed } from './notification-feed.js';
+
+export interface NotificationsService {
+  list(ctx: ActorContext, query: ListNotificationsQuery): Promise<NotificationPageView>;
+  markRead(ctx: ActorContext, id: string): Promise<NotificationView>;
+  readAll(ctx: ActorContext): Promise<{ updated: number }>;
+  preferences(ctx: ActorContext): Promise<NotificationPreferencesView>;
+  updatePreferences(ctx: ActorContext, input: UpdatePreferencesInput): Promise<NotificationPreferencesView>;
+  /**
+   * The caller's new notifications as they come, after those made since
+   * `lastEventId` (a reconnect misses nothing); ends when `signal` aborts.
+   */
+  stream(
+    ctx: ActorContext,
+    lastEventId: string | null | undefined,
+    signal?: AbortSignal,
+  ): AsyncIterable<NotificationView>;
+}
+
+/** What the notifications area handles from other areas (subscribed in events/subscriptions.ts). */
+export interface NotificationsInternals extends NotificationsService {
+  onApprovalEvent(event: ApprovalEvent, workflow: WorkflowRecord): Promise<void>;
+  onDelegated(event: DomainEvents['approval.delegated']): Promise<void>;
+  onOverallocated(event: DomainEvents['capacity.overallocated']): Promise<void>;
+  onCommentSaved(event: DomainEvents['project.comment-saved']): Promise<void>;
+  /** Deletes notifications older than `keepDays`; returns how many. */
+  purge(now: Date, keepDays?: number): Promise<number>;
+}
+
+/** Notifications are kept this long (read or not), then purged. */
+export const NOTIFICATIONS_KEEP_DAYS = 180;
+/** How many missed notifications a resuming feed replays at most. */
+const REPLAY_LIMIT = 500;
+/** Types whose email carries the one-click links. */
+const LINK_TYPES: ReadonlySet<NotificationType> = new Set(['approval.requested', 'approval.escalated']);
+
+export function createNotificationsService(
+  deps: Pick<ServiceDeps, 'repos' | 'logger' | 'config'>,
+  services: { outbox: OutboxService; approvals: ApprovalsService; settings: SettingsService; feed: NotificationFeed },
+): NotificationsInternals {
+  const { notifications, users, employees, capacity, projects } = deps.repos;
+  const { outbox, approvals, settings, feed } = services;
+  const appUrl = deps.config.APP_URL.replace(/\/+$/, '');
+
+  function viewOf(record: NotificationRecord, names: ReadonlyMap<string, string>): NotificationView {
+    return {
+      id: record.id,
+      type: record.type,
+      title: record.title,
+      body: record.body,
+      link: record.link,
+      actor: record.actorId ? { id: record.actorId, name: names.get(record.actorId) ?? 'Unknown person' } : null,
+      data: record.data,
+      readAt: record.readAt?.toISOString() ?? null,
+      createdAt: record.createdAt.toISOString(),
+    };
+  }
+
+  async function views(records: readonly NotificationRecord[]): Promise<NotificationView[]> {
+    const cards = await employees.cards([...new Set(records.flatMap((r) => (r.actorId ? [r.actorId] : [])))]);
+    const names = new Map([...cards].map(([id, card]) => [id, card.name]));
+    return records.map((r) => viewOf(r, names));
+  }
+
+  /**
+   * Hands each notification to the channels its recipient chose: stored and
+   * fed in-app, and/or emailed through the outbox (`email` makes the
+   * message; by default the generic one). Recipients without an active
+   * account get nothing. A failed email never loses the in-app notification.
+   */
+  async function deliver(
+    list: readonly NewNotification[],
+    now: Date,
+    email?: (n: NewNotification, name: string) => Promise<EmailContent>,
+  ): Promise<void> {
+    if (list.length === 0) return;
+    const recipients = [...new Set(list.map((n) => n.userId))];
+    const [stored, accounts, cards] = await Promise.all([
+      notifications.preferencesOf(recipients),
+      Promise.all(recipients.map((id) => users.get(id))),
+      employees.cards(recipients),
+    ]);
+    const active = new Map(accounts.filter((u) => u?.status === 'active').map((u) => [u?.id as string, u]));
+    const inApp: NewNotification[] = [];
+    const mails: { n: NewNotification; to: string; name: string }[] = [];
+    for (const n of list) {
+      const account = active.get(n.userId);
+      if (!account) continue;
+      const channels = channelsOf(stored.get(n.userId) ?? {})[n.type];
+      if (channels.inApp) inApp.push(n);
+      if (channels.email) mails.push({ n, to: account.email, name: cards.get(n.userId)?.name ?? account.email });
+    }
+    const saved = await notifications.insertMany(inApp, now);
+    for (const view of await views(saved)) {
+      const userId = saved.find((r) => r.id === view.id)?.userId as string;
+      await feed.publish({ ...view, userId });
+    }
+    for (const { n, to, name } of mails) {
+      try {
+        const content = email
+          ? await email(n, name)
+          : notificationEmail({ name, title: n.title, body: n.body, link: `${appUrl}${n.link}` });
+        await outbox.enqueue({ purpose: `notification.${n.type}`, to, ...content }, now);
+      } catch (error) {
+        deps.logger.error({ err: error, type: n.type, userId: n.userId }, 'a notification email could not be queued');
+      }
+    }
+  }
+
+  async function nameMap(ids: Iterable<string>): Promise<(id: string) => string> {
+    const cards = await employees.cards([...new Set(ids)]);
+    return (id) => cards.get(id)?.name ?? 'Someone';
+  }
+
+  function preferencesView(stored: Partial<Record<NotificationType, Channels>>): NotificationPreferencesView {
+    const channels = channelsOf(stored);
+    return {
+      items: NOTIFICATION_TYPES.map((type) => ({
+        type,
+        inApp: channels[type].inApp,
+        email: channels[type].email,
+        required: REQUIRED_TYPES.has(type),
+        changed: channels[type].changed,
+      })),
+    };
+  }
+
+  return {
+    async list(ctx, query) {
+      const [page, unread] = await Promise.all([
+        notifications.list(ctx.actor.id, query),
+        notifications.unreadCount(ctx.actor.id),
+      ]);
+      const result: CursorPage<NotificationView> = { items: await views(page.items), nextCursor: page.nextCursor };
+      return { ...result, unread };
+    },
+
+    async markRead(ctx, id) {
+      const record = await notifications.markRead(ctx.actor.id, id, ctx.now);
+      if (!record) throw notFound('Notification', id);
+      return (await views([record]))[0] as NotificationView;
+    },
+
+    async readAll(ctx) {
+      return { updated: await notifications.markAllRead(ctx.actor.id, ctx.now) };
+    },
+
+    async preferences(ctx) {
+      return preferencesView(await notifications.preferences(ctx.actor.id));
+    },
+
+    async updatePreferences(ctx, input) {
+      const next = updatePreferences(await notifications.preferences(ctx.actor.id), input);
+      await notifications.savePreferences(ctx.actor.id, next, ctx.now);
+      return preferencesView(next);
+    },
+
+    async *stream(ctx, lastEventId, signal) {
+      const queue: NotificationView[] = [];
+      let wake: (() => void) | null = null;
+      // Subscribed before the replay is read, so nothing made meanwhile falls between the two.
+      const unsubscribe = feed.subscribe(ctx.actor.id, (view) => {
+        queue.push(view);
+        wake?.();
+      });
+      const stop = () => wake?.();
+      signal?.addEventListener('abort', stop);
+      try {
+        const replayed = new Set<string>();
+        if (lastEventId) {
+          for (const view of await views(await notifications.after(ctx.actor.id, lastEventId, REPLAY_LIMIT))) {
+            replayed.add(view.id);
+            yield view;
+          }
+        }
+        while (!signal?.aborted) {
+          for (let next = queue.shift(); next; next = queue.shift()) {
+            if (!replayed.has(next.id)) yield next;
+          }
+          if (signal?.aborted) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = null;
+        }
+      } finally {
+        unsubscribe();
+        signal?.removeEventListener('abort', stop);
+      }
+    },
+
+    async onApprovalEvent(event, workflow) {
+      const ids = [workflow.requesterId];
+      if ('awaiting' in event) ids.push(...event.awaiting);
+      if (event.type === 'approval.requested') ids.push(...event.deputies.map((d) => d.forId));
+      if (event.type === 'approval.decided') {
+        if (event.by) ids.push(event.by);
+        if (event.actingFor) ids.push(event.actingFor);
+      }
+      const name = await nameMap(ids);
+      const list = notificationsForApproval(
+        event,
+        {
+          id: workflow.id,
+          kind: workflow.kind,
+          summary: workflow.subject.summary,
+          requesterId: workflow.requesterId,
+          state: workflow.state,
+          round: workflow.round,
+          stageName: (index) => workflow.stages[index]?.name ?? `stage ${index + 1}`,
+        },
+        name,
+      );
+      const now = workflow.updatedAt;
+      await deliver(list, now, async (n, recipient) => {
+        const appLink = `${appUrl}${n.link}`;
+        if (!LINK_TYPES.has(n.type) || workflow.state !== 'pending') {
+          return notificationEmail({ name: recipient, title: n.title, body: n.body, link: appLink });
+        }
+        const tokens = await approvals.issueLinks(workflow, n.userId, now);
+        return approvalRequestEmail({
+          name: recipient,
+          title: n.title,
+          body: n.body,
+          appLink,
+          approveLink: `${appUrl}/approvals/links/${tokens.approve}`,
+          rejectLink: `${appUrl}/approvals/links/${tokens.reject}`,
+          validHours: deps.config.APPROVAL_LINK_TTL_HOURS,
+        });
+      });
+    },
+
+    async onDelegated(event) {
+      const name = await nameMap([event.delegatorId, event.by]);
+      const what = event.kinds ? event.kinds.join(', ') : 'every kind of request';
+      await deliver(
+        [
+          {
+            userId: event.delegateId,
+            type: 'approval.delegated',
+            title: `${name(event.delegatorId)} delegated approvals to you`,
+            body: `From ${event.from} to ${event.to} you decide ${name(event.delegatorId)}'s approvals (${what}); they appear in your inbox, marked "for ${name(event.delegatorId)}".`,
+            link: '/approvals',
+            actorId: event.by,
+            data: { delegationId: event.delegationId, delegatorId: event.delegatorId, from: event.from, to: event.to },
+          },
+        ],
+        event.at,
+      );
+    },
+
+    async onOverallocated(event) {
+      const { organization } = await settings.current(event.at);
+      const today = dayInTimezone(event.at, organization.timezone);
+      const name = await nameMap(event.userIds);
+      const project = await projects.get(event.projectId);
+      const list: NewNotification[] = [];
+      for (const userId of event.userIds) {
+        const ledger = await capacity.get(userId);
+        const current = ledger.segments.filter((s) => s.end === null || s.end >= today);
+        const projectIds = [...new Set(current.map((s) => s.projectId))];
+        const leads = await capacity.leadsOn(projectIds, { start: today, end: null });
+        for (const lead of leads) {
+          if (lead === userId || lead === event.by) continue;
+          list.push({
+            userId: lead,
+            type: 'project.overallocated',
+            title: `${name(userId)} is over-allocated`,
+            body: `A change on ${project?.name ?? 'a project'} allocates ${name(userId)}, who works on your project, above their availability on some days.`,
+            link: `/employees/${userId}/capacity`,
+            actorId: event.by,
+            data: { userId, projectId: event.projectId },
+          });
+        }
+      }
+      const seen = new Set<string>();
+      await deliver(
+        list.filter((n) => {
+          const key = `${n.userId}:${n.data.userId}`;
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        }),
+        event.at,
+      );
+    },
+
+    async onCommentSaved(event) {
+      const emails = mentionedEmails(event.body);
+      if (emails.length === 0) return;
+      const { organization } = await settings.current(event.at);
+      const today = dayInTimezone(event.at, organization.timezone);
+      const project = await projects.get(event.projectId);
+      if (!project) return;
+      const author = (await nameMap([event.authorId]))(event.authorId);
+      const list: NewNotification[] = [];
+      for (const email of emails) {
+        const user = await users.byEmail(email);
+        if (!user || user.status !== 'active' || user.id === event.authorId) continue;
+        // Only someone who may read the project's comments is told what one says.
+        const segments = (await capacity.get(user.id)).segments.filter(
+          (s) => s.projectId === project.id && (s.end === null || s.end >= today),
+        );
+        const scope = {
+          projectId: project.id,
+          authorId: event.authorId,
+          memberIds: segments.length > 0 ? [user.id] : [],
+          leadIds: segments.some((s) => s.role === 'lead') ? [user.id] : [],
+        };
+        const actor = { id: user.id, email: user.email, roles: user.roles, sessionId: null, pending: [] };
+        if (!canOn(actor, 'read', 'ProjectComment', scope)) continue;
+        const excerpt = event.body.length > 280 ? `${event.body.slice(0, 277)}…` : event.body;
+        list.push({
+          userId: user.id,
+          type: 'project.mention',
+          title: `${author} mentioned you on ${project.name}`,
+          body: excerpt,
+          link: `/projects/${project.id}/comments`,
+          actorId: event.authorId,
+          data: { projectId: project.id, commentId: event.commentId },
+        });
+      }
+      await deliver(list, event.at);
+    },
+
+    purge: (now, keepDays = NOTIFICATIONS_KEEP_DAYS) =>
+      notifications.purgeBefore(new Date(now.getTime() - keepDays * 86_400_000)),
+  };
+}

@@ -1,0 +1,2 @@
+export * from './notification.doc.js';
+export * from './notification.repository.js';

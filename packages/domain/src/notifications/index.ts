@@ -1,0 +1,2 @@
+export * from './notification.decide.js';
+export * from './notification.schemas.js';
