@@ -14,9 +14,10 @@ const SHAPES = {
   unpaged: ['items'],
 } as const;
 
+// Subscriptions yield a stream of events, not one answer: their events are typed by the procedure itself.
 const procedures = Object.entries(
-  appRouter._def.procedures as unknown as Record<string, { _def: { output?: unknown; meta?: unknown } }>,
-);
+  appRouter._def.procedures as unknown as Record<string, { _def: { output?: unknown; meta?: unknown; type: string } }>,
+).filter(([, p]) => p._def.type !== 'subscription');
 
 function shapeOf(output: unknown): string {
   type Json = {

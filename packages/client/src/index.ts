@@ -4,6 +4,7 @@ import {
   createTRPCClient,
   httpBatchLink,
   httpLink,
+  httpSubscriptionLink,
   isNonJsonSerializable,
   splitLink,
   type TRPCClient,
@@ -74,6 +75,11 @@ export interface ClientOptions {
   headers?: HeaderMap | (() => HeaderMap | Promise<HeaderMap>);
   /** At most this many calls per HTTP request; keep it at or below the server's limit. */
   maxBatchSize?: number;
+  /**
+   * The EventSource subscriptions (`notifications.onNew`) use: the browser's by
+   * default; in Node pass one, e.g. `import { EventSource } from 'eventsource'`.
+   */
+  EventSource?: unknown;
   /** Cookies travel with requests (`include`) so the refresh cookie reaches the auth routes. */
   credentials?: RequestCredentials;
   fetch?: typeof fetch;
@@ -213,13 +219,30 @@ export function createClient(options: ClientOptions): ApiClient {
     },
   };
 
+  const calls = splitLink<AppRouter>({
+    // Uploads (FormData inputs, e.g. employees.uploadImage) go alone; everything else is batched.
+    condition: (op) => isNonJsonSerializable(op.input),
+    true: httpLink(transport),
+    false: httpBatchLink({ ...transport, maxItems: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE }),
+  });
+  const EventSourceImpl = options.EventSource ?? (globalThis as { EventSource?: unknown }).EventSource;
   return createTRPCClient<AppRouter>({
     links: [
-      // Uploads (FormData inputs, e.g. employees.uploadImage) go alone; everything else is batched.
       splitLink({
-        condition: (op) => isNonJsonSerializable(op.input),
-        true: httpLink(transport),
-        false: httpBatchLink({ ...transport, maxItems: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE }),
+        condition: (op) => op.type === 'subscription',
+        // Server-sent events: an EventSource sends no headers, so the access token (read at each
+        // (re)connect, refreshed when due) travels as a connection parameter; a reconnect resumes
+        // from the last event it received.
+        true: httpSubscriptionLink({
+          url: `${base}/trpc`,
+          ...(EventSourceImpl ? { EventSource: EventSourceImpl as typeof globalThis.EventSource } : {}),
+          eventSourceOptions: () => ({ withCredentials: credentials === 'include' }),
+          connectionParams: async () => {
+            const token = await currentToken();
+            return token ? { token } : {};
+          },
+        }),
+        false: calls,
       }),
     ],
   });

@@ -6,6 +6,7 @@ import {
   NotificationView,
   OnNewInput,
   ReadAllView,
+  UnreadCountView,
   UpdatePreferencesInput,
 } from '@seed-pms/domain';
 import { tracked } from '@trpc/server';
@@ -27,6 +28,14 @@ export const notificationsRouter = router({
     .input(ListNotificationsQuery)
     .output(NotificationPageView)
     .query(({ ctx, input }) => ctx.services.notifications.list(ctx, input)),
+
+  unreadCount: authedProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/notifications/unread-count', tags, summary: 'How many are unread (the badge)' },
+    })
+    .input(z.void())
+    .output(UnreadCountView)
+    .query(({ ctx }) => ctx.services.notifications.unreadCount(ctx)),
 
   markRead: authedProcedure
     .meta({

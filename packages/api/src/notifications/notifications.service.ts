@@ -32,6 +32,7 @@ import type { NotificationFeed } from './notification-feed.js';
 
 export interface NotificationsService {
   list(ctx: ActorContext, query: ListNotificationsQuery): Promise<NotificationPageView>;
+  unreadCount(ctx: ActorContext): Promise<{ unread: number }>;
   markRead(ctx: ActorContext, id: string): Promise<NotificationView>;
   readAll(ctx: ActorContext): Promise<{ updated: number }>;
   preferences(ctx: ActorContext): Promise<NotificationPreferencesView>;
@@ -157,12 +158,13 @@ export function createNotificationsService(
 
   return {
     async list(ctx, query) {
-      const [page, unread] = await Promise.all([
-        notifications.list(ctx.actor.id, query),
-        notifications.unreadCount(ctx.actor.id),
-      ]);
+      const page = await notifications.list(ctx.actor.id, query);
       const result: CursorPage<NotificationView> = { items: await views(page.items), nextCursor: page.nextCursor };
-      return { ...result, unread };
+      return result;
+    },
+
+    async unreadCount(ctx) {
+      return { unread: await notifications.unreadCount(ctx.actor.id) };
     },
 
     async markRead(ctx, id) {

@@ -94,6 +94,12 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'approvals.inbox': 'signed-in',
   'approvals.get': 'signed-in',
   'approvals.decide': 'signed-in',
+  'approvals.delegations': 'signed-in',
+  'approvals.delegate': 'signed-in',
+  'approvals.endDelegation': 'signed-in',
+  // One-click links: the token is the credential.
+  'approvals.link': 'public',
+  'approvals.useLink': 'public',
   'approvalPolicies.list': ['hr'],
   'approvalPolicies.get': ['hr'],
   'approvalPolicies.update': ['admin'],
@@ -102,4 +108,12 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'workLocation.submit': 'signed-in',
   'workLocation.update': 'signed-in',
   'workLocation.current': 'signed-in',
+
+  'notifications.list': 'signed-in',
+  'notifications.unreadCount': 'signed-in',
+  'notifications.markRead': 'signed-in',
+  'notifications.readAll': 'signed-in',
+  'notifications.preferences': 'signed-in',
+  'notifications.updatePreferences': 'signed-in',
+  'notifications.onNew': 'signed-in',
 };

@@ -36,10 +36,12 @@ export const NotificationView = z
   .meta({ id: 'Notification' });
 export type NotificationView = z.infer<typeof NotificationView>;
 
-export const NotificationPageView = cursorPageOf(NotificationView).extend({
-  unread: z.number().int().meta({ description: 'Your unread notifications in all.' }),
-});
+export const NotificationPageView = cursorPageOf(NotificationView);
 export type NotificationPageView = z.infer<typeof NotificationPageView>;
+
+export const UnreadCountView = z.object({
+  unread: z.number().int().meta({ description: 'Your unread notifications.' }),
+});
 
 export const ListNotificationsQuery = CursorQuery.extend({
   unread: QueryFlag.optional().meta({ description: 'Only unread ones.' }),
