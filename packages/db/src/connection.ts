@@ -23,6 +23,7 @@ import { type EmployeeDoc, employeesCollection } from './employees/employee.doc.
 import { type FileDoc, filesCollection } from './files/file.doc.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
+import { jobRunsCollection } from './jobs/job-run.doc.js';
 import { type LockDoc, locksCollection } from './locks.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
 import {
@@ -76,6 +77,7 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   approvalPoliciesCollection,
   workflowsCollection,
   workLocationRequestsCollection,
+  jobRunsCollection,
 ];
 
 export interface Collections {

@@ -22,6 +22,8 @@ import {
 } from './employees/employee.repository.js';
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency/idempotency.repository.js';
+import { jobRunsCollection } from './jobs/job-run.doc.js';
+import { createJobRunRepository, type JobRunRepository } from './jobs/job-run.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox/outbox.repository.js';
@@ -78,6 +80,8 @@ export interface Repositories {
   /** The approvals engine's workflows (approval_workflows). */
   approvals: ApprovalWorkflowRepository;
   workLocation: WorkLocationRepository;
+  /** Every background job run (job_runs), kept 14 days. */
+  jobRuns: JobRunRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -104,5 +108,6 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     approvalPolicies: createApprovalPolicyRepository(database.collection(approvalPoliciesCollection)),
     approvals: createApprovalWorkflowRepository(database.collection(workflowsCollection)),
     workLocation: createWorkLocationRepository(database.collection(workLocationRequestsCollection)),
+    jobRuns: createJobRunRepository(database.collection(jobRunsCollection)),
   };
 }
