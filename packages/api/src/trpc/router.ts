@@ -5,6 +5,7 @@ import { catalogsRouter } from '../catalogs/catalogs.router.js';
 import { employeesRouter } from '../employees/employees.router.js';
 import { filesRouter } from '../files/files.router.js';
 import { healthRouter } from '../health/health.router.js';
+import { jobsRouter } from '../jobs/jobs.router.js';
 import { projectsRouter } from '../projects/projects.router.js';
 import { reportsRouter } from '../reports/reports.router.js';
 import { settingsRouter } from '../settings/settings.router.js';
@@ -30,6 +31,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   approvalPolicies: approvalPoliciesRouter,
   workLocation: workLocationRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;

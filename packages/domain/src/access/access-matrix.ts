@@ -102,4 +102,7 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'workLocation.submit': 'signed-in',
   'workLocation.update': 'signed-in',
   'workLocation.current': 'signed-in',
+
+  'jobs.runs': ['admin'],
+  'jobs.registered': ['admin'],
 };
