@@ -11,6 +11,7 @@ import { connectAreas } from './events/subscriptions.js';
 import { createFilesService, type FilesApi, type FilesService } from './files/files.service.js';
 import { createHealthService, type HealthService } from './health/health.service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
+import { createJobRunsService, type JobRunsService } from './jobs/job-runs.service.js';
 import { createMailer } from './mail/mailer.js';
 import { createOutboxService, type OutboxService } from './mail/outbox.service.js';
 import { createNotificationFeed, type NotificationFeed } from './notifications/notification-feed.js';
@@ -50,6 +51,8 @@ export interface Services {
   workLocation: WorkLocationService;
   /** In-app notifications, their preferences and the real-time feed. */
   notifications: NotificationsService;
+  /** The record of background job runs (job_runs) and the jobs this process runs. */
+  jobRuns: JobRunsService;
   /** Areas react to each other's changes through these events (subscribed in events/subscriptions.ts). */
   events: EventBus;
   /** Closes what the services hold open (the revocation subscriber, the SMTP transport). */
@@ -138,6 +141,7 @@ async function build(deps: AppDeps): Promise<Services> {
     approvals,
     workLocation,
     notifications,
+    jobRuns: createJobRunsService(serviceDeps),
     events,
     async close() {
       await feed.close();

@@ -9,7 +9,7 @@ import { useTestApp } from './support.js';
 const smtp = useSmtpSink();
 const clock = testClock();
 const testApp = useTestApp(import.meta.url, { clock, env: () => ({ SMTP_URL: smtp().url }) });
-const call = (session: SignedIn | null, method: RestMethod, url: string, payload?: unknown) =>
+const call = (session: Pick<SignedIn, 'accessToken'> | null, method: RestMethod, url: string, payload?: unknown) =>
   callAs(testApp().app, session, method, url, payload);
 
 let manager: SignedIn;

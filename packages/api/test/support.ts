@@ -10,7 +10,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../src/app/build-app.js';
 import type { AppDeps } from '../src/app/deps.js';
 import { loadConfig } from '../src/config/config.js';
-import { createInProcessJobRunner } from '../src/jobs/jobs.js';
+import { createInProcessJobRunner, type JobRunner } from '../src/jobs/jobs.js';
 import { registerJobs } from '../src/jobs/schedule.js';
 
 export interface TestApp {
@@ -37,6 +37,8 @@ export interface TestAppOptions {
    * Defaults to the wall clock, for tests that do not depend on the date.
    */
   clock?: () => Date;
+  /** Makes the app's job runner (e.g. BullMQ on the real Redis); in-process by default. */
+  jobs?: () => JobRunner;
 }
 
 export function useTestApp(label: string, options: TestAppOptions = {}): () => TestApp {
@@ -55,7 +57,7 @@ export function useTestApp(label: string, options: TestAppOptions = {}): () => T
       config,
       database: database(),
       redis,
-      jobs: createInProcessJobRunner(console),
+      jobs: options.jobs?.() ?? createInProcessJobRunner(console),
       clock: options.clock ?? (() => new Date()),
       logger: pino({ level: 'silent' }),
     };

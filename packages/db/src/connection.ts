@@ -28,6 +28,7 @@ import { type EmployeeDoc, employeesCollection } from './employees/employee.doc.
 import { type FileDoc, filesCollection } from './files/file.doc.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
+import { jobRunsCollection } from './jobs/job-run.doc.js';
 import { type LockDoc, locksCollection } from './locks.js';
 import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
@@ -86,6 +87,7 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   approvalLinksCollection,
   notificationsCollection,
   notificationPreferencesCollection,
+  jobRunsCollection,
 ];
 
 export interface Collections {

@@ -29,6 +29,8 @@ import {
 } from './employees/employee.repository.js';
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency/idempotency.repository.js';
+import { jobRunsCollection } from './jobs/job-run.doc.js';
+import { createJobRunRepository, type JobRunRepository } from './jobs/job-run.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
 import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
 import { createNotificationRepository, type NotificationRepository } from './notifications/notification.repository.js';
@@ -93,6 +95,8 @@ export interface Repositories {
   approvalLinks: ApprovalLinkRepository;
   /** In-app notifications and each person's channel choices. */
   notifications: NotificationRepository;
+  /** Every background job run (job_runs), kept 14 days. */
+  jobRuns: JobRunRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -125,5 +129,6 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
       database.collection(notificationsCollection),
       database.collection(notificationPreferencesCollection),
     ),
+    jobRuns: createJobRunRepository(database.collection(jobRunsCollection)),
   };
 }

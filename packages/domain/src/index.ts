@@ -8,6 +8,7 @@ export * from './employees/index.js';
 export * from './errors/index.js';
 export * from './files/index.js';
 export * from './health/index.js';
+export * from './jobs/index.js';
 export * from './notifications/index.js';
 export * from './projects/index.js';
 export * from './settings/index.js';

@@ -534,13 +534,7 @@ function looksLikeText(head: Buffer): boolean {
 
 /** The background scanner: woken after each upload, and on a schedule for retries. */
 export function registerFileJobs(jobs: JobRunner, service: FilesService): void {
-  jobs.register(
-    FILES_SCAN_JOB,
-    async () => {
-      await service.scanDue();
-    },
-    { everyMs: 15_000 },
-  );
+  jobs.register(FILES_SCAN_JOB, async () => ({ scanned: await service.scanDue() }), { everyMs: 15_000 });
 }
 
 export { LOCAL_BLOB_PATH };

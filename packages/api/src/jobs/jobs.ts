@@ -1,12 +1,28 @@
+import type { JobCounts, JobTrigger } from '@seed-pms/domain';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 
-export type JobHandler = (data: Record<string, unknown>) => Promise<void>;
+/** What the runner knows about the run it hands to a handler. */
+export interface JobContext {
+  /** Whether the job's schedule came round or something enqueued it. */
+  trigger: JobTrigger;
+}
+
+/** Does the job's work; may return counts of what it did (`{ sent: 3 }`), which its run record keeps. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler with nothing to count is a plain `async () => {}`
+export type JobHandler = (data: Record<string, unknown>, context: JobContext) => Promise<void | JobCounts>;
 
 export interface JobOptions {
   /** Run this job on a schedule, every so many milliseconds. */
   everyMs?: number;
+}
+
+/** A job a runner knows, as an admin sees it. */
+export interface RegisteredJob {
+  name: string;
+  /** Null when the job runs only when enqueued. */
+  everyMs: number | null;
 }
 
 /**
@@ -18,6 +34,8 @@ export interface JobOptions {
 export interface JobRunner {
   readonly mode: 'bullmq' | 'in-process';
   register(name: string, handler: JobHandler, options?: JobOptions): void;
+  /** The jobs registered so far, in the order they were. */
+  registered(): RegisteredJob[];
   enqueue(name: string, data?: Record<string, unknown>): Promise<void>;
   start(): Promise<void>;
   /** Stops taking new work and waits for running jobs to finish. */
@@ -37,6 +55,9 @@ function jobRegistry() {
     register(name: string, handler: JobHandler, options: JobOptions = {}) {
       jobs.set(name, { handler, options });
     },
+    registered(): RegisteredJob[] {
+      return [...jobs].map(([name, job]) => ({ name, everyMs: job.options.everyMs ?? null }));
+    },
     known(name: string): Registered {
       const job = jobs.get(name);
       if (!job) throw new Error(`unknown job: ${name}`);
@@ -49,14 +70,14 @@ export function createInProcessJobRunner(logger: Pick<FastifyBaseLogger, 'error'
   const registry = jobRegistry();
   const { jobs } = registry;
   const timers: NodeJS.Timeout[] = [];
-  const running = new Set<Promise<void>>();
+  const running = new Set<Promise<unknown>>();
   let stopped = false;
 
-  const run = (name: string, data: Record<string, unknown>) => {
+  const run = (name: string, data: Record<string, unknown>, trigger: JobTrigger) => {
     const job = jobs.get(name);
     if (!job || stopped) return Promise.resolve();
     const task = job
-      .handler(data)
+      .handler(data, { trigger })
       .catch((error: unknown) => logger.error({ err: error, job: name }, 'job failed'))
       .finally(() => running.delete(task));
     running.add(task);
@@ -66,14 +87,15 @@ export function createInProcessJobRunner(logger: Pick<FastifyBaseLogger, 'error'
   return {
     mode: 'in-process',
     register: registry.register,
+    registered: registry.registered,
     async enqueue(name, data = {}) {
       registry.known(name);
-      setImmediate(() => void run(name, data));
+      setImmediate(() => void run(name, data, 'enqueued'));
     },
     async start() {
       for (const [name, job] of jobs) {
         if (job.options.everyMs) {
-          const timer = setInterval(() => void run(name, {}), job.options.everyMs);
+          const timer = setInterval(() => void run(name, {}, 'schedule'), job.options.everyMs);
           timer.unref();
           timers.push(timer);
         }
@@ -102,6 +124,7 @@ export function createBullMqJobRunner(
   return {
     mode: 'bullmq',
     register: registry.register,
+    registered: registry.registered,
     async enqueue(name, data = {}) {
       registry.known(name);
       await queue.add(name, data, { attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
@@ -113,7 +136,9 @@ export function createBullMqJobRunner(
       worker = new Worker(
         queueName,
         async (job: Job) => {
-          await registry.known(job.name).handler((job.data ?? {}) as Record<string, unknown>);
+          // Jobs a scheduler made carry its key; the others were enqueued.
+          const trigger: JobTrigger = job.repeatJobKey ? 'schedule' : 'enqueued';
+          await registry.known(job.name).handler((job.data ?? {}) as Record<string, unknown>, { trigger });
         },
         { connection, concurrency: 4 },
       );

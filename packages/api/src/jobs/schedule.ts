@@ -3,6 +3,7 @@ import type { AppDeps } from '../app/deps.js';
 import { registerFileJobs } from '../files/files.service.js';
 import { registerOutboxJobs } from '../mail/outbox.service.js';
 import { createServices, serviceInternals } from '../services.js';
+import { recordingRuns } from './job-runs.js';
 
 const HOUR = 3600_000;
 
@@ -24,27 +25,33 @@ export const APPROVALS_ADVANCE_JOB = 'approvals.advance';
 export const NOTIFICATIONS_PURGE_JOB = 'notifications.purge';
 /** Repairs the allocation history and recomputes over-allocation halos as days pass. */
 export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
+/** Deletes job runs older than JOB_RUNS_KEEP_MS (daily). */
+export const JOB_RUNS_PURGE_JOB = 'jobs.purge-runs';
 
 /**
  * Background work and periodic housekeeping. Expiry is done here because not
- * every supported server has TTL indexes.
+ * every supported server has TTL indexes. Every job is registered through
+ * `recordingRuns`, so each run leaves a record in `job_runs` with the counts
+ * its handler returns (GET /admin/jobs).
  */
 export async function registerJobs(deps: AppDeps): Promise<void> {
   const services = await createServices(deps);
   const repos = createRepositories(deps.database);
+  const jobs = recordingRuns(deps.jobs, repos.jobRuns, deps.clock, deps.logger);
 
-  registerOutboxJobs(deps.jobs, services.outbox, deps.clock);
-  registerFileJobs(deps.jobs, (await serviceInternals(deps)).files);
-  deps.jobs.register(
+  registerOutboxJobs(jobs, services.outbox, deps.clock);
+  registerFileJobs(jobs, (await serviceInternals(deps)).files);
+  jobs.register(
     PROFILE_REPAIR_JOB,
     async () => {
       const repaired = await repos.employees.repair(deps.clock());
       if (repaired > 0)
         deps.logger.warn({ repaired }, 'employee profiles repaired (missing, stale account copies or search keys)');
+      return { repaired };
     },
     { everyMs: 24 * HOUR },
   );
-  deps.jobs.register(
+  jobs.register(
     SEARCH_KEYS_REPAIR_JOB,
     async () => {
       const repaired = {
@@ -53,10 +60,11 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
         accounts: await repos.users.repairSearchKeys(),
       };
       if (Object.values(repaired).some((n) => n > 0)) deps.logger.info(repaired, 'search keys repaired');
+      return repaired;
     },
     { everyMs: DAY },
   );
-  deps.jobs.register(
+  jobs.register(
     CAPACITY_REFRESH_JOB,
     async () => {
       const now = deps.clock();
@@ -67,27 +75,30 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
       // History first (after a change interrupted between its two writes), then the halos.
       const repaired = await capacity.reconcile(now);
       if (repaired > 0) deps.logger.warn({ repaired }, 'allocation history repaired to match the capacity ledgers');
-      await capacity.refreshFlags(now);
+      const flagsChanged = await capacity.refreshFlags(now);
+      return { ended, repaired, flagsChanged };
     },
     { everyMs: HOUR },
   );
-  deps.jobs.register(
+  jobs.register(
     APPROVALS_RECONCILE_JOB,
     async () => {
       const repaired = await services.approvals.reconcile(deps.clock());
       if (repaired > 0) deps.logger.warn({ repaired }, 'requests brought in line with their approval workflows');
+      return { repaired };
     },
     { everyMs: 5 * 60_000 },
   );
-  deps.jobs.register(
+  jobs.register(
     APPROVALS_ADVANCE_JOB,
     async () => {
       const counts = await services.approvals.advance(deps.clock());
       if (Object.values(counts).some((n) => n > 0)) deps.logger.info(counts, 'approval timers and delegations applied');
+      return { ...counts };
     },
     { everyMs: 60_000 },
   );
-  deps.jobs.register(
+  jobs.register(
     NOTIFICATIONS_PURGE_JOB,
     async () => {
       const now = deps.clock();
@@ -96,22 +107,24 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
       // Links are useless once expired; a week later nobody asks about them either.
       const links = await repos.approvalLinks.purgeExpired(new Date(now.getTime() - 7 * DAY));
       if (purged + links > 0) deps.logger.info({ purged, links }, 'old notifications and expired links purged');
+      return { purged, links };
     },
     { everyMs: DAY },
   );
-  deps.jobs.register(
+  jobs.register(
     'idempotency.purge-expired',
-    async () => {
-      await services.idempotency.purgeExpired(deps.clock());
-    },
+    async () => ({ purged: await services.idempotency.purgeExpired(deps.clock()) }),
     { everyMs: HOUR },
   );
-  deps.jobs.register(
+  jobs.register(
     'auth.purge-expired',
     async () => {
       // Ended sessions stay a month for investigations; used tokens and old failure counts a day.
-      await services.auth.purgeExpired(deps.clock());
+      return { ...(await services.auth.purgeExpired(deps.clock())) };
     },
     { everyMs: HOUR },
   );
+  jobs.register(JOB_RUNS_PURGE_JOB, async () => ({ purged: await services.jobRuns.purge(deps.clock()) }), {
+    everyMs: DAY,
+  });
 }

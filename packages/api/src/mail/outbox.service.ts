@@ -113,15 +113,10 @@ export function registerOutboxJobs(jobs: JobRunner, outbox: OutboxService, clock
     OUTBOX_DRAIN_JOB,
     async () => {
       // No fixed `now`: a long drain must stamp each claim's lock with the time it was taken.
-      await outbox.drain();
+      const { sent, failed, retried } = await outbox.drain();
+      return { sent, failed, retried };
     },
     { everyMs: 30_000 },
   );
-  jobs.register(
-    OUTBOX_PURGE_JOB,
-    async () => {
-      await outbox.purge(clock());
-    },
-    { everyMs: 24 * 3600_000 },
-  );
+  jobs.register(OUTBOX_PURGE_JOB, async () => ({ purged: await outbox.purge(clock()) }), { everyMs: 24 * 3600_000 });
 }

@@ -5,6 +5,7 @@ import { catalogsRouter } from '../catalogs/catalogs.router.js';
 import { employeesRouter } from '../employees/employees.router.js';
 import { filesRouter } from '../files/files.router.js';
 import { healthRouter } from '../health/health.router.js';
+import { jobsRouter } from '../jobs/jobs.router.js';
 import { notificationsRouter } from '../notifications/notifications.router.js';
 import { projectsRouter } from '../projects/projects.router.js';
 import { reportsRouter } from '../reports/reports.router.js';
@@ -32,6 +33,7 @@ export const appRouter = router({
   approvalPolicies: approvalPoliciesRouter,
   workLocation: workLocationRouter,
   notifications: notificationsRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -116,4 +116,6 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'notifications.preferences': 'signed-in',
   'notifications.updatePreferences': 'signed-in',
   'notifications.onNew': 'signed-in',
+  'jobs.runs': ['admin'],
+  'jobs.registered': ['admin'],
 };

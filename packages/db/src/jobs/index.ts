@@ -1,0 +1,2 @@
+export * from './job-run.doc.js';
+export * from './job-run.repository.js';
