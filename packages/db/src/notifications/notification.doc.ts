@@ -22,10 +22,13 @@ export const notificationsCollection = defineCollection<NotificationDoc>('notifi
   { name: 'created', key: { createdAt: 1 } },
 ]);
 
-/** A person's channel choices per notification type (types they never changed are absent); `_id` is the user's. */
+/**
+ * A person's channel choices, one entry per type they changed (a list: type
+ * names hold dots, which field names may not); `_id` is the user's.
+ */
 export interface NotificationPreferencesDoc {
   _id: ObjectId;
-  channels: Partial<Record<NotificationType, { inApp: boolean; email: boolean }>>;
+  channels: { type: NotificationType; inApp: boolean; email: boolean }[];
   updatedAt: Date;
 }
 

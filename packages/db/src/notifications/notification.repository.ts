@@ -11,6 +11,11 @@ export interface NotificationRecord extends Omit<NewNotification, 'actorId'> {
   createdAt: Date;
 }
 
+type ChannelChoices = Partial<Record<NotificationType, Channels>>;
+
+const choicesOf = (doc: NotificationPreferencesDoc | null): ChannelChoices =>
+  Object.fromEntries((doc?.channels ?? []).map((c) => [c.type, { inApp: c.inApp, email: c.email }]));
+
 function toRecord(doc: WithId<NotificationDoc>): NotificationRecord {
   return {
     id: doc._id.toHexString(),
@@ -112,16 +117,20 @@ export function createNotificationRepository(
       return (await notifications.deleteMany({ createdAt: { $lt: before } })).deletedCount;
     },
     async preferences(userId) {
-      const doc = await preferences.findOne({ _id: oid(userId) });
-      return doc?.channels ?? {};
+      return choicesOf(await preferences.findOne({ _id: oid(userId) }));
     },
     async preferencesOf(userIds) {
       const ids = [...new Set(userIds)].map(objectIdOf).filter((id) => id !== null);
       const docs = ids.length > 0 ? await preferences.find({ _id: { $in: ids } }).toArray() : [];
-      return new Map(docs.map((doc) => [doc._id.toHexString(), doc.channels]));
+      return new Map(docs.map((doc) => [doc._id.toHexString(), choicesOf(doc)]));
     },
     async savePreferences(userId, channels, now) {
-      await preferences.updateOne({ _id: oid(userId) }, { $set: { channels, updatedAt: now } }, { upsert: true });
+      const list = (Object.entries(channels) as [NotificationType, Channels][]).map(([type, c]) => ({
+        type,
+        inApp: c.inApp,
+        email: c.email,
+      }));
+      await preferences.updateOne({ _id: oid(userId) }, { $set: { channels: list, updatedAt: now } }, { upsert: true });
     },
   };
 }
