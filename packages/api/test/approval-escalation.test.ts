@@ -190,17 +190,19 @@ describe('escalation', () => {
     });
     await runner.start();
     try {
-      await runner.enqueue(APPROVALS_ADVANCE_JOB);
-      await runner.enqueue(APPROVALS_ADVANCE_JOB);
-      const deadline = Date.now() + 20_000;
-      while (results.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // One run after the other, as the scheduler makes them: the second finds nothing left to do.
+      for (const count of [1, 2]) {
+        await runner.enqueue(APPROVALS_ADVANCE_JOB);
+        const deadline = Date.now() + 20_000;
+        while (results.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      }
     } finally {
       await runner.stop();
     }
     expect(results).toHaveLength(2);
-    // The overdue reminder and the timeout, once in all.
-    expect(results.reduce((n, r) => n + r.reminded, 0)).toBe(1);
+    // The first run did what was due (this timeout, and the earlier test's overdue reminder); the second, nothing.
     expect(results.reduce((n, r) => n + r.timedOut, 0)).toBe(1);
+    expect(Object.values(results[1] ?? {}).every((n) => n === 0)).toBe(true);
     const closed = (await call(await again(me), 'GET', `/approvals/${request.workflowId}`)).json();
     expect(closed).toMatchObject({ state: 'approved', decisions: [{ by: null, decision: 'approve', via: 'system' }] });
     // The in-process runner of the app runs the same job.

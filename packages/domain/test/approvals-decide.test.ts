@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  addWorkingHours,
+  advanceTimers,
   type ApprovalPolicyRecord,
   type ApproverDirectory,
   assertValidPolicy,
@@ -10,6 +12,7 @@ import {
   isoWeekday,
   type PolicyStage,
   type Role,
+  refreshStage,
   reopenWorkflow,
   resolveApprovers,
   startWorkflow,
@@ -362,5 +365,131 @@ describe('policies and working days', () => {
       ),
     );
     expect(isoWeekday('2026-12-07')).toBe(1);
+  });
+});
+
+describe('working hours', () => {
+  it('adding working hours is the inverse of counting them, in any week and timezone', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3 * 365 * 24 * 60 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }),
+        fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata'),
+        (minutes, hours, week, timeZone) => {
+          const start = new Date(Date.UTC(2030, 0, 1) + minutes * 60_000);
+          const end = addWorkingHours(start, hours, { workingDays: week, timeZone });
+          expect(end.getTime()).toBeGreaterThan(start.getTime());
+          expect(workingHoursBetween(start, end, week, timeZone)).toBeCloseTo(hours, 1);
+          // Not later than needed: ten minutes before it, the hours are not all there yet (the count rounds to 0.1 h).
+          expect(workingHoursBetween(start, new Date(end.getTime() - 10 * 60_000), week, timeZone)).toBeLessThan(hours);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('delegation in a workflow', () => {
+  const [lead, deputy, further, hrPerson] = PEOPLE as [string, string, string, string];
+  const withDelegations = (delegations: { delegatorId: string; delegateId: string }[]) => ({
+    ...directory({ [lead]: ['manager'], [hrPerson]: ['hr'] }, [lead]),
+    delegations,
+  });
+  const decide = (workflow: WorkflowRecord, actorId: string, dir: ApproverDirectory) =>
+    decideApproval({
+      workflow,
+      decision: { actorId, decision: 'approve', via: 'app' },
+      directory: dir,
+      calendar: CAL,
+      now: NOW,
+    });
+
+  it('a delegate is asked for the delegator, decides for them, and the delegator is then done; no chains', () => {
+    const dir = withDelegations([
+      { delegatorId: lead, delegateId: deputy },
+      { delegatorId: deputy, delegateId: further },
+    ]);
+    const wf = started([{ name: 'Manager', approvers: ['manager'], rule: 'all' }], dir);
+    expect(wf.stages[0]?.deputies).toEqual([{ delegateId: deputy, forId: lead }]);
+    expect(wf.awaiting).toEqual([lead, deputy].sort());
+    expect(wf.awaiting).not.toContain(further);
+    const done = decide(wf, deputy, dir);
+    expect(done.workflow.decisions[0]).toMatchObject({ by: deputy, actingFor: lead });
+    expect(done.workflow.state).toBe('approved');
+    expect(codeOf(() => decide({ ...wf, awaiting: [lead] }, further, dir))).toBe('NOT_AN_APPROVER');
+  });
+
+  it('the delegator who decided leaves nothing for the delegate; the requester is never a deputy', () => {
+    const dir = withDelegations([
+      { delegatorId: lead, delegateId: deputy },
+      { delegatorId: hrPerson, delegateId: REQUESTER },
+    ]);
+    const wf = started([{ name: 'Both', approvers: ['manager', 'hr'], rule: 'all' }], dir);
+    expect(wf.stages[0]?.deputies).toEqual([{ delegateId: deputy, forId: lead }]);
+    const byLead = decide(wf, lead, dir).workflow;
+    expect(byLead.awaiting).toEqual([hrPerson]);
+    expect(codeOf(() => decide({ ...byLead, version: 2 }, deputy, dir))).toBe('NOT_AN_APPROVER');
+  });
+
+  it('re-resolving adds and removes deputies as delegations start and end, and is a no-op when nothing changed', () => {
+    const none = withDelegations([]);
+    const wf = started([{ name: 'Manager', approvers: ['manager'], rule: 'any' }], none);
+    expect(refreshStage({ workflow: wf, directory: none, now: NOW })).toBeNull();
+    const on = withDelegations([{ delegatorId: lead, delegateId: deputy }]);
+    const added = refreshStage({ workflow: wf, directory: on, now: NOW });
+    expect(added?.workflow.awaiting).toEqual([lead, deputy].sort());
+    expect(added?.events).toMatchObject([{ type: 'approval.requested', awaiting: [deputy] }]);
+    const back = refreshStage({ workflow: added?.workflow as WorkflowRecord, directory: none, now: NOW });
+    expect(back?.workflow.awaiting).toEqual([lead]);
+    expect(back?.events).toEqual([]);
+  });
+});
+
+describe('timers', () => {
+  const [manager, director] = PEOPLE as [string, string];
+  const dir = directory({ [manager]: ['manager'], [director]: ['director'] }, [manager, director]);
+  const stages: PolicyStage[] = [
+    {
+      name: 'Manager',
+      approvers: ['manager'],
+      rule: 'any',
+      remindAfter: 2,
+      escalateAfter: 4,
+      escalateTo: ['nextLevel'],
+      dueAfterHours: 6,
+      onTimeout: 'approve',
+    },
+  ];
+
+  it('remind, escalate and time out in order, each exactly once however often it runs', () => {
+    let wf = started(stages, dir);
+    const at = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000);
+    expect(advanceTimers({ workflow: wf, directory: dir, calendar: CAL, now: at(1) })).toBeNull();
+    const steps: string[] = [];
+    for (const hours of [2.5, 2.5, 4.5, 4.5, 4.5, 7, 7]) {
+      const step = advanceTimers({ workflow: wf, directory: dir, calendar: CAL, now: at(hours) });
+      if (!step) continue;
+      steps.push(step.audit[0]?.action ?? '');
+      wf = { ...step.workflow, version: wf.version + 1 };
+    }
+    expect(steps).toEqual(['approval.remind', 'approval.escalate', 'approval.timeout']);
+    expect(wf.stages[0]?.escalated).toEqual([director]);
+    expect(wf.state).toBe('approved');
+    expect(wf.decisions).toMatchObject([{ by: null, via: 'system', decision: 'approve' }]);
+  });
+
+  it('a run long after every timer decides by the timeout at once, without reminding or escalating first', () => {
+    let wf = started(stages, dir);
+    const late = new Date(NOW.getTime() + 100 * 3_600_000);
+    const order: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const step = advanceTimers({ workflow: wf, directory: dir, calendar: CAL, now: late });
+      if (!step) break;
+      order.push(step.audit[0]?.action ?? '');
+      wf = { ...step.workflow, version: wf.version + 1 };
+    }
+    // The timeout wins once due: reminding someone of a request already decided makes no sense.
+    expect(order).toEqual(['approval.timeout']);
   });
 });

@@ -33,6 +33,46 @@ const LinkOutcomeView = z
 const tags = ['approvals'];
 
 export const approvalsRouter = router({
+  inbox: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/approvals',
+        tags,
+        summary: 'Everything you may decide now, across request kinds (by due date; filters kind, overdue)',
+      },
+    })
+    .input(InboxQuery)
+    .output(pageOf(InboxItemView))
+    .query(({ ctx, input }) => ctx.services.approvals.inbox(ctx, input)),
+
+  get: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/approvals/{workflowId}',
+        tags,
+        summary: 'One workflow’s timeline (its requester, everyone it asked, and HR)',
+      },
+    })
+    .input(WorkflowParams)
+    .output(WorkflowView)
+    .query(({ ctx, input }) => ctx.services.approvals.get(ctx, input.workflowId)),
+
+  decide: authedProcedure
+    .meta({
+      errors: ['NOT_AN_APPROVER', 'SELF_APPROVAL', 'ALREADY_DECIDED', 'WORKFLOW_CLOSED', 'RESOURCE_BUSY'],
+      openapi: {
+        method: 'POST',
+        path: '/approvals/{workflowId}/decide',
+        tags,
+        summary: 'Approve or reject (with a reason) any kind of request you are asked to decide',
+      },
+    })
+    .input(DecideInput)
+    .output(WorkflowView)
+    .mutation(({ ctx, input }) => ctx.services.approvals.decide(ctx, input)),
+
   delegations: authedProcedure
     .meta({
       openapi: {
@@ -112,46 +152,6 @@ export const approvalsRouter = router({
     .input(UseLinkInput)
     .output(LinkOutcomeView)
     .mutation(({ ctx, input }) => ctx.services.approvals.useLink(ctx, input)),
-
-  inbox: authedProcedure
-    .meta({
-      openapi: {
-        method: 'GET',
-        path: '/approvals',
-        tags,
-        summary: 'Everything you may decide now, across request kinds (by due date; filters kind, overdue)',
-      },
-    })
-    .input(InboxQuery)
-    .output(pageOf(InboxItemView))
-    .query(({ ctx, input }) => ctx.services.approvals.inbox(ctx, input)),
-
-  get: authedProcedure
-    .meta({
-      openapi: {
-        method: 'GET',
-        path: '/approvals/{workflowId}',
-        tags,
-        summary: 'One workflow’s timeline (its requester, everyone it asked, and HR)',
-      },
-    })
-    .input(WorkflowParams)
-    .output(WorkflowView)
-    .query(({ ctx, input }) => ctx.services.approvals.get(ctx, input.workflowId)),
-
-  decide: authedProcedure
-    .meta({
-      errors: ['NOT_AN_APPROVER', 'SELF_APPROVAL', 'ALREADY_DECIDED', 'WORKFLOW_CLOSED', 'RESOURCE_BUSY'],
-      openapi: {
-        method: 'POST',
-        path: '/approvals/{workflowId}/decide',
-        tags,
-        summary: 'Approve or reject (with a reason) any kind of request you are asked to decide',
-      },
-    })
-    .input(DecideInput)
-    .output(WorkflowView)
-    .mutation(({ ctx, input }) => ctx.services.approvals.decide(ctx, input)),
 });
 
 const adminTags = ['admin'];
