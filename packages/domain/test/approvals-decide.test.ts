@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  addWorkingHours,
-  advanceTimers,
   type ApprovalPolicyRecord,
   type ApproverDirectory,
+  addWorkingHours,
+  advanceTimers,
   assertValidPolicy,
   cancelWorkflow,
   DomainError,

@@ -72,7 +72,13 @@ const t = initTRPC
   .create({
     // Subscriptions over SSE: a ping keeps proxies from closing a quiet feed, and the client reconnects
     // (resuming from the last event id) when it hears nothing for longer.
-    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
+    // A stream also ends after 10 minutes: the client reconnects with its current token (so a revoked
+    // session or an archived account loses its feed then) and resumes from its last event.
+    sse: {
+      ping: { enabled: true, intervalMs: 15_000 },
+      client: { reconnectAfterInactivityMs: 40_000 },
+      maxDurationMs: 10 * 60_000,
+    },
     // Errors carry the spec's envelope in `data.error`, the same body REST answers with.
     errorFormatter({ shape, error, ctx, path }) {
       const described = describeError(error);

@@ -544,12 +544,18 @@ export function advanceTimers(input: {
   if (stage.escalatedAt === null && at(stage.escalateAt)) {
     const asked = [...stage.eligible, ...stage.escalated];
     const to = escalationTargets(stage.escalateTo, asked, directory, decidedInRound(workflow));
-    const next = withStage({ ...stage, escalated: [...stage.escalated, ...to], escalatedAt: now });
+    const escalated = [...stage.escalated, ...to];
+    const deputies = deputiesOf([...stage.eligible, ...escalated], directory, decidedInRound(workflow));
+    const next = withStage({ ...stage, escalated, deputies, escalatedAt: now });
     const awaiting = awaitingOf(next.stages[index] as WorkflowStageRecord, next);
     return {
       workflow: { ...next, awaiting },
       outcome: null,
-      events: [{ type: 'approval.escalated', workflowId: workflow.id, stage: index, to, awaiting }],
+      events: [
+        { type: 'approval.escalated', workflowId: workflow.id, stage: index, to, awaiting },
+        // The delegates of those it adds are asked too.
+        ...deputiesAdded(stage.deputies, deputies, workflow.id, index),
+      ],
       audit: [
         {
           action: 'approval.escalate',
@@ -578,6 +584,27 @@ export function advanceTimers(input: {
   };
 }
 
+function deputiesAdded(
+  before: WorkflowStageRecord['deputies'],
+  after: WorkflowStageRecord['deputies'],
+  workflowId: string,
+  stage: number,
+): ApprovalEvent[] {
+  const known = new Set(before.map((d) => `${d.delegateId}:${d.forId}`));
+  const added = after.filter((d) => !known.has(`${d.delegateId}:${d.forId}`));
+  return added.length > 0
+    ? [
+        {
+          type: 'approval.requested',
+          workflowId,
+          stage,
+          awaiting: [...new Set(added.map((d) => d.delegateId))].sort(),
+          deputies: added,
+        },
+      ]
+    : [];
+}
+
 /**
  * Re-resolves the current stage after delegations changed (one started or
  * ended): its delegates from the delegations active now, and, for a stage that
@@ -598,7 +625,7 @@ export function refreshStage(input: {
     const { eligible, fallback } = resolveApprovers(stage.approvers, directory, decided);
     next = { ...next, eligible, fallback, required: 1 };
   }
-  next = { ...next, deputies: deputiesOf(next.eligible, directory, decided) };
+  next = { ...next, deputies: deputiesOf([...next.eligible, ...next.escalated], directory, decided) };
   const changed: WorkflowRecord = { ...workflow, stages: workflow.stages.map((s) => (s.index === index ? next : s)) };
   const awaiting = awaitingOf(next, changed);
   if (sameIds(awaiting, workflow.awaiting) && JSON.stringify(next.deputies) === JSON.stringify(stage.deputies)) {
