@@ -80,6 +80,9 @@ describe('delegation', () => {
     expect(inbox.items.map((i: { workflowId: string }) => i.workflowId)).toEqual(
       expect.arrayContaining([before.workflowId, after.workflowId]),
     );
+    expect(inbox.items.find((i: { workflowId: string }) => i.workflowId === after.workflowId).actingFor).toMatchObject({
+      id: manager.id,
+    });
     const notes = (await call(deputy, 'GET', '/notifications?limit=50')).json().items;
     expect(notes.some((n: { type: string }) => n.type === 'approval.delegated')).toBe(true);
     const asked = notes.find(

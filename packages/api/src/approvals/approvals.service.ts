@@ -194,6 +194,15 @@ function summaryView(workflow: WorkflowRecord, now: Date, person: PersonOf): Wor
 
 const iso = (at: Date | null) => at?.toISOString() ?? null;
 
+/** Whom `userId` would decide for at the current stage: null when asked in their own right. */
+function standsInFor(workflow: WorkflowRecord, userId: string, person: PersonOf) {
+  const stage = workflow.stages[workflow.currentStage ?? -1];
+  if (!stage || [...stage.eligible, ...stage.escalated].includes(userId)) return null;
+  const decided = new Set(workflow.decisions.filter((d) => d.round === workflow.round).map((d) => d.actingFor ?? d.by));
+  const deputy = stage.deputies.find((d) => d.delegateId === userId && !decided.has(d.forId));
+  return deputy ? person(deputy.forId) : null;
+}
+
 function decisionView(d: WorkflowRecord['decisions'][number], person: PersonOf): DecisionView {
   return {
     stage: d.stage,
@@ -595,6 +604,7 @@ export function createApprovalsService(
       for (const w of page.items) {
         ids.add(w.requesterId);
         for (const d of w.decisions) if (d.by) ids.add(d.by);
+        for (const d of w.stages[w.currentStage ?? -1]?.deputies ?? []) ids.add(d.forId);
       }
       const person = await namesOf(employees, ids);
       return {
@@ -609,6 +619,7 @@ export function createApprovalsService(
             requester: person(w.requesterId),
             stage,
             decisions: w.decisions.filter((d) => d.round === w.round).map((d) => decisionView(d, person)),
+            actingFor: standsInFor(w, ctx.actor.id, person),
             submittedAt: w.createdAt.toISOString(),
             dueAt: summary.dueAt?.toISOString() ?? null,
             overdue: summary.overdue,

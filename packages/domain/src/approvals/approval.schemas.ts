@@ -282,6 +282,9 @@ export const InboxItemView = z
       approvals: z.number().int(),
     }),
     decisions: z.array(DecisionView).meta({ description: 'What others decided in this round.' }),
+    actingFor: PersonRef.nullable().meta({
+      description: 'Whom you would decide for (you are their delegate), or null when you are asked yourself.',
+    }),
     submittedAt: Instant,
     dueAt: Instant.nullable(),
     overdue: z.boolean(),
