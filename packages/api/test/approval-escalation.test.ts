@@ -218,5 +218,9 @@ describe('escalation', () => {
       if (!reminded) await new Promise((r) => setTimeout(r, 50));
     }
     expect(reminded).toBe(true);
+    // Its runs are in the job-run list with what they did.
+    const runs = (await call(await again(admin), 'GET', `/admin/jobs?name=${APPROVALS_ADVANCE_JOB}`)).json();
+    expect(runs.items[0]).toMatchObject({ name: APPROVALS_ADVANCE_JOB, outcome: 'succeeded' });
+    expect(runs.items.some((r: { counts: { reminded?: number } }) => r.counts.reminded === 1)).toBe(true);
   });
 });

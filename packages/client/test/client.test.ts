@@ -116,6 +116,17 @@ export async function signIn(email: string, password: string): Promise<string[]>
   await signedIn.users.create.mutate({ email, name: 'x', passwordHash: 'x' });
   return roles;
 }
+
+// The live feed: each event is { id, data } with data a notification.
+export function listen(show: (line: string) => void): () => void {
+  const feed = signedIn.notifications.onNew.subscribe(undefined, {
+    onData: ({ id, data }) => {
+      const type: RouterOutputs['notifications']['list']['items'][number]['type'] = data.type;
+      show(`${id} ${type} ${data.title}`);
+    },
+  });
+  return () => feed.unsubscribe();
+}
 `);
     expect(output).toBe('');
     expect(ok).toBe(true);
