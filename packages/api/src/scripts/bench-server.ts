@@ -1,5 +1,6 @@
 import { connectDatabase, createRepositories, newIdString } from '@seed-pms/db';
 import { startFerretDb } from '@seed-pms/db/embedded';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { buildApp } from '../app/build-app.js';
 import { type ActorContext, systemCallContext } from '../app/call-context.js';
@@ -7,7 +8,7 @@ import type { AppDeps } from '../app/deps.js';
 import { hashPassword } from '../auth/password.js';
 import { loadConfig } from '../config/config.js';
 import { createInProcessJobRunner } from '../jobs/jobs.js';
-import { createServices } from '../services.js';
+import { createServices, serviceInternals } from '../services.js';
 import { DEMO_PASSWORD, type SeededCatalogItem, seedOrganisation } from './seed-data.js';
 
 /**
@@ -21,6 +22,19 @@ import { DEMO_PASSWORD, type SeededCatalogItem, seedOrganisation } from './seed-
  * (emptied first, should MONGO_URL name a server that keeps it), and also
  * prints the seeding time, a seeded employee's login and the two skills the
  * directory is queried with.
+ *
+ * With BENCH_APPROVALS=N, an approver with N pending requests (see
+ * seedApprovals). With BENCH_NOTIFICATIONS=N, N requesters with a pending
+ * request each, split between BENCH_NOTIFICATION_APPROVERS (default 10)
+ * approvers; every login and workflow id is printed, so the notifications
+ * section can subscribe as each requester and decide each request. GET
+ * /bench/notifications answers how many feeds are subscribed on this
+ * instance, the process's RSS, and when each notification was handed to the
+ * feed (`publishedAt`, by notification id, in ms since the epoch to the
+ * microsecond: performance.timeOrigin + performance.now()).
+ *
+ * With REDIS_URL, the server uses Redis as production does (rate limits, the
+ * session-revocation channel, notification pub/sub); jobs stay in-process.
  */
 const BENCH_EMAIL = 'bench@seed-pms.local';
 const BENCH_PASSWORD = 'bench passphrase 2026';
@@ -36,16 +50,26 @@ const config = loadConfig({
   AUTH_RATE_LIMIT_PER_ACCOUNT: String(1_000_000_000),
 });
 const seedCount = Number(process.env.BENCH_SEED_EMPLOYEES ?? 0);
+const approvalsCount = Number(process.env.BENCH_APPROVALS ?? 0);
+const notificationsCount = Number(process.env.BENCH_NOTIFICATIONS ?? 0);
 const database = await connectDatabase({
   url: process.env.MONGO_URL ?? ferret?.url ?? '',
   dbName:
     seedCount > 0
       ? 'seed_pms_bench_directory'
-      : process.env.BENCH_APPROVALS
+      : approvalsCount > 0
         ? 'seed_pms_bench_approvals'
-        : 'seed_pms_bench',
+        : notificationsCount > 0
+          ? 'seed_pms_bench_notifications'
+          : 'seed_pms_bench',
   maxPoolSize: config.MONGO_POOL_MAX,
 });
+let redis: Redis | null = null;
+if (config.REDIS_URL) {
+  redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
+  redis.on('error', () => undefined);
+  await redis.connect();
+}
 
 /** What the directory section filters on: a pair many engineers hold (else the two most held skills). */
 function queriedSkills(skills: SeededCatalogItem[]): SeededCatalogItem[] {
@@ -78,7 +102,7 @@ const seeded = seedCount > 0 ? await seedDirectory(seedCount) : undefined;
 const deps: AppDeps = {
   config,
   database,
-  redis: null,
+  redis,
   jobs: createInProcessJobRunner({ error: () => undefined }),
   clock: () => new Date(),
   logger: pino({ level: 'silent' }),
@@ -86,6 +110,18 @@ const deps: AppDeps = {
 const app = await buildApp(deps, { logger: false });
 const services = await createServices(deps);
 app.get('/bench/bare', async () => services.health.ready());
+const { feed } = await serviceInternals(deps);
+const publishedAt: Record<string, number> = {};
+const publish = feed.publish.bind(feed);
+feed.publish = (notification) => {
+  publishedAt[notification.id] = performance.timeOrigin + performance.now();
+  return publish(notification);
+};
+app.get('/bench/notifications', async () => ({
+  subscribers: feed.size(),
+  rssMb: process.memoryUsage().rss / 1024 / 1024,
+  publishedAt,
+}));
 // The user the benchmark signs in as.
 const repos = createRepositories(database);
 if (!(await repos.users.byEmail(BENCH_EMAIL))) {
@@ -101,16 +137,19 @@ if (!(await repos.users.byEmail(BENCH_EMAIL))) {
   );
 }
 /**
- * With BENCH_APPROVALS=N: an approver (a Manager) with N reports, each with
- * one pending work-location request made through the engine, so the
- * approver's inbox holds N items; the first reports' logins are printed for
- * the submit → approve round trips.
+ * N reports of `approverCount` approvers (Managers; the reports dealt out in
+ * turn), each report with one pending work-location request made through the
+ * engine: with BENCH_APPROVALS=N one approver, whose inbox holds N items.
+ * Returns every report's login, the workflow of their request and who decides it.
  */
-async function seedApprovals(count: number) {
+async function seedApprovals(count: number, approverCount = 1) {
   const now = new Date();
   const passwordHash = await hashPassword(BENCH_PASSWORD);
-  const approverId = newIdString();
   const stamp = Date.now().toString(36);
+  const approvers = Array.from({ length: approverCount }, (_, i) => ({
+    id: newIdString(),
+    email: i === 0 ? `approver-${stamp}@seed-pms.local` : `approver-${stamp}-${i}@seed-pms.local`,
+  }));
   const person = (
     id: string,
     email: string,
@@ -128,8 +167,10 @@ async function seedApprovals(count: number) {
   const started = performance.now();
   await repos.employees.insertPeople(
     [
-      person(approverId, `approver-${stamp}@seed-pms.local`, 'Bench Approver', ['manager'], null),
-      ...requesters.map((r, i) => person(r.id, r.email, `Requester ${i}`, ['employee'], approverId)),
+      ...approvers.map((a, i) => person(a.id, a.email, `Bench Approver ${i}`, ['manager'], null)),
+      ...requesters.map((r, i) =>
+        person(r.id, r.email, `Requester ${i}`, ['employee'], (approvers[i % approverCount] as { id: string }).id),
+      ),
     ],
     now,
   );
@@ -142,24 +183,56 @@ async function seedApprovals(count: number) {
     };
   };
   const day = new Date().toISOString().slice(0, 10);
+  const workflowIds: string[] = [];
   for (let i = 0; i < requesters.length; i += 8) {
-    await Promise.all(
+    const made = await Promise.all(
       requesters
         .slice(i, i + 8)
         .map(async (r) =>
           services.workLocation.submit(await actor(r.id), { type: 'wfh', startDate: day, endDate: day }),
         ),
     );
+    workflowIds.push(...made.map((request) => request.workflowId));
   }
   return {
     pending: count,
     seconds: (performance.now() - started) / 1000,
-    approver: { email: `approver-${stamp}@seed-pms.local`, password: BENCH_PASSWORD },
-    requesters: requesters.slice(0, 8).map((r) => ({ email: r.email, password: BENCH_PASSWORD })),
+    approvers: approvers.map((a) => ({ email: a.email, password: BENCH_PASSWORD })),
+    /** `approver`: the index in `approvers` of the one who decides. */
+    requesters: requesters.map((r, i) => ({
+      email: r.email,
+      workflowId: workflowIds[i] as string,
+      approver: i % approverCount,
+    })),
   };
 }
-const approvalsCount = Number(process.env.BENCH_APPROVALS ?? 0);
-const approvals = approvalsCount > 0 ? await seedApprovals(approvalsCount) : undefined;
+const approvals = await (async () => {
+  if (approvalsCount <= 0) return undefined;
+  const { pending, seconds, approvers, requesters } = await seedApprovals(approvalsCount);
+  // The first reports' logins, for the submit → approve round trips.
+  return {
+    pending,
+    seconds,
+    approver: approvers[0],
+    requesters: requesters.slice(0, 8).map((r) => ({ email: r.email, password: BENCH_PASSWORD })),
+  };
+})();
+/** Every requester's login and workflow: each subscribes to their notifications, then their request is decided. */
+const notifications = await (async () => {
+  if (notificationsCount <= 0) return undefined;
+  const { pending, seconds, approvers, requesters } = await seedApprovals(
+    notificationsCount,
+    Number(process.env.BENCH_NOTIFICATION_APPROVERS ?? 10),
+  );
+  return {
+    feed: redis ? 'Redis pub/sub' : 'in-process',
+    subscribers: pending,
+    seconds,
+    approvers,
+    password: BENCH_PASSWORD,
+    requesters,
+  };
+})();
 
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(
@@ -170,12 +243,14 @@ console.log(
     password: BENCH_PASSWORD,
     ...(seeded ? { seeded } : {}),
     ...(approvals ? { approvals } : {}),
+    ...(notifications ? { notifications } : {}),
   }),
 );
 
 const stop = async () => {
   await app.close();
   await database.close();
+  await redis?.quit().catch(() => undefined);
   await ferret?.stop();
   process.exit(0);
 };

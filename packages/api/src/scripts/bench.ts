@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createTRPCClient, httpSubscriptionLink } from '@trpc/client';
 import autocannon from 'autocannon';
+import { EventSource } from 'eventsource';
 import { hashPassword } from '../auth/password.js';
+import type { AppRouter } from '../trpc/router.js';
 
 /**
  * `pnpm bench`: what each layer costs. The server runs in its own process (the
@@ -35,20 +38,35 @@ import { hashPassword } from '../auth/password.js';
  *    approve round trips per second (a report submits, the approver approves,
  *    one after the other, through REST).
  *
+ * 7. Notifications: BENCH_NOTIFICATIONS (default 200) requesters, each with
+ *    one pending request (ten approvers, twenty reports each), each
+ *    subscribed to `notifications.onNew` over SSE (tRPC's
+ *    httpSubscriptionLink, one connection each); the approvers decide the
+ *    requests one by one through REST. Times each decision's send to that
+ *    requester's `approval.decided` event (p50, p99, mean, max, how many
+ *    arrived), and the server handing the notification to its feed to that
+ *    event (the delivery alone); prints the server's RSS. The in-process
+ *    feed, or Redis pub/sub when REDIS_URL is set.
+ *
  * Environment:
  * - BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 16) tune the load.
  * - BENCH_ONLY: comma-separated sections to run (layers, auth, login,
- *   directory, capacity); all by default. `BENCH_ONLY=directory pnpm bench`.
+ *   directory, capacity, approvals, notifications); all by default.
+ *   `BENCH_ONLY=directory pnpm bench`.
  * - BENCH_EMPLOYEES (default 10000): people seeded for the directory section.
  * - BENCH_CAPACITY_PEOPLE (default 10000) and BENCH_CAPACITY_SEGMENTS (default
  *   50000): the size of the capacity section's data.
  * - MONGO_URL: measure against that server instead of a fresh FerretDB.
+ * - REDIS_URL: the servers use that Redis (rate limits, session revocations,
+ *   notification pub/sub), e.g. `REDIS_URL=redis://127.0.0.1:6379
+ *   BENCH_ONLY=notifications pnpm bench`.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const employees = Number(process.env.BENCH_EMPLOYEES ?? 10_000);
-const SECTIONS = ['layers', 'auth', 'login', 'directory', 'capacity', 'approvals'] as const;
+const SECTIONS = ['layers', 'auth', 'login', 'directory', 'capacity', 'approvals', 'notifications'] as const;
 const approvalItems = Number(process.env.BENCH_APPROVALS ?? 1_000);
+const notificationSubscribers = Number(process.env.BENCH_NOTIFICATIONS ?? 200);
 const capacityPeople = Number(process.env.BENCH_CAPACITY_PEOPLE ?? 10_000);
 const capacitySegments = Number(process.env.BENCH_CAPACITY_SEGMENTS ?? 50_000);
 type Section = (typeof SECTIONS)[number];
@@ -135,6 +153,16 @@ interface Server {
     approver: { email: string; password: string };
     requesters: { email: string; password: string }[];
   };
+  /** Present when the server seeded one pending request for each of BENCH_NOTIFICATIONS requesters. */
+  notifications?: {
+    feed: string;
+    subscribers: number;
+    seconds: number;
+    approvers: { email: string; password: string }[];
+    password: string;
+    /** `approver`: the index in `approvers` of the one who decides. */
+    requesters: { email: string; workflowId: string; approver: number }[];
+  };
   /** Present when the server seeded a demo organisation (BENCH_SEED_EMPLOYEES). */
   seeded?: {
     employees: number;
@@ -144,6 +172,8 @@ interface Server {
     skills: { id: string; name: string }[];
   };
   stop(): void;
+  /** Settles when the server process has exited. */
+  exited: Promise<unknown>;
 }
 
 async function startServer(env: Record<string, string> = {}): Promise<Server> {
@@ -151,12 +181,17 @@ async function startServer(env: Record<string, string> = {}): Promise<Server> {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production', ...env },
   });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   const first = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  return { ...(JSON.parse(first) as Omit<Server, 'stop'>), stop: () => child.kill('SIGTERM') };
+  return {
+    ...(JSON.parse(first) as Omit<Server, 'stop' | 'exited'>),
+    stop: () => child.kill('SIGTERM'),
+    exited,
+  };
 }
 
 interface Row {
@@ -263,6 +298,187 @@ async function directory(): Promise<Row[]> {
     return rows;
   } finally {
     server.stop();
+  }
+}
+
+/** The q-th quantile (0.5, 0.99) of ascending `sorted`, by nearest rank. */
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))] ?? 0;
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; results in the items' order. */
+async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += limit)
+    results.push(...(await Promise.all(items.slice(i, i + limit).map(work))));
+  return results;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 50 ms until it holds; false when `ms` passed first. */
+async function waitFor(check: () => Promise<boolean> | boolean, ms: number): Promise<boolean> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    if (await check()) return true;
+    await sleep(50);
+  }
+  return check();
+}
+
+/**
+ * 7. Notification delivery: every requester subscribes over SSE, then the
+ * approvers decide their requests one after the other, and each decision is
+ * timed from just before it is sent to the arrival of that requester's
+ * `approval.decided` event; also from the moment the server handed that
+ * notification to its feed (the delivery alone, without the decision's work).
+ */
+async function notifications(): Promise<Row[]> {
+  const feedName = process.env.REDIS_URL ? 'Redis pub/sub' : 'in-process feed';
+  console.log(
+    `\nSeeding ${notificationSubscribers} requesters with a pending request each (${feedName}), subscribing one SSE feed each…`,
+  );
+  const server = await startServer({ BENCH_NOTIFICATIONS: String(notificationSubscribers) });
+  const subscriptions: { unsubscribe(): void }[] = [];
+  try {
+    const seeded = server.notifications;
+    if (!seeded) throw new Error('the bench server seeded no requests for the notifications section');
+    const stats = async () => {
+      const response = await fetch(`${server.url}/bench/notifications`);
+      return (await response.json()) as { subscribers: number; rssMb: number; publishedAt: Record<string, number> };
+    };
+    const idle = await stats();
+
+    // Sign-ins are argon2-bound on the server: a few at a time.
+    let started = performance.now();
+    const approverTokens = await inBatches(seeded.approvers, 4, (a) => accessToken(server, a));
+    const tokens = await inBatches(seeded.requesters, 4, (r) =>
+      accessToken(server, { email: r.email, password: seeded.password }),
+    );
+    const signInSeconds = (performance.now() - started) / 1000;
+
+    // One SSE connection per requester; each keeps when its own decision's event arrived.
+    const sentAt = new Map<string, number>();
+    const received = new Map<string, { at: number; wallAt: number; notificationId: string }>();
+    const waiting = new Map<string, () => void>();
+    let misdelivered = 0;
+    started = performance.now();
+    await Promise.all(
+      seeded.requesters.map(
+        (requester, i) =>
+          new Promise<void>((resolve, reject) => {
+            const client = createTRPCClient<AppRouter>({
+              links: [
+                httpSubscriptionLink({
+                  url: `${server.url}/trpc`,
+                  EventSource: EventSource as unknown as typeof globalThis.EventSource,
+                  connectionParams: () => ({ token: tokens[i] as string }),
+                }),
+              ],
+            });
+            subscriptions.push(
+              client.notifications.onNew.subscribe(undefined, {
+                onStarted: () => resolve(),
+                onData: ({ id, data }) => {
+                  const at = performance.now();
+                  if (data.type !== 'approval.decided') return;
+                  if (data.data.workflowId !== requester.workflowId) {
+                    misdelivered += 1;
+                    return;
+                  }
+                  if (!received.has(requester.workflowId)) {
+                    received.set(requester.workflowId, { at, wallAt: performance.timeOrigin + at, notificationId: id });
+                  }
+                  waiting.get(requester.workflowId)?.();
+                },
+                onError: (error) => reject(error),
+              }),
+            );
+          }),
+      ),
+    );
+    // Started means the stream is open; wait until the server has subscribed every feed too.
+    const n = seeded.requesters.length;
+    if (!(await waitFor(async () => (await stats()).subscribers >= n, 30_000))) {
+      throw new Error(`only ${(await stats()).subscribers} of ${n} feeds subscribed on the server`);
+    }
+    const connectSeconds = (performance.now() - started) / 1000;
+    const connected = await stats();
+
+    const answers: number[] = [];
+    started = performance.now();
+    for (const { workflowId, approver } of seeded.requesters) {
+      const arrived = new Promise<void>((resolve) => waiting.set(workflowId, resolve));
+      const t0 = performance.now();
+      sentAt.set(workflowId, t0);
+      const response = await fetch(`${server.url}/api/v1/approvals/${workflowId}/decide`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${approverTokens[approver]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'approve' }),
+      });
+      if (!response.ok) throw new Error(`decide ${workflowId}: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+      answers.push(performance.now() - t0);
+      // The next decision waits for this one's event (5 s at most), so each is timed alone.
+      await Promise.race([arrived, sleep(5_000)]);
+      waiting.delete(workflowId);
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    await waitFor(() => received.size >= n, 2_000); // stragglers
+    const after = await stats();
+
+    const sorted = (values: number[]) => values.sort((a, b) => a - b);
+    const latencies = sorted([...received].map(([workflowId, r]) => r.at - (sentAt.get(workflowId) as number)));
+    const deliveries = sorted(
+      [...received.values()].flatMap((r) => {
+        const published = after.publishedAt[r.notificationId];
+        return published === undefined ? [] : [r.wallAt - published];
+      }),
+    );
+    sorted(answers);
+    const delivered = latencies.length;
+    const mean = (values: number[]) => values.reduce((sum, ms) => sum + ms, 0) / Math.max(1, values.length);
+    const rows: Row[] = [
+      {
+        name: `decision → event (${seeded.feed})`,
+        rps: n / elapsed,
+        p50: percentile(latencies, 0.5),
+        p99: percentile(latencies, 0.99),
+        errors: n - delivered + misdelivered,
+      },
+      {
+        name: `  of which feed publish → event`,
+        rps: n / elapsed,
+        p50: percentile(deliveries, 0.5),
+        p99: percentile(deliveries, 0.99),
+        errors: 0,
+      },
+    ];
+    print(
+      `7. Notifications: ${n} subscribers over SSE (${seeded.feed}); ${seeded.approvers.length} approvers decide their requests one by one through REST`,
+      rows,
+    );
+    console.log(
+      `delivered ${delivered}/${n} (${misdelivered} to the wrong feed); decision → event: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, ` +
+        `p99 ${percentile(latencies, 0.99).toFixed(1)} ms, mean ${mean(latencies).toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(1)} ms`,
+    );
+    console.log(
+      `feed publish → event: p50 ${percentile(deliveries, 0.5).toFixed(1)} ms, p99 ${percentile(deliveries, 0.99).toFixed(1)} ms, ` +
+        `mean ${mean(deliveries).toFixed(1)} ms, max ${(deliveries.at(-1) ?? 0).toFixed(1)} ms; ` +
+        `the decision's REST answer: p50 ${percentile(answers, 0.5).toFixed(1)} ms, p99 ${percentile(answers, 0.99).toFixed(1)} ms`,
+    );
+    console.log(
+      `server RSS ${idle.rssMb.toFixed(0)} MB before the subscribers, ${connected.rssMb.toFixed(0)} MB with ${n} connected, ` +
+        `${after.rssMb.toFixed(0)} MB after the decisions; seeded ${n} requests through the engine in ${seeded.seconds.toFixed(1)} s, ` +
+        `signed everyone in in ${signInSeconds.toFixed(1)} s, all ${n} subscribed in ${connectSeconds.toFixed(1)} s`,
+    );
+    return rows;
+  } finally {
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    // Let the server see the streams close, so it shuts down at once.
+    await sleep(200);
+    server.stop();
+    await Promise.race([server.exited, sleep(15_000)]);
   }
 }
 
@@ -390,4 +606,5 @@ if (runs('layers') || runs('auth') || runs('login')) {
 if (runs('directory')) all.push(...(await directory()));
 if (runs('capacity')) await capacity();
 if (runs('approvals')) all.push(...(await approvals()));
+if (runs('notifications')) all.push(...(await notifications()));
 if (all.some((row) => row.errors > 0)) process.exitCode = 1;
