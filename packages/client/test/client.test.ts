@@ -122,7 +122,7 @@ export function listen(show: (line: string) => void): () => void {
   const feed = signedIn.notifications.onNew.subscribe(undefined, {
     onData: ({ id, data }) => {
       const type: RouterOutputs['notifications']['list']['items'][number]['type'] = data.type;
-      show(`${id} ${type} ${data.title}`);
+      show([id, type, data.title].join(' '));
     },
   });
   return () => feed.unsubscribe();
