@@ -199,30 +199,35 @@ describe('the demo organisation', () => {
     expect(profile?.capacity).toMatchObject({ allocationPercent: 50, overAllocated: false });
   });
 
-  it('adds work-location requests in every state through the engine, and the strict policy example', async () => {
-    const repos = createRepositories(testApp().database);
-    const adminEmail = seeded.logins.find((l) => l.role === 'admin')?.email as string;
-    const adminId = (await repos.users.byEmail(adminEmail))?.id as string;
-    const result = await seedApprovals(
-      await createServices(testApp().deps),
-      repos,
-      {
-        employeeIds: seeded.employeeIds,
-        adminId,
-      },
-      { seed: SEED, now: new Date(), requests: 24 },
-    );
-    for (const state of ['pending', 'approved', 'rejected', 'cancelled'] as const) {
-      expect(result.requests[state]).toBeGreaterThan(0);
-    }
-    const policy = await repos.approvalPolicies.get('workLocation');
-    expect(policy).toMatchObject({ mode: 'strict', stages: DEMO_WORK_LOCATION_STAGES });
-    // Each request's status is its workflow's state.
-    const { items } = await repos.workLocation.list({ page: 1, limit: 100, sort: 'startDate' }, { kind: 'all' });
-    expect(items).toHaveLength(24);
-    const workflows = await repos.approvals.byIds(items.map((r) => r.workflowId));
-    for (const request of items) expect(workflows.get(request.workflowId)?.state).toBe(request.status);
-  });
+  // Each request also notifies everyone it asks (about twenty people here, HR among them), in the app and by email.
+  it(
+    'adds work-location requests in every state through the engine, and the strict policy example',
+    { timeout: 60_000 },
+    async () => {
+      const repos = createRepositories(testApp().database);
+      const adminEmail = seeded.logins.find((l) => l.role === 'admin')?.email as string;
+      const adminId = (await repos.users.byEmail(adminEmail))?.id as string;
+      const result = await seedApprovals(
+        await createServices(testApp().deps),
+        repos,
+        {
+          employeeIds: seeded.employeeIds,
+          adminId,
+        },
+        { seed: SEED, now: new Date(), requests: 24 },
+      );
+      for (const state of ['pending', 'approved', 'rejected', 'cancelled'] as const) {
+        expect(result.requests[state]).toBeGreaterThan(0);
+      }
+      const policy = await repos.approvalPolicies.get('workLocation');
+      expect(policy).toMatchObject({ mode: 'strict', stages: DEMO_WORK_LOCATION_STAGES });
+      // Each request's status is its workflow's state.
+      const { items } = await repos.workLocation.list({ page: 1, limit: 100, sort: 'startDate' }, { kind: 'all' });
+      expect(items).toHaveLength(24);
+      const workflows = await repos.approvals.byIds(items.map((r) => r.workflowId));
+      for (const request of items) expect(workflows.get(request.workflowId)?.state).toBe(request.status);
+    },
+  );
 
   it('adds to an existing organisation with --force semantics: new emails, catalog items reused', async () => {
     const { users, catalogs } = testApp().database.collections;

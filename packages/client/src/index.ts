@@ -77,7 +77,7 @@ export interface ClientOptions {
   maxBatchSize?: number;
   /**
    * The EventSource subscriptions (`notifications.onNew`) use: the browser's by
-   * default; in Node pass one, e.g. `import { EventSource } from 'eventsource'`.
+   * default; in Node pass one, e.g. the `eventsource` package's.
    */
   EventSource?: unknown;
   /** Cookies travel with requests (`include`) so the refresh cookie reaches the auth routes. */

@@ -29,6 +29,8 @@ export interface OutboxDrainResult {
 export interface OutboxService {
   /** Stores the email and wakes the sender; delivery happens in the background, with retries. */
   enqueue(email: NewEmail, now: Date): Promise<void>;
+  /** Several emails in one write, one wake-up. */
+  enqueueMany(emails: readonly NewEmail[], now: Date): Promise<void>;
   /**
    * Sends due emails one by one until none is due (at most OUTBOX_DRAIN_BATCH).
    * `now` fixes the time for tests; jobs leave it out so every claim reads the clock.
@@ -72,6 +74,12 @@ export function createOutboxService(deps: OutboxDeps, mailer: Mailer, logger: Ou
   return {
     async enqueue(email, now) {
       await outbox.enqueue(email, now);
+      wakeSender();
+    },
+
+    async enqueueMany(emails, now) {
+      if (emails.length === 0) return;
+      await outbox.enqueueMany(emails, now);
       wakeSender();
     },
 

@@ -103,14 +103,18 @@ export function createNotificationsService(
     list: readonly NewNotification[],
     now: Date,
     email?: (n: NewNotification, name: string) => Promise<EmailContent>,
+    /** Names already read by the caller (recipients among them are not read again). */
+    known?: ReadonlyMap<string, string>,
   ): Promise<void> {
     if (list.length === 0) return;
     const recipients = [...new Set(list.map((n) => n.userId))];
+    const unknown = recipients.filter((id) => !known?.has(id));
     const [stored, accounts, cards] = await Promise.all([
       notifications.preferencesOf(recipients),
       Promise.all(recipients.map((id) => users.get(id))),
-      employees.cards(recipients),
+      unknown.length > 0 ? employees.cards(unknown) : new Map<string, { name: string }>(),
     ]);
+    const nameOf = (id: string) => known?.get(id) ?? cards.get(id)?.name;
     const active = new Map(accounts.filter((u) => u?.status === 'active').map((u) => [u?.id as string, u]));
     const inApp: NewNotification[] = [];
     const mails: { n: NewNotification; to: string; name: string }[] = [];
@@ -119,28 +123,41 @@ export function createNotificationsService(
       if (!account) continue;
       const channels = channelsOf(stored.get(n.userId) ?? {})[n.type];
       if (channels.inApp) inApp.push(n);
-      if (channels.email) mails.push({ n, to: account.email, name: cards.get(n.userId)?.name ?? account.email });
+      if (channels.email) mails.push({ n, to: account.email, name: nameOf(n.userId) ?? account.email });
     }
     const saved = await notifications.insertMany(inApp, now);
-    for (const view of await views(saved)) {
-      const userId = saved.find((r) => r.id === view.id)?.userId as string;
-      await feed.publish({ ...view, userId });
-    }
-    for (const { n, to, name } of mails) {
-      try {
-        const content = email
-          ? await email(n, name)
-          : notificationEmail({ name, title: n.title, body: n.body, link: `${appUrl}${n.link}` });
-        await outbox.enqueue({ purpose: `notification.${n.type}`, to, ...content }, now);
-      } catch (error) {
-        deps.logger.error({ err: error, type: n.type, userId: n.userId }, 'a notification email could not be queued');
-      }
+    const shown = await views(saved);
+    await Promise.all(
+      shown.map((view, i) => feed.publish({ ...view, userId: (saved[i] as NotificationRecord).userId })),
+    );
+    const composed = await Promise.all(
+      mails.map(async ({ n, to, name }) => {
+        try {
+          const content = email
+            ? await email(n, name)
+            : notificationEmail({ name, title: n.title, body: n.body, link: `${appUrl}${n.link}` });
+          return { purpose: `notification.${n.type}`, to, ...content };
+        } catch (error) {
+          deps.logger.error({ err: error, type: n.type, userId: n.userId }, 'a notification email could not be made');
+          return null;
+        }
+      }),
+    );
+    try {
+      await outbox.enqueueMany(
+        composed.filter((c) => c !== null),
+        now,
+      );
+    } catch (error) {
+      deps.logger.error({ err: error, emails: composed.length }, 'notification emails could not be queued');
     }
   }
 
-  async function nameMap(ids: Iterable<string>): Promise<(id: string) => string> {
+  /** Names of these people, as a function (and the map, for deliver). */
+  async function nameMap(ids: Iterable<string>): Promise<((id: string) => string) & { known: Map<string, string> }> {
     const cards = await employees.cards([...new Set(ids)]);
-    return (id) => cards.get(id)?.name ?? 'Someone';
+    const known = new Map([...cards].map(([id, card]) => [id, card.name]));
+    return Object.assign((id: string) => known.get(id) ?? 'Someone', { known });
   }
 
   function preferencesView(stored: Partial<Record<NotificationType, Channels>>): NotificationPreferencesView {
@@ -224,6 +241,7 @@ export function createNotificationsService(
     async onApprovalEvent(event, workflow) {
       const ids = [workflow.requesterId];
       if ('awaiting' in event) ids.push(...event.awaiting);
+      if (event.type === 'approval.escalated') ids.push(...event.to);
       if (event.type === 'approval.requested') ids.push(...event.deputies.map((d) => d.forId));
       if (event.type === 'approval.decided') {
         if (event.by) ids.push(event.by);
@@ -244,22 +262,27 @@ export function createNotificationsService(
         name,
       );
       const now = workflow.updatedAt;
-      await deliver(list, now, async (n, recipient) => {
-        const appLink = `${appUrl}${n.link}`;
-        if (!LINK_TYPES.has(n.type) || workflow.state !== 'pending') {
-          return notificationEmail({ name: recipient, title: n.title, body: n.body, link: appLink });
-        }
-        const tokens = await approvals.issueLinks(workflow, n.userId, now);
-        return approvalRequestEmail({
-          name: recipient,
-          title: n.title,
-          body: n.body,
-          appLink,
-          approveLink: `${appUrl}/approvals/links/${tokens.approve}`,
-          rejectLink: `${appUrl}/approvals/links/${tokens.reject}`,
-          validHours: deps.config.APPROVAL_LINK_TTL_HOURS,
-        });
-      });
+      await deliver(
+        list,
+        now,
+        async (n, recipient) => {
+          const appLink = `${appUrl}${n.link}`;
+          if (!LINK_TYPES.has(n.type) || workflow.state !== 'pending') {
+            return notificationEmail({ name: recipient, title: n.title, body: n.body, link: appLink });
+          }
+          const tokens = await approvals.issueLinks(workflow, n.userId, now);
+          return approvalRequestEmail({
+            name: recipient,
+            title: n.title,
+            body: n.body,
+            appLink,
+            approveLink: `${appUrl}/approvals/links/${tokens.approve}`,
+            rejectLink: `${appUrl}/approvals/links/${tokens.reject}`,
+            validHours: deps.config.APPROVAL_LINK_TTL_HOURS,
+          });
+        },
+        name.known,
+      );
     },
 
     async onDelegated(event) {

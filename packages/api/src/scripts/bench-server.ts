@@ -66,7 +66,16 @@ const database = await connectDatabase({
 });
 let redis: Redis | null = null;
 if (config.REDIS_URL) {
-  redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true });
+  // Its own database (15, unless the URL names one): hundreds of benchmark sign-ins must not
+  // fill the per-IP login counters that tests on the same Redis read. Pub/sub spans databases;
+  // the notification channel's messages name their recipients, so nobody else's feed hears them.
+  const named = new URL(config.REDIS_URL).pathname.replace('/', '');
+  redis = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    lazyConnect: true,
+    db: named ? Number(named) : 15,
+  });
   redis.on('error', () => undefined);
   await redis.connect();
 }

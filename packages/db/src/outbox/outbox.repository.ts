@@ -52,6 +52,8 @@ export const LAST_ERROR_MAX_CHARS = 500;
  */
 export interface OutboxRepository {
   enqueue(email: NewEmail, now: Date): Promise<OutboxEmail>;
+  /** Stores several at once (one write). */
+  enqueueMany(emails: readonly NewEmail[], now: Date): Promise<void>;
   /**
    * Takes one due email for sending, or null when none is due: a pending one
    * whose backoff has passed, or one left `sending` by a sender that died (its
@@ -95,26 +97,33 @@ function toOutboxEmail(doc: OutboxDoc): OutboxEmail {
   };
 }
 
+function newEmailDoc(email: NewEmail, now: Date): OutboxDoc {
+  return {
+    _id: newId(),
+    kind: 'email',
+    purpose: email.purpose,
+    to: email.to,
+    subject: email.subject,
+    text: email.text,
+    html: email.html ?? null,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    lockedUntil: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+    sentAt: null,
+  };
+}
+
 export function createOutboxRepository(outbox: Collection<OutboxDoc>): OutboxRepository {
   return {
+    async enqueueMany(emails, now) {
+      if (emails.length > 0) await outbox.insertMany(emails.map((email) => newEmailDoc(email, now)));
+    },
     async enqueue(email, now) {
-      const doc: OutboxDoc = {
-        _id: newId(),
-        kind: 'email',
-        purpose: email.purpose,
-        to: email.to,
-        subject: email.subject,
-        text: email.text,
-        html: email.html ?? null,
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        lockedUntil: null,
-        lastError: null,
-        createdAt: now,
-        updatedAt: now,
-        sentAt: null,
-      };
+      const doc = newEmailDoc(email, now);
       await outbox.insertOne(doc);
       return toOutboxEmail(doc);
     },
