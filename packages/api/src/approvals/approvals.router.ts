@@ -8,6 +8,7 @@ import {
   DelegationView,
   InboxItemView,
   InboxQuery,
+  LinkOutcomeView,
   LinkParams,
   ListDelegationsQuery,
   listOf,
@@ -19,16 +20,6 @@ import {
 } from '@seed-pms/domain';
 import { z } from 'zod';
 import { authedProcedure, publicProcedure, router } from '../trpc/trpc.js';
-
-const LinkOutcomeView = z
-  .object({
-    decision: z.enum(['approve', 'reject']),
-    workflowId: z.string(),
-    state: z.enum(['pending', 'approved', 'rejected', 'cancelled']),
-    summary: z.string(),
-    at: z.string(),
-  })
-  .meta({ id: 'ApprovalLinkOutcome' });
 
 const tags = ['approvals'];
 

@@ -1,12 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { StoredWorkflow } from '@seed-pms/db';
 import {
-  type Actor,
   APPROVAL_KINDS,
   type ApprovalEvent,
   type ApprovalKind,
-  type ApprovalLinkRecord,
-  type ApprovalLinkView,
   type ApprovalPolicyView,
   type ApprovalReportQuery,
   type ApprovalReportView,
@@ -15,26 +11,17 @@ import {
   addDays,
   advanceTimers,
   approvalReport,
-  assertLinkUsable,
   assertValidPolicy,
-  type CreateDelegationInput,
   cancelWorkflow,
   type DecideInput,
   type DecisionView,
-  type DelegationRecord,
-  type DelegationView,
   DomainError,
-  dayInTimezone,
   decideApproval,
-  decideDelegation,
   delegationApplies,
-  delegationState,
-  endDelegation,
   type FileDownloadView,
   type InboxItemView,
   type InboxQuery,
   isDomainError,
-  type ListDelegationsQuery,
   notFound,
   overlaps,
   type Page,
@@ -47,8 +34,6 @@ import {
   summaryOf,
   toCsv,
   type UpdateApprovalPolicyInput,
-  type UseLinkInput,
-  validationFailed,
   type WorkCalendar,
   type WorkflowFacts,
   type WorkflowOutcome,
@@ -58,12 +43,15 @@ import {
   type WorkflowView,
   workingDaysBetween,
 } from '@seed-pms/domain';
-import { assertCan, assertCanSee, canEvery } from '../access/ability.js';
+import { assertCan, assertCanSee } from '../access/ability.js';
 import { type ActorContext, type CallContext, systemCallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { SettingsService } from '../settings/settings.service.js';
+import { type ApprovalDelegations, createApprovalDelegations } from './approval-delegations.js';
+import { type ApprovalLinks, createApprovalLinks } from './approval-links.js';
+import { iso, namesOf, type PersonOf } from './approval-people.js';
 
 /**
  * How a request kind joins the engine: one registration (made in
@@ -92,7 +80,7 @@ export interface ApprovalKindRegistration {
   pendingSince(after: Date, before: Date): Promise<{ workflowId: string; subject: ApprovalSubject }[]>;
 }
 
-export interface ApprovalsService {
+export interface ApprovalsService extends Omit<ApprovalDelegations, 'applyBoundary'>, ApprovalLinks {
   register(registration: ApprovalKindRegistration): void;
   /** A new workflow id, for a request that stores it before its workflow starts. */
   newWorkflowId(): string;
@@ -132,15 +120,6 @@ export interface ApprovalsService {
    * step one conditional write (so any number of runs, anywhere, act once).
    */
   advance(now: Date): Promise<AdvanceCounts>;
-  delegations(ctx: ActorContext, query: ListDelegationsQuery): Promise<Page<DelegationView>>;
-  delegate(ctx: ActorContext, input: CreateDelegationInput): Promise<DelegationView>;
-  endDelegation(ctx: ActorContext, id: string): Promise<DelegationView>;
-  /** New one-click links for an approval email: an approve and a reject token for one approver. */
-  issueLinks(workflow: WorkflowRecord, approverId: string, now: Date): Promise<{ approve: string; reject: string }>;
-  /** What a link would do; reading it changes nothing. */
-  link(ctx: CallContext, token: string): Promise<ApprovalLinkView>;
-  /** Does what the link says, once. */
-  useLink(ctx: CallContext, input: UseLinkInput): Promise<LinkOutcomeView>;
 }
 
 export interface AdvanceCounts {
@@ -150,14 +129,6 @@ export interface AdvanceCounts {
   delegationsStarted: number;
   delegationsEnded: number;
   reresolved: number;
-}
-
-export interface LinkOutcomeView {
-  decision: 'approve' | 'reject';
-  workflowId: string;
-  state: WorkflowRecord['state'];
-  summary: string;
-  at: string;
 }
 
 /** How often a decision is tried again after another decision of the same workflow won the race. */
@@ -170,29 +141,17 @@ const APPROVALS_RECONCILER = 'approvals.reconcile';
 /** How far back the reconciler looks for requests whose workflow never started. */
 const ORPHAN_WINDOW_MS = 24 * 3_600_000;
 
-type PersonOf = (id: string) => { id: string; name: string };
-
 /** How many due workflows one run of the timers takes on (the next run takes the rest). */
 const ADVANCE_BATCH = 200;
 /** Steps one workflow takes in one run at most (a reminder, an escalation and a timeout all overdue). */
 const MAX_STEPS = 3;
 const APPROVALS_TIMERS = 'approvals.advance';
 
-export const hashLinkToken = (token: string) => createHash('sha256').update(token).digest('hex');
-
-/** The cards of these people, as a function naming each (an unknown id reads as "Unknown person"). */
-async function namesOf(employees: ServiceDeps['repos']['employees'], ids: Iterable<string>): Promise<PersonOf> {
-  const cards = await employees.cards([...new Set(ids)]);
-  return (id) => ({ id, name: cards.get(id)?.name ?? 'Unknown person' });
-}
-
 /** A workflow's summary as lists show it. */
 function summaryView(workflow: WorkflowRecord, now: Date, person: PersonOf): WorkflowSummaryView {
   const summary = summaryOf(workflow, now);
   return { ...summary, awaiting: summary.awaiting.map(person), dueAt: summary.dueAt?.toISOString() ?? null };
 }
-
-const iso = (at: Date | null) => at?.toISOString() ?? null;
 
 /** Whom `userId` would decide for at the current stage: null when asked in their own right. */
 function standsInFor(workflow: WorkflowRecord, userId: string, person: PersonOf) {
@@ -221,7 +180,7 @@ export function createApprovalsService(
   deps: Pick<ServiceDeps, 'repos' | 'logger' | 'config'>,
   services: { audit: AuditService; settings: SettingsService; events: EventBus },
 ): ApprovalsService {
-  const { approvals, approvalPolicies, employees, users, capacity, delegations, approvalLinks } = deps.repos;
+  const { approvals, approvalPolicies, employees, users, capacity, delegations } = deps.repos;
   const { audit, settings, events } = services;
   const kinds = new Map<ApprovalKind, ApprovalKindRegistration>();
   const listeners: ((event: ApprovalEvent, workflow: WorkflowRecord) => Promise<void>)[] = [];
@@ -430,23 +389,6 @@ export function createApprovalsService(
     };
   }
 
-  async function delegationView(delegation: DelegationRecord, now: Date): Promise<DelegationView> {
-    const person = await namesOf(employees, [delegation.delegatorId, delegation.delegateId, delegation.createdBy]);
-    return {
-      id: delegation.id,
-      delegator: person(delegation.delegatorId),
-      delegate: person(delegation.delegateId),
-      from: delegation.from,
-      to: delegation.to,
-      kinds: delegation.kinds,
-      note: delegation.note,
-      state: delegationState(delegation, now),
-      createdBy: person(delegation.createdBy),
-      createdAt: delegation.createdAt.toISOString(),
-      endedAt: iso(delegation.endedAt),
-    };
-  }
-
   /**
    * Re-resolves the pending stages that ask any of these people (delegators
    * whose delegation started, delegates whose delegation ended): each one
@@ -467,26 +409,9 @@ export function createApprovalsService(
     return changed;
   }
 
-  /** The delegation's start or end, applied to pending stages once (the flag is set after). */
-  async function applyBoundary(ctx: CallContext, delegation: DelegationRecord, step: 'start' | 'end') {
-    const count = await reresolve(ctx, [step === 'start' ? delegation.delegatorId : delegation.delegateId]);
-    await delegations.markApplied(delegation.id, step);
-    return count;
-  }
-
-  function actorFrom(user: { id: string; email: string; roles: Actor['roles'] }): Actor {
-    return { id: user.id, email: user.email, roles: user.roles, sessionId: null, pending: [] };
-  }
-
-  /** The link a token names, with its workflow: 401 LINK_INVALID for a token nobody issued (or altered). */
-  async function linkOf(token: string): Promise<{ link: ApprovalLinkRecord; workflow: StoredWorkflow }> {
-    const link = await approvalLinks.byHash(hashLinkToken(token));
-    const workflow = link ? await approvals.get(link.workflowId) : null;
-    if (!link || !workflow) {
-      throw new DomainError('LINK_INVALID', 'This link is not valid; decide in the app instead');
-    }
-    return { link, workflow };
-  }
+  const delegationUses = createApprovalDelegations(deps, { audit, settings, events, reresolve });
+  const { applyBoundary, ...delegationProcedures } = delegationUses;
+  const links = createApprovalLinks(deps, { transition });
 
   async function start(
     ctx: CallContext,
@@ -786,186 +711,8 @@ export function createApprovalsService(
       return counts;
     },
 
-    async delegations(ctx, query) {
-      const everyone = canEvery(ctx.actor, 'read', 'ApprovalDelegation');
-      // Others' delegations are HR's to list; anyone else lists their own.
-      const userId = everyone ? query.userId : ctx.actor.id;
-      if (!everyone && query.userId && query.userId !== ctx.actor.id) {
-        return { items: [], total: 0, page: query.page, limit: query.limit };
-      }
-      const page = await delegations.list(
-        {
-          ...(userId ? { userId } : {}),
-          role: query.role,
-          ...(query.state ? { state: query.state } : {}),
-          page: query.page,
-          limit: query.limit,
-        },
-        ctx.now,
-      );
-      return { ...page, items: await Promise.all(page.items.map((d) => delegationView(d, ctx.now))) };
-    },
-
-    async delegate(ctx, input) {
-      const delegatorId = input.delegatorId ?? ctx.actor.id;
-      assertCan(ctx.actor, 'create', 'ApprovalDelegation', {
-        delegatorId,
-        delegateId: input.delegateId,
-        createdBy: ctx.actor.id,
-      });
-      const { organization } = await settings.current(ctx.now);
-      const [delegator, delegateUser] = await Promise.all([users.get(delegatorId), users.get(input.delegateId)]);
-      if (!delegator) throw notFound('User', delegatorId);
-      const id = delegations.newId();
-      // One delegation of a person at a time is decided: two at once could both pass the overlap rule.
-      const saved = await deps.repos.leases.withLease(`delegation:${delegatorId}`, async () => {
-        const decided = decideDelegation({
-          actorId: ctx.actor.id,
-          actorMaySetForOthers: canEvery(ctx.actor, 'create', 'ApprovalDelegation'),
-          delegatorId,
-          delegateId: input.delegateId,
-          from: input.from,
-          to: input.to,
-          kinds: input.kinds ?? null,
-          note: input.note ?? null,
-          delegateActive: delegateUser?.status === 'active',
-          current: await delegations.currentOf(delegatorId, ctx.now),
-          today: dayInTimezone(ctx.now, organization.timezone),
-          startOfDay: (day) => startOfDayIn(day, organization.timezone),
-          now: ctx.now,
-        });
-        const stored = await delegations.insert(id, decided.delegation, ctx.now);
-        await audit.record(ctx, { ...decided.audit, resourceId: id });
-        return stored;
-      });
-      if (saved.startsAt <= ctx.now) await applyBoundary(ctx, saved, 'start');
-      await events.publish('approval.delegated', {
-        delegationId: saved.id,
-        delegatorId: saved.delegatorId,
-        delegateId: saved.delegateId,
-        from: saved.from,
-        to: saved.to,
-        kinds: saved.kinds,
-        by: ctx.actor.id,
-        at: ctx.now,
-      });
-      return delegationView(saved, ctx.now);
-    },
-
-    async endDelegation(ctx, id) {
-      const delegation = await delegations.get(id);
-      if (!delegation) throw notFound('Delegation', id);
-      assertCanSee(ctx.actor, 'ApprovalDelegation', delegation, 'Delegation', id);
-      const entry = endDelegation({
-        delegation,
-        actorId: ctx.actor.id,
-        actorMaySetForOthers: canEvery(ctx.actor, 'delete', 'ApprovalDelegation'),
-        now: ctx.now,
-      });
-      const ended = await delegations.end(id, delegation.version, ctx.now);
-      await audit.record(ctx, entry);
-      await applyBoundary(ctx, ended, 'end');
-      return delegationView(ended, ctx.now);
-    },
-
-    async issueLinks(workflow, approverId, now) {
-      const stage = workflow.stages[workflow.currentStage ?? -1];
-      if (!stage) throw new Error('links are issued for a pending stage only');
-      const deputy = stage.deputies.find((d) => d.delegateId === approverId);
-      const asked = [...stage.eligible, ...stage.escalated].includes(approverId);
-      const tokens = { approve: randomBytes(32).toString('base64url'), reject: randomBytes(32).toString('base64url') };
-      const hours = deps.config.APPROVAL_LINK_TTL_HOURS;
-      const expiresAt = new Date(now.getTime() + hours * 3_600_000);
-      await approvalLinks.insertMany(
-        (['approve', 'reject'] as const).map((decision) => ({
-          tokenHash: hashLinkToken(tokens[decision]),
-          workflowId: workflow.id,
-          approverId,
-          actingFor: !asked && deputy ? deputy.forId : null,
-          decision,
-          round: workflow.round,
-          stage: stage.index,
-          workflowVersion: workflow.version,
-          expiresAt,
-        })),
-        now,
-      );
-      return tokens;
-    },
-
-    async link(ctx, token) {
-      const { link, workflow } = await linkOf(token);
-      assertLinkUsable(link, workflow, ctx.now);
-      const person = await namesOf(employees, [
-        link.approverId,
-        workflow.requesterId,
-        ...(link.actingFor ? [link.actingFor] : []),
-      ]);
-      return {
-        action: link.decision,
-        needsReason: link.decision === 'reject',
-        approver: person(link.approverId),
-        actingFor: link.actingFor ? person(link.actingFor) : null,
-        workflow: {
-          id: workflow.id,
-          kind: workflow.kind,
-          summary: workflow.subject.summary,
-          requester: person(workflow.requesterId),
-          stage: workflow.stages[link.stage]?.name ?? '',
-          round: link.round,
-        },
-        expiresAt: link.expiresAt.toISOString(),
-      };
-    },
-
-    async useLink(ctx, input) {
-      const { link, workflow } = await linkOf(input.token);
-      assertLinkUsable(link, workflow, ctx.now);
-      if (link.decision === 'reject' && !input.reason) {
-        throw validationFailed('A rejection needs a reason', [
-          { path: 'reason', message: 'a rejection needs a reason', code: 'required' },
-        ]);
-      }
-      const approver = await users.get(link.approverId);
-      if (!approver || approver.status !== 'active') {
-        throw new DomainError('LINK_INVALID', 'This link is not valid any more; decide in the app instead');
-      }
-      if (!(await approvalLinks.claim(link.id, ctx.now))) {
-        throw new DomainError('LINK_USED', 'This link was used already', { usedAt: ctx.now.toISOString() });
-      }
-      // The decision is the approver's (audited as theirs), made through the link.
-      const as: ActorContext = { req: ctx.req, now: ctx.now, actor: actorFrom(approver) };
-      try {
-        const { saved } = await transition(as, workflow, (current, directory, calendar) =>
-          decideApproval({
-            workflow: current,
-            decision: {
-              actorId: link.approverId,
-              decision: link.decision,
-              comment: input.comment,
-              reason: input.reason,
-              via: 'link',
-              actingFor: link.actingFor,
-              expected: { round: link.round, stage: link.stage },
-            },
-            directory,
-            calendar,
-            now: ctx.now,
-          }),
-        );
-        return {
-          decision: link.decision,
-          workflowId: saved.id,
-          state: saved.state,
-          summary: saved.subject.summary,
-          at: ctx.now.toISOString(),
-        };
-      } catch (error) {
-        // A refusal of the decision leaves the link used (the request moved on); anything else gives it back.
-        if (!isDomainError(error) || error.status >= 500) await approvalLinks.release(link.id);
-        throw error;
-      }
-    },
+    ...delegationProcedures,
+    ...links,
 
     onEvent(handler) {
       listeners.push(handler);

@@ -409,3 +409,14 @@ export const UseLinkInput = LinkParams.extend({
   reason: RejectReason.optional().meta({ description: 'Required when the link rejects.' }),
 }).strict();
 export type UseLinkInput = z.infer<typeof UseLinkInput>;
+
+export const LinkOutcomeView = z
+  .object({
+    decision: Decision,
+    workflowId: Id,
+    state: WorkflowState.meta({ description: 'Where the workflow stands after the decision.' }),
+    summary: z.string(),
+    at: Instant,
+  })
+  .meta({ id: 'ApprovalLinkOutcome' });
+export type LinkOutcomeView = z.infer<typeof LinkOutcomeView>;
