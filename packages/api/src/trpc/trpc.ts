@@ -70,10 +70,10 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    // Subscriptions over SSE: a ping keeps proxies from closing a quiet feed, and the client reconnects
-    // (resuming from the last event id) when it hears nothing for longer.
-    // A stream also ends after 10 minutes: the client reconnects with its current token (so a revoked
-    // session or an archived account loses its feed then) and resumes from its last event.
+    // Subscriptions over SSE: a ping keeps proxies from closing a quiet feed, and the client reconnects,
+    // resuming from the last event id, when it hears nothing for longer. A stream also ends after 10
+    // minutes and the client reconnects with its current token, so a revoked session or an archived
+    // account loses its feed by then.
     sse: {
       ping: { enabled: true, intervalMs: 15_000 },
       client: { reconnectAfterInactivityMs: 40_000 },
