@@ -1,9 +1,10 @@
-import { ObjectId } from '@seed-pms/db/testing';
+import type { Role } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../src/services.js';
-import { callAs, createUser, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
+import { callAs, type RestMethod, type SignedIn, signInAgain, signInAs } from './auth-helpers.js';
 import { testClock } from './clock.js';
 import { useTestApp } from './support.js';
+import { askWfh } from './work-location-helpers.js';
 
 const clock = testClock();
 const testApp = useTestApp(import.meta.url, { clock });
@@ -12,27 +13,14 @@ const call = (session: Pick<SignedIn, 'accessToken'> | null, method: RestMethod,
 
 let hr: SignedIn;
 
-async function person(roles: ('employee' | 'manager')[] = ['employee'], managerId?: string): Promise<SignedIn> {
-  const user = await createUser(testApp(), {
-    roles,
-    ...(managerId ? { profile: { managerId: new ObjectId(managerId) } } : {}),
-  });
-  const session = await login(testApp().app, user.email);
-  return { ...session, id: user._id.toHexString(), email: user.email };
-}
+/** A new user with these roles, reporting to `managerId` if given, signed in. */
+const person = (roles: Role[] = ['employee'], managerId?: string) =>
+  signInAs(testApp(), roles, managerId ? { managerId } : {});
 
-async function again(who: SignedIn): Promise<SignedIn> {
-  return { ...(await login(testApp().app, who.email)), id: who.id, email: who.email };
-}
+const again = (who: SignedIn) => signInAgain(testApp().app, who);
 
 async function submit(who: SignedIn, day: number) {
-  const created = await call(who, 'POST', '/work-location/requests', {
-    type: 'wfh',
-    startDate: clock.day(day),
-    endDate: clock.day(day),
-  });
-  expect(created.statusCode).toBe(201);
-  return created.json();
+  return askWfh(testApp().app, who, clock.day(day));
 }
 
 const ids = (people: { id: string }[]) => people.map((p) => p.id);

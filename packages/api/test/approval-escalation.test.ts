@@ -1,12 +1,13 @@
-import { ObjectId } from '@seed-pms/db/testing';
+import type { Role } from '@seed-pms/domain';
 import pino from 'pino';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createBullMqJobRunner } from '../src/jobs/jobs.js';
 import { APPROVALS_ADVANCE_JOB } from '../src/jobs/schedule.js';
 import { createServices } from '../src/services.js';
-import { callAs, createUser, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
+import { callAs, type RestMethod, type SignedIn, signInAgain, signInAs } from './auth-helpers.js';
 import { testClock } from './clock.js';
 import { useTestApp } from './support.js';
+import { askWfh } from './work-location-helpers.js';
 
 /** Next Monday 09:00 UTC from today: working hours below count Monday–Friday in UTC, in any year. */
 function nextMonday(): Date {
@@ -24,19 +25,11 @@ const call = (session: SignedIn | null, method: RestMethod, url: string, payload
 
 let admin: SignedIn;
 
-async function person(roles: ('employee' | 'manager' | 'director')[], managerId?: string): Promise<SignedIn> {
-  const user = await createUser(testApp(), {
-    roles,
-    ...(managerId ? { profile: { managerId: new ObjectId(managerId) } } : {}),
-  });
-  const session = await login(testApp().app, user.email);
-  return { ...session, id: user._id.toHexString(), email: user.email };
-}
+/** A new user with these roles, reporting to `managerId` if given, signed in. */
+const person = (roles: Role[] = ['employee'], managerId?: string) =>
+  signInAs(testApp(), roles, managerId ? { managerId } : {});
 
-/** Signs in again at the clock's time (an access token from before the clock moved has expired). */
-async function again(who: SignedIn): Promise<SignedIn> {
-  return { ...(await login(testApp().app, who.email)), id: who.id, email: who.email };
-}
+const again = (who: SignedIn) => signInAgain(testApp().app, who);
 
 async function setPolicy(stages: unknown[]) {
   admin = await again(admin);
@@ -50,14 +43,8 @@ async function setPolicy(stages: unknown[]) {
   expect(put.statusCode).toBe(200);
 }
 
-async function submit(who: SignedIn, offsetDays: number) {
-  const created = await call(who, 'POST', '/work-location/requests', {
-    type: 'wfh',
-    startDate: clock.day(offsetDays),
-    endDate: clock.day(offsetDays),
-  });
-  expect(created.statusCode).toBe(201);
-  return created.json();
+async function submit(who: SignedIn, day: number) {
+  return askWfh(testApp().app, who, clock.day(day));
 }
 
 async function notificationsOf(who: SignedIn) {

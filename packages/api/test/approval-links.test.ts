@@ -1,7 +1,6 @@
-import { ObjectId } from '@seed-pms/db/testing';
 import type { ParsedMail } from 'mailparser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callAs, createUser, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
+import { callAs, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
 import { testClock } from './clock.js';
 import { mailTo, useSmtpSink } from './smtp-sink.js';
 import { useTestApp } from './support.js';
@@ -14,11 +13,7 @@ const call = (session: Pick<SignedIn, 'accessToken'> | null, method: RestMethod,
 
 let manager: SignedIn;
 
-async function report(): Promise<SignedIn> {
-  const user = await createUser(testApp(), { profile: { managerId: new ObjectId(manager.id) } });
-  const session = await login(testApp().app, user.email);
-  return { ...session, id: user._id.toHexString(), email: user.email };
-}
+const report = () => signInAs(testApp(), ['employee'], { managerId: manager.id });
 
 /** The approve and reject tokens of the approval email about this request. */
 async function linksIn(mail: ParsedMail) {

@@ -1,5 +1,5 @@
 import { type EmployeeDoc, insertAccount, type UserDoc } from '@seed-pms/db';
-import type { WithId } from '@seed-pms/db/testing';
+import { ObjectId, type WithId } from '@seed-pms/db/testing';
 import type { Role } from '@seed-pms/domain';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { hashPassword } from '../src/auth/password.js';
@@ -95,11 +95,21 @@ export interface SignedIn extends Session {
   email: string;
 }
 
-/** A new user with these roles, signed in. */
-export async function signInAs(testApp: TestApp, roles: Role[] = ['employee']): Promise<SignedIn> {
-  const user = await createUser(testApp, { roles });
+/** A new user with these roles (reporting to `managerId`, if given), signed in. */
+export async function signInAs(
+  testApp: TestApp,
+  roles: Role[] = ['employee'],
+  options: { managerId?: string } = {},
+): Promise<SignedIn> {
+  const profile = options.managerId ? { profile: { managerId: new ObjectId(options.managerId) } } : {};
+  const user = await createUser(testApp, { roles, ...profile });
   const session = await login(testApp.app, user.email);
   return { ...session, id: user._id.toHexString(), email: user.email };
+}
+
+/** The same user signed in anew (an access token from before a test clock moved has expired). */
+export async function signInAgain(app: FastifyInstance, who: SignedIn): Promise<SignedIn> {
+  return { ...(await login(app, who.email)), id: who.id, email: who.email };
 }
 
 export type RestMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

@@ -1,10 +1,9 @@
 import { createRepositories } from '@seed-pms/db';
-import { ObjectId } from '@seed-pms/db/testing';
 import { decideApproval } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RECONCILE_GRACE_MS } from '../src/approvals/approvals.service.js';
 import { createServices } from '../src/services.js';
-import { callAs, createUser, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
+import { callAs, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
 import { testClock } from './clock.js';
 import { useTestApp } from './support.js';
 
@@ -18,11 +17,8 @@ let admin: SignedIn;
 let manager: SignedIn;
 
 /** A person reporting to `managerId`, signed in. */
-async function reportOf(managerId: string, roles: ('employee' | 'manager')[] = ['employee']): Promise<SignedIn> {
-  const user = await createUser(testApp(), { roles, profile: { managerId: new ObjectId(managerId) } });
-  const session = await login(testApp().app, user.email);
-  return { ...session, id: user._id.toHexString(), email: user.email };
-}
+const reportOf = (managerId: string, roles: ('employee' | 'manager')[] = ['employee']) =>
+  signInAs(testApp(), roles, { managerId });
 
 async function submit(who: SignedIn, days: [number, number], type = 'wfh', note?: string) {
   return call(who, 'POST', '/work-location/requests', {

@@ -2,9 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, login, type SignedIn, signInAs } from '../../api/test/auth-helpers.js';
+import { type SignedIn, signInAs } from '../../api/test/auth-helpers.js';
 import { type TestApp, useTestApp } from '../../api/test/support.js';
-import { ObjectId } from '../../db/src/testing/index.js';
 import { type ApiClient, createClient, type RouterOutputs } from '../src/index.js';
 
 /** Two API instances on one database and one Redis with one signing key, each on its own port. */
@@ -70,11 +69,7 @@ afterAll(async () => {
   // The apps close themselves (their own afterAll); open streams end with them.
 });
 
-async function reportOfManager(): Promise<SignedIn> {
-  const user = await createUser(first(), { profile: { managerId: new ObjectId(manager.id) } });
-  const session = await login(first().app, user.email);
-  return { ...session, id: user._id.toHexString(), email: user.email };
-}
+const reportOfManager = () => signInAs(first(), ['employee'], { managerId: manager.id });
 
 describe('notifications.onNew over SSE', () => {
   it('delivers a decision made on one instance to the requester connected to the other, and resumes from lastEventId', async () => {

@@ -282,7 +282,7 @@ export function createApprovalsService(
     ) => WorkflowTransition | null,
     /** The request the next stage asks about, when it changes (a reopen): its days decide who is asked. */
     about?: Pick<ApprovalSubject, 'requesterId' | 'days'>,
-  ): Promise<{ saved: StoredWorkflow; changed: boolean }> {
+  ): Promise<{ saved: StoredWorkflow; changed: boolean; applied: WorkflowTransition | null }> {
     const calendar = await calendarAt(ctx.now);
     for (let attempt = 1; ; attempt++) {
       const workflow = attempt === 1 ? first : await approvals.get(first.id);
@@ -294,7 +294,7 @@ export function createApprovalsService(
       );
       const result = decide(workflow, directory, calendar);
       // Nothing to do (a timer another run already handled): no write.
-      if (!result) return { saved: workflow, changed: false };
+      if (!result) return { saved: workflow, changed: false, applied: null };
       let saved: StoredWorkflow;
       try {
         saved = await approvals.save(
@@ -308,7 +308,7 @@ export function createApprovalsService(
         continue;
       }
       await follow(ctx, result, saved);
-      return { saved, changed: true };
+      return { saved, changed: true, applied: result };
     }
   }
 
@@ -690,21 +690,21 @@ export function createApprovalsService(
       for (const due of await approvals.due(now, ADVANCE_BATCH)) {
         let workflow = due;
         for (let step = 0; step < MAX_STEPS; step++) {
-          let kind: ApprovalEvent['type'] | undefined;
+          let result: Awaited<ReturnType<typeof transition>>;
           try {
-            const result = await transition(ctx, workflow, (current, directory, calendar) => {
-              const next = advanceTimers({ workflow: current, directory, calendar, now });
-              kind = next?.events.find((e) => e.type !== 'approval.decided')?.type ?? next?.events[0]?.type;
-              return next;
-            });
-            if (!result.changed) break;
-            workflow = result.saved;
+            result = await transition(ctx, workflow, (current, directory, calendar) =>
+              advanceTimers({ workflow: current, directory, calendar, now }),
+            );
           } catch (error) {
             deps.logger.error({ err: error, workflowId: workflow.id }, 'an approval timer could not be applied');
             break;
           }
-          if (kind === 'approval.reminded') counts.reminded += 1;
-          else if (kind === 'approval.escalated') counts.escalated += 1;
+          if (!result.applied) break;
+          workflow = result.saved;
+          // Each step has one audit entry naming it.
+          const action = result.applied.audit[0]?.action;
+          if (action === 'approval.remind') counts.reminded += 1;
+          else if (action === 'approval.escalate') counts.escalated += 1;
           else counts.timedOut += 1;
         }
       }

@@ -271,7 +271,13 @@ function decisiveOf(workflow: WorkflowRecord, stage: number): WorkflowDecisionRe
   return workflow.decisions.filter((d) => d.round === workflow.round && d.stage === stage).at(-1);
 }
 
-function alreadyDecided(decision: WorkflowDecisionRecord | undefined, mine: boolean): DomainError {
+/** 409 WORKFLOW_CLOSED: the workflow is approved, rejected or cancelled. */
+export function workflowClosed(workflow: Pick<WorkflowRecord, 'state'>): DomainError {
+  return new DomainError('WORKFLOW_CLOSED', `This request is already ${workflow.state}`, { state: workflow.state });
+}
+
+/** 409 ALREADY_DECIDED, with the decision that stands (when known). */
+export function alreadyDecided(decision: WorkflowDecisionRecord | undefined, mine: boolean): DomainError {
   return new DomainError(
     'ALREADY_DECIDED',
     mine ? 'You have already decided this request' : 'This request has already been decided',
@@ -325,7 +331,7 @@ function assertMayDecide(workflow: WorkflowRecord, actorId: string, expected?: D
     // The decision that stands is the one that closed the workflow.
     const closing = workflow.decisions.filter((d) => d.round === workflow.round).at(-1);
     if (settled && workflow.state !== 'cancelled') throw alreadyDecided(closing, false);
-    throw new DomainError('WORKFLOW_CLOSED', `This request is already ${workflow.state}`, { state: workflow.state });
+    throw workflowClosed(workflow);
   }
   if (expected && expected.stage !== workflow.currentStage) {
     const seen = workflow.stages[expected.stage ?? -1];
@@ -675,7 +681,7 @@ export function cancelWorkflow(input: { workflow: WorkflowRecord; actorId: strin
     throw new DomainError('FORBIDDEN', 'Only the requester can cancel a request', { workflowId: workflow.id });
   }
   if (workflow.state !== 'pending') {
-    throw new DomainError('WORKFLOW_CLOSED', `This request is already ${workflow.state}`, { state: workflow.state });
+    throw workflowClosed(workflow);
   }
   const stages = workflow.stages.map((stage) =>
     stage.state === 'active' || stage.state === 'waiting'
@@ -702,18 +708,12 @@ export function cancelWorkflow(input: { workflow: WorkflowRecord; actorId: strin
  * policy in force now, asking again from the first stage; earlier decisions
  * stay in the timeline.
  */
-export function reopenWorkflow(input: {
-  workflow: WorkflowRecord;
-  subject: ApprovalSubject;
-  policy: ApprovalPolicyRecord;
-  facts: WorkflowFacts;
-  directory: ApproverDirectory;
-  calendar: WorkCalendar;
-  now: Date;
-}): WorkflowTransition {
+export function reopenWorkflow(
+  input: Omit<StartWorkflowInput, 'id' | 'kind'> & { workflow: WorkflowRecord },
+): WorkflowTransition {
   const { workflow, subject, policy, facts, directory, calendar, now } = input;
   if (workflow.state !== 'pending') {
-    throw new DomainError('WORKFLOW_CLOSED', `This request is already ${workflow.state}`, { state: workflow.state });
+    throw workflowClosed(workflow);
   }
   const stages = startStage(buildStages(workflow.kind, policy, facts), 0, directory, new Set(), now, calendar);
   const round = workflow.round + 1;

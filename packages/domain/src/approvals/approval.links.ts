@@ -1,4 +1,5 @@
 import { DomainError } from '../errors/domain-error.js';
+import { alreadyDecided, workflowClosed } from './approval.decide.js';
 import type { ApprovalLinkRecord, WorkflowRecord } from './approval.records.js';
 
 /**
@@ -33,21 +34,8 @@ export function assertLinkUsable(link: ApprovalLinkRecord, workflow: WorkflowRec
   const stageSettled =
     link.round === workflow.round && stage && (stage.state === 'approved' || stage.state === 'rejected');
   const decision = mine ?? (stageSettled ? stageDecision : undefined);
-  if (decision) {
-    throw new DomainError('ALREADY_DECIDED', 'This request has already been decided', {
-      decision: {
-        by: decision.by,
-        actingFor: decision.actingFor,
-        decision: decision.decision,
-        stage: decision.stage,
-        at: decision.at.toISOString(),
-        via: decision.via,
-      },
-    });
-  }
-  if (workflow.state !== 'pending') {
-    throw new DomainError('WORKFLOW_CLOSED', `This request is already ${workflow.state}`, { state: workflow.state });
-  }
+  if (decision) throw alreadyDecided(decision, false);
+  if (workflow.state !== 'pending') throw workflowClosed(workflow);
   if (workflow.round !== link.round || workflow.currentStage !== link.stage) {
     throw new DomainError('REQUEST_CHANGED', 'The request changed since this email was sent; review it in the app', {
       round: workflow.round,
