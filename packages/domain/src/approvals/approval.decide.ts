@@ -192,6 +192,20 @@ export function nextTimerAt(workflow: Pick<WorkflowRecord, 'state' | 'stages' | 
   return due.length > 0 ? new Date(Math.min(...due.map((at) => at.getTime()))) : null;
 }
 
+/** A workflow's audit entry: the kind and subject always, what else the step says in `details`. */
+function workflowAudit(
+  workflow: Pick<WorkflowRecord, 'id' | 'kind' | 'subject'>,
+  action: string,
+  details: Record<string, unknown>,
+): AuditEvent {
+  return {
+    action,
+    resourceType: 'approval_workflow',
+    resourceId: workflow.id,
+    details: { kind: workflow.kind, subjectId: workflow.subject.id, ...details },
+  };
+}
+
 function buildStages(kind: ApprovalKind, policy: Pick<ApprovalPolicyRecord, 'mode' | 'stages'>, facts: WorkflowFacts) {
   return stagesFor(kind, policy, facts).stages.map(stageOf);
 }
@@ -473,19 +487,12 @@ export function decideApproval(input: {
   return {
     ...moved,
     audit: [
-      {
-        action: `approval.${decision.decision}`,
-        resourceType: 'approval_workflow',
-        resourceId: workflow.id,
-        details: {
-          kind: workflow.kind,
-          subjectId: workflow.subject.id,
-          stage: index,
-          via: decision.via,
-          ...(record.actingFor ? { actingFor: record.actingFor } : {}),
-          ...(record.reason ? { reason: record.reason } : {}),
-        },
-      },
+      workflowAudit(workflow, `approval.${decision.decision}`, {
+        stage: index,
+        via: decision.via,
+        ...(record.actingFor ? { actingFor: record.actingFor } : {}),
+        ...(record.reason ? { reason: record.reason } : {}),
+      }),
     ],
   };
 }
@@ -509,7 +516,6 @@ export function advanceTimers(input: {
   const index = workflow.currentStage as number;
   const stage = workflow.stages[index] as WorkflowStageRecord;
   const at = (instant: Date | null) => instant !== null && instant <= now;
-  const details = { kind: workflow.kind, subjectId: workflow.subject.id, stage: index };
 
   if (stage.onTimeout && at(stage.dueAt)) {
     const record: WorkflowDecisionRecord = {
@@ -532,12 +538,11 @@ export function advanceTimers(input: {
     return {
       ...moved,
       audit: [
-        {
-          action: 'approval.timeout',
-          resourceType: 'approval_workflow',
-          resourceId: workflow.id,
-          details: { ...details, decision: stage.onTimeout, dueAt: stage.dueAt?.toISOString() ?? null },
-        },
+        workflowAudit(workflow, 'approval.timeout', {
+          stage: index,
+          decision: stage.onTimeout,
+          dueAt: stage.dueAt?.toISOString() ?? null,
+        }),
       ],
     };
   }
@@ -562,14 +567,7 @@ export function advanceTimers(input: {
         // The delegates of those it adds are asked too.
         ...deputiesAdded(stage.deputies, deputies, workflow.id, index),
       ],
-      audit: [
-        {
-          action: 'approval.escalate',
-          resourceType: 'approval_workflow',
-          resourceId: workflow.id,
-          details: { ...details, to, targets: stage.escalateTo },
-        },
-      ],
+      audit: [workflowAudit(workflow, 'approval.escalate', { stage: index, to, targets: stage.escalateTo })],
     };
   }
 
@@ -579,14 +577,7 @@ export function advanceTimers(input: {
     workflow: next,
     outcome: null,
     events: [{ type: 'approval.reminded', workflowId: workflow.id, stage: index, awaiting: workflow.awaiting }],
-    audit: [
-      {
-        action: 'approval.remind',
-        resourceType: 'approval_workflow',
-        resourceId: workflow.id,
-        details: { ...details, awaiting: workflow.awaiting },
-      },
-    ],
+    audit: [workflowAudit(workflow, 'approval.remind', { stage: index, awaiting: workflow.awaiting })],
   };
 }
 
@@ -657,19 +648,12 @@ export function refreshStage(input: {
           ]
         : [],
     audit: [
-      {
-        action: 'approval.reresolve',
-        resourceType: 'approval_workflow',
-        resourceId: workflow.id,
-        details: {
-          kind: workflow.kind,
-          subjectId: workflow.subject.id,
-          stage: index,
-          added,
-          removed,
-          at: now.toISOString(),
-        },
-      },
+      workflowAudit(workflow, 'approval.reresolve', {
+        stage: index,
+        added,
+        removed,
+        at: now.toISOString(),
+      }),
     ],
   };
 }
@@ -692,14 +676,7 @@ export function cancelWorkflow(input: { workflow: WorkflowRecord; actorId: strin
     workflow: closed({ ...workflow, stages }, 'cancelled', now),
     outcome: 'cancelled',
     events: [{ type: 'approval.closed', workflowId: workflow.id, state: 'cancelled', awaiting: workflow.awaiting }],
-    audit: [
-      {
-        action: 'approval.cancel',
-        resourceType: 'approval_workflow',
-        resourceId: workflow.id,
-        details: { kind: workflow.kind, subjectId: workflow.subject.id },
-      },
-    ],
+    audit: [workflowAudit(workflow, 'approval.cancel', {})],
   };
 }
 
@@ -733,14 +710,7 @@ export function reopenWorkflow(
     workflow: next,
     outcome: 'reopened',
     events: requestedEvent(next),
-    audit: [
-      {
-        action: 'approval.reopen',
-        resourceType: 'approval_workflow',
-        resourceId: workflow.id,
-        details: { kind: workflow.kind, subjectId: subject.id, round: next.round },
-      },
-    ],
+    audit: [workflowAudit(workflow, 'approval.reopen', { round: next.round })],
   };
 }
 
