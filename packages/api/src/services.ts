@@ -12,6 +12,8 @@ import { createFilesService, type FilesApi, type FilesService } from './files/fi
 import { createHealthService, type HealthService } from './health/health.service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
 import { createJobRunsService, type JobRunsService } from './jobs/job-runs.service.js';
+import { createLeaveService, type LeaveInternals, type LeaveService } from './leave/leave.service.js';
+import { createLeaveSetupService, type LeaveSetupService } from './leave/leave-setup.service.js';
 import { createMailer } from './mail/mailer.js';
 import { createOutboxService, type OutboxService } from './mail/outbox.service.js';
 import { createNotificationFeed, type NotificationFeed } from './notifications/notification-feed.js';
@@ -49,6 +51,8 @@ export interface Services {
   /** The approvals engine: every request kind's workflows, the inbox and the policies. */
   approvals: ApprovalsService;
   workLocation: WorkLocationService;
+  /** Leave types, holidays, balances (a ledger), requests through the engine, the calendar and the leave report. */
+  leave: LeaveSetupService & LeaveService;
   /** In-app notifications, their preferences and the real-time feed. */
   notifications: NotificationsService;
   /** The record of background job runs (job_runs) and the jobs this process runs. */
@@ -67,6 +71,7 @@ interface ServiceInternals {
   projects: ProjectsService;
   notifications: NotificationsInternals;
   feed: NotificationFeed;
+  leave: LeaveInternals;
 }
 const internals = new WeakMap<AppDeps, ServiceInternals>();
 
@@ -110,6 +115,8 @@ async function build(deps: AppDeps): Promise<Services> {
   const collaboration = createCollaborationService(serviceDeps, { audit, files, projects, events });
   const approvals = createApprovalsService(serviceDeps, { audit, settings, events });
   const workLocation = createWorkLocationService(serviceDeps, { audit, settings, approvals });
+  const leaveSetup = createLeaveSetupService(serviceDeps, { audit });
+  const leave = createLeaveService(serviceDeps, { audit, settings, approvals, setup: leaveSetup, events });
   const feed = createNotificationFeed(deps.redis, deps.logger);
   const notifications = createNotificationsService(serviceDeps, { outbox, approvals, settings, feed });
   connectAreas({
@@ -121,9 +128,11 @@ async function build(deps: AppDeps): Promise<Services> {
     collaboration,
     approvals,
     workLocation,
+    leave,
+    capacity,
     notifications,
   });
-  internals.set(deps, { files, capacity, projects, notifications, feed });
+  internals.set(deps, { files, capacity, projects, notifications, feed, leave });
   return {
     health: createHealthService(deps),
     idempotency: createIdempotencyService(serviceDeps),
@@ -140,6 +149,7 @@ async function build(deps: AppDeps): Promise<Services> {
     collaboration,
     approvals,
     workLocation,
+    leave: { ...leaveSetup, ...leave },
     notifications,
     jobRuns: createJobRunsService(serviceDeps),
     events,

@@ -29,6 +29,13 @@ import { type FileDoc, filesCollection } from './files/file.doc.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
 import { jobRunsCollection } from './jobs/job-run.doc.js';
+import {
+  holidayCalendarsCollection,
+  leaveBalancesCollection,
+  leaveLedgerCollection,
+  leaveRequestsCollection,
+  leaveTypesCollection,
+} from './leave/leave.doc.js';
 import { type LockDoc, locksCollection } from './locks.js';
 import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
@@ -88,6 +95,11 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   notificationsCollection,
   notificationPreferencesCollection,
   jobRunsCollection,
+  leaveTypesCollection,
+  holidayCalendarsCollection,
+  leaveLedgerCollection,
+  leaveBalancesCollection,
+  leaveRequestsCollection,
 ];
 
 export interface Collections {

@@ -12,6 +12,7 @@ export * from './idempotency/index.js';
 export * from './ids.js';
 export * from './indexes.js';
 export * from './jobs/index.js';
+export * from './leave/index.js';
 export * from './locks.js';
 export * from './lookups.js';
 export * from './notifications/index.js';

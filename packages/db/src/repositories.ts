@@ -31,6 +31,21 @@ import { createFileRepository, type FileRepository } from './files/file.reposito
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { jobRunsCollection } from './jobs/job-run.doc.js';
 import { createJobRunRepository, type JobRunRepository } from './jobs/job-run.repository.js';
+import {
+  holidayCalendarsCollection,
+  leaveBalancesCollection,
+  leaveLedgerCollection,
+  leaveRequestsCollection,
+  leaveTypesCollection,
+} from './leave/leave.doc.js';
+import { createLeaveLedgerRepository, type LeaveLedgerRepository } from './leave/leave-ledger.repository.js';
+import { createLeaveRequestRepository, type LeaveRequestRepository } from './leave/leave-request.repository.js';
+import {
+  createHolidayCalendarRepository,
+  createLeaveTypeRepository,
+  type HolidayCalendarRepository,
+  type LeaveTypeRepository,
+} from './leave/leave-type.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
 import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
 import { createNotificationRepository, type NotificationRepository } from './notifications/notification.repository.js';
@@ -97,6 +112,11 @@ export interface Repositories {
   notifications: NotificationRepository;
   /** Every background job run (job_runs), kept 14 days. */
   jobRuns: JobRunRepository;
+  leaveTypes: LeaveTypeRepository;
+  holidayCalendars: HolidayCalendarRepository;
+  /** The leave ledger (leave_ledger) and its projection (leave_balances). */
+  leaveLedger: LeaveLedgerRepository;
+  leaveRequests: LeaveRequestRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -130,5 +150,12 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
       database.collection(notificationPreferencesCollection),
     ),
     jobRuns: createJobRunRepository(database.collection(jobRunsCollection)),
+    leaveTypes: createLeaveTypeRepository(database.collection(leaveTypesCollection)),
+    holidayCalendars: createHolidayCalendarRepository(database.collection(holidayCalendarsCollection)),
+    leaveLedger: createLeaveLedgerRepository(
+      database.collection(leaveLedgerCollection),
+      database.collection(leaveBalancesCollection),
+    ),
+    leaveRequests: createLeaveRequestRepository(database.collection(leaveRequestsCollection)),
   };
 }

@@ -9,6 +9,7 @@ export * from './errors/index.js';
 export * from './files/index.js';
 export * from './health/index.js';
 export * from './jobs/index.js';
+export * from './leave/index.js';
 export * from './notifications/index.js';
 export * from './projects/index.js';
 export * from './settings/index.js';

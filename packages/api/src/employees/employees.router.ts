@@ -1,4 +1,6 @@
 import {
+  EmployeeCalendarQuery,
+  EmployeeCalendarView,
   EmployeeCapacityQuery,
   EmployeeCapacityView,
   EmployeeProfile,
@@ -58,6 +60,20 @@ export const employeesRouter = router({
     .input(UpdateEmployeeInput)
     .output(EmployeeProfile)
     .mutation(({ ctx, input }) => ctx.services.employees.update(ctx, input)),
+
+  calendar: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/employees/{id}/calendar',
+        tags,
+        summary:
+          'One day-ordered timeline from..to (at most 366 days): allocations, leave, work location, holidays, working days; others than the person, their managers and HR see only away/working',
+      },
+    })
+    .input(EmployeeCalendarQuery)
+    .output(EmployeeCalendarView)
+    .query(({ ctx, input }) => ctx.services.leave.calendar(ctx, input)),
 
   capacity: authedProcedure
     .meta({

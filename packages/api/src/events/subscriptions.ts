@@ -2,7 +2,9 @@ import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { CatalogsService } from '../catalogs/catalogs.service.js';
 import type { EmployeesInternals } from '../employees/employees.service.js';
 import type { FilesService } from '../files/files.service.js';
+import type { LeaveInternals } from '../leave/leave.service.js';
 import type { NotificationsInternals } from '../notifications/notifications.service.js';
+import type { CapacityService } from '../projects/capacity.service.js';
 import type { CollaborationInternals } from '../projects/collaboration.service.js';
 import type { ProjectsService } from '../projects/projects.service.js';
 import type { WorkLocationService } from '../work-location/work-location.service.js';
@@ -17,6 +19,8 @@ export interface ConnectedAreas {
   collaboration: CollaborationInternals;
   approvals: ApprovalsService;
   workLocation: WorkLocationService;
+  leave: LeaveInternals;
+  capacity: CapacityService;
   notifications: NotificationsInternals;
 }
 
@@ -28,7 +32,19 @@ export interface ConnectedAreas {
  * lines here.
  */
 export function connectAreas(areas: ConnectedAreas): void {
-  const { events, catalogs, files, employees, projects, collaboration, approvals, workLocation, notifications } = areas;
+  const {
+    events,
+    catalogs,
+    files,
+    employees,
+    projects,
+    collaboration,
+    approvals,
+    workLocation,
+    leave,
+    capacity,
+    notifications,
+  } = areas;
 
   // Catalog items are referenced by profiles (skills, hobbies, designation) and projects (type):
   // deleting an item counts them all.
@@ -48,6 +64,11 @@ export function connectAreas(areas: ConnectedAreas): void {
 
   // Request kinds join the approvals engine, one registration each.
   approvals.register(workLocation.approvalKind);
+  approvals.register(leave.approvalKind);
+
+  // Approved leave lowers availability: the capacity timeline, the report, the halos and the block policy see it.
+  capacity.setAvailability(leave.availability);
+  projects.setAvailability(leave.availability);
 
   // People hear of what needs them: every workflow event, delegations, over-allocation and mentions.
   approvals.onEvent((event, workflow) => notifications.onApprovalEvent(event, workflow));

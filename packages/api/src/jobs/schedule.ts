@@ -25,6 +25,12 @@ export const APPROVALS_ADVANCE_JOB = 'approvals.advance';
 export const NOTIFICATIONS_PURGE_JOB = 'notifications.purge';
 /** Repairs the allocation history and recomputes over-allocation halos as days pass. */
 export const CAPACITY_REFRESH_JOB = 'projects.refresh-capacity';
+/** Leave credits that fell due (monthly and yearly accruals, pro-rata), once per person, type and period (daily, so a missed run catches up). */
+export const LEAVE_ACCRUE_JOB = 'leave.accrue';
+/** At the leave-year boundary, what carries over; when carried days lapse, what was not used (daily). */
+export const LEAVE_CARRY_JOB = 'leave.carry-forward';
+/** Every balance recomputed from its ledger; a differing projection is reported and repaired (daily). */
+export const LEAVE_REBUILD_JOB = 'leave.rebuild-balances';
 /** Deletes job runs older than JOB_RUNS_KEEP_MS (daily). */
 export const JOB_RUNS_PURGE_JOB = 'jobs.purge-runs';
 
@@ -41,6 +47,10 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
 
   registerOutboxJobs(jobs, services.outbox, deps.clock);
   registerFileJobs(jobs, (await serviceInternals(deps)).files);
+  const { leave } = await serviceInternals(deps);
+  jobs.register(LEAVE_ACCRUE_JOB, () => leave.accrue(deps.clock()), { everyMs: DAY });
+  jobs.register(LEAVE_CARRY_JOB, () => leave.carryForward(deps.clock()), { everyMs: DAY });
+  jobs.register(LEAVE_REBUILD_JOB, () => leave.rebuildBalances(deps.clock()), { everyMs: DAY });
   jobs.register(
     PROFILE_REPAIR_JOB,
     async () => {

@@ -1,4 +1,5 @@
 import {
+  type AvailabilitySpan,
   addDays,
   type CapacityIntervalView,
   type CapacityReportQuery,
@@ -13,6 +14,7 @@ import {
   type LedgerSegment,
   MAX_CAPACITY_RANGE_DAYS,
   notFound,
+  OPEN_END_DAY,
   overAllocatedIntervals,
   peakOf,
   toCsv,
@@ -40,7 +42,18 @@ export interface CapacityApi {
   report(ctx: ActorContext, query: CapacityReportQuery): Promise<CapacityReportView | FileDownloadView>;
 }
 
+/** Availability below 100% (approved leave) of these people on days from `from` to `to`. */
+export type AvailabilitySource = (
+  userIds: readonly string[],
+  from: string,
+  to: string,
+) => Promise<Map<string, AvailabilitySpan[]>>;
+
+export const FULL_AVAILABILITY_EVERYWHERE: AvailabilitySource = async () => new Map();
+
 export interface CapacityService extends CapacityApi {
+  /** Where availability comes from (the leave area; connected in events/subscriptions.ts). */
+  setAvailability(source: AvailabilitySource): void;
   /** Recomputes every person's halo (days pass; run hourly). Returns how many changed. */
   refreshFlags(now: Date): Promise<number>;
   /** Repairs the assignment history after an interrupted change (see the assignments repository's reconcile). */
@@ -58,6 +71,7 @@ export function createCapacityService(
 ): CapacityService {
   const { capacity, assignments, employees, projects } = deps.repos;
   const { settings } = services;
+  let availabilityOf: AvailabilitySource = FULL_AVAILABILITY_EVERYWHERE;
 
   const today = async (now: Date) => dayInTimezone(now, (await settings.current(now)).organization.timezone);
 
@@ -122,15 +136,17 @@ export function createCapacityService(
           return [{ segmentId, projectId: s.projectId, projectName, role: s.role, allocationPercent: s.percent }];
         }),
       });
-      const timeline = capacityTimeline(segments, range);
+      const day = await today(ctx.now);
+      const spans = (await availabilityOf([id], range.from < day ? range.from : day, OPEN_END_DAY)).get(id) ?? [];
+      const timeline = capacityTimeline(segments, range, spans);
       const peak = peakOf(timeline);
       return {
         employeeId: id,
         from: range.from,
         to: range.to,
-        current: capacityFlagOf(segments, await today(ctx.now)),
+        current: capacityFlagOf(segments, day, spans),
         peak: peak ? view(peak) : null,
-        averagePercent: round(utilisation(segments, range).averagePercent),
+        averagePercent: round(utilisation(segments, range, spans).averagePercent),
         overAllocations: overAllocatedIntervals(timeline).map(view),
         timeline: timeline.map(view),
       };
@@ -144,8 +160,17 @@ export function createCapacityService(
         capacity.all(),
       ]);
       const segmentsOf = new Map(ledgers.map((l) => [l.userId, l.segments]));
+      const spans = await availabilityOf(
+        people.map((p) => p.id),
+        range.from,
+        range.to,
+      );
       const computed = capacityReport(
-        people.map((p) => ({ personId: p.id, segments: segmentsOf.get(p.id) ?? [] })),
+        people.map((p) => ({
+          personId: p.id,
+          segments: segmentsOf.get(p.id) ?? [],
+          availability: spans.get(p.id) ?? [],
+        })),
         range,
       );
       const names = await projects.names(computed.projects.map((p) => p.projectId));
@@ -186,9 +211,15 @@ export function createCapacityService(
     async refreshFlags(now) {
       const day = await today(now);
       const shown = await employees.capacityFlags();
+      const ledgers = await capacity.all();
+      const spans = await availabilityOf(
+        ledgers.map((l) => l.userId),
+        day,
+        OPEN_END_DAY,
+      );
       let changed = 0;
-      for (const ledger of await capacity.all()) {
-        const flag = capacityFlagOf(ledger.segments, day);
+      for (const ledger of ledgers) {
+        const flag = capacityFlagOf(ledger.segments, day, spans.get(ledger.userId) ?? []);
         const current = shown.get(ledger.userId);
         if (!current) continue;
         if (current.allocationPercent === flag.allocationPercent && current.overAllocated === flag.overAllocated) {
@@ -201,5 +232,8 @@ export function createCapacityService(
     },
 
     reconcile: (now) => assignments.reconcile(now),
+    setAvailability(source) {
+      availabilityOf = source;
+    },
   };
 }

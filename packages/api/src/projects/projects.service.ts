@@ -35,6 +35,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { CatalogReferenceSource, CatalogsService } from '../catalogs/catalogs.service.js';
 import type { DomainEvents, EventBus } from '../events/event-bus.js';
 import type { SettingsService } from '../settings/settings.service.js';
+import type { AvailabilitySource } from './capacity.service.js';
 import type { ProjectTurns } from './project-turns.js';
 import { type AppliedChange, createRosterService, type ScopedProject } from './roster.service.js';
 
@@ -67,6 +68,8 @@ export interface ProjectsService extends ProjectsApi {
   readonly catalogReferences: readonly CatalogReferenceSource[];
   /** A person's allocations on every project, newest first (their profile's project list). */
   assignmentsOf(employeeId: string): Promise<ProjectAssignmentView[]>;
+  /** Where availability comes from (the leave area), for the block policy and the halos. */
+  setAvailability(source: AvailabilitySource): void;
   /** `user.archived`: the archive day is their last day on every project. */
   onUserArchived(event: DomainEvents['user.archived']): Promise<void>;
 }
@@ -195,6 +198,7 @@ export function createProjectsService(
   }
 
   return {
+    setAvailability: (source) => rosters.setAvailability(source),
     scoped,
 
     catalogReferences: [

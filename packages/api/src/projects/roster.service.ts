@@ -18,6 +18,7 @@ import {
   type LedgerSegment,
   mustBeAllowed,
   notFound,
+  OPEN_END_DAY,
   type ProjectRecord,
   type ProjectScope,
   type RemoveRosterMemberInput,
@@ -37,6 +38,7 @@ import type { ServiceDeps } from '../app/deps.js';
 import type { AuditAs, AuditService } from '../audit/audit.service.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { SettingsService } from '../settings/settings.service.js';
+import { type AvailabilitySource, FULL_AVAILABILITY_EVERYWHERE } from './capacity.service.js';
 import { createProjectTurns, type ProjectTurns } from './project-turns.js';
 
 /** Attempts at a person's ledger before giving up (each lost race means another change of theirs landed). */
@@ -119,6 +121,8 @@ export interface RosterService {
   addMembers(ctx: ActorContext, input: AddRosterMembersInput): Promise<BulkRosterResult>;
   updateMember(ctx: ActorContext, input: UpdateRosterMemberInput): Promise<RosterChangeResult>;
   removeMember(ctx: ActorContext, input: RemoveRosterMemberInput): Promise<RosterChangeResult>;
+  /** Where availability comes from (the leave area), for the block policy and the halos. */
+  setAvailability(source: AvailabilitySource): void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -147,6 +151,8 @@ export function createRosterService(
   const { projects, capacity, assignments, employees, leases } = deps.repos;
   const { audit, settings } = services;
   const turns = services.turns ?? createProjectTurns(leases);
+  let availabilityOf: AvailabilitySource = FULL_AVAILABILITY_EVERYWHERE;
+  const spansOf = async (userIds: readonly string[], from: string) => availabilityOf(userIds, from, OPEN_END_DAY);
 
   const today = async (now: Date) => dayInTimezone(now, (await settings.current(now)).organization.timezone);
   const policy = async (now: Date) => (await settings.current(now)).capacity.policy;
@@ -192,10 +198,12 @@ export function createRosterService(
 
   const apply: RosterService['apply'] = async (ctx, project, userId, change, terms) => {
     const names = new Map([[project.id, project.name]]);
+    const availability = (await spansOf([userId], terms.today)).get(userId) ?? [];
     for (let attempt = 1; ; attempt += 1) {
       const ledger = await capacity.get(userId);
       await learnNames(names, ledger.segments);
       const decision = decideRosterChange({
+        availability,
         project,
         userId,
         person: terms.person,
@@ -222,16 +230,19 @@ export function createRosterService(
 
   async function settle(ctx: CallContext, applied: readonly AppliedChange[], day: string, auditAs?: AuditAs) {
     const written = applied.filter((a) => a.version !== null);
+    const spans = await spansOf(
+      written.map((a) => a.userId),
+      day,
+    );
+    const flagOf = (a: AppliedChange) => capacityFlagOf(a.decision.ledgerAfter, day, spans.get(a.userId) ?? []);
     // Side by side: halos of different people are different documents, and audit
     // entries queue in the order they are given (the chain appends them in batches).
     await Promise.all([
-      ...written.map((a) =>
-        employees.setCapacityFlag(a.userId, capacityFlagOf(a.decision.ledgerAfter, day), a.version as number, ctx.now),
-      ),
+      ...written.map((a) => employees.setCapacityFlag(a.userId, flagOf(a), a.version as number, ctx.now)),
       ...written.flatMap((a) => a.auditEvents.map((event) => audit.record(ctx, event, auditAs))),
     ]);
     // People a change leaves allocated above their availability: their projects' leads hear of it.
-    const over = written.filter((a) => capacityFlagOf(a.decision.ledgerAfter, day).overAllocated);
+    const over = written.filter((a) => flagOf(a).overAllocated);
     const first = over[0]?.decision;
     const planned = new Set([...(first?.plan.create ?? []), ...(first?.plan.keep ?? [])].map((s) => s.id));
     const projectId = first?.ledgerAfter.find((s) => planned.has(s.id))?.projectId;
@@ -290,7 +301,7 @@ export function createRosterService(
     const [day, current] = await Promise.all([today(ctx.now), policy(ctx.now)]);
     const ability = abilityFor(ctx.actor);
     const userIds = [...new Set(input.members.map((m) => m.userId))];
-    const people = await employees.cards(userIds);
+    const [people, spans] = await Promise.all([employees.cards(userIds), spansOf(userIds, day)]);
     const indexesOf = (userId: string) => input.members.flatMap((m, index) => (m.userId === userId ? [index] : []));
 
     const outcome = await turns.run(input.id, async () => {
@@ -313,6 +324,7 @@ export function createRosterService(
               project,
               userId,
               person: people.get(userId) ?? null,
+              availability: spans.get(userId) ?? [],
               ledger: { segments },
               change: additionOf(member),
               ability,
@@ -395,6 +407,9 @@ export function createRosterService(
   }
 
   return {
+    setAvailability(source) {
+      availabilityOf = source;
+    },
     today,
     policy,
     scoped,

@@ -4,6 +4,8 @@ import {
   CapacityReportQuery,
   CapacityReportView,
   FileDownloadView,
+  LeaveReportQuery,
+  LeaveReportView,
 } from '@seed-pms/domain';
 import { authedProcedure, router } from '../trpc/trpc.js';
 
@@ -26,6 +28,26 @@ export const reportsRouter = router({
     .output(CapacityReportView.or(FileDownloadView))
     .query(async ({ ctx, input }) => {
       const report = await ctx.services.capacity.report(ctx, input);
+      if ('body' in report) ctx.res.download(report.contentType, report.fileName);
+      return report;
+    }),
+
+  leave: authedProcedure
+    .meta({
+      access: { action: 'read', subject: 'Report' },
+      download: { contentType: 'text/csv', description: 'with format=csv, a CSV attachment instead of JSON' },
+      openapi: {
+        method: 'GET',
+        path: '/reports/leave',
+        tags,
+        summary:
+          'Leave from..to (HR; Managers for their teams): per person and type taken, pending, balance and days off in the range; totals by type and department; format=csv downloads a table',
+      },
+    })
+    .input(LeaveReportQuery)
+    .output(LeaveReportView.or(FileDownloadView))
+    .query(async ({ ctx, input }) => {
+      const report = await ctx.services.leave.report(ctx, input);
       if ('body' in report) ctx.res.download(report.contentType, report.fileName);
       return report;
     }),

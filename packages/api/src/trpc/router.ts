@@ -6,6 +6,7 @@ import { employeesRouter } from '../employees/employees.router.js';
 import { filesRouter } from '../files/files.router.js';
 import { healthRouter } from '../health/health.router.js';
 import { jobsRouter } from '../jobs/jobs.router.js';
+import { leaveRouter } from '../leave/leave.router.js';
 import { notificationsRouter } from '../notifications/notifications.router.js';
 import { projectsRouter } from '../projects/projects.router.js';
 import { reportsRouter } from '../reports/reports.router.js';
@@ -32,6 +33,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   approvalPolicies: approvalPoliciesRouter,
   workLocation: workLocationRouter,
+  leave: leaveRouter,
   notifications: notificationsRouter,
   jobs: jobsRouter,
 });

@@ -230,6 +230,17 @@ export interface PersonCard {
   capacity: CapacityFlag;
 }
 
+/** A person as the leave area reads them. */
+export interface LeaveProfile {
+  id: string;
+  name: string;
+  status: UserStatus;
+  department: string | null;
+  managerId: string | null;
+  joinDate: string | null;
+  place: { office: string | null; city: string | null; country: string | null };
+}
+
 /** Where profiles point at catalog items: a catalog item's references are counted per place. */
 export type EmployeeCatalogField = 'skills' | 'hobbies' | 'designation';
 
@@ -254,6 +265,12 @@ export interface EmployeeRepository {
   }): Promise<{ id: string; name: string; department: string | null }[]>;
   /** Every profile's halo, by id. */
   capacityFlags(): Promise<Map<string, CapacityFlag>>;
+  /**
+   * What leave needs of people (the join date, the place that picks their
+   * holiday calendar, the manager): these ids, or everyone active (of one
+   * department), in one read.
+   */
+  leaveProfiles(filter: { ids?: readonly string[]; department?: string | undefined }): Promise<LeaveProfile[]>;
   /**
    * Writes the halo computed from ledger version `ledgerVersion`. A flag
    * computed from an older ledger never overwrites one from a newer ledger;
@@ -431,6 +448,31 @@ export function createEmployeeRepository(collections: Pick<Collections, 'employe
         .sort({ nameKey: 1, _id: 1 })
         .toArray();
       return docs.map((doc) => ({ id: doc._id.toHexString(), name: doc.name, department: doc.department ?? null }));
+    },
+    async leaveProfiles(filter) {
+      const departmentKey = filter.department ? departmentKeyOf(filter.department) : undefined;
+      const query: Filter<EmployeeDoc> = filter.ids
+        ? { _id: { $in: objectIdsOf(filter.ids) } }
+        : { status: 'active', ...(departmentKey ? { departmentKey } : {}) };
+      const docs = await employees
+        .find(query, {
+          projection: { name: 1, status: 1, department: 1, managerId: 1, joinDate: 1, contact: 1 },
+        })
+        .sort({ nameKey: 1, _id: 1 })
+        .toArray();
+      return docs.map((doc) => ({
+        id: doc._id.toHexString(),
+        name: doc.name,
+        status: doc.status,
+        department: doc.department ?? null,
+        managerId: doc.managerId?.toHexString() ?? null,
+        joinDate: doc.joinDate ?? null,
+        place: {
+          office: doc.contact?.office ?? null,
+          city: doc.contact?.city ?? null,
+          country: doc.contact?.country ?? null,
+        },
+      }));
     },
     async capacityFlags() {
       const flags = new Map<string, CapacityFlag>();

@@ -55,6 +55,10 @@ export const SUBJECTS = [
   'WorkLocationRequest',
   'ApprovalDelegation',
   'Notification',
+  'LeaveType',
+  'HolidayCalendar',
+  'LeaveRequest',
+  'LeaveBalance',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -102,6 +106,12 @@ export interface SubjectShapes {
   ApprovalDelegation: { delegatorId: string; delegateId: string; createdBy: string };
   /** A person's own notifications. */
   Notification: { userId: string };
+  LeaveType: Record<string, never>;
+  HolidayCalendar: Record<string, never>;
+  /** `approverIds`: everyone the request's workflow asked. */
+  LeaveRequest: { userId: string; approverIds: readonly string[] };
+  /** A person's balances; `managerChain` lists their managers upwards. */
+  LeaveBalance: { userId: string; managerChain: readonly string[] };
 }
 
 export interface ProjectScope {
@@ -152,6 +162,13 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   can('delete', 'ApprovalDelegation', { delegatorId: user.id });
   can('delete', 'ApprovalDelegation', { createdBy: user.id });
   can(['read', 'update'], 'Notification', { userId: user.id });
+  // Leave: types and holidays are everyone's to read; your own requests and balances, and the requests you are asked to decide.
+  can('read', ['LeaveType', 'HolidayCalendar']);
+  can('create', 'LeaveRequest');
+  can(['read', 'update'], 'LeaveRequest', { userId: user.id });
+  can(['read', 'update'], 'LeaveRequest', { approverIds: user.id });
+  can('read', 'LeaveBalance', { userId: user.id });
+  can('read', 'LeaveBalance', { managerChain: user.id });
 
   // Projects: everyone sees them and their rosters; members and leads take
   // part; leads run their project; managers and above run every project.
@@ -172,13 +189,16 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     can('update', 'ProjectComment');
     can('create', 'OverAllocation');
     can('read', 'Report', { kind: 'capacity' });
+    // Managers see the leave report of their teams (the report narrows to them).
+    can('read', 'Report', { kind: 'leave' });
   }
   if (holdsRole(user.roles, 'hr')) {
     can(['read', 'create', 'update', 'archive', 'restore', 'resetPassword', 'unlock'], 'User');
     can('read', 'AuditLog');
     can(['read', 'update'], 'Employee');
     can('read', 'File');
-    can('read', ['WorkLocationRequest', 'ApprovalWorkflow', 'ApprovalPolicy']);
+    can('read', ['WorkLocationRequest', 'ApprovalWorkflow', 'ApprovalPolicy', 'LeaveRequest']);
+    can(['read', 'update'], 'LeaveBalance');
     can('read', 'Report', { kind: 'approvals' });
     // HR sets and ends the delegation of someone who is absent.
     can(['create', 'read', 'delete'], 'ApprovalDelegation');

@@ -78,12 +78,17 @@ export const ERROR_CODES = {
   DELEGATION_OVERLAP: 409,
   /** A work-location request clashes with your own pending or approved one; `details.request` is that one. */
   WORK_LOCATION_OVERLAP: 409,
+  /** A leave request shares a day with your own pending or approved leave; `details.request` is that one. */
+  LEAVE_OVERLAP: 409,
+  /** The default holiday calendar cannot be deleted; make another the default first. */
+  HOLIDAY_CALENDAR_DEFAULT: 409,
   // 413, 415: what Fastify refuses before a procedure runs
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // 422: well-formed, but business logic refuses it
   UNPROCESSABLE: 422,
   INVALID_STATE: 422,
+  /** The leave would take the balance below what the type allows; `details.available`, `details.requested`, `details.allowedNegative`. */
   INSUFFICIENT_BALANCE: 422,
   /** A status move the lifecycle does not allow; `details` hold from, to and the allowed moves. */
   INVALID_TRANSITION: 422,
@@ -154,6 +159,22 @@ export const ERROR_CODES = {
   DELEGATION_ENDED: 422,
   /** This notification must reach you somewhere: keep in-app or email on; `details.type`. */
   NOTIFICATION_CHANNEL_REQUIRED: 422,
+  /** The leave type is archived: no new requests; `details.typeId`. */
+  LEAVE_TYPE_ARCHIVED: 422,
+  /** The request starts sooner than the type's notice; `details.minNoticeDays`, `details.earliestStart`. */
+  LEAVE_NOTICE_TOO_SHORT: 422,
+  /** More consecutive days than the type allows; `details.maxConsecutiveDays`, `details.days`. */
+  LEAVE_TOO_LONG: 422,
+  /** The type is open only after a period of service; `details.minServiceDays`, `details.eligibleFrom`. */
+  LEAVE_SERVICE_TOO_SHORT: 422,
+  /** Requests this long need a supporting document (`attachmentFileId`); `details.documentRequiredAfterDays`. */
+  LEAVE_DOCUMENT_REQUIRED: 422,
+  /** The requested days hold no working day (weekends and holidays only); nothing would be taken. */
+  LEAVE_NO_WORKING_DAYS: 422,
+  /** A request counts in one leave year; `details.yearEnd`: request the days after it separately. */
+  LEAVE_CROSSES_YEAR: 422,
+  /** Approved leave that has begun is cut short by HR only; `details.startDate`. */
+  LEAVE_ALREADY_STARTED: 422,
   // 429
   RATE_LIMITED: 429,
   // 5xx

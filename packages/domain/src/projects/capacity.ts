@@ -8,8 +8,8 @@ import type { CapacityFlag } from '../employees/employee.schemas.js';
  * from `start` to `end` (both included; `end` null runs on without end).
  * Availability says how much of a day someone can work (100 unless told, less
  * on leave or part-time days); a day is over-allocated when its allocation is
- * above its availability. The leave area will supply availability; everything
- * here already takes it as an input.
+ * above its availability. The leave area supplies availability (approved
+ * leave: 0% on a full day off, 50% on a half day).
  */
 export interface AllocationSegment {
   id: string;
@@ -247,9 +247,13 @@ export function utilisation(
  * The halo a person's profile shows: today's allocation, and whether any day
  * from today on is above availability.
  */
-export function capacityFlagOf(segments: readonly AllocationSegment[], today: string): CapacityFlag {
+export function capacityFlagOf(
+  segments: readonly AllocationSegment[],
+  today: string,
+  availability: readonly AvailabilitySpan[] = [],
+): CapacityFlag {
   const now = capacityTimeline(segments, { from: today, to: today })[0];
-  const ahead = utilisation(segments, { from: today, to: OPEN_END_DAY });
+  const ahead = utilisation(segments, { from: today, to: OPEN_END_DAY }, availability);
   return { allocationPercent: now?.allocatedPercent ?? 0, overAllocated: ahead.overAllocatedDays > 0 };
 }
 

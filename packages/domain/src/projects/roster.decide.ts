@@ -5,7 +5,7 @@ import { addDays, dayNumber, endDayNumber, OPEN_END_DAY, overlaps, within } from
 import { DomainError, notFound, validationFailed } from '../errors/domain-error.js';
 import type { CapacityPolicy } from '../settings/settings.schemas.js';
 import type { UserStatus } from '../users/user.schemas.js';
-import { type CapacityBreach, findCapacityBreach } from './capacity.js';
+import { type AvailabilitySpan, type CapacityBreach, findCapacityBreach } from './capacity.js';
 import type { CapacityLedgerRecord, LedgerSegment, ProjectRecord } from './project.records.js';
 import {
   assertAllocatable,
@@ -76,6 +76,8 @@ export interface RosterDecisionInput {
   projectNames: ReadonlyMap<string, string>;
   /** Ids for new segments (the caller's: tests make them deterministic). */
   newId: () => string;
+  /** The person's availability from today on (approved leave); full where absent. */
+  availability?: readonly AvailabilitySpan[] | undefined;
 }
 
 export interface RosterDecision {
@@ -171,7 +173,9 @@ export function decideRosterChange(input: RosterDecisionInput): RosterDecision {
   let breach: CapacityBreachView | null = null;
   let overridden = false;
   const from = created.reduce<string | null>((min, s) => (min === null || s.start < min ? s.start : min), null);
-  const found = from ? findCapacityBreach(input.ledger.segments, ledgerAfter, { from, to: OPEN_END_DAY }) : null;
+  const found = from
+    ? findCapacityBreach(input.ledger.segments, ledgerAfter, { from, to: OPEN_END_DAY }, input.availability)
+    : null;
   if (found) {
     breach = breachView(userId, found, ledgerAfter, input.projectNames);
     const override = (change.kind === 'add' || change.kind === 'update') && change.allowOverAllocation === true;

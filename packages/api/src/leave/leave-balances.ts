@@ -1,0 +1,363 @@
+import type { LeaveProfile } from '@seed-pms/db';
+import {
+  type AccrualCredit,
+  accrualSchedule,
+  addDays,
+  availableOf,
+  type BalanceTotals,
+  balanceAsOf,
+  carryExpiresOn,
+  carryForwardOf,
+  dayInTimezone,
+  decideHold,
+  type Employment,
+  expiringCarry,
+  fromHundredths,
+  insufficientBalance,
+  type LeaveBalanceLine,
+  type LeaveRequestRecord,
+  type LeaveTypeRecord,
+  type LedgerEntryRecord,
+  projectLedger,
+} from '@seed-pms/domain';
+import type { ServiceDeps } from '../app/deps.js';
+import type { SettingsService } from '../settings/settings.service.js';
+import type { LeaveSetupInternals } from './leave-setup.service.js';
+
+/** A type keeps a balance when it accrues; `none` types are counted, not checked. */
+export const tracked = (type: LeaveTypeRecord) => type.accrual !== 'none' && type.yearlyEntitlement !== null;
+
+const termsOf = (type: LeaveTypeRecord) => ({ accrual: type.accrual, entitlement: type.yearlyEntitlement });
+
+/** The accrual periods already in the ledger (keys `accrual:<period>`). */
+function postedPeriods(lines: readonly Pick<LedgerEntryRecord, 'kind' | 'key'>[]): Set<string> {
+  return new Set(lines.filter((l) => l.kind === 'accrual').map((l) => l.key.slice('accrual:'.length)));
+}
+
+/** A balance line in units from totals in hundredths. */
+export function balanceLine(
+  type: LeaveTypeRecord,
+  totals: BalanceTotals,
+  expiresOn: string | null,
+): Omit<LeaveBalanceLine, 'type'> {
+  return {
+    tracked: tracked(type),
+    entitled: fromHundredths(totals.entitled),
+    accrued: fromHundredths(totals.accrued),
+    carried: fromHundredths(totals.carried),
+    carryExpiresOn: expiresOn,
+    expired: fromHundredths(totals.expired),
+    adjusted: fromHundredths(totals.adjusted),
+    taken: fromHundredths(totals.taken),
+    pending: fromHundredths(totals.pending),
+    available: fromHundredths(availableOf(totals)),
+    allowNegative: fromHundredths(type.allowNegative),
+  };
+}
+
+/** The employment a schedule is pro-rata to. */
+export const employmentOf = (person: Pick<LeaveProfile, 'joinDate'>, leftOn: string | null): Employment => ({
+  joinDate: person.joinDate,
+  leftOn,
+});
+
+export type LedgerEntryInput = Omit<
+  LedgerEntryRecord,
+  'id' | 'createdAt' | 'year' | 'userId' | 'typeId' | 'by' | 'reason'
+> &
+  Partial<Pick<LedgerEntryRecord, 'by' | 'reason'>>;
+
+/**
+ * Balances kept as a ledger: every change is an entry, `leave_balances` its
+ * projection. Holds, approvals, releases and restores of requests; the
+ * accrual and carry-forward jobs; the rebuild that checks every projection.
+ */
+export function createLeaveBalances(
+  deps: Pick<ServiceDeps, 'repos' | 'logger'>,
+  services: { settings: SettingsService; setup: LeaveSetupInternals },
+) {
+  const { leaveLedger, employees, users } = deps.repos;
+  const { settings, setup } = services;
+
+  const timezone = async (now: Date) => (await settings.current(now)).organization.timezone;
+
+  /** The day someone left (their archive day), or null. */
+  async function leftOn(userId: string, now: Date): Promise<string | null> {
+    const user = await users.get(userId);
+    if (!user || user.status !== 'archived' || !user.archivedAt) return null;
+    return dayInTimezone(user.archivedAt, await timezone(now));
+  }
+
+  /** A person's balance of one type for a year, as it will stand on `asOf`. */
+  async function totalsAsOf(type: LeaveTypeRecord, person: LeaveProfile, year: number, asOf: string, now: Date) {
+    const lines = await leaveLedger.lines(person.id, type.id, year);
+    const schedule = accrualSchedule(termsOf(type), employmentOf(person, await leftOn(person.id, now)), year);
+    const expiresOn = lines.find((l) => l.kind === 'carryIn')?.carryExpiresOn ?? null;
+    const totals = balanceAsOf({ lines, schedule, posted: postedPeriods(lines), expiresOn, asOf });
+    return { totals, expiresOn, stored: availableOf(projectLedger(lines)) };
+  }
+
+  const entryFor = (request: LeaveRequestRecord, entry: LedgerEntryInput) => ({
+    userId: request.userId,
+    typeId: request.typeId,
+    year: request.year,
+    by: null,
+    reason: null,
+    ...entry,
+  });
+
+  return {
+    totalsAsOf,
+
+    /**
+     * Holds the request's days: refused with 422 INSUFFICIENT_BALANCE when
+     * the balance on its first day would go below what the type allows.
+     * `releasing` is the amount of the same type and year an edit gives back
+     * right after.
+     */
+    async hold(request: LeaveRequestRecord, type: LeaveTypeRecord, person: LeaveProfile, now: Date, releasing = 0) {
+      const entry = entryFor(request, {
+        key: `hold:${request.id}:${request.version}`,
+        kind: 'hold',
+        amount: request.amount,
+        effectiveDate: request.startDate,
+        days: request.days,
+        requestId: request.id,
+      });
+      if (!tracked(type)) {
+        await leaveLedger.post(entry, now);
+        return;
+      }
+      const { totals, stored } = await totalsAsOf(type, person, request.year, request.startDate, now);
+      const available = availableOf(totals) + releasing;
+      const { minStored } = decideHold({
+        tracked: true,
+        available,
+        stored: stored + releasing,
+        amount: request.amount,
+        allowNegative: type.allowNegative,
+      });
+      const outcome = await leaveLedger.post(entry, now, minStored === null ? null : minStored - releasing);
+      if (outcome === 'refused') {
+        // Another hold got in first: the balance as it stands now.
+        const again = await totalsAsOf(type, person, request.year, request.startDate, now);
+        throw insufficientBalance(availableOf(again.totals) + releasing, request.amount, type.allowNegative);
+      }
+    },
+    /** The hold of `version` given back (rejected, withdrawn, or replaced by an edit). */
+    release: (request: LeaveRequestRecord, version: number, now: Date) =>
+      leaveLedger.post(
+        entryFor(request, {
+          key: `release:${request.id}:${version}`,
+          kind: 'release',
+          amount: request.amount,
+          effectiveDate: request.startDate,
+          days: request.days,
+          requestId: request.id,
+        }),
+        now,
+      ),
+    /** The approval: the hold becomes taken. */
+    take: (request: LeaveRequestRecord, now: Date) =>
+      leaveLedger.post(
+        entryFor(request, {
+          key: `take:${request.id}:${request.version}`,
+          kind: 'take',
+          amount: request.amount,
+          effectiveDate: request.startDate,
+          days: request.days,
+          requestId: request.id,
+        }),
+        now,
+      ),
+    /** Approved days given back (cancelled, or cut short from a day). */
+    restore: (request: LeaveRequestRecord, amount: number, days: [string, number][], by: string, now: Date) =>
+      leaveLedger.post(
+        entryFor(request, {
+          key: `restore:${request.id}`,
+          kind: 'restore',
+          amount,
+          effectiveDate: days[0]?.[0] ?? request.startDate,
+          days,
+          requestId: request.id,
+          by,
+        }),
+        now,
+      ),
+    /** HR's adjustment: an entry of its own, never an overwrite. */
+    adjust: (
+      input: { userId: string; typeId: string; year: number; amount: number; reason: string; by: string; key: string },
+      now: Date,
+    ) =>
+      leaveLedger.post(
+        {
+          userId: input.userId,
+          typeId: input.typeId,
+          year: input.year,
+          key: input.key,
+          kind: 'adjustment',
+          amount: input.amount,
+          effectiveDate: `${input.year}-01-01`,
+          days: null,
+          requestId: null,
+          reason: input.reason,
+          by: input.by,
+        },
+        now,
+      ),
+
+    /**
+     * Credits what fell due by today, once per person × type × period (the
+     * entry's key): a second run adds nothing. People who left this year
+     * accrue up to their leaving day.
+     */
+    async accrue(now: Date): Promise<{ credited: number; entitlements: number }> {
+      const today = dayInTimezone(now, await timezone(now));
+      const year = Number(today.slice(0, 4));
+      const types = (await setup.allTypes(now)).filter((t) => tracked(t) && !t.archived);
+      if (types.length === 0) return { credited: 0, entitlements: 0 };
+      const [people, archived, posted] = await Promise.all([
+        employees.leaveProfiles({}),
+        users.archived(),
+        leaveLedger.postedKeys(year, ['accrual', 'entitlement']),
+      ]);
+      const tz = await timezone(now);
+      const leavers = new Map(
+        archived.filter((a) => a.archivedAt).map((a) => [a.id, dayInTimezone(a.archivedAt as Date, tz)]),
+      );
+      const archivedThisYear = archived.filter((a) => leavers.get(a.id)?.startsWith(`${year}-`)).map((a) => a.id);
+      const all = [
+        ...people,
+        ...(archivedThisYear.length ? await employees.leaveProfiles({ ids: archivedThisYear }) : []),
+      ];
+      let credited = 0;
+      let entitlements = 0;
+      for (const person of all) {
+        for (const type of types) {
+          const schedule = accrualSchedule(termsOf(type), employmentOf(person, leavers.get(person.id) ?? null), year);
+          if (schedule.length === 0) continue;
+          const has = (key: string) => posted.has(`${person.id}:${type.id}:${key}`);
+          const base = {
+            userId: person.id,
+            typeId: type.id,
+            year,
+            days: null,
+            requestId: null,
+            reason: null,
+            by: null,
+          };
+          if (!has(`entitlement:${year}`)) {
+            const amount = schedule.reduce((sum, c: AccrualCredit) => sum + c.amount, 0);
+            const outcome = await leaveLedger.post(
+              { ...base, key: `entitlement:${year}`, kind: 'entitlement', amount, effectiveDate: `${year}-01-01` },
+              now,
+            );
+            if (outcome === 'posted') entitlements += 1;
+          }
+          for (const credit of schedule) {
+            if (credit.effectiveDate > today || has(`accrual:${credit.period}`)) continue;
+            const outcome = await leaveLedger.post(
+              {
+                ...base,
+                key: `accrual:${credit.period}`,
+                kind: 'accrual',
+                amount: credit.amount,
+                effectiveDate: credit.effectiveDate,
+              },
+              now,
+            );
+            if (outcome === 'posted') credited += 1;
+          }
+        }
+      }
+      return { credited, entitlements };
+    },
+
+    /**
+     * At the leave-year boundary: what carries over from last year (at most
+     * the cap), once per person × type; and when carried days lapse, what was
+     * not used by then. Runs daily; a second run adds nothing.
+     */
+    async carryForward(now: Date): Promise<{ carried: number; expired: number }> {
+      const today = dayInTimezone(now, await timezone(now));
+      const year = Number(today.slice(0, 4));
+      const types = (await setup.allTypes(now)).filter((t) => tracked(t) && (t.carryForwardCap ?? 0) > 0);
+      let carried = 0;
+      let expired = 0;
+      if (types.length === 0) return { carried, expired };
+      const byId = new Map(types.map((t) => [t.id, t]));
+      const [lastYear, posted] = await Promise.all([
+        leaveLedger.balancesOf(null, year - 1),
+        leaveLedger.postedKeys(year, ['carryIn', 'carryExpiry']),
+      ]);
+      const people = new Map(
+        (await employees.leaveProfiles({ ids: [...new Set(lastYear.map((b) => b.userId))] })).map((p) => [p.id, p]),
+      );
+      for (const balance of lastYear) {
+        const type = byId.get(balance.typeId);
+        const person = people.get(balance.userId);
+        if (!type || !person || person.status === 'archived') continue;
+        if (posted.has(`${person.id}:${type.id}:carryIn:${year}`)) continue;
+        const { totals } = await totalsAsOf(type, person, year - 1, `${year - 1}-12-31`, now);
+        const amount = carryForwardOf(type, totals);
+        const outcome = await leaveLedger.post(
+          {
+            userId: person.id,
+            typeId: type.id,
+            year,
+            key: `carryIn:${year}`,
+            kind: 'carryIn',
+            amount,
+            effectiveDate: `${year}-01-01`,
+            days: null,
+            requestId: null,
+            reason: null,
+            by: null,
+            carryExpiresOn: carryExpiresOn(type, year),
+          },
+          now,
+        );
+        if (outcome === 'posted') carried += 1;
+      }
+      for (const balance of await leaveLedger.balancesOf(null, year)) {
+        const type = byId.get(balance.typeId);
+        if (!type || !balance.carryExpiresOn || balance.carryExpiresOn >= today || balance.carried === 0) continue;
+        if (posted.has(`${balance.userId}:${type.id}:carryExpiry:${year}`)) continue;
+        const lines = await leaveLedger.lines(balance.userId, type.id, year);
+        const carriedIn = lines.filter((l) => l.kind === 'carryIn').reduce((sum, l) => sum + l.amount, 0);
+        const outcome = await leaveLedger.post(
+          {
+            userId: balance.userId,
+            typeId: type.id,
+            year,
+            key: `carryExpiry:${year}`,
+            kind: 'carryExpiry',
+            amount: expiringCarry(carriedIn, lines, balance.carryExpiresOn),
+            effectiveDate: addDays(balance.carryExpiresOn, 1),
+            days: null,
+            requestId: null,
+            reason: null,
+            by: null,
+          },
+          now,
+        );
+        if (outcome === 'posted') expired += 1;
+      }
+      return { carried, expired };
+    },
+
+    /** Every projection recomputed from the ledger; differences are logged and repaired. */
+    async rebuild(now: Date): Promise<{ checked: number; repaired: number }> {
+      const { checked, differences } = await leaveLedger.rebuild(now);
+      if (differences.length > 0) {
+        deps.logger.warn(
+          { differences: differences.slice(0, 20), count: differences.length },
+          'leave balances repaired from the ledger',
+        );
+      }
+      return { checked, repaired: differences.length };
+    },
+  };
+}
+
+export type LeaveBalances = ReturnType<typeof createLeaveBalances>;

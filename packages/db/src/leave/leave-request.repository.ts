@@ -1,0 +1,244 @@
+import type { AccessQuery, LeaveRequestRecord, LeaveStatus, ListLeaveRequestsQuery, Page } from '@seed-pms/domain';
+import { DomainError } from '@seed-pms/domain';
+import type { Collection, Filter, Sort, WithId } from 'mongodb';
+import { type AccessFields, withAccess } from '../access-filter.js';
+import { allOf } from '../filters.js';
+import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
+import { findPage } from '../pagination.js';
+import { initialVersion, updateVersioned } from '../versioning.js';
+import { dayPairs, type LeaveRequestDoc, storedDays } from './leave.doc.js';
+
+export type NewLeaveRequest = Pick<
+  LeaveRequestRecord,
+  | 'id'
+  | 'userId'
+  | 'typeId'
+  | 'startDate'
+  | 'endDate'
+  | 'startHalf'
+  | 'endHalf'
+  | 'amount'
+  | 'days'
+  | 'year'
+  | 'reason'
+  | 'attachmentFileId'
+  | 'workflowId'
+>;
+
+export type LeaveRequestChanges = Omit<NewLeaveRequest, 'id' | 'userId' | 'workflowId'>;
+
+/** The rule fields of LeaveRequest (domain/access) as stored. */
+const ACCESS_FIELDS: AccessFields = {
+  userId: { path: 'userId', id: true },
+  approverIds: { path: 'approverIds', id: true },
+};
+
+const SORTS: Record<ListLeaveRequestsQuery['sort'], Sort> = {
+  startDate: { startDate: 1, _id: 1 },
+  '-startDate': { startDate: -1, _id: -1 },
+  createdAt: { createdAt: 1, _id: 1 },
+  '-createdAt': { createdAt: -1, _id: -1 },
+};
+
+function toRecord(doc: WithId<LeaveRequestDoc>): LeaveRequestRecord {
+  return {
+    id: doc._id.toHexString(),
+    userId: doc.userId.toHexString(),
+    typeId: doc.typeId.toHexString(),
+    startDate: doc.startDate,
+    endDate: doc.endDate,
+    startHalf: doc.startHalf,
+    endHalf: doc.endHalf,
+    amount: doc.amount,
+    days: dayPairs(doc.days),
+    year: doc.year,
+    reason: doc.reason,
+    attachmentFileId: doc.attachmentFileId?.toHexString() ?? null,
+    status: doc.status,
+    workflowId: doc.workflowId.toHexString(),
+    decidedAt: doc.decidedAt,
+    cancelledAt: doc.cancelledAt,
+    curtailedFrom: doc.curtailedFrom,
+    version: doc.version,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+const notPending = (status: LeaveStatus | undefined) => () =>
+  new DomainError('REQUEST_NOT_PENDING', `The request is ${status ?? 'decided'}; submit a new one`, { status });
+
+const stored = (changes: LeaveRequestChanges) => ({
+  ...changes,
+  days: storedDays(changes.days),
+  typeId: oid(changes.typeId),
+  attachmentFileId: changes.attachmentFileId ? oid(changes.attachmentFileId) : null,
+});
+
+export interface LeaveRequestRepository {
+  newId(): string;
+  insert(request: NewLeaveRequest, now: Date): Promise<LeaveRequestRecord>;
+  get(id: string): Promise<(LeaveRequestRecord & { approverIds: string[] }) | null>;
+  byIds(ids: readonly string[]): Promise<LeaveRequestRecord[]>;
+  /** A person's pending and approved requests sharing a day with the period. */
+  activeOverlapping(userId: string, start: string, end: string): Promise<LeaveRequestRecord[]>;
+  /** Pending and approved requests of these people (null: everyone) with a day in the range. */
+  activeIn(userIds: readonly string[] | null, from: string, to: string): Promise<LeaveRequestRecord[]>;
+  list(query: ListLeaveRequestsQuery, access: AccessQuery): Promise<Page<LeaveRequestRecord>>;
+  /** The requester's edit: at `expectedVersion` and while pending (409 REQUEST_NOT_PENDING otherwise). */
+  update(id: string, expectedVersion: number, changes: LeaveRequestChanges, now: Date): Promise<LeaveRequestRecord>;
+  /** Follows the workflow: pending → status at `expectedVersion` only; true when it follows (now or before). */
+  settle(id: string, status: Exclude<LeaveStatus, 'pending'>, expectedVersion: number, now: Date): Promise<boolean>;
+  /** Approved leave cancelled (wholly, `curtailedFrom` null) or cut short from a day: at `expectedVersion`, while approved. */
+  cancelApproved(
+    id: string,
+    expectedVersion: number,
+    curtailedFrom: string | null,
+    now: Date,
+  ): Promise<LeaveRequestRecord>;
+  addApprovers(id: string, userIds: readonly string[]): Promise<void>;
+  pendingBefore(after: Date, before: Date, limit: number): Promise<LeaveRequestRecord[]>;
+  remove(id: string): Promise<void>;
+}
+
+export function createLeaveRequestRepository(requests: Collection<LeaveRequestDoc>): LeaveRequestRepository {
+  return {
+    newId: newIdString,
+    async insert(request, now) {
+      const { id, userId, workflowId, ...changes } = request;
+      const doc: LeaveRequestDoc = {
+        _id: oid(id),
+        userId: oid(userId),
+        ...stored(changes),
+        status: 'pending',
+        workflowId: oid(workflowId),
+        approverIds: [],
+        decidedAt: null,
+        cancelledAt: null,
+        curtailedFrom: null,
+        ...initialVersion(now),
+      };
+      await requests.insertOne(doc);
+      return toRecord(doc);
+    },
+    async get(id) {
+      const _id = objectIdOf(id);
+      const doc = _id ? await requests.findOne({ _id }) : null;
+      return doc ? { ...toRecord(doc), approverIds: doc.approverIds.map((a) => a.toHexString()) } : null;
+    },
+    async byIds(ids) {
+      if (ids.length === 0) return [];
+      return (await requests.find({ _id: { $in: objectIdsOf(ids) } }).toArray()).map(toRecord);
+    },
+    async activeOverlapping(userId, start, end) {
+      const docs = await requests
+        .find({
+          userId: oid(userId),
+          status: { $in: ['pending', 'approved'] },
+          startDate: { $lte: end },
+          endDate: { $gte: start },
+        })
+        .toArray();
+      return docs.map(toRecord);
+    },
+    async activeIn(userIds, from, to) {
+      if (userIds !== null && userIds.length === 0) return [];
+      const who: Filter<LeaveRequestDoc> =
+        userIds === null
+          ? {}
+          : userIds.length === 1
+            ? { userId: oid(userIds[0] as string) }
+            : { userId: { $in: objectIdsOf(userIds) } };
+      const docs = await requests
+        .find({ ...who, status: { $in: ['pending', 'approved'] }, startDate: { $lte: to }, endDate: { $gte: from } })
+        .toArray();
+      return docs.map(toRecord);
+    },
+    async list(query, access) {
+      const clauses: Filter<LeaveRequestDoc>[] = [];
+      if (query.status) clauses.push({ status: query.status });
+      if (query.typeId) clauses.push({ typeId: oid(query.typeId) });
+      if (query.userId) clauses.push({ userId: oid(query.userId) });
+      if (query.from) clauses.push({ endDate: { $gte: query.from } });
+      if (query.to) clauses.push({ startDate: { $lte: query.to } });
+      const filter = withAccess(allOf(clauses), access, ACCESS_FIELDS);
+      if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
+      return findPage(requests, filter, { page: query.page, limit: query.limit, sort: SORTS[query.sort] }, toRecord);
+    },
+    async update(id, expectedVersion, changes, now) {
+      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1 } });
+      return toRecord(
+        await updateVersioned(
+          requests,
+          oid(id),
+          expectedVersion,
+          { $set: stored(changes) },
+          {
+            resource: 'LeaveRequest',
+            where: { status: 'pending' },
+            guardError: notPending(current?.status),
+            now,
+          },
+        ),
+      );
+    },
+    async settle(id, status, expectedVersion, now) {
+      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1, version: 1 } });
+      if (!current) return false;
+      if (current.status === status && current.version === expectedVersion + 1) return true;
+      if (current.status !== 'pending' || current.version !== expectedVersion) return false;
+      const stamp = status === 'cancelled' ? { cancelledAt: now } : { decidedAt: now };
+      try {
+        await updateVersioned(
+          requests,
+          current._id,
+          expectedVersion,
+          { $set: { status, ...stamp } },
+          {
+            resource: 'LeaveRequest',
+            where: { status: 'pending' },
+            guardError: notPending(status),
+            now,
+          },
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof DomainError) return false;
+        throw error;
+      }
+    },
+    async cancelApproved(id, expectedVersion, curtailedFrom, now) {
+      const set: Partial<LeaveRequestDoc> =
+        curtailedFrom === null ? { status: 'cancelled', cancelledAt: now } : { curtailedFrom, cancelledAt: now };
+      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1 } });
+      return toRecord(
+        await updateVersioned(
+          requests,
+          oid(id),
+          expectedVersion,
+          { $set: set },
+          {
+            resource: 'LeaveRequest',
+            where: { status: 'approved', curtailedFrom: null },
+            guardError: notPending(current?.status),
+            now,
+          },
+        ),
+      );
+    },
+    async addApprovers(id, userIds) {
+      if (userIds.length === 0) return;
+      await requests.updateOne({ _id: oid(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
+    },
+    async pendingBefore(after, before, limit) {
+      const docs = await requests
+        .find({ status: 'pending', createdAt: { $gte: after, $lt: before } })
+        .limit(limit)
+        .toArray();
+      return docs.map(toRecord);
+    },
+    async remove(id) {
+      await requests.deleteOne({ _id: oid(id), status: 'pending' });
+    },
+  };
+}
