@@ -298,6 +298,38 @@ describe('leave requests and balances', () => {
   });
 });
 
+describe('past days and part-time hours', () => {
+  it('sick leave may start up to 30 days back; earlier only HR records', async () => {
+    const me = await person();
+    const sick = (await call(me, 'GET', '/leave/types')).json().items.find((t: { code: string }) => t.code === 'SICK');
+    expect(sick.maxPastDays).toBe(30);
+    const [recent] = workingDays(1, -6);
+    const told = await call(me, 'POST', '/leave/requests', { typeId: sick.id, startDate: recent, endDate: recent });
+    expect(told.statusCode).toBe(201);
+    const [old] = workingDays(1, -45);
+    const late = await call(me, 'POST', '/leave/requests', { typeId: sick.id, startDate: old, endDate: old });
+    expect(late.statusCode).toBe(422);
+    expect(late.json().error).toMatchObject({ code: 'DAYS_IN_PAST', details: { maxPastDays: 30, startDate: old } });
+  });
+
+  it('hour types count a day as the profile’s working hours', async () => {
+    const type = await yearlyType(40, { unit: 'hour' });
+    const me = await person();
+    const profile = (await call(hr, 'GET', `/employees/${me.id}`)).json();
+    const parted = await call(hr, 'PATCH', `/employees/${me.id}`, { version: profile.version, workingHoursPerDay: 4 });
+    expect(parted.json().workingHoursPerDay).toBe(4);
+    const days = workingDays(2);
+    const created = await call(me, 'POST', '/leave/requests', {
+      typeId: type.id,
+      startDate: days[0],
+      endDate: days[1],
+      endHalf: 'am',
+    });
+    expect(created.json()).toMatchObject({ amount: 6 });
+    expect(await lineOf(me, type.id)).toMatchObject({ pending: 6, available: 34 });
+  });
+});
+
 describe('leave and capacity', () => {
   it('approved leave lowers availability in the timeline and the report, and the lead hears of the over-allocation', async () => {
     const type = await yearlyType(10);

@@ -1,4 +1,4 @@
-import { createRepositories, objectIdsOf } from '@seed-pms/db';
+import { createRepositories, leaveRequestsCollection, objectIdsOf } from '@seed-pms/db';
 import { MAX_REPORTING_DEPTH, passwordProblems, Role } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/password.js';
@@ -10,7 +10,8 @@ import {
   type SeededOrganisation,
   seedOrganisation,
 } from '../src/scripts/seed-data.js';
-import { createServices } from '../src/services.js';
+import { seedLeave } from '../src/scripts/seed-leave.js';
+import { createServices, serviceInternals } from '../src/services.js';
 import { bearer, login } from './auth-helpers.js';
 import { useTestApp } from './support.js';
 
@@ -226,6 +227,38 @@ describe('the demo organisation', () => {
       expect(items).toHaveLength(24);
       const workflows = await repos.approvals.byIds(items.map((r) => r.workflowId));
       for (const request of items) expect(workflows.get(request.workflowId)?.state).toBe(request.status);
+    },
+  );
+
+  it(
+    'adds leave: a holiday calendar, HR adjustments, accrual and requests in every state',
+    { timeout: 180_000 },
+    async () => {
+      const repos = createRepositories(testApp().database);
+      const idOf = async (role: string) =>
+        (await repos.users.byEmail(seeded.logins.find((l) => l.role === role)?.email as string))?.id as string;
+      const deps = testApp().deps;
+      const result = await seedLeave(
+        await createServices(deps),
+        (await serviceInternals(deps)).leave,
+        repos,
+        { employeeIds: seeded.employeeIds, adminId: await idOf('admin'), hrId: await idOf('hr') },
+        { seed: SEED, now: new Date(), requests: 12 },
+      );
+      for (const state of ['pending', 'approved', 'rejected', 'cancelled'] as const) {
+        expect(result.requests[state], state).toBeGreaterThan(0);
+      }
+      expect(result.calendarCreated).toBe(true);
+      expect(result.adjustments).toBeGreaterThan(0);
+      expect(result.accrual.credited).toBeGreaterThan(0);
+      const requests = testApp().database.collection(leaveRequestsCollection);
+      expect(await requests.countDocuments()).toBe(12);
+      expect(await requests.countDocuments({ status: 'cancelled', cancelledAt: { $ne: null } })).toBe(
+        result.requests.cancelled,
+      );
+      expect((await repos.holidayCalendars.list()).filter((c) => c.isDefault)).toHaveLength(1);
+      // The projection matches the ledger.
+      expect((await (await serviceInternals(deps)).leave.rebuildBalances(new Date())).repaired).toBe(0);
     },
   );
 

@@ -35,6 +35,7 @@ const profile = (changes: Partial<EmployeeRecord> = {}): EmployeeRecord => ({
   department: null,
   managerId: null,
   joinDate: null,
+  workingHoursPerDay: null,
   workLocation: null,
   skills: [{ catalogId: SKILL, level: 3 }],
   hobbyIds: [],

@@ -705,6 +705,7 @@ const TYPE: LeaveTypeRecord = {
   allowNegative: 0,
   maxConsecutiveDays: null,
   minNoticeDays: 0,
+  maxPastDays: 0,
   documentRequiredAfterDays: null,
   countWeekends: false,
   countHolidays: false,
@@ -738,6 +739,7 @@ function request(more: Partial<LeaveRequestRecord> = {}): LeaveRequestRecord {
     endDate: '2026-03-20',
     startHalf: null,
     endHalf: null,
+    hoursPerDay: 8,
     amount: 500,
     days: [
       ['2026-03-16', 100],
@@ -858,6 +860,14 @@ describe('decideLeaveAsk', () => {
     expectDomainError(() => decide(ask('2026-02-27', '2026-03-03')), 'DAYS_IN_PAST', {
       startDate: '2026-02-27',
       today: TODAY,
+      maxPastDays: 0,
+    });
+    // A type told afterwards (sick leave) may start up to maxPastDays back, not earlier.
+    expect(decide(ask('2026-02-27', '2026-03-03'), { type: { maxPastDays: 3 } }).amount).toBe(300);
+    expectDomainError(() => decide(ask('2026-02-26', '2026-03-03'), { type: { maxPastDays: 3 } }), 'DAYS_IN_PAST', {
+      startDate: '2026-02-26',
+      today: TODAY,
+      maxPastDays: 3,
     });
     expect(decide(ask(TODAY, TODAY)).amount).toBe(100);
     // Fri 27 Feb, Mon 2 Mar, Tue 3 Mar.

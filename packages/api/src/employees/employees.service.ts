@@ -177,6 +177,7 @@ export function createEmployeesService(
     return {
       ...summaryOf(profile, found),
       joinDate: profile.joinDate,
+      workingHoursPerDay: profile.workingHoursPerDay,
       hobbies: profile.hobbyIds.map((id) => ref(found.items, id)),
       bio: profile.bio,
       contact: profile.contact,

@@ -1,4 +1,4 @@
-import type { LeaveProfile } from '@seed-pms/db';
+import type { LeaveProfile, NewLedgerEntry } from '@seed-pms/db';
 import {
   type AccrualCredit,
   accrualSchedule,
@@ -230,8 +230,7 @@ export function createLeaveBalances(
         ...people,
         ...(archivedThisYear.length ? await employees.leaveProfiles({ ids: archivedThisYear }) : []),
       ];
-      let credited = 0;
-      let entitlements = 0;
+      const due: NewLedgerEntry[] = [];
       for (const person of all) {
         for (const type of types) {
           const schedule = accrualSchedule(termsOf(type), employmentOf(person, leavers.get(person.id) ?? null), year);
@@ -248,28 +247,29 @@ export function createLeaveBalances(
           };
           if (!has(`entitlement:${year}`)) {
             const amount = schedule.reduce((sum, c: AccrualCredit) => sum + c.amount, 0);
-            const outcome = await leaveLedger.post(
-              { ...base, key: `entitlement:${year}`, kind: 'entitlement', amount, effectiveDate: `${year}-01-01` },
-              now,
-            );
-            if (outcome === 'posted') entitlements += 1;
+            due.push({
+              ...base,
+              key: `entitlement:${year}`,
+              kind: 'entitlement',
+              amount,
+              effectiveDate: `${year}-01-01`,
+            });
           }
           for (const credit of schedule) {
             if (credit.effectiveDate > today || has(`accrual:${credit.period}`)) continue;
-            const outcome = await leaveLedger.post(
-              {
-                ...base,
-                key: `accrual:${credit.period}`,
-                kind: 'accrual',
-                amount: credit.amount,
-                effectiveDate: credit.effectiveDate,
-              },
-              now,
-            );
-            if (outcome === 'posted') credited += 1;
+            due.push({
+              ...base,
+              key: `accrual:${credit.period}`,
+              kind: 'accrual',
+              amount: credit.amount,
+              effectiveDate: credit.effectiveDate,
+            });
           }
         }
       }
+      const written = await leaveLedger.insertMany(due, now);
+      const credited = written.filter((e) => e.kind === 'accrual').length;
+      const entitlements = written.length - credited;
       return { credited, entitlements };
     },
 

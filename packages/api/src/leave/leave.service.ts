@@ -8,7 +8,7 @@ import {
   addDays,
   assertLeaveEditable,
   availableOf,
-  balanceAsOf,
+  type BalanceTotals,
   type CalendarEntry,
   type CapacityImpactView,
   type CreateLeaveRequestInput,
@@ -22,6 +22,7 @@ import {
   daysBetween,
   decideLeaveAsk,
   decideLeaveCancel,
+  EMPTY_TOTALS,
   type EmployeeCalendarQuery,
   type EmployeeCalendarView,
   type FileDownloadView,
@@ -102,8 +103,8 @@ const typeRef = (t: LeaveTypeRecord): LeaveTypeRef => ({
 });
 
 /** The share of a day a counted day takes (hour types count hours of a default day). */
-const fractionOf = (type: LeaveTypeRecord | undefined, amount: number) =>
-  Math.min(1, fromHundredths(amount) / (type?.unit === 'hour' ? DEFAULT_HOURS_PER_DAY : 1));
+const fractionOf = (type: LeaveTypeRecord | undefined, amount: number, hoursPerDay: number) =>
+  Math.min(1, fromHundredths(amount) / (type?.unit === 'hour' ? hoursPerDay : 1));
 
 /** The days of a request still off: a leave cut short ends the day before. */
 const daysOff = (r: LeaveRequestRecord) =>
@@ -144,6 +145,8 @@ export function createLeaveService(
     if (!person) throw notFound('Employee', userId);
     return person;
   }
+
+  const hoursOf = (person: LeaveProfile) => person.hoursPerDay ?? DEFAULT_HOURS_PER_DAY;
 
   async function typeOf(id: string, now: Date): Promise<LeaveTypeRecord> {
     const type = await setup.type(id, now);
@@ -258,7 +261,7 @@ export function createLeaveService(
       ask,
       type,
       rules,
-      hoursPerDay: DEFAULT_HOURS_PER_DAY,
+      hoursPerDay: hoursOf(person),
       joinDate: person.joinDate,
       own,
       editing,
@@ -282,7 +285,11 @@ export function createLeaveService(
       const spans = out.get(r.userId) ?? [];
       for (const [date, amount] of daysOff(r)) {
         if (date < from || date > last) continue;
-        spans.push({ start: date, end: date, percent: Math.round(100 * (1 - fractionOf(type, amount))) });
+        spans.push({
+          start: date,
+          end: date,
+          percent: Math.round(100 * (1 - fractionOf(type, amount, r.hoursPerDay))),
+        });
       }
       out.set(r.userId, spans);
     }
@@ -504,6 +511,7 @@ export function createLeaveService(
             ...ask,
             amount: take.amount,
             days: take.days.map((d) => [d.date, d.amount]),
+            hoursPerDay: hoursOf(person),
             year: take.year,
             workflowId: approvals.newWorkflowId(),
           },
@@ -572,6 +580,7 @@ export function createLeaveService(
           ...ask,
           amount: take.amount,
           days: take.days.map((d) => [d.date, d.amount]),
+          hoursPerDay: hoursOf(person),
           year: take.year,
           version: current.version + 1,
         };
@@ -596,6 +605,7 @@ export function createLeaveService(
             endHalf: next.endHalf,
             amount: next.amount,
             days: next.days,
+            hoursPerDay: next.hoursPerDay,
             year: next.year,
             reason: next.reason,
             attachmentFileId: next.attachmentFileId,
@@ -721,7 +731,7 @@ export function createLeaveService(
         for (const r of leave) {
           const share = daysOff(r).find(([d]) => d === day);
           if (!share) continue;
-          const fraction = fractionOf(types.get(r.typeId), share[1]);
+          const fraction = fractionOf(types.get(r.typeId), share[1], r.hoursPerDay);
           if (r.status === 'approved') off += fraction;
           const type = types.get(r.typeId);
           if (full && type) {
@@ -781,42 +791,36 @@ export function createLeaveService(
       }
       const ids = people.map((p) => p.id);
       const types = [...(await typesById(ctx.now)).values()].filter((t) => !query.typeId || t.id === query.typeId);
-      const [ledgerLines, inRange] = await Promise.all([
-        ids.length ? deps.repos.leaveLedger.linesOf(ids, year) : Promise.resolve([]),
-        ids.length ? requests.activeIn(ids, from, to) : Promise.resolve([]),
+      // Beyond a few hundred people one read of everyone is cheaper than a long $in list.
+      const who = ids.length > 200 ? null : ids;
+      const [stored, inRange] = await Promise.all([
+        ids.length ? deps.repos.leaveLedger.balancesOf(who, year) : Promise.resolve([]),
+        ids.length ? requests.activeIn(who, from, to) : Promise.resolve([]),
       ]);
-      const linesOf = new Map<string, typeof ledgerLines>();
-      for (const line of ledgerLines) {
-        const key = `${line.userId}:${line.typeId}`;
-        const list = linesOf.get(key) ?? [];
-        list.push(line);
-        linesOf.set(key, list);
-      }
-      /** The balance of the leave year of `to`, as it stands on `to` (credits due by then included). */
-      const balanceOf = (person: LeaveProfile, type: LeaveTypeRecord) => {
-        const lines = linesOf.get(`${person.id}:${type.id}`) ?? [];
-        return balanceAsOf({
-          lines,
-          schedule: accrualSchedule(
-            { accrual: type.accrual, entitlement: type.yearlyEntitlement },
-            { joinDate: person.joinDate, leftOn: null },
-            year,
-          ),
-          posted: new Set(lines.filter((l) => l.kind === 'accrual').map((l) => l.key.slice('accrual:'.length))),
-          expiresOn:
-            (lines.find((l) => l.kind === 'carryIn') as { carryExpiresOn?: string | null } | undefined)
-              ?.carryExpiresOn ?? null,
-          asOf: to,
-        });
+      const projections = new Map(stored.map((b) => [`${b.userId}:${b.typeId}`, b]));
+      /**
+       * The balance of the leave year of `to` as it stands on `to`: credited as the
+       * schedule has it by then (posted or not), the rest as the projection holds it.
+       */
+      const balanceOf = (person: LeaveProfile, type: LeaveTypeRecord): BalanceTotals => {
+        const projection = projections.get(`${person.id}:${type.id}`);
+        const schedule = accrualSchedule(
+          { accrual: type.accrual, entitlement: type.yearlyEntitlement },
+          { joinDate: person.joinDate, leftOn: null },
+          year,
+        );
+        const accrued = schedule.filter((c) => c.effectiveDate <= to).reduce((sum, c) => sum + c.amount, 0);
+        return { ...EMPTY_TOTALS, ...projection, accrued };
       };
       const offOf = new Map<string, number>();
+      const reported = new Map(types.map((t) => [t.id, t]));
       for (const r of inRange) {
         if (r.status !== 'approved') continue;
-        const type = types.find((t) => t.id === r.typeId);
+        const type = reported.get(r.typeId);
         if (!type) continue;
         const days = daysOff(r)
           .filter(([d]) => d >= from && d <= to)
-          .reduce((sum, [, a]) => sum + fractionOf(type, a), 0);
+          .reduce((sum, [, a]) => sum + fractionOf(type, a, r.hoursPerDay), 0);
         const key = `${r.userId}:${r.typeId}`;
         offOf.set(key, (offOf.get(key) ?? 0) + days);
       }

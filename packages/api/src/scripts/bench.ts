@@ -48,10 +48,17 @@ import type { AppRouter } from '../trpc/router.js';
  *    event (the delivery alone); prints the server's RSS. The in-process
  *    feed, or Redis pub/sub when REDIS_URL is set.
  *
+ * 8. Leave (bench-leave.ts, in a process of its own): 50 people sending one
+ *    leave request each at once, and one person with a balance of 10 sending
+ *    50 one-day requests at once (requests/s, p50/p99, how many accepted:
+ *    exactly 10); then the leave report over a year for BENCH_LEAVE_PEOPLE
+ *    (default 10,000) people with balances and requests inserted in bulk, as
+ *    HR: time and peak RSS.
+ *
  * Environment:
  * - BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 16) tune the load.
  * - BENCH_ONLY: comma-separated sections to run (layers, auth, login,
- *   directory, capacity, approvals, notifications); all by default.
+ *   directory, capacity, approvals, notifications, leave); all by default.
  *   `BENCH_ONLY=directory pnpm bench`.
  * - BENCH_EMPLOYEES (default 10000): people seeded for the directory section.
  * - BENCH_CAPACITY_PEOPLE (default 10000) and BENCH_CAPACITY_SEGMENTS (default
@@ -64,7 +71,7 @@ import type { AppRouter } from '../trpc/router.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const employees = Number(process.env.BENCH_EMPLOYEES ?? 10_000);
-const SECTIONS = ['layers', 'auth', 'login', 'directory', 'capacity', 'approvals', 'notifications'] as const;
+const SECTIONS = ['layers', 'auth', 'login', 'directory', 'capacity', 'approvals', 'notifications', 'leave'] as const;
 const approvalItems = Number(process.env.BENCH_APPROVALS ?? 1_000);
 const notificationSubscribers = Number(process.env.BENCH_NOTIFICATIONS ?? 200);
 const capacityPeople = Number(process.env.BENCH_CAPACITY_PEOPLE ?? 10_000);
@@ -84,6 +91,21 @@ for (const name of only) {
 const runs = (section: Section) => only.size === 0 || only.has(section);
 const serverScript = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
 const capacityScript = fileURLToPath(new URL('./bench-capacity.ts', import.meta.url));
+const leaveScript = fileURLToPath(new URL('./bench-leave.ts', import.meta.url));
+
+/** 8. Leave: bench-leave.ts in its own process (its own database, server and load; it prints its figures). */
+async function leave(): Promise<void> {
+  console.log('\nLeave: concurrent requests, then the leave report over a year (bulk data)…');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@seed-pms/source', leaveScript], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) {
+    console.error(`bench-leave exited with ${code}`);
+    process.exitCode = 1;
+  }
+}
 
 interface CapacityRun {
   mode: string;
@@ -607,4 +629,5 @@ if (runs('directory')) all.push(...(await directory()));
 if (runs('capacity')) await capacity();
 if (runs('approvals')) all.push(...(await approvals()));
 if (runs('notifications')) all.push(...(await notifications()));
+if (runs('leave')) await leave();
 if (all.some((row) => row.errors > 0)) process.exitCode = 1;

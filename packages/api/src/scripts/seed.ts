@@ -7,7 +7,7 @@ import { openRuntime } from '../app/runtime.js';
 import { hashPassword } from '../auth/password.js';
 import { ensureBootstrapAdmin } from '../bootstrap/bootstrap-admin.js';
 import { loadConfig, loadDotEnv } from '../config/config.js';
-import { createServices } from '../services.js';
+import { createServices, serviceInternals } from '../services.js';
 import { seedApprovals } from './seed-approvals.js';
 import {
   DEFAULT_SEED,
@@ -17,6 +17,7 @@ import {
   SEED_EMAIL_DOMAIN,
   seedOrganisation,
 } from './seed-data.js';
+import { seedLeave } from './seed-leave.js';
 
 /**
  * `pnpm seed`: fills the database the server uses (MONGO_URL, else the offline
@@ -187,6 +188,25 @@ try {
       console.log(
         `Work location: ${r.pending + r.approved + r.rejected + r.cancelled} requests (${r.pending} pending, ${r.approved} approved, ${r.rejected} rejected, ${r.cancelled} cancelled); strict policy: WFH over 5 working days needs the Manager, then HR.`,
       );
+      const hrEmail = result.logins.find((l) => l.role === 'hr')?.email;
+      const hrId = hrEmail ? (await repos.users.byEmail(hrEmail))?.id : undefined;
+      if (hrId) {
+        const leave = await seedLeave(
+          await createServices(runtime.deps),
+          (await serviceInternals(runtime.deps)).leave,
+          repos,
+          { employeeIds: result.employeeIds, adminId, hrId },
+          { seed, now: new Date() },
+        );
+        const l = leave.requests;
+        console.log(
+          `Leave: ${l.pending + l.approved + l.rejected + l.cancelled} requests (${l.pending} pending, ${l.approved} approved, ${l.rejected} rejected, ${l.cancelled} cancelled); ` +
+            `${leave.accrual.credited} accrual credits, ${leave.adjustments} HR adjustments; ` +
+            (leave.calendarCreated
+              ? `holiday calendar with ${leave.holidays} days.`
+              : 'the holiday calendar there already kept.'),
+        );
+      }
     }
     printLogins(result.logins);
     if (config.BOOTSTRAP_ADMIN_EMAIL) {

@@ -30,6 +30,8 @@ export interface EmployeeDoc {
   managerId: ObjectId | null;
   /** YYYY-MM-DD */
   joinDate: string | null;
+  /** Absent on profiles written before it existed: null. */
+  workingHoursPerDay?: number | null;
   workLocation: WorkLocation | null;
   skills: EmployeeSkillDoc[];
   /** `skills[].catalogId` again, flat: the index behind `skills=a,b` (all of them). */

@@ -32,6 +32,7 @@ export function toEmployeeRecord(doc: WithId<EmployeeDoc>): EmployeeRecord {
     department: doc.department,
     managerId: idOrNull(doc.managerId),
     joinDate: doc.joinDate,
+    workingHoursPerDay: doc.workingHoursPerDay ?? null,
     workLocation: doc.workLocation,
     skills: doc.skills.map((s) => ({ catalogId: hex(s.catalogId), level: s.level })),
     hobbyIds: doc.hobbyIds.map(hex),
@@ -118,6 +119,7 @@ export function toEmployeeDocChanges(changes: EmployeeStoredChanges): Partial<Em
   }
   if (changes.managerId !== undefined) set.managerId = changes.managerId === null ? null : storedId(changes.managerId);
   if (changes.joinDate !== undefined) set.joinDate = changes.joinDate;
+  if (changes.workingHoursPerDay !== undefined) set.workingHoursPerDay = changes.workingHoursPerDay;
   if (changes.workLocation !== undefined) set.workLocation = changes.workLocation;
   if (changes.skills !== undefined) {
     set.skills = changes.skills.map((s) => ({ catalogId: storedId(s.catalogId), level: s.level }));

@@ -66,6 +66,7 @@ function newEmployeeDoc(user: ProfileIdentity, now: Date, fields: Partial<Omit<E
     departmentKey: null,
     managerId: null,
     joinDate: null,
+    workingHoursPerDay: null,
     workLocation: null,
     skills: [],
     skillIds: [],
@@ -238,6 +239,8 @@ export interface LeaveProfile {
   department: string | null;
   managerId: string | null;
   joinDate: string | null;
+  /** A working day's hours; null: 8. */
+  hoursPerDay: number | null;
   place: { office: string | null; city: string | null; country: string | null };
 }
 
@@ -405,6 +408,7 @@ function profileDoc(account: UserDoc, profile: NewEmployeeProfile, now: Date): E
     departmentKey: departmentKeyOf(department),
     managerId: profile.managerId ? objectIdOf(profile.managerId) : null,
     joinDate: profile.joinDate ?? null,
+    workingHoursPerDay: profile.workingHoursPerDay ?? null,
     workLocation: profile.workLocation ?? null,
     skills,
     skillIds: skills.map((s) => s.catalogId),
@@ -456,7 +460,15 @@ export function createEmployeeRepository(collections: Pick<Collections, 'employe
         : { status: 'active', ...(departmentKey ? { departmentKey } : {}) };
       const docs = await employees
         .find(query, {
-          projection: { name: 1, status: 1, department: 1, managerId: 1, joinDate: 1, contact: 1 },
+          projection: {
+            name: 1,
+            status: 1,
+            department: 1,
+            managerId: 1,
+            joinDate: 1,
+            workingHoursPerDay: 1,
+            contact: 1,
+          },
         })
         .sort({ nameKey: 1, _id: 1 })
         .toArray();
@@ -467,6 +479,7 @@ export function createEmployeeRepository(collections: Pick<Collections, 'employe
         department: doc.department ?? null,
         managerId: doc.managerId?.toHexString() ?? null,
         joinDate: doc.joinDate ?? null,
+        hoursPerDay: doc.workingHoursPerDay ?? null,
         place: {
           office: doc.contact?.office ?? null,
           city: doc.contact?.city ?? null,

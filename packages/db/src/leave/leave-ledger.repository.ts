@@ -38,13 +38,17 @@ function entryRecord(doc: WithId<LedgerEntryDoc>): LedgerEntryRecord & { carryEx
   };
 }
 
+/** The totals a projection holds (a projection made by a bulk write holds only the totals it was given). */
+const totalsOf = (doc: Partial<BalanceDoc>): BalanceTotals =>
+  Object.fromEntries(TOTAL_KEYS.map((k) => [k, doc[k] ?? 0])) as unknown as BalanceTotals;
+
 function balanceRecord(doc: WithId<BalanceDoc>): BalanceRecord {
   return {
     userId: doc.userId.toHexString(),
     typeId: doc.typeId.toHexString(),
     year: doc.year,
-    ...Object.fromEntries(TOTAL_KEYS.map((k) => [k, doc[k]])),
-    carryExpiresOn: doc.carryExpiresOn,
+    ...totalsOf(doc),
+    carryExpiresOn: doc.carryExpiresOn ?? null,
     version: doc.version,
     updatedAt: doc.updatedAt,
   } as BalanceRecord;
@@ -67,6 +71,12 @@ export interface LeaveLedgerRepository {
    * entry is removed again.
    */
   post(entry: NewLedgerEntry, now: Date, minAvailable?: number | null): Promise<PostOutcome>;
+  /**
+   * Many credits at once (the jobs' accruals, seeding): entries whose key is
+   * taken already are left out, the rest written in bulk and added to their
+   * projections with one write per projection. Returns the entries written.
+   */
+  insertMany(entries: readonly NewLedgerEntry[], now: Date): Promise<NewLedgerEntry[]>;
   /** A person's entries for a type and year, oldest first. */
   lines(
     userId: string,
@@ -88,6 +98,34 @@ export interface LeaveLedgerRepository {
 }
 
 const groupKey = (userId: string, typeId: string, year: number) => `${userId}:${typeId}:${year}`;
+
+/** One refused document of a bulk insert. */
+interface WriteFailure {
+  index: number;
+  code?: number;
+}
+
+/** Entries written per bulk call. */
+const BULK = 1_000;
+
+function docOf(entry: NewLedgerEntry, now: Date): LedgerEntryDoc {
+  return {
+    _id: oid(newIdString()),
+    userId: oid(entry.userId),
+    typeId: oid(entry.typeId),
+    year: entry.year,
+    key: entry.key,
+    kind: entry.kind,
+    amount: entry.amount,
+    effectiveDate: entry.effectiveDate,
+    days: entry.days ? storedDays(entry.days) : null,
+    carryExpiresOn: entry.carryExpiresOn ?? null,
+    requestId: entry.requestId ? oid(entry.requestId) : null,
+    reason: entry.reason,
+    by: entry.by ? oid(entry.by) : null,
+    createdAt: now,
+  };
+}
 
 /** The posted-key of an entry, as `postedKeys` returns it. */
 export const postedKeyOf = (userId: string, typeId: string, key: string) => `${userId}:${typeId}:${key}`;
@@ -132,23 +170,55 @@ export function createLeaveLedgerRepository(
   }
 
   return {
+    async insertMany(entries, now) {
+      const docs = entries.map((entry) => docOf(entry, now));
+      const written: LedgerEntryDoc[] = [];
+      for (let i = 0; i < docs.length; i += BULK) {
+        const chunk = docs.slice(i, i + BULK);
+        try {
+          await ledger.insertMany(chunk, { ordered: false });
+          written.push(...chunk);
+        } catch (error) {
+          // Keys posted meanwhile (another run) stay out; any other failure is an error.
+          const reported = (error as { writeErrors?: WriteFailure | WriteFailure[] }).writeErrors;
+          const failures = Array.isArray(reported) ? reported : reported ? [reported] : null;
+          if (!failures || failures.some((f) => f.code !== 11000)) throw error;
+          const failed = new Set(failures.map((f) => f.index));
+          written.push(...chunk.filter((_, index) => !failed.has(index)));
+        }
+      }
+      const groups = new Map<string, LedgerEntryDoc[]>();
+      for (const doc of written) {
+        const key = groupKey(doc.userId.toHexString(), doc.typeId.toHexString(), doc.year);
+        groups.set(key, [...(groups.get(key) ?? []), doc]);
+      }
+      const updates = [...groups.values()].map((group) => {
+        const first = group[0] as LedgerEntryDoc;
+        const totals = projectLedger(
+          group.map((d) => ({ kind: d.kind, amount: d.amount, effectiveDate: d.effectiveDate })),
+        );
+        const carry = group.find((d) => d.kind === 'carryIn');
+        const inc = Object.fromEntries(Object.entries(totals).filter(([, v]) => v !== 0));
+        return {
+          updateOne: {
+            filter: { userId: first.userId, typeId: first.typeId, year: first.year },
+            update: {
+              $inc: { ...inc, available: availableOf(totals), version: 1 },
+              $push: { appliedIds: { $each: group.map((d) => d._id) } },
+              $set: { updatedAt: now, ...(carry ? { carryExpiresOn: carry.carryExpiresOn } : {}) },
+            },
+            upsert: true,
+          },
+        };
+      });
+      for (let i = 0; i < updates.length; i += BULK) {
+        await balances.bulkWrite(updates.slice(i, i + BULK) as never, { ordered: false });
+      }
+      const keys = new Set(written.map((d) => `${d.userId.toHexString()}:${d.typeId.toHexString()}:${d.key}`));
+      return entries.filter((e) => keys.has(`${e.userId}:${e.typeId}:${e.key}`));
+    },
     async post(entry, now, minAvailable = null) {
-      const doc: LedgerEntryDoc = {
-        _id: oid(newIdString()),
-        userId: oid(entry.userId),
-        typeId: oid(entry.typeId),
-        year: entry.year,
-        key: entry.key,
-        kind: entry.kind,
-        amount: entry.amount,
-        effectiveDate: entry.effectiveDate,
-        days: entry.days ? storedDays(entry.days) : null,
-        carryExpiresOn: entry.carryExpiresOn ?? null,
-        requestId: entry.requestId ? oid(entry.requestId) : null,
-        reason: entry.reason,
-        by: entry.by ? oid(entry.by) : null,
-        createdAt: now,
-      };
+      const doc = docOf(entry, now);
       await ensureProjection(entry.userId, entry.typeId, entry.year, now);
       try {
         await ledger.insertOne(doc);
@@ -218,16 +288,14 @@ export function createLeaveLedgerRepository(
         const totals = projectLedger(
           docs.map((d) => ({ kind: d.kind, amount: d.amount, effectiveDate: d.effectiveDate })),
         );
-        const shown = current
-          ? (Object.fromEntries(TOTAL_KEYS.map((k) => [k, current[k]])) as unknown as BalanceTotals)
-          : null;
+        const shown = current ? totalsOf(current) : null;
         const ids = new Set(docs.map((d) => d._id.toHexString()));
         const applied = new Set((current?.appliedIds ?? []).map((id) => id.toHexString()));
         const carry = docs.find((d) => d.kind === 'carryIn')?.carryExpiresOn ?? null;
         const same =
           shown !== null &&
           TOTAL_KEYS.every((k) => shown[k] === totals[k]) &&
-          current?.available === availableOf(totals) &&
+          (current?.available ?? 0) === availableOf(totals) &&
           ids.size === applied.size &&
           [...ids].every((id) => applied.has(id)) &&
           (current?.carryExpiresOn ?? null) === carry;

@@ -31,7 +31,7 @@ function stored(fields: LeaveTypeChanges): Partial<LeaveTypeDoc> {
 
 function toRecord(doc: WithId<LeaveTypeDoc>): LeaveTypeRecord {
   const { _id, nameKey: _key, ...rest } = doc;
-  return { id: _id.toHexString(), ...rest };
+  return { id: _id.toHexString(), ...rest, maxPastDays: rest.maxPastDays ?? 0 };
 }
 
 function taken(error: unknown, fields: LeaveTypeChanges): never {

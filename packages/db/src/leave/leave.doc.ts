@@ -28,6 +28,7 @@ export interface LeaveTypeDoc {
   allowNegative: number;
   maxConsecutiveDays: number | null;
   minNoticeDays: number;
+  maxPastDays: number;
   documentRequiredAfterDays: number | null;
   countWeekends: boolean;
   countHolidays: boolean;
@@ -122,6 +123,7 @@ export interface LeaveRequestDoc {
   endHalf: HalfDay | null;
   amount: number;
   days: StoredDay[];
+  hoursPerDay: number;
   year: number;
   reason: string | null;
   attachmentFileId: ObjectId | null;

@@ -62,6 +62,7 @@ export function decideProfileUpdate(
     changes.department = input.department === null || input.department === '' ? null : input.department;
   }
   if (input.joinDate !== undefined) changes.joinDate = input.joinDate;
+  if (input.workingHoursPerDay !== undefined) changes.workingHoursPerDay = input.workingHoursPerDay;
   if (input.workLocation !== undefined) changes.workLocation = input.workLocation;
   if (input.skills !== undefined) {
     changes.skills = input.skills.map((s) => ({ catalogId: s.catalogId, level: s.level }));

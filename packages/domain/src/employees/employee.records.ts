@@ -33,6 +33,8 @@ export interface EmployeeRecord {
   /** YYYY-MM-DD */
   joinDate: string | null;
   workLocation: WorkLocation | null;
+  /** A working day's hours; null: 8. */
+  workingHoursPerDay: number | null;
   skills: EmployeeSkillRecord[];
   hobbyIds: string[];
   bio: string;
@@ -82,6 +84,7 @@ export interface EmployeeChanges {
   managerId?: string | null;
   joinDate?: string | null;
   workLocation?: WorkLocation | null;
+  workingHoursPerDay?: number | null;
   skills?: EmployeeSkillRecord[];
   hobbyIds?: string[];
   bio?: string;
@@ -112,6 +115,7 @@ export type NewEmployeeProfile = Partial<
     | 'managerId'
     | 'joinDate'
     | 'workLocation'
+    | 'workingHoursPerDay'
     | 'skills'
     | 'hobbyIds'
     | 'bio'

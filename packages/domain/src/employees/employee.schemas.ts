@@ -118,6 +118,7 @@ export const EMPLOYEE_FIELDS = [
   'manager',
   'joinDate',
   'workLocation',
+  'workingHoursPerDay',
   'skills',
   'hobbies',
   'bio',
@@ -135,6 +136,10 @@ export const EMPLOYEE_PERSONAL_FIELDS: readonly EmployeeField[] = ['personal'];
 
 export const EmployeeProfile = EmployeeSummary.extend({
   joinDate: CalendarDay.nullable(),
+  workingHoursPerDay: z.number().nullable().meta({
+    description:
+      'A working day’s hours (part-time schedules); null: a full day of 8 hours. Leave in hours counts with it.',
+  }),
   hobbies: z.array(CatalogRef),
   bio: z.string(),
   contact: ContactInfo,
@@ -165,6 +170,14 @@ export const UpdateEmployeeInput = z.strictObject({
   managerId: Id.nullable().optional().meta({ description: 'Reports to; a change that closes a loop is refused.' }),
   joinDate: CalendarDay.nullable().optional(),
   workLocation: WorkLocation.nullable().optional(),
+  workingHoursPerDay: z
+    .number()
+    .min(0.5)
+    .max(24)
+    .multipleOf(0.25, { error: 'in quarters of an hour' })
+    .nullable()
+    .optional()
+    .meta({ description: 'A working day’s hours; null: 8.' }),
   skills: z
     .array(SkillInput)
     .max(MAX_SKILLS)
@@ -193,6 +206,7 @@ export const EMPLOYEE_INPUT_FIELDS: Readonly<
   managerId: 'manager',
   joinDate: 'joinDate',
   workLocation: 'workLocation',
+  workingHoursPerDay: 'workingHoursPerDay',
   skills: 'skills',
   hobbies: 'hobbies',
   bio: 'bio',

@@ -93,15 +93,22 @@ export function decideLeaveAsk(input: {
       );
     }
   }
-  if (!mayRecordPast) {
-    const earliestStart = addDays(today, type.minNoticeDays);
+  if (!mayRecordPast && ask.startDate < today) {
+    const earliestStart = addDays(today, -type.maxPastDays);
     if (ask.startDate < earliestStart) {
-      if (type.minNoticeDays === 0) {
-        throw new DomainError('DAYS_IN_PAST', 'The leave starts before today; only HR records past leave', {
+      throw new DomainError(
+        'DAYS_IN_PAST',
+        `${type.name} may start at most ${type.maxPastDays} days back; HR records earlier leave`,
+        {
           startDate: ask.startDate,
           today,
-        });
-      }
+          maxPastDays: type.maxPastDays,
+        },
+      );
+    }
+  } else if (!mayRecordPast) {
+    const earliestStart = addDays(today, type.minNoticeDays);
+    if (ask.startDate < earliestStart) {
       throw new DomainError('LEAVE_NOTICE_TOO_SHORT', `${type.name} needs ${type.minNoticeDays} days’ notice`, {
         minNoticeDays: type.minNoticeDays,
         earliestStart,

@@ -16,6 +16,7 @@ export interface LeaveTypeRecord {
   allowNegative: number;
   maxConsecutiveDays: number | null;
   minNoticeDays: number;
+  maxPastDays: number;
   documentRequiredAfterDays: number | null;
   countWeekends: boolean;
   countHolidays: boolean;
@@ -77,6 +78,8 @@ export interface LeaveRequestRecord {
   /** Hundredths of the type's unit, and what each day counts. */
   amount: number;
   days: [string, number][];
+  /** The working day's hours the request was counted with (hour types). */
+  hoursPerDay: number;
   year: number;
   reason: string | null;
   attachmentFileId: string | null;

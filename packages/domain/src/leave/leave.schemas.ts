@@ -69,6 +69,9 @@ const leaveTypeFields = {
   allowNegative: Units.meta({ description: 'The balance may go this far below zero.' }),
   maxConsecutiveDays: z.number().int().min(1).max(366).nullable(),
   minNoticeDays: z.number().int().min(0).max(365),
+  maxPastDays: z.number().int().min(0).max(366).meta({
+    description: 'A request may start this many days before today (sick leave told afterwards); HR records any day.',
+  }),
   documentRequiredAfterDays: Units.nullable().meta({
     description: 'Requests longer than this need a supporting document.',
   }),
@@ -109,6 +112,7 @@ export const CreateLeaveTypeInput = z
     allowNegative: leaveTypeFields.allowNegative.default(0),
     maxConsecutiveDays: leaveTypeFields.maxConsecutiveDays.default(null),
     minNoticeDays: leaveTypeFields.minNoticeDays.default(0),
+    maxPastDays: leaveTypeFields.maxPastDays.default(0),
     documentRequiredAfterDays: leaveTypeFields.documentRequiredAfterDays.default(null),
     countWeekends: leaveTypeFields.countWeekends.default(false),
     countHolidays: leaveTypeFields.countHolidays.default(false),
