@@ -284,6 +284,24 @@ describe('leave requests and balances', () => {
     expect(repaired).toMatchObject({ pending: 100, accrued: 1000, available: 900 });
   });
 
+  it('a take lost between the approval’s write and its entry is posted by the daily check', async () => {
+    const type = await yearlyType(10);
+    const me = await person();
+    const [day] = workingDays(1);
+    const request = (
+      await call(me, 'POST', '/leave/requests', { typeId: type.id, startDate: day, endDate: day })
+    ).json();
+    expect((await call(manager, 'POST', `/leave/requests/${request.id}/approve`, {})).statusCode).toBe(200);
+    // As if the process stopped after the request was approved, before its entry was written.
+    const ledger = testApp().database.db.collection('leave_ledger');
+    expect((await ledger.deleteOne({ userId: oid(me.id), key: `take:${request.id}` })).deletedCount).toBe(1);
+    const { leave } = await serviceInternals(testApp().deps);
+    const checked = await leave.rebuildBalances(clock());
+    expect(checked.followed).toBe(1);
+    expect(await lineOf(me, type.id)).toMatchObject({ pending: 0, taken: 1, available: 9 });
+    expect((await leave.rebuildBalances(clock())).followed).toBe(0);
+  });
+
   it('accrual posts once per person, type and period: a second run adds nothing', async () => {
     const type = await yearlyType(12);
     const me = await person();

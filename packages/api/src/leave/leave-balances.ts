@@ -157,11 +157,11 @@ export function createLeaveBalances(
         }),
         now,
       ),
-    /** The approval: the hold becomes taken. */
+    /** The approval: the hold becomes taken (once per request: approval is final). */
     take: (request: LeaveRequestRecord, now: Date) =>
       leaveLedger.post(
         entryFor(request, {
-          key: `take:${request.id}:${request.version}`,
+          key: `take:${request.id}`,
           kind: 'take',
           amount: request.amount,
           effectiveDate: request.startDate,

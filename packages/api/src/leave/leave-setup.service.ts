@@ -79,6 +79,9 @@ export const DEFAULT_LEAVE_TYPES: CreateLeaveTypeInput[] = [
   },
 ];
 
+/** How long another instance's change of a type may take to be seen here. */
+const TYPES_CACHE_MS = 5_000;
+
 const AMOUNTS = ['yearlyEntitlement', 'carryForwardCap', 'allowNegative', 'documentRequiredAfterDays'] as const;
 
 export function leaveTypeView(t: LeaveTypeRecord): LeaveTypeView {
@@ -121,8 +124,21 @@ export function createLeaveSetupService(
   const { leaveTypes, holidayCalendars } = deps.repos;
   const { audit } = services;
   let defaultsChecked = false;
+  /** Types change rarely and every request reads them: kept a few seconds (this process's own changes at once). */
+  let cached: { at: number; types: Promise<LeaveTypeRecord[]> } | null = null;
+  const forget = () => {
+    cached = null;
+  };
 
   async function allTypes(now: Date) {
+    if (cached && Date.now() - cached.at < TYPES_CACHE_MS) return cached.types;
+    const types = readTypes(now);
+    cached = { at: Date.now(), types };
+    types.catch(forget);
+    return types;
+  }
+
+  async function readTypes(now: Date) {
     if (!defaultsChecked) {
       if ((await leaveTypes.count()) === 0) {
         for (const fields of DEFAULT_LEAVE_TYPES) {
@@ -150,6 +166,7 @@ export function createLeaveSetupService(
       assertCan(ctx.actor, 'create', 'LeaveType', {});
       await allTypes(ctx.now);
       const created = await leaveTypes.insert(input, ctx.now);
+      forget();
       await audit.record(ctx, {
         action: 'leave.type.create',
         resourceType: 'leave_type',
@@ -165,6 +182,7 @@ export function createLeaveSetupService(
       const before = await leaveTypes.get(id);
       if (!before) throw notFound('Leave type', id);
       const after = await leaveTypes.update(id, version, changes, ctx.now);
+      forget();
       await audit.record(ctx, {
         action: 'leave.type.update',
         resourceType: 'leave_type',

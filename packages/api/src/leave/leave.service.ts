@@ -90,7 +90,12 @@ export interface LeaveInternals extends LeaveService {
   readonly availability: AvailabilitySource;
   accrue(now: Date): Promise<{ credited: number; entitlements: number }>;
   carryForward(now: Date): Promise<{ carried: number; expired: number }>;
-  rebuildBalances(now: Date): Promise<{ checked: number; repaired: number }>;
+  /**
+   * The ledger follows every request settled in the last week (an outcome
+   * interrupted between the request's write and its entry), then every
+   * projection is checked against the ledger.
+   */
+  rebuildBalances(now: Date): Promise<{ followed: number; checked: number; repaired: number }>;
 }
 
 const typeRef = (t: LeaveTypeRecord): LeaveTypeRef => ({
@@ -101,6 +106,9 @@ const typeRef = (t: LeaveTypeRecord): LeaveTypeRef => ({
   unit: t.unit,
   paid: t.paid,
 });
+
+/** How far back the daily check looks for settled requests whose entry is missing. */
+const FOLLOW_UP_DAYS = 7;
 
 /** The share of a day a counted day takes (hour types count hours of a default day). */
 const fractionOf = (type: LeaveTypeRecord | undefined, amount: number, hoursPerDay: number) =>
@@ -431,7 +439,19 @@ export function createLeaveService(
     availability,
     accrue: (now) => balances.accrue(now),
     carryForward: (now) => balances.carryForward(now),
-    rebuildBalances: (now) => balances.rebuild(now),
+    async rebuildBalances(now) {
+      let followed = 0;
+      for (const r of await requests.settledSince(new Date(now.getTime() - FOLLOW_UP_DAYS * 86_400_000))) {
+        // Approved (or approved, then cancelled): taken once; rejected or withdrawn: the last hold released.
+        const outcome =
+          r.status === 'approved' || (r.status === 'cancelled' && r.decidedAt !== null)
+            ? await balances.take(r, now)
+            : await balances.release(r, r.version - 1, now);
+        if (outcome === 'posted') followed += 1;
+      }
+      if (followed > 0) deps.logger.warn({ followed }, 'leave entries of settled requests posted by the daily check');
+      return { followed, ...(await balances.rebuild(now)) };
+    },
 
     myBalances: (ctx, query) => balancesView(ctx.actor.id, query.asOf, ctx.now),
 

@@ -105,6 +105,8 @@ export interface LeaveRequestRepository {
   ): Promise<LeaveRequestRecord>;
   addApprovers(id: string, userIds: readonly string[]): Promise<void>;
   pendingBefore(after: Date, before: Date, limit: number): Promise<LeaveRequestRecord[]>;
+  /** Requests decided or cancelled since `after` (the ledger's follow-up check). */
+  settledSince(after: Date): Promise<LeaveRequestRecord[]>;
   remove(id: string): Promise<void>;
 }
 
@@ -257,6 +259,10 @@ export function createLeaveRequestRepository(requests: Collection<LeaveRequestDo
         .find({ status: 'pending', createdAt: { $gte: after, $lt: before } })
         .limit(limit)
         .toArray();
+      return docs.map(toRecord);
+    },
+    async settledSince(after) {
+      const docs = await requests.find({ status: { $ne: 'pending' }, updatedAt: { $gte: after } }).toArray();
       return docs.map(toRecord);
     },
     async remove(id) {
