@@ -7,7 +7,7 @@ import {
   type LedgerEntryRecord,
   projectLedger,
 } from '@seed-pms/domain';
-import type { Collection, Filter, WithId } from 'mongodb';
+import type { Collection, Filter, ObjectId, WithId } from 'mongodb';
 import { isDuplicateKey } from '../errors.js';
 import { newIdString, objectIdsOf, oid } from '../ids.js';
 import { type BalanceDoc, dayPairs, type LedgerEntryDoc, storedDays } from './leave.doc.js';
@@ -192,27 +192,68 @@ export function createLeaveLedgerRepository(
         const key = groupKey(doc.userId.toHexString(), doc.typeId.toHexString(), doc.year);
         groups.set(key, [...(groups.get(key) ?? []), doc]);
       }
-      const updates = [...groups.values()].map((group) => {
+      // The projections of these groups, read in one go; new ones are inserted whole, the others
+      // changed by `_id` alone (on FerretDB any other filter is a scan of the collection).
+      const years = [...new Set(written.map((d) => d.year))];
+      const existing = new Map<string, ObjectId>();
+      if (groups.size > 0) {
+        for await (const doc of balances.find(
+          { year: { $in: years } },
+          { projection: { userId: 1, typeId: 1, year: 1 } },
+        )) {
+          existing.set(groupKey(doc.userId.toHexString(), doc.typeId.toHexString(), doc.year), doc._id);
+        }
+      }
+      const fresh: BalanceDoc[] = [];
+      const updates: { key: string; group: LedgerEntryDoc[]; totals: BalanceTotals }[] = [];
+      for (const [key, group] of groups) {
         const first = group[0] as LedgerEntryDoc;
         const totals = projectLedger(
           group.map((d) => ({ kind: d.kind, amount: d.amount, effectiveDate: d.effectiveDate })),
         );
+        if (existing.has(key)) {
+          updates.push({ key, group, totals });
+          continue;
+        }
+        fresh.push({
+          _id: oid(newIdString()),
+          userId: first.userId,
+          typeId: first.typeId,
+          year: first.year,
+          ...totals,
+          available: availableOf(totals),
+          carryExpiresOn: group.find((d) => d.kind === 'carryIn')?.carryExpiresOn ?? null,
+          appliedIds: group.map((d) => d._id),
+          version: 1,
+          updatedAt: now,
+        });
+      }
+      for (let i = 0; i < fresh.length; i += BULK) {
+        const chunk = fresh.slice(i, i + BULK);
+        try {
+          await balances.insertMany(chunk, { ordered: false });
+        } catch (error) {
+          // Made meanwhile by a single post: those groups are added to the projection it made.
+          const reported = (error as { writeErrors?: WriteFailure | WriteFailure[] }).writeErrors;
+          const failures = Array.isArray(reported) ? reported : reported ? [reported] : null;
+          if (!failures || failures.some((f) => f.code !== 11000)) throw error;
+          for (const { index } of failures) {
+            const doc = chunk[index] as BalanceDoc;
+            const key = groupKey(doc.userId.toHexString(), doc.typeId.toHexString(), doc.year);
+            updates.push({ key, group: groups.get(key) ?? [], totals: totalsOf(doc) });
+          }
+        }
+      }
+      for (const { key, group, totals } of updates) {
+        const first = group[0] as LedgerEntryDoc;
         const carry = group.find((d) => d.kind === 'carryIn');
         const inc = Object.fromEntries(Object.entries(totals).filter(([, v]) => v !== 0));
-        return {
-          updateOne: {
-            filter: { userId: first.userId, typeId: first.typeId, year: first.year },
-            update: {
-              $inc: { ...inc, available: availableOf(totals), version: 1 },
-              $push: { appliedIds: { $each: group.map((d) => d._id) } },
-              $set: { updatedAt: now, ...(carry ? { carryExpiresOn: carry.carryExpiresOn } : {}) },
-            },
-            upsert: true,
-          },
-        };
-      });
-      for (let i = 0; i < updates.length; i += BULK) {
-        await balances.bulkWrite(updates.slice(i, i + BULK) as never, { ordered: false });
+        const id = existing.get(key);
+        await balances.updateOne(id ? { _id: id } : { userId: first.userId, typeId: first.typeId, year: first.year }, {
+          $inc: { ...inc, available: availableOf(totals), version: 1 },
+          $push: { appliedIds: { $each: group.map((d) => d._id) } },
+          $set: { updatedAt: now, ...(carry ? { carryExpiresOn: carry.carryExpiresOn } : {}) },
+        });
       }
       const keys = new Set(written.map((d) => `${d.userId.toHexString()}:${d.typeId.toHexString()}:${d.key}`));
       return entries.filter((e) => keys.has(`${e.userId}:${e.typeId}:${e.key}`));
