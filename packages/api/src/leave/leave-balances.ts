@@ -117,7 +117,7 @@ export function createLeaveBalances(
      */
     async hold(request: LeaveRequestRecord, type: LeaveTypeRecord, person: LeaveProfile, now: Date, releasing = 0) {
       const entry = entryFor(request, {
-        key: `hold:${request.id}:${request.version}`,
+        key: request.holdKey,
         kind: 'hold',
         amount: request.amount,
         effectiveDate: request.startDate,
@@ -144,17 +144,35 @@ export function createLeaveBalances(
         throw insufficientBalance(availableOf(again.totals) + releasing, request.amount, type.allowNegative);
       }
     },
-    /** The hold of `version` given back (rejected, withdrawn, or replaced by an edit). */
-    release: (request: LeaveRequestRecord, version: number, now: Date) =>
+    /** The request's hold given back (rejected, withdrawn, or replaced by an edit): once per hold. */
+    release: (request: LeaveRequestRecord, now: Date) =>
       leaveLedger.post(
         entryFor(request, {
-          key: `release:${request.id}:${version}`,
+          key: `release:${request.holdKey}`,
           kind: 'release',
           amount: request.amount,
           effectiveDate: request.startDate,
           days: request.days,
           requestId: request.id,
         }),
+        now,
+      ),
+    /** A hold nothing owns any more (a stop between its write and the request's) given back. */
+    releaseHold: (hold: LedgerEntryRecord, now: Date) =>
+      leaveLedger.post(
+        {
+          userId: hold.userId,
+          typeId: hold.typeId,
+          year: hold.year,
+          key: `release:${hold.key}`,
+          kind: 'release',
+          amount: hold.amount,
+          effectiveDate: hold.effectiveDate,
+          days: hold.days,
+          requestId: hold.requestId,
+          reason: 'no request holds these days',
+          by: null,
+        },
         now,
       ),
     /** The approval: the hold becomes taken (once per request: approval is final). */

@@ -1,6 +1,7 @@
 import {
   type CreateHolidayCalendarInput,
   type CreateLeaveTypeInput,
+  DomainError,
   fromHundredths,
   type HolidayCalendarRecord,
   type HolidayCalendarView,
@@ -12,6 +13,7 @@ import {
   notFound,
   type UpdateHolidayCalendarInput,
   type UpdateLeaveTypeInput,
+  validationFailed,
 } from '@seed-pms/domain';
 import { assertCan } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
@@ -121,7 +123,7 @@ export function createLeaveSetupService(
   deps: Pick<ServiceDeps, 'repos'>,
   services: { audit: AuditService },
 ): LeaveSetupInternals {
-  const { leaveTypes, holidayCalendars } = deps.repos;
+  const { leaveTypes, holidayCalendars, leaveRequests } = deps.repos;
   const { audit } = services;
   let defaultsChecked = false;
   /** Types change rarely and every request reads them: kept a few seconds (this process's own changes at once). */
@@ -181,6 +183,19 @@ export function createLeaveSetupService(
       const { id, version, ...changes } = input;
       const before = await leaveTypes.get(id);
       if (!before) throw notFound('Leave type', id);
+      const entitlement =
+        changes.yearlyEntitlement === undefined ? before.yearlyEntitlement : changes.yearlyEntitlement;
+      if ((changes.accrual ?? before.accrual) !== 'none' && entitlement === null) {
+        throw validationFailed('An accruing type needs a yearly entitlement', [
+          { path: 'yearlyEntitlement', message: 'an accruing type needs a yearly entitlement', code: 'required' },
+        ]);
+      }
+      if (changes.unit !== undefined && changes.unit !== before.unit && (await leaveRequests.anyOfType(id))) {
+        throw new DomainError('IN_USE', 'Requests count in this type’s unit; add a new type instead', {
+          field: 'unit',
+          unit: before.unit,
+        });
+      }
       const after = await leaveTypes.update(id, version, changes, ctx.now);
       forget();
       await audit.record(ctx, {

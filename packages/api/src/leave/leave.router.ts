@@ -79,7 +79,7 @@ export const leaveRouter = router({
   updateType: authedProcedure
     .meta({
       access: { action: 'update', subject: 'LeaveType' },
-      errors: ['ALREADY_EXISTS', 'VERSION_CONFLICT'],
+      errors: ['ALREADY_EXISTS', 'VERSION_CONFLICT', 'IN_USE'],
       openapi: {
         method: 'PATCH',
         path: '/leave/types/{id}',
@@ -198,7 +198,7 @@ export const leaveRouter = router({
     })
     .input(AdjustBalanceInput)
     .output(LeaveBalancesView)
-    .mutation(({ ctx, input }) => ctx.services.leave.adjustBalance(ctx, input)),
+    .mutation(idempotent(({ ctx, input }) => ctx.services.leave.adjustBalance(ctx, input))),
 
   requests: authedProcedure
     .meta({

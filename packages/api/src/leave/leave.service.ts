@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { LeaveProfile } from '@seed-pms/db';
 import {
   type AdjustBalanceInput,
@@ -109,6 +110,8 @@ const typeRef = (t: LeaveTypeRecord): LeaveTypeRef => ({
 
 /** How far back the daily check looks for settled requests whose entry is missing. */
 const FOLLOW_UP_DAYS = 7;
+/** A hold younger than this may still be on its way to its request. */
+const ORPHAN_AFTER_MS = 10 * 60_000;
 
 /** The share of a day a counted day takes (hour types count hours of a default day). */
 const fractionOf = (type: LeaveTypeRecord | undefined, amount: number, hoursPerDay: number) =>
@@ -287,19 +290,23 @@ export function createLeaveService(
     if (userIds.length === 0) return out;
     const last = to === OPEN_END_DAY ? addDays(from, 3 * 366) : to;
     const [approved, types] = await Promise.all([requests.activeIn(userIds, from, last), typesById(new Date())]);
+    // A morning off and an afternoon off of the same day add up to the whole day.
+    const off = new Map<string, Map<string, number>>();
     for (const r of approved) {
       if (r.status !== 'approved') continue;
       const type = types.get(r.typeId);
-      const spans = out.get(r.userId) ?? [];
+      const days = off.get(r.userId) ?? new Map<string, number>();
       for (const [date, amount] of daysOff(r)) {
         if (date < from || date > last) continue;
-        spans.push({
-          start: date,
-          end: date,
-          percent: Math.round(100 * (1 - fractionOf(type, amount, r.hoursPerDay))),
-        });
+        days.set(date, Math.min(1, (days.get(date) ?? 0) + fractionOf(type, amount, r.hoursPerDay)));
       }
-      out.set(r.userId, spans);
+      off.set(r.userId, days);
+    }
+    for (const [userId, days] of off) {
+      out.set(
+        userId,
+        [...days].map(([date, fraction]) => ({ start: date, end: date, percent: Math.round(100 * (1 - fraction)) })),
+      );
     }
     return out;
   };
@@ -363,8 +370,12 @@ export function createLeaveService(
     const over = capacityTimeline(ledger.segments, { from: r.startDate, to: r.endDate }, spans).filter(
       (i) => i.allocatedPercent > i.availablePercent,
     );
-    const projectId = ledger.segments.find((s) => over.some((i) => i.segmentIds.includes(s.id)))?.projectId;
-    if (projectId) await events.publish('capacity.overallocated', { userIds: [r.userId], projectId, by, at: now });
+    const projectIds = new Set(
+      ledger.segments.filter((s) => over.some((i) => i.segmentIds.includes(s.id))).map((s) => s.projectId),
+    );
+    for (const projectId of projectIds) {
+      await events.publish('capacity.overallocated', { userIds: [r.userId], projectId, by, at: now });
+    }
   }
 
   // ---- The engine ----
@@ -378,16 +389,22 @@ export function createLeaveService(
     },
     async onOutcome(id, outcome, workflow, now) {
       if (outcome === 'reopened') return true;
+      const before = await requests.get(id);
+      if (!before) return true;
       const settled = await requests.settle(id, outcome, workflow.subject.version, now);
-      if (!settled) return false;
       const r = await requests.get(id);
       if (!r) return true;
-      // The ledger follows once per version (entries are keyed), whoever repeats it.
+      if (!settled) {
+        // Settled before and changed since (cancelled or cut short after an approval): it has
+        // followed this outcome; the daily check posts any entry a stop left out.
+        return r.status !== 'pending' && r.version > workflow.subject.version + 1;
+      }
+      // The ledger follows once per request (entries are keyed), whoever repeats it.
       if (outcome === 'approved') {
-        await balances.take(r, now);
-        await afterApproval(r, workflow.decisions.at(-1)?.by ?? null, now);
+        const first = (await balances.take(r, now)) === 'posted';
+        if (first || before.status === 'pending') await afterApproval(r, workflow.decisions.at(-1)?.by ?? null, now);
       } else {
-        await balances.release(r, r.version - 1, now);
+        await balances.release(r, now);
       }
       return true;
     },
@@ -427,6 +444,11 @@ export function createLeaveService(
   // ---- Calendar and report helpers ----
 
   const checkRange = (from: string, to: string) => {
+    if (to < from) {
+      throw validationFailed('to must not be before from (today by default)', [
+        { path: 'to', message: 'must not be before from', code: 'invalid_range' },
+      ]);
+    }
     if (daysBetween(from, to) > MAX_LEAVE_RANGE_DAYS) {
       throw validationFailed(`The range may span at most ${MAX_LEAVE_RANGE_DAYS} days`, [
         { path: 'to', message: `at most ${MAX_LEAVE_RANGE_DAYS} days after from`, code: 'too_big' },
@@ -441,15 +463,45 @@ export function createLeaveService(
     carryForward: (now) => balances.carryForward(now),
     async rebuildBalances(now) {
       let followed = 0;
-      for (const r of await requests.settledSince(new Date(now.getTime() - FOLLOW_UP_DAYS * 86_400_000))) {
-        // Approved (or approved, then cancelled): taken once; rejected or withdrawn: the last hold released.
-        const outcome =
-          r.status === 'approved' || (r.status === 'cancelled' && r.decidedAt !== null)
-            ? await balances.take(r, now)
-            : await balances.release(r, r.version - 1, now);
+      const since = new Date(now.getTime() - FOLLOW_UP_DAYS * 86_400_000);
+      const count = (outcome: string) => {
         if (outcome === 'posted') followed += 1;
+      };
+      for (const r of await requests.settledSince(since)) {
+        if (r.status === 'rejected' || (r.status === 'cancelled' && r.decidedAt === null)) {
+          count(await balances.release(r, now));
+          continue;
+        }
+        // Approved (and perhaps cancelled or cut short afterwards): taken once, given back once.
+        count(await balances.take(r, now));
+        const from = r.status === 'cancelled' ? r.startDate : r.curtailedFrom;
+        if (from !== null && r.cancelledAt !== null) {
+          const days = r.days.filter(([d]) => d >= from);
+          count(
+            await balances.restore(
+              r,
+              days.reduce((sum, [, a]) => sum + a, 0),
+              days,
+              r.userId,
+              now,
+            ),
+          );
+        }
       }
-      if (followed > 0) deps.logger.warn({ followed }, 'leave entries of settled requests posted by the daily check');
+      // Holds no request owns (a stop between the hold and the request's write, or inside an edit).
+      const holds = await deps.repos.leaveLedger.holdsBetween(since, new Date(now.getTime() - ORPHAN_AFTER_MS));
+      const owners = new Map(
+        (await requests.byIds([...new Set(holds.flatMap((h) => (h.requestId ? [h.requestId] : [])))])).map((r) => [
+          r.id,
+          r,
+        ]),
+      );
+      for (const hold of holds) {
+        const owner = hold.requestId ? owners.get(hold.requestId) : undefined;
+        if (!owner || owner.holdKey !== hold.key) count(await balances.releaseHold(hold, now));
+      }
+      if (followed > 0)
+        deps.logger.warn({ followed }, 'leave entries of settled requests and unowned holds posted by the daily check');
       return { followed, ...(await balances.rebuild(now)) };
     },
 
@@ -499,7 +551,8 @@ export function createLeaveService(
           reason: input.reason,
         },
       });
-      return balancesView(input.userId, undefined, ctx.now);
+      const day = await today(ctx.now);
+      return balancesView(input.userId, day.startsWith(`${input.year}-`) ? day : asOf, ctx.now);
     },
 
     // ---- Requests ----
@@ -524,33 +577,40 @@ export function createLeaveService(
       await checkAttachment(ctx, ask.attachmentFileId);
       const { record, type } = await asPerson(person.id, async () => {
         const { type, take } = await decide(ctx, person, ask);
-        const record = await requests.insert(
-          {
-            id: requests.newId(),
-            userId: person.id,
-            ...ask,
-            amount: take.amount,
-            days: take.days.map((d) => [d.date, d.amount]),
-            hoursPerDay: hoursOf(person),
-            year: take.year,
-            workflowId: approvals.newWorkflowId(),
-          },
-          ctx.now,
-        );
-        try {
-          await balances.hold(record, type, person, ctx.now);
-        } catch (error) {
-          await requests.remove(record.id);
-          throw error;
-        }
+        const id = requests.newId();
+        const fields = {
+          id,
+          userId: person.id,
+          ...ask,
+          amount: take.amount,
+          days: take.days.map((d): [string, number] => [d.date, d.amount]),
+          hoursPerDay: hoursOf(person),
+          holdKey: `hold:${id}:1`,
+          year: take.year,
+          workflowId: approvals.newWorkflowId(),
+        };
+        // The days held first, then the request stored: a stop in between leaves a hold
+        // without its request (fewer days available, never more), which the daily check gives back.
+        const shaped: LeaveRequestRecord = {
+          ...fields,
+          status: 'pending',
+          decidedAt: null,
+          cancelledAt: null,
+          curtailedFrom: null,
+          version: 1,
+          createdAt: ctx.now,
+          updatedAt: ctx.now,
+        };
+        await balances.hold(shaped, type, person, ctx.now);
+        const record = await requests.insert(fields, ctx.now);
         return { record, type };
       });
       try {
         await approvals.start(ctx, 'leave', record.workflowId, subjectOf(record, type));
       } catch (error) {
         // No request without its workflow: the submission fails as a whole, the days given back.
-        await balances.release(record, record.version, ctx.now);
         await requests.remove(record.id);
+        await balances.release(record, ctx.now);
         throw error;
       }
       await audit.record(ctx, {
@@ -601,6 +661,8 @@ export function createLeaveService(
           amount: take.amount,
           days: take.days.map((d) => [d.date, d.amount]),
           hoursPerDay: hoursOf(person),
+          // Each attempt its own hold: one given back after a failed attempt is never reused.
+          holdKey: `hold:${current.id}:${current.version + 1}:${randomUUID()}`,
           year: take.year,
           version: current.version + 1,
         };
@@ -611,7 +673,7 @@ export function createLeaveService(
         try {
           await approvals.reopen(ctx, record.workflowId, subjectOf(next, type));
         } catch (error) {
-          await balances.release(next, next.version, ctx.now);
+          await balances.release(next, ctx.now);
           throw error;
         }
         await requests.update(
@@ -626,13 +688,14 @@ export function createLeaveService(
             amount: next.amount,
             days: next.days,
             hoursPerDay: next.hoursPerDay,
+            holdKey: next.holdKey,
             year: next.year,
             reason: next.reason,
             attachmentFileId: next.attachmentFileId,
           },
           ctx.now,
         );
-        await balances.release(current, current.version, ctx.now);
+        await balances.release(current, ctx.now);
         await approvals.resync(ctx, record.workflowId);
       });
       await audit.record(ctx, {
@@ -830,7 +893,9 @@ export function createLeaveService(
           year,
         );
         const accrued = schedule.filter((c) => c.effectiveDate <= to).reduce((sum, c) => sum + c.amount, 0);
-        return { ...EMPTY_TOTALS, ...projection, accrued };
+        // Carried days lapse after their last day: not yet on `to` before it.
+        const lapsed = projection?.carryExpiresOn && to <= projection.carryExpiresOn ? 0 : (projection?.expired ?? 0);
+        return { ...EMPTY_TOTALS, ...projection, accrued, expired: lapsed };
       };
       const offOf = new Map<string, number>();
       const reported = new Map(types.map((t) => [t.id, t]));

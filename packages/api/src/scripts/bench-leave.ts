@@ -285,7 +285,7 @@ try {
       const amount = days.length * 100;
       const held = { ...base, requestId: id, amount, effectiveDate: days[0]?.[0] as string, days };
       entries.push({ ...held, key: `hold:${id}:1`, kind: 'hold' });
-      if (status === 'approved') entries.push({ ...held, key: `take:${id}:1`, kind: 'take' });
+      if (status === 'approved') entries.push({ ...held, key: `take:${id}`, kind: 'take' });
       requests.push({
         id,
         userId: person.id,
@@ -297,6 +297,7 @@ try {
         amount,
         days,
         hoursPerDay: 8,
+        holdKey: `hold:${id}:1`,
         year,
         reason: null,
         attachmentFileId: null,

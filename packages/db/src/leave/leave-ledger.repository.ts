@@ -77,6 +77,8 @@ export interface LeaveLedgerRepository {
    * projections with one write per projection. Returns the entries written.
    */
   insertMany(entries: readonly NewLedgerEntry[], now: Date): Promise<NewLedgerEntry[]>;
+  /** Hold entries written between `after` and `before` (the daily check looks for holds nothing owns). */
+  holdsBetween(after: Date, before: Date): Promise<LedgerEntryRecord[]>;
   /** A person's entries for a type and year, oldest first. */
   lines(
     userId: string,
@@ -98,6 +100,9 @@ export interface LeaveLedgerRepository {
 }
 
 const groupKey = (userId: string, typeId: string, year: number) => `${userId}:${typeId}:${year}`;
+
+/** How long a post may take between its entry and its projection. */
+const IN_FLIGHT_MS = 60_000;
 
 /** One refused document of a bulk insert. */
 interface WriteFailure {
@@ -272,8 +277,17 @@ export function createLeaveLedgerRepository(
       }
       if (await apply(doc, now, minAvailable)) return 'posted';
       if (minAvailable === null) return 'posted';
+      // Added meanwhile by the rebuild (which reads the ledger): posted after all.
+      const applied = await balances.findOne(
+        { userId: doc.userId, typeId: doc.typeId, year: doc.year },
+        { projection: { appliedIds: 1 } },
+      );
+      if (applied?.appliedIds.some((id) => id.equals(doc._id))) return 'posted';
       await ledger.deleteOne({ _id: doc._id });
       return 'refused';
+    },
+    async holdsBetween(after, before) {
+      return (await ledger.find({ kind: 'hold', createdAt: { $gte: after, $lt: before } }).toArray()).map(entryRecord);
     },
     async lines(userId, typeId, year) {
       const docs = await ledger.find({ userId: oid(userId), typeId: oid(typeId), year }).toArray();
@@ -303,6 +317,9 @@ export function createLeaveLedgerRepository(
       return new Set(docs.map((d) => postedKeyOf(d.userId.toHexString(), d.typeId.toHexString(), d.key)));
     },
     async rebuild(now) {
+      // Entries and projections written in the last minute may be halfway through a post (an
+      // entry not applied yet, or a refused one about to be removed): those wait for the next run.
+      const settledBefore = new Date(now.getTime() - IN_FLIGHT_MS);
       // Projections first: an entry posted after this read changes its projection's version, and
       // the repair below (conditional on the version read) leaves that projection to the next run.
       const stored = new Map<string, WithId<BalanceDoc>>();
@@ -325,6 +342,8 @@ export function createLeaveLedgerRepository(
       for (const key of keys) {
         const group = groups.get(key);
         const current = stored.get(key);
+        if (group?.docs.some((d) => d.createdAt > settledBefore) || (current && current.updatedAt > settledBefore))
+          continue;
         const docs = group?.docs ?? [];
         const totals = projectLedger(
           docs.map((d) => ({ kind: d.kind, amount: d.amount, effectiveDate: d.effectiveDate })),

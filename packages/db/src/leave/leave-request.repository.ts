@@ -20,6 +20,7 @@ export type NewLeaveRequest = Pick<
   | 'amount'
   | 'days'
   | 'hoursPerDay'
+  | 'holdKey'
   | 'year'
   | 'reason'
   | 'attachmentFileId'
@@ -53,6 +54,7 @@ function toRecord(doc: WithId<LeaveRequestDoc>): LeaveRequestRecord {
     amount: doc.amount,
     days: dayPairs(doc.days),
     hoursPerDay: doc.hoursPerDay ?? DEFAULT_HOURS_PER_DAY,
+    holdKey: doc.holdKey,
     year: doc.year,
     reason: doc.reason,
     attachmentFileId: doc.attachmentFileId?.toHexString() ?? null,
@@ -105,6 +107,8 @@ export interface LeaveRequestRepository {
   ): Promise<LeaveRequestRecord>;
   addApprovers(id: string, userIds: readonly string[]): Promise<void>;
   pendingBefore(after: Date, before: Date, limit: number): Promise<LeaveRequestRecord[]>;
+  /** Whether any request is of this type (a type in use keeps its unit). */
+  anyOfType(typeId: string): Promise<boolean>;
   /** Requests decided or cancelled since `after` (the ledger's follow-up check). */
   settledSince(after: Date): Promise<LeaveRequestRecord[]>;
   remove(id: string): Promise<void>;
@@ -260,6 +264,9 @@ export function createLeaveRequestRepository(requests: Collection<LeaveRequestDo
         .limit(limit)
         .toArray();
       return docs.map(toRecord);
+    },
+    async anyOfType(typeId) {
+      return (await requests.findOne({ typeId: oid(typeId) }, { projection: { _id: 1 } })) !== null;
     },
     async settledSince(after) {
       const docs = await requests.find({ status: { $ne: 'pending' }, updatedAt: { $gte: after } }).toArray();

@@ -124,6 +124,7 @@ export interface LeaveRequestDoc {
   amount: number;
   days: StoredDay[];
   hoursPerDay: number;
+  holdKey: string;
   year: number;
   reason: string | null;
   attachmentFileId: ObjectId | null;

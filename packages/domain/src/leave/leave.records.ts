@@ -80,6 +80,8 @@ export interface LeaveRequestRecord {
   days: [string, number][];
   /** The working day's hours the request was counted with (hour types). */
   hoursPerDay: number;
+  /** The key of the ledger hold of these days (a new one for each edit attempt); its release is `release:<holdKey>`. */
+  holdKey: string;
   year: number;
   reason: string | null;
   attachmentFileId: string | null;
