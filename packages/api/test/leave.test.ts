@@ -94,6 +94,32 @@ describe('leave types', () => {
     expect(invalid.statusCode).toBe(400);
   });
 
+  it('a change is checked against the whole type: an accruing type keeps an entitlement; a used type keeps its unit', async () => {
+    const created = await call(admin, 'POST', '/leave/types', {
+      name: `Plain ${Math.random().toString(36).slice(2, 8)}`,
+      code: `P${Math.random().toString(36).slice(2, 8)}`,
+    });
+    const plain = created.json();
+    const accruing = await call(admin, 'PATCH', `/leave/types/${plain.id}`, {
+      version: plain.version,
+      accrual: 'monthly',
+    });
+    expect(accruing.statusCode).toBe(400);
+    expect(accruing.json().error.details).toEqual([expect.objectContaining({ path: 'yearlyEntitlement' })]);
+    const type = await yearlyType(5);
+    const me = await person();
+    const [day] = workingDays(1);
+    expect(
+      (await call(me, 'POST', '/leave/requests', { typeId: type.id, startDate: day, endDate: day })).statusCode,
+    ).toBe(201);
+    const current = (await call(admin, 'GET', '/leave/types'))
+      .json()
+      .items.find((t: { id: string }) => t.id === type.id);
+    const unit = await call(admin, 'PATCH', `/leave/types/${type.id}`, { version: current.version, unit: 'hour' });
+    expect(unit.statusCode).toBe(409);
+    expect(unit.json().error).toMatchObject({ code: 'IN_USE', details: { field: 'unit' } });
+  });
+
   it('archiving a type stops new requests', async () => {
     const type = await yearlyType(5);
     const current = (await call(admin, 'GET', '/leave/types?includeArchived=true'))
@@ -204,6 +230,45 @@ describe('leave requests and balances', () => {
     const cancelled = await call(me, 'DELETE', `/leave/requests/${request.id}`);
     expect(cancelled.json()).toMatchObject({ status: 'cancelled' });
     expect(await lineOf(me, type.id)).toMatchObject({ taken: 0, available: 10 });
+  });
+
+  it('an edit holds the new days, gives back the old ones and starts approval again; a stale version is refused', async () => {
+    const type = await yearlyType(5);
+    const me = await person();
+    const days = workingDays(6);
+    const request = (
+      await call(me, 'POST', '/leave/requests', { typeId: type.id, startDate: days[0], endDate: days[1] })
+    ).json();
+    expect(await lineOf(me, type.id)).toMatchObject({ pending: 2, available: 3 });
+    const edited = await call(me, 'PATCH', `/leave/requests/${request.id}`, {
+      version: request.version,
+      startDate: days[2],
+      endDate: days[5],
+    });
+    expect(edited.statusCode).toBe(200);
+    expect(edited.json()).toMatchObject({ amount: 4, startDate: days[2], status: 'pending', approval: { round: 2 } });
+    expect(await lineOf(me, type.id)).toMatchObject({ pending: 4, available: 1 });
+    const stale = await call(me, 'PATCH', `/leave/requests/${request.id}`, {
+      version: request.version,
+      endDate: days[2],
+    });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.code).toBe('VERSION_CONFLICT');
+    // Too much for what is left (the old hold counted back): refused, the request unchanged.
+    const tooMuch = await call(me, 'PATCH', `/leave/requests/${request.id}`, {
+      version: edited.json().version,
+      startDate: days[0],
+      endDate: days[5],
+    });
+    expect(tooMuch.statusCode).toBe(422);
+    expect(tooMuch.json().error).toMatchObject({
+      code: 'INSUFFICIENT_BALANCE',
+      details: { available: 5, requested: 6 },
+    });
+    expect(await lineOf(me, type.id)).toMatchObject({ pending: 4, available: 1 });
+    // Withdrawn: every held day back.
+    expect((await call(me, 'DELETE', `/leave/requests/${request.id}`)).json()).toMatchObject({ status: 'cancelled' });
+    expect(await lineOf(me, type.id)).toMatchObject({ pending: 0, available: 5 });
   });
 
   it('refuses what the balance cannot hold, with what is left', async () => {
@@ -398,6 +463,30 @@ describe('leave and capacity', () => {
 
     const told = (await call(lead, 'GET', '/notifications?limit=50')).json();
     expect(told.items.some((n: { type: string }) => n.type === 'project.overallocated')).toBe(true);
+
+    // A morning and an afternoon off the same day add up to the whole day.
+    const morning = (
+      await call(me, 'POST', '/leave/requests', {
+        typeId: type.id,
+        startDate: days[1],
+        endDate: days[1],
+        endHalf: 'am',
+      })
+    ).json();
+    const afternoon = (
+      await call(me, 'POST', '/leave/requests', {
+        typeId: type.id,
+        startDate: days[1],
+        endDate: days[1],
+        startHalf: 'pm',
+      })
+    ).json();
+    await call(manager, 'POST', `/leave/requests/${morning.id}/approve`, {});
+    const half = (await call(manager, 'GET', `/employees/${me.id}/capacity?from=${days[1]}&to=${days[1]}`)).json();
+    expect(half.timeline[0]).toMatchObject({ availablePercent: 50 });
+    await call(manager, 'POST', `/leave/requests/${afternoon.id}/approve`, {});
+    const whole = (await call(manager, 'GET', `/employees/${me.id}/capacity?from=${days[1]}&to=${days[1]}`)).json();
+    expect(whole.timeline[0]).toMatchObject({ availablePercent: 0 });
   });
 });
 
@@ -423,6 +512,9 @@ describe('the integrated calendar and the leave report', () => {
     expect(JSON.stringify(theirs)).not.toContain(type.name);
     const tooLong = await call(me, 'GET', `/employees/${me.id}/calendar?from=${clock.day(0)}&to=${clock.day(400)}`);
     expect(tooLong.statusCode).toBe(400);
+    const backwards = await call(me, 'GET', `/employees/${me.id}/calendar?to=${clock.day(-5)}`);
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json().error.details).toEqual([expect.objectContaining({ path: 'to', code: 'invalid_range' })]);
 
     const report = await call(hr, 'GET', `/reports/leave?from=${days[0]}&to=${days[1]}&typeId=${type.id}`);
     expect(report.statusCode).toBe(200);
