@@ -740,6 +740,7 @@ function request(more: Partial<LeaveRequestRecord> = {}): LeaveRequestRecord {
     startHalf: null,
     endHalf: null,
     hoursPerDay: 8,
+    holdKey: 'hold:req-1:1',
     amount: 500,
     days: [
       ['2026-03-16', 100],
