@@ -364,9 +364,10 @@ export function createLeaveBalances(
       return { carried, expired };
     },
 
-    /** Every projection recomputed from the ledger; differences are logged and repaired. */
+    /** Every projection of last, this and next leave year recomputed from the ledger; differences are logged and repaired. */
     async rebuild(now: Date): Promise<{ checked: number; repaired: number }> {
-      const { checked, differences } = await leaveLedger.rebuild(now);
+      const year = Number(dayInTimezone(now, await timezone(now)).slice(0, 4));
+      const { checked, differences } = await leaveLedger.rebuild(now, [year - 1, year, year + 1]);
       if (differences.length > 0) {
         deps.logger.warn(
           { differences: differences.slice(0, 20), count: differences.length },

@@ -96,7 +96,7 @@ export interface LeaveLedgerRepository {
    * Recomputes every projection from the ledger; those that differ (or are
    * missing) are rewritten. Returns the differences found.
    */
-  rebuild(now: Date): Promise<{ checked: number; differences: ProjectionDifference[] }>;
+  rebuild(now: Date, years: readonly number[]): Promise<{ checked: number; differences: ProjectionDifference[] }>;
 }
 
 const groupKey = (userId: string, typeId: string, year: number) => `${userId}:${typeId}:${year}`;
@@ -316,17 +316,18 @@ export function createLeaveLedgerRepository(
         .toArray();
       return new Set(docs.map((d) => postedKeyOf(d.userId.toHexString(), d.typeId.toHexString(), d.key)));
     },
-    async rebuild(now) {
+    async rebuild(now, years) {
+      const inYears = { year: { $in: [...years] } };
       // Entries and projections written in the last minute may be halfway through a post (an
       // entry not applied yet, or a refused one about to be removed): those wait for the next run.
       const settledBefore = new Date(now.getTime() - IN_FLIGHT_MS);
       // Projections first: an entry posted after this read changes its projection's version, and
       // the repair below (conditional on the version read) leaves that projection to the next run.
       const stored = new Map<string, WithId<BalanceDoc>>();
-      for await (const doc of balances.find({}))
+      for await (const doc of balances.find(inYears))
         stored.set(groupKey(doc.userId.toHexString(), doc.typeId.toHexString(), doc.year), doc);
       const groups = new Map<string, { userId: string; typeId: string; year: number; docs: LedgerEntryDoc[] }>();
-      for await (const doc of ledger.find({})) {
+      for await (const doc of ledger.find(inYears)) {
         const userId = doc.userId.toHexString();
         const typeId = doc.typeId.toHexString();
         const key = groupKey(userId, typeId, doc.year);
