@@ -3,58 +3,35 @@ import type { LeaveProfile } from '@seed-pms/db';
 import {
   type AdjustBalanceInput,
   type ApprovalSubject,
-  type AvailabilitySpan,
   accessQuery,
-  accrualSchedule,
-  addDays,
   assertLeaveEditable,
-  availableOf,
-  type BalanceTotals,
-  type CalendarEntry,
-  type CapacityImpactView,
   type CreateLeaveRequestInput,
   calendarFor,
-  capacityFlagOf,
-  capacityTimeline,
   DEFAULT_HOURS_PER_DAY,
   DomainError,
   dayInTimezone,
   dayRulesOf,
-  daysBetween,
   decideLeaveAsk,
   decideLeaveCancel,
-  EMPTY_TOTALS,
-  type EmployeeCalendarQuery,
-  type EmployeeCalendarView,
-  type FileDownloadView,
   fromHundredths,
   type HolidayCalendarRecord,
   holdsRole,
-  isoWeekday,
   type LeaveApprovalItem,
   type LeaveApprovalsQuery,
   type LeaveAsk,
   type LeaveBalancesView,
   type LeaveDecisionInput,
   type LeaveRejectInput,
-  type LeaveReportQuery,
-  type LeaveReportView,
   type LeaveRequestDetailView,
   type LeaveRequestRecord,
   type LeaveRequestView,
   type LeaveTypeRecord,
-  type LeaveTypeRef,
   type ListLeaveRequestsQuery,
   leaveSummary,
-  locationOn,
-  MAX_LEAVE_RANGE_DAYS,
   notFound,
-  OPEN_END_DAY,
   type Page,
-  toCsv,
   toHundredths,
   type UpdateLeaveRequestInput,
-  validationFailed,
   versionConflict,
 } from '@seed-pms/domain';
 import { abilityFor, assertCan, assertCanSee } from '../access/ability.js';
@@ -65,10 +42,12 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { AvailabilitySource } from '../projects/capacity.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import { balanceLine, createLeaveBalances, tracked } from './leave-balances.js';
+import { balanceLine, createLeaveBalances } from './leave-balances.js';
+import { createLeaveCapacity, typeRef } from './leave-capacity.js';
 import type { LeaveSetupInternals } from './leave-setup.service.js';
+import { createLeaveViews, type LeaveViews } from './leave-views.js';
 
-export interface LeaveService {
+export interface LeaveService extends LeaveViews {
   myBalances(ctx: ActorContext, query: { asOf?: string | undefined }): Promise<LeaveBalancesView>;
   balances(ctx: ActorContext, query: { userId: string; asOf?: string | undefined }): Promise<LeaveBalancesView>;
   adjustBalance(ctx: ActorContext, input: AdjustBalanceInput): Promise<LeaveBalancesView>;
@@ -80,8 +59,6 @@ export interface LeaveService {
   approve(ctx: ActorContext, input: LeaveDecisionInput): Promise<LeaveRequestView>;
   reject(ctx: ActorContext, input: LeaveRejectInput): Promise<LeaveRequestView>;
   approvals(ctx: ActorContext, query: LeaveApprovalsQuery): Promise<Page<LeaveApprovalItem>>;
-  calendar(ctx: ActorContext, query: EmployeeCalendarQuery): Promise<EmployeeCalendarView>;
-  report(ctx: ActorContext, query: LeaveReportQuery): Promise<LeaveReportView | FileDownloadView>;
 }
 
 export interface LeaveInternals extends LeaveService {
@@ -99,27 +76,10 @@ export interface LeaveInternals extends LeaveService {
   rebuildBalances(now: Date): Promise<{ followed: number; checked: number; repaired: number }>;
 }
 
-const typeRef = (t: LeaveTypeRecord): LeaveTypeRef => ({
-  id: t.id,
-  name: t.name,
-  code: t.code,
-  colour: t.colour,
-  unit: t.unit,
-  paid: t.paid,
-});
-
 /** How far back the daily check looks for settled requests whose entry is missing. */
 const FOLLOW_UP_DAYS = 7;
 /** A hold younger than this may still be on its way to its request. */
 const ORPHAN_AFTER_MS = 10 * 60_000;
-
-/** The share of a day a counted day takes (hour types count hours of a default day). */
-const fractionOf = (type: LeaveTypeRecord | undefined, amount: number, hoursPerDay: number) =>
-  Math.min(1, fromHundredths(amount) / (type?.unit === 'hour' ? hoursPerDay : 1));
-
-/** The days of a request still off: a leave cut short ends the day before. */
-const daysOff = (r: LeaveRequestRecord) =>
-  r.curtailedFrom ? r.days.filter(([d]) => d < (r.curtailedFrom as string)) : r.days;
 
 export function createLeaveService(
   deps: Pick<ServiceDeps, 'repos' | 'logger'>,
@@ -131,16 +91,7 @@ export function createLeaveService(
     events: EventBus;
   },
 ): LeaveInternals {
-  const {
-    leaveRequests: requests,
-    leases,
-    employees,
-    holidayCalendars,
-    capacity,
-    projects,
-    workLocation,
-    files,
-  } = deps.repos;
+  const { leaveRequests: requests, leases, employees, holidayCalendars, files } = deps.repos;
   const { audit, settings, approvals, setup, events } = services;
   const balances = createLeaveBalances(deps, { settings, setup });
 
@@ -282,101 +233,8 @@ export function createLeaveService(
     return { type, take };
   }
 
-  // ---- Capacity ----
-
-  /** Approved leave of these people on days from..to as availability spans (a day each). */
-  const availability: AvailabilitySource = async (userIds, from, to) => {
-    const out = new Map<string, AvailabilitySpan[]>();
-    if (userIds.length === 0) return out;
-    const last = to === OPEN_END_DAY ? addDays(from, 3 * 366) : to;
-    const [approved, types] = await Promise.all([requests.activeIn(userIds, from, last), typesById(new Date())]);
-    // A morning off and an afternoon off of the same day add up to the whole day.
-    const off = new Map<string, Map<string, number>>();
-    for (const r of approved) {
-      if (r.status !== 'approved') continue;
-      const type = types.get(r.typeId);
-      const days = off.get(r.userId) ?? new Map<string, number>();
-      for (const [date, amount] of daysOff(r)) {
-        if (date < from || date > last) continue;
-        days.set(date, Math.min(1, (days.get(date) ?? 0) + fractionOf(type, amount, r.hoursPerDay)));
-      }
-      off.set(r.userId, days);
-    }
-    for (const [userId, days] of off) {
-      out.set(
-        userId,
-        [...days].map(([date, fraction]) => ({ start: date, end: date, percent: Math.round(100 * (1 - fraction)) })),
-      );
-    }
-    return out;
-  };
-
-  async function impactOf(r: LeaveRequestRecord): Promise<CapacityImpactView> {
-    const period = { start: r.startDate, end: r.endDate };
-    const ledger = await capacity.get(r.userId);
-    const inRange = ledger.segments.filter((s) => s.start <= period.end && (s.end === null || s.end >= period.start));
-    const projectIds = [...new Set(inRange.map((s) => s.projectId))];
-    if (projectIds.length === 0) return { projects: [] };
-    const names = await projects.names(projectIds);
-    const out: CapacityImpactView['projects'] = [];
-    for (const projectId of projectIds) {
-      const mine = inRange.filter((s) => s.projectId === projectId);
-      const members = (await capacity.membersOf(projectId)).filter((m) =>
-        m.segments.some((s) => s.start <= period.end && (s.end === null || s.end >= period.start)),
-      );
-      const leadIds = members
-        .filter((m) =>
-          m.segments.some(
-            (s) => s.role === 'lead' && s.start <= period.end && (s.end === null || s.end >= period.start),
-          ),
-        )
-        .map((m) => m.userId)
-        .filter((id) => id !== r.userId);
-      const teammateIds = members.map((m) => m.userId).filter((id) => id !== r.userId);
-      const [off, cards] = await Promise.all([
-        requests.activeIn(teammateIds, period.start, period.end),
-        employees.cards([...new Set([...leadIds, ...teammateIds])]),
-      ]);
-      const start = mine.reduce((d, s) => (s.start > d ? s.start : d), period.start);
-      const end = mine.reduce((d, s) => (s.end !== null && s.end < d ? s.end : d), period.end);
-      out.push({
-        project: { id: projectId, name: names.get(projectId) ?? '' },
-        allocationPercent: Math.max(
-          0,
-          ...capacityTimeline(mine, { from: period.start, to: period.end }).map((i) => i.allocatedPercent),
-        ),
-        start: start < period.start ? period.start : start,
-        end,
-        leads: leadIds.map((id) => ({ id, name: cards.get(id)?.name ?? 'Unknown person' })),
-        teammatesOff: off.map((o) => ({
-          user: { id: o.userId, name: cards.get(o.userId)?.name ?? 'Unknown person' },
-          startDate: o.startDate,
-          endDate: o.endDate,
-          status: o.status as 'pending' | 'approved',
-        })),
-      });
-    }
-    return { projects: out };
-  }
-
-  /** After approval: the person's halo, and their projects' leads told when the leave takes them above availability. */
-  async function afterApproval(r: LeaveRequestRecord, by: string | null, now: Date) {
-    const day = await today(now);
-    const ledger = await capacity.get(r.userId);
-    if (ledger.segments.length === 0) return;
-    const spans =
-      (await availability([r.userId], day < r.startDate ? day : r.startDate, OPEN_END_DAY)).get(r.userId) ?? [];
-    await employees.setCapacityFlag(r.userId, capacityFlagOf(ledger.segments, day, spans), ledger.version, now);
-    const over = capacityTimeline(ledger.segments, { from: r.startDate, to: r.endDate }, spans).filter(
-      (i) => i.allocatedPercent > i.availablePercent,
-    );
-    const projectIds = new Set(
-      ledger.segments.filter((s) => over.some((i) => i.segmentIds.includes(s.id))).map((s) => s.projectId),
-    );
-    for (const projectId of projectIds) {
-      await events.publish('capacity.overallocated', { userIds: [r.userId], projectId, by, at: now });
-    }
-  }
+  const { availability, impactOf, afterApproval } = createLeaveCapacity(deps, { events, typesById, today });
+  const shown = createLeaveViews(deps, { typesById, organization, today, profile });
 
   // ---- The engine ----
 
@@ -441,22 +299,9 @@ export function createLeaveService(
     assertCanSee(ctx.actor, 'LeaveBalance', { userId, managerChain: line.managers }, 'Employee', userId);
   }
 
-  // ---- Calendar and report helpers ----
-
-  const checkRange = (from: string, to: string) => {
-    if (to < from) {
-      throw validationFailed('to must not be before from (today by default)', [
-        { path: 'to', message: 'must not be before from', code: 'invalid_range' },
-      ]);
-    }
-    if (daysBetween(from, to) > MAX_LEAVE_RANGE_DAYS) {
-      throw validationFailed(`The range may span at most ${MAX_LEAVE_RANGE_DAYS} days`, [
-        { path: 'to', message: `at most ${MAX_LEAVE_RANGE_DAYS} days after from`, code: 'too_big' },
-      ]);
-    }
-  };
-
   return {
+    calendar: shown.calendar,
+    report: shown.report,
     approvalKind,
     availability,
     accrue: (now) => balances.accrue(now),
@@ -781,204 +626,6 @@ export function createLeaveService(
         shown.map(async (view, i) => ({ ...view, impact: await impactOf(ordered[i] as LeaveRequestRecord) })),
       );
       return { ...inbox, items };
-    },
-
-    // ---- The integrated calendar ----
-
-    async calendar(ctx, query) {
-      const from = query.from ?? (await today(ctx.now));
-      const to = query.to ?? addDays(from, 30);
-      checkRange(from, to);
-      const person = await profile(query.id);
-      const line = await employees.reportingLine(query.id);
-      const full =
-        ctx.actor.id === query.id || holdsRole(ctx.actor.roles, 'hr') || (line?.managers ?? []).includes(ctx.actor.id);
-      const [org, calendars, leave, ledger, types, located, employee] = await Promise.all([
-        organization(ctx.now),
-        holidayCalendars.list(),
-        requests.activeIn([query.id], from, to),
-        capacity.get(query.id),
-        typesById(ctx.now),
-        workLocation.activeOverlapping(query.id, from, to),
-        employees.get(query.id),
-      ]);
-      const holidays = new Map((calendarFor(calendars, person.place)?.days ?? []).map((d) => [d.date, d]));
-      const names = full ? await projects.names([...new Set(ledger.segments.map((s) => s.projectId))]) : new Map();
-      const days: EmployeeCalendarView['days'] = [];
-      for (let day = from; day <= to; day = addDays(day, 1)) {
-        const entries: CalendarEntry[] = [];
-        const holiday = holidays.get(day);
-        const working = org.workingDays.includes(isoWeekday(day));
-        if (holiday) entries.push({ kind: 'holiday', name: holiday.name, halfDay: holiday.halfDay });
-        let off = 0;
-        for (const r of leave) {
-          const share = daysOff(r).find(([d]) => d === day);
-          if (!share) continue;
-          const fraction = fractionOf(types.get(r.typeId), share[1], r.hoursPerDay);
-          if (r.status === 'approved') off += fraction;
-          const type = types.get(r.typeId);
-          if (full && type) {
-            entries.push({
-              kind: 'leave',
-              requestId: r.id,
-              type: typeRef(type),
-              status: r.status as 'pending' | 'approved',
-              fraction,
-            });
-          } else if (r.status === 'approved') {
-            entries.push({ kind: 'away', fraction });
-          }
-        }
-        if (full) {
-          for (const s of ledger.segments) {
-            if (s.start <= day && (s.end === null || s.end >= day)) {
-              entries.push({
-                kind: 'allocation',
-                project: { id: s.projectId, name: names.get(s.projectId) ?? '' },
-                percent: s.percent,
-              });
-            }
-          }
-          if (working && !(holiday && !holiday.halfDay)) {
-            const where = locationOn(day, located, employee?.workLocation ?? null);
-            entries.push({ kind: 'workLocation', location: where.location, source: where.source });
-          }
-        }
-        const status =
-          off >= 1
-            ? 'away'
-            : off > 0
-              ? 'partlyAway'
-              : holiday && !holiday.halfDay
-                ? 'holiday'
-                : working
-                  ? 'working'
-                  : 'nonWorking';
-        days.push({ date: day, status, entries });
-      }
-      return { user: { id: person.id, name: person.name }, from, to, detail: full ? 'full' : 'limited', days };
-    },
-
-    // ---- The report ----
-
-    async report(ctx, query) {
-      assertCan(ctx.actor, 'read', 'Report', { kind: 'leave' });
-      const to = query.to ?? (await today(ctx.now));
-      const from = query.from ?? `${to.slice(0, 4)}-01-01`;
-      checkRange(from, to);
-      const year = Number(to.slice(0, 4));
-      let people = await employees.leaveProfiles({ department: query.department });
-      if (!holdsRole(ctx.actor.roles, 'hr')) {
-        const team = new Set((await employees.reportsBelow(ctx.actor.id)).map((p) => p.id));
-        people = people.filter((p) => team.has(p.id));
-      }
-      const ids = people.map((p) => p.id);
-      const types = [...(await typesById(ctx.now)).values()].filter((t) => !query.typeId || t.id === query.typeId);
-      // Beyond a few hundred people one read of everyone is cheaper than a long $in list.
-      const who = ids.length > 200 ? null : ids;
-      const [stored, inRange] = await Promise.all([
-        ids.length ? deps.repos.leaveLedger.balancesOf(who, year) : Promise.resolve([]),
-        ids.length ? requests.activeIn(who, from, to) : Promise.resolve([]),
-      ]);
-      const projections = new Map(stored.map((b) => [`${b.userId}:${b.typeId}`, b]));
-      /**
-       * The balance of the leave year of `to` as it stands on `to`: credited as the
-       * schedule has it by then (posted or not), the rest as the projection holds it.
-       */
-      const balanceOf = (person: LeaveProfile, type: LeaveTypeRecord): BalanceTotals => {
-        const projection = projections.get(`${person.id}:${type.id}`);
-        const schedule = accrualSchedule(
-          { accrual: type.accrual, entitlement: type.yearlyEntitlement },
-          { joinDate: person.joinDate, leftOn: null },
-          year,
-        );
-        const accrued = schedule.filter((c) => c.effectiveDate <= to).reduce((sum, c) => sum + c.amount, 0);
-        // Carried days lapse after their last day: not yet on `to` before it.
-        const lapsed = projection?.carryExpiresOn && to <= projection.carryExpiresOn ? 0 : (projection?.expired ?? 0);
-        return { ...EMPTY_TOTALS, ...projection, accrued, expired: lapsed };
-      };
-      const offOf = new Map<string, number>();
-      const reported = new Map(types.map((t) => [t.id, t]));
-      for (const r of inRange) {
-        if (r.status !== 'approved') continue;
-        const type = reported.get(r.typeId);
-        if (!type) continue;
-        const days = daysOff(r)
-          .filter(([d]) => d >= from && d <= to)
-          .reduce((sum, [, a]) => sum + fractionOf(type, a, r.hoursPerDay), 0);
-        const key = `${r.userId}:${r.typeId}`;
-        offOf.set(key, (offOf.get(key) ?? 0) + days);
-      }
-      const round = (n: number) => Math.round(n * 100) / 100;
-      const rows = people.map((p) => {
-        const lines = types.map((t) => {
-          const b = balanceOf(p, t);
-          return {
-            typeId: t.id,
-            code: t.code,
-            taken: fromHundredths(b.taken),
-            pending: fromHundredths(b.pending),
-            daysOff: round(offOf.get(`${p.id}:${t.id}`) ?? 0),
-            balance: tracked(t) ? fromHundredths(availableOf(b)) : null,
-          };
-        });
-        return {
-          employee: { id: p.id, name: p.name },
-          department: p.department,
-          types: lines,
-          daysOff: round(lines.reduce((sum, l) => sum + l.daysOff, 0)),
-        };
-      });
-      const sum = (list: typeof rows, pick: (l: (typeof rows)[number]['types'][number]) => boolean) => {
-        let taken = 0;
-        let pending = 0;
-        let off = 0;
-        for (const row of list) {
-          for (const l of row.types) {
-            if (!pick(l)) continue;
-            taken += l.taken;
-            pending += l.pending;
-            off += l.daysOff;
-          }
-        }
-        return { taken: round(taken), pending: round(pending), daysOff: round(off) };
-      };
-      const departments = [...new Set(rows.map((r) => r.department))];
-      const report: LeaveReportView = {
-        from,
-        to,
-        generatedAt: ctx.now.toISOString(),
-        people: rows,
-        byType: types.map((t) => ({ type: typeRef(t), ...sum(rows, (l) => l.typeId === t.id) })),
-        byDepartment: departments.map((d) => ({
-          department: d,
-          ...sum(
-            rows.filter((r) => r.department === d),
-            () => true,
-          ),
-        })),
-      };
-      if (query.format === 'json') return report;
-      return {
-        format: 'csv',
-        fileName: `leave-${from}-to-${to}.csv`,
-        contentType: 'text/csv; charset=utf-8',
-        body: toCsv(
-          ['employeeId', 'name', 'department', 'type', 'taken', 'pending', 'daysOff', 'balance'],
-          rows.flatMap((r) =>
-            r.types.map((l) => [
-              r.employee.id,
-              r.employee.name,
-              r.department,
-              l.code,
-              l.taken,
-              l.pending,
-              l.daysOff,
-              l.balance,
-            ]),
-          ),
-        ),
-      };
     },
   };
 }
