@@ -232,7 +232,7 @@ describe('the demo organisation', () => {
 
   it(
     'adds leave: a holiday calendar, HR adjustments, accrual and requests in every state',
-    { timeout: 180_000 },
+    { timeout: 90_000 },
     async () => {
       const repos = createRepositories(testApp().database);
       const idOf = async (role: string) =>
@@ -257,8 +257,10 @@ describe('the demo organisation', () => {
         result.requests.cancelled,
       );
       expect((await repos.holidayCalendars.list()).filter((c) => c.isDefault)).toHaveLength(1);
-      // The projection matches the ledger.
-      expect((await (await serviceInternals(deps)).leave.rebuildBalances(new Date())).repaired).toBe(0);
+      // The projection matches the ledger (checked past the minute the rebuild leaves to posts in flight).
+      const checked = await (await serviceInternals(deps)).leave.rebuildBalances(new Date(Date.now() + 2 * 60_000));
+      expect(checked).toMatchObject({ repaired: 0, followed: 0 });
+      expect(checked.checked).toBeGreaterThan(0);
     },
   );
 
