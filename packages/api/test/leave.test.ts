@@ -402,6 +402,34 @@ describe('past days and part-time hours', () => {
     expect(late.json().error).toMatchObject({ code: 'DAYS_IN_PAST', details: { maxPastDays: 30, startDate: old } });
   });
 
+  it('approved leave that has begun: the requester cannot cancel it; HR gives back the days from today on', async () => {
+    const me = await person();
+    const sick = (await call(me, 'GET', '/leave/types')).json().items.find((t: { code: string }) => t.code === 'SICK');
+    // The last working day before today to the first from today on: two days, begun.
+    let back = -1;
+    while (isoWeekday(clock.day(back)) > 5) back--;
+    const first = clock.day(back);
+    const last = workingDays(1, 0)[0] as string;
+    const request = (
+      await call(me, 'POST', '/leave/requests', { typeId: sick.id, startDate: first, endDate: last })
+    ).json();
+    expect((await call(manager, 'POST', `/leave/requests/${request.id}/approve`, {})).statusCode).toBe(200);
+    const taken = (await lineOf(me, sick.id)).taken;
+    const mine = await call(me, 'DELETE', `/leave/requests/${request.id}`);
+    expect(mine.statusCode).toBe(422);
+    expect(mine.json().error).toMatchObject({ code: 'LEAVE_ALREADY_STARTED', details: { startDate: first } });
+    const cut = await call(hr, 'DELETE', `/leave/requests/${request.id}`);
+    expect(cut.statusCode).toBe(200);
+    expect(cut.json()).toMatchObject({ status: 'approved', curtailedFrom: clock.day(0) });
+    const detail = (await call(me, 'GET', `/leave/requests/${request.id}`)).json();
+    const remaining = detail.days.filter((d: { date: string }) => d.date >= clock.day(0));
+    const given = remaining.reduce((sum: number, d: { amount: number }) => sum + d.amount, 0);
+    expect(given).toBeGreaterThan(0);
+    expect((await lineOf(me, sick.id)).taken).toBe(taken - given);
+    // Cut short once: nothing more to cancel.
+    expect((await call(hr, 'DELETE', `/leave/requests/${request.id}`)).json().error.code).toBe('REQUEST_NOT_PENDING');
+  });
+
   it('hour types count a day as the profile’s working hours', async () => {
     const type = await yearlyType(40, { unit: 'hour' });
     const me = await person();
