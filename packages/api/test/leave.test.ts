@@ -482,6 +482,14 @@ describe('leave and capacity', () => {
     expect(detail.impact.projects).toMatchObject([
       { project: { id: project.id }, allocationPercent: 60, leads: [{ id: lead.id }] },
     ]);
+    // A teammate's pending leave is theirs and their approvers'; once approved, the impact shows them off.
+    const theirs = (
+      await call(lead, 'POST', '/leave/requests', { typeId: type.id, startDate: days[0], endDate: days[0] })
+    ).json();
+    const impactOf = async () => (await call(me, 'GET', `/leave/requests/${request.id}`)).json().impact.projects[0];
+    expect((await impactOf()).teammatesOff).toEqual([]);
+    expect((await call(hr, 'POST', `/leave/requests/${theirs.id}/approve`, {})).statusCode).toBe(200);
+    expect((await impactOf()).teammatesOff).toMatchObject([{ user: { id: lead.id }, status: 'approved' }]);
     expect((await call(manager, 'POST', `/leave/requests/${request.id}/approve`, {})).statusCode).toBe(200);
 
     const timeline = (await call(manager, 'GET', `/employees/${me.id}/capacity?from=${days[0]}&to=${days[0]}`)).json();
@@ -490,7 +498,9 @@ describe('leave and capacity', () => {
     expect(report.overAllocated.map((p: { id: string }) => p.id)).toContain(me.id);
 
     const told = (await call(lead, 'GET', '/notifications?limit=50')).json();
-    expect(told.items.some((n: { type: string }) => n.type === 'project.overallocated')).toBe(true);
+    const overbooked = told.items.filter((n: { type: string }) => n.type === 'project.overallocated');
+    expect(overbooked).toHaveLength(1);
+    expect(overbooked[0].body).toContain('Approved leave');
 
     // A morning and an afternoon off the same day add up to the whole day.
     const morning = (

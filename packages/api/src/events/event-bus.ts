@@ -22,7 +22,14 @@ export interface DomainEvents {
     at: Date;
   };
   /** People on a project are allocated above 100% on some days (a roster change made it so). */
-  'capacity.overallocated': { userIds: string[]; projectId: string; by: string | null; at: Date };
+  /** People allocated above their availability by a roster change on `projectId`, or by approved leave (`leaveRequestId`). */
+  'capacity.overallocated': {
+    userIds: string[];
+    projectId: string;
+    by: string | null;
+    at: Date;
+    leaveRequestId?: string;
+  };
   /** A project comment was written or edited. */
   'project.comment-saved': { projectId: string; commentId: string; authorId: string; body: string; at: Date };
 }

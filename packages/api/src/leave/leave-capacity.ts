@@ -111,12 +111,15 @@ export function createLeaveCapacity(
         start: start < period.start ? period.start : start,
         end,
         leads: leadIds.map((id) => ({ id, name: cards.get(id)?.name ?? 'Unknown person' })),
-        teammatesOff: off.map((o) => ({
-          user: { id: o.userId, name: cards.get(o.userId)?.name ?? 'Unknown person' },
-          startDate: o.startDate,
-          endDate: o.endDate,
-          status: o.status as 'pending' | 'approved',
-        })),
+        // Teammates already off: approved leave only (others' pending requests are theirs and their approvers').
+        teammatesOff: off
+          .filter((o) => o.status === 'approved')
+          .map((o) => ({
+            user: { id: o.userId, name: cards.get(o.userId)?.name ?? 'Unknown person' },
+            startDate: o.startDate,
+            endDate: o.endDate,
+            status: o.status as 'pending' | 'approved',
+          })),
       });
     }
     return { projects: out };
@@ -133,11 +136,16 @@ export function createLeaveCapacity(
     const over = capacityTimeline(ledger.segments, { from: r.startDate, to: r.endDate }, spans).filter(
       (i) => i.allocatedPercent > i.availablePercent,
     );
-    const projectIds = new Set(
-      ledger.segments.filter((s) => over.some((i) => i.segmentIds.includes(s.id))).map((s) => s.projectId),
-    );
-    for (const projectId of projectIds) {
-      await events.publish('capacity.overallocated', { userIds: [r.userId], projectId, by, at: now });
+    // One event: the leads of every project the person is on hear of it (notifications).
+    const projectId = ledger.segments.find((s) => over.some((i) => i.segmentIds.includes(s.id)))?.projectId;
+    if (projectId) {
+      await events.publish('capacity.overallocated', {
+        userIds: [r.userId],
+        projectId,
+        by,
+        at: now,
+        leaveRequestId: r.id,
+      });
     }
   }
 

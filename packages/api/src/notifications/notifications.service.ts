@@ -321,7 +321,9 @@ export function createNotificationsService(
             userId: lead,
             type: 'project.overallocated',
             title: `${name(userId)} is over-allocated`,
-            body: `A change on ${project?.name ?? 'a project'} allocates ${name(userId)}, who works on your project, above their availability on some days.`,
+            body: event.leaveRequestId
+              ? `Approved leave takes ${name(userId)}, who works on your project, below their allocation on some days.`
+              : `A change on ${project?.name ?? 'a project'} allocates ${name(userId)}, who works on your project, above their availability on some days.`,
             link: `/employees/${userId}/capacity`,
             actorId: event.by,
             data: { userId, projectId: event.projectId },
