@@ -374,6 +374,34 @@ describe('leave requests and balances', () => {
     expect((await leave.rebuildBalances(clock())).followed).toBe(0);
   });
 
+  it('last year’s balance carries over up to the cap, once, and what is not used by the expiry day lapses', async () => {
+    const type = await yearlyType(10, { carryForwardCap: 5, carryForwardExpiryMonths: 3 });
+    const me = await person();
+    const year = Number(clock.day(0).slice(0, 4));
+    expect(
+      (
+        await call(hr, 'PATCH', `/leave/balances/${me.id}`, {
+          typeId: type.id,
+          year: year - 1,
+          days: 3,
+          reason: 'moved',
+        })
+      ).statusCode,
+    ).toBe(200);
+    const { leave } = await serviceInternals(testApp().deps);
+    expect((await leave.carryForward(clock())).carried).toBeGreaterThanOrEqual(1);
+    // Last year: 10 accrued + 3 adjusted, nothing taken; at most 5 carry, usable to 31 March.
+    const carried = await lineOf(me, type.id, `${year}-01-15`);
+    expect(carried).toMatchObject({ carried: 5, carryExpiresOn: `${year}-03-31`, expired: 0, available: 15 });
+    // After the expiry day (the job's day, not the app's clock): the unused 5 lapse, once.
+    const may = new Date(`${year}-05-01T12:00:00Z`);
+    const lapse = await leave.carryForward(may);
+    expect(lapse.carried).toBe(0);
+    expect(lapse.expired).toBeGreaterThanOrEqual(1);
+    expect(await lineOf(me, type.id, `${year}-05-01`)).toMatchObject({ carried: 5, expired: 5, available: 10 });
+    expect(await leave.carryForward(may)).toEqual({ carried: 0, expired: 0 });
+  });
+
   it('accrual posts once per person, type and period: a second run adds nothing', async () => {
     const type = await yearlyType(12);
     const me = await person();

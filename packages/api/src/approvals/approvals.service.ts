@@ -100,7 +100,11 @@ export interface ApprovalsService extends Omit<ApprovalDelegations, 'applyBounda
   /** After the change is stored: a workflow that closed in between is followed now. */
   resync(ctx: CallContext, workflowId: string): Promise<void>;
   /** Where each workflow stands, for list rows. */
-  summaries(ids: readonly string[], now: Date): Promise<Map<string, WorkflowSummaryView>>;
+  /**
+   * Where each workflow's approval stands, for request lists: every id has one (a workflow
+   * not started yet, whose start the reconciler finishes, is pending and asks nobody so far).
+   */
+  summaries(ids: readonly string[], now: Date): Promise<(workflowId: string) => WorkflowSummaryView>;
   get(ctx: ActorContext, workflowId: string): Promise<WorkflowView>;
   inbox(ctx: ActorContext, query: InboxQuery): Promise<Page<InboxItemView>>;
   policies(ctx: ActorContext): Promise<{ items: ApprovalPolicyView[] }>;
@@ -513,7 +517,17 @@ export function createApprovalsService(
         employees,
         [...found.values()].flatMap((w) => w.awaiting),
       );
-      return new Map([...found].map(([id, workflow]) => [id, summaryView(workflow, now, person)]));
+      const views = new Map([...found].map(([id, workflow]) => [id, summaryView(workflow, now, person)]));
+      return (id) =>
+        views.get(id) ?? {
+          id,
+          state: 'pending',
+          round: 1,
+          currentStage: null,
+          awaiting: [],
+          dueAt: null,
+          overdue: false,
+        };
     },
 
     async get(ctx, workflowId) {

@@ -61,6 +61,15 @@ export const employmentOf = (person: Pick<LeaveProfile, 'joinDate'>, leftOn: str
   leftOn,
 });
 
+/** An entry that is no request's (credits, carry, adjustments): who, which type and year, what and when. */
+function creditOf(
+  where: { userId: string; typeId: string; year: number },
+  entry: Pick<NewLedgerEntry, 'key' | 'kind' | 'amount' | 'effectiveDate'> &
+    Partial<Pick<NewLedgerEntry, 'reason' | 'by' | 'carryExpiresOn'>>,
+): NewLedgerEntry {
+  return { ...where, days: null, requestId: null, reason: null, by: null, ...entry };
+}
+
 export type LedgerEntryInput = Omit<
   LedgerEntryRecord,
   'id' | 'createdAt' | 'year' | 'userId' | 'typeId' | 'by' | 'reason'
@@ -208,19 +217,14 @@ export function createLeaveBalances(
       now: Date,
     ) =>
       leaveLedger.post(
-        {
-          userId: input.userId,
-          typeId: input.typeId,
-          year: input.year,
+        creditOf(input, {
           key: input.key,
           kind: 'adjustment',
           amount: input.amount,
           effectiveDate: `${input.year}-01-01`,
-          days: null,
-          requestId: null,
           reason: input.reason,
           by: input.by,
-        },
+        }),
         now,
       ),
 
@@ -254,34 +258,28 @@ export function createLeaveBalances(
           const schedule = accrualSchedule(termsOf(type), employmentOf(person, leavers.get(person.id) ?? null), year);
           if (schedule.length === 0) continue;
           const has = (key: string) => posted.has(`${person.id}:${type.id}:${key}`);
-          const base = {
-            userId: person.id,
-            typeId: type.id,
-            year,
-            days: null,
-            requestId: null,
-            reason: null,
-            by: null,
-          };
+          const where = { userId: person.id, typeId: type.id, year };
           if (!has(`entitlement:${year}`)) {
             const amount = schedule.reduce((sum, c: AccrualCredit) => sum + c.amount, 0);
-            due.push({
-              ...base,
-              key: `entitlement:${year}`,
-              kind: 'entitlement',
-              amount,
-              effectiveDate: `${year}-01-01`,
-            });
+            due.push(
+              creditOf(where, {
+                key: `entitlement:${year}`,
+                kind: 'entitlement',
+                amount,
+                effectiveDate: `${year}-01-01`,
+              }),
+            );
           }
           for (const credit of schedule) {
             if (credit.effectiveDate > today || has(`accrual:${credit.period}`)) continue;
-            due.push({
-              ...base,
-              key: `accrual:${credit.period}`,
-              kind: 'accrual',
-              amount: credit.amount,
-              effectiveDate: credit.effectiveDate,
-            });
+            due.push(
+              creditOf(where, {
+                key: `accrual:${credit.period}`,
+                kind: 'accrual',
+                amount: credit.amount,
+                effectiveDate: credit.effectiveDate,
+              }),
+            );
           }
         }
       }
@@ -300,9 +298,7 @@ export function createLeaveBalances(
       const today = dayInTimezone(now, await timezone(now));
       const year = Number(today.slice(0, 4));
       const types = (await setup.allTypes(now)).filter((t) => tracked(t) && (t.carryForwardCap ?? 0) > 0);
-      let carried = 0;
-      let expired = 0;
-      if (types.length === 0) return { carried, expired };
+      if (types.length === 0) return { carried: 0, expired: 0 };
       const byId = new Map(types.map((t) => [t.id, t]));
       const [lastYear, posted] = await Promise.all([
         leaveLedger.balancesOf(null, year - 1),
@@ -311,31 +307,25 @@ export function createLeaveBalances(
       const people = new Map(
         (await employees.leaveProfiles({ ids: [...new Set(lastYear.map((b) => b.userId))] })).map((p) => [p.id, p]),
       );
+      const due: NewLedgerEntry[] = [];
       for (const balance of lastYear) {
         const type = byId.get(balance.typeId);
         const person = people.get(balance.userId);
         if (!type || !person || person.status === 'archived') continue;
         if (posted.has(`${person.id}:${type.id}:carryIn:${year}`)) continue;
         const { totals } = await totalsAsOf(type, person, year - 1, `${year - 1}-12-31`, now);
-        const amount = carryForwardOf(type, totals);
-        const outcome = await leaveLedger.post(
-          {
-            userId: person.id,
-            typeId: type.id,
-            year,
-            key: `carryIn:${year}`,
-            kind: 'carryIn',
-            amount,
-            effectiveDate: `${year}-01-01`,
-            days: null,
-            requestId: null,
-            reason: null,
-            by: null,
-            carryExpiresOn: carryExpiresOn(type, year),
-          },
-          now,
+        due.push(
+          creditOf(
+            { userId: person.id, typeId: type.id, year },
+            {
+              key: `carryIn:${year}`,
+              kind: 'carryIn',
+              amount: carryForwardOf(type, totals),
+              effectiveDate: `${year}-01-01`,
+              carryExpiresOn: carryExpiresOn(type, year),
+            },
+          ),
         );
-        if (outcome === 'posted') carried += 1;
       }
       for (const balance of await leaveLedger.balancesOf(null, year)) {
         const type = byId.get(balance.typeId);
@@ -343,25 +333,21 @@ export function createLeaveBalances(
         if (posted.has(`${balance.userId}:${type.id}:carryExpiry:${year}`)) continue;
         const lines = await leaveLedger.lines(balance.userId, type.id, year);
         const carriedIn = lines.filter((l) => l.kind === 'carryIn').reduce((sum, l) => sum + l.amount, 0);
-        const outcome = await leaveLedger.post(
-          {
-            userId: balance.userId,
-            typeId: type.id,
-            year,
-            key: `carryExpiry:${year}`,
-            kind: 'carryExpiry',
-            amount: expiringCarry(carriedIn, lines, balance.carryExpiresOn),
-            effectiveDate: addDays(balance.carryExpiresOn, 1),
-            days: null,
-            requestId: null,
-            reason: null,
-            by: null,
-          },
-          now,
+        due.push(
+          creditOf(
+            { userId: balance.userId, typeId: type.id, year },
+            {
+              key: `carryExpiry:${year}`,
+              kind: 'carryExpiry',
+              amount: expiringCarry(carriedIn, lines, balance.carryExpiresOn),
+              effectiveDate: addDays(balance.carryExpiresOn, 1),
+            },
+          ),
         );
-        if (outcome === 'posted') expired += 1;
       }
-      return { carried, expired };
+      const written = await leaveLedger.insertMany(due, now);
+      const carried = written.filter((e) => e.kind === 'carryIn').length;
+      return { carried, expired: written.length - carried };
     },
 
     /** Every projection of last, this and next leave year recomputed from the ledger; differences are logged and repaired. */

@@ -1,6 +1,6 @@
 import {
   type CreateHolidayCalendarInput,
-  type CreateLeaveTypeInput,
+  CreateLeaveTypeInput,
   DomainError,
   fromHundredths,
   type HolidayCalendarRecord,
@@ -20,66 +20,20 @@ import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
 
-/** The types every organisation starts with (inserted when there are none). */
+/** The types every organisation starts with (inserted when there are none); the rest of each type is the input's defaults. */
 export const DEFAULT_LEAVE_TYPES: CreateLeaveTypeInput[] = [
   {
     name: 'Annual leave',
     code: 'ANNUAL',
     colour: '#2f80ed',
-    paid: true,
-    unit: 'day',
     accrual: 'monthly',
     yearlyEntitlement: 25,
     carryForwardCap: 5,
     carryForwardExpiryMonths: 3,
-    allowNegative: 0,
-    maxConsecutiveDays: null,
-    minNoticeDays: 0,
-    maxPastDays: 0,
-    documentRequiredAfterDays: null,
-    countWeekends: false,
-    countHolidays: false,
-    minServiceDays: 0,
   },
-  {
-    name: 'Sick leave',
-    code: 'SICK',
-    colour: '#eb5757',
-    paid: true,
-    unit: 'day',
-    accrual: 'none',
-    yearlyEntitlement: null,
-    carryForwardCap: null,
-    carryForwardExpiryMonths: null,
-    allowNegative: 0,
-    maxConsecutiveDays: null,
-    minNoticeDays: 0,
-    maxPastDays: 30,
-    documentRequiredAfterDays: 3,
-    countWeekends: false,
-    countHolidays: false,
-    minServiceDays: 0,
-  },
-  {
-    name: 'Unpaid leave',
-    code: 'UNPAID',
-    colour: '#828282',
-    paid: false,
-    unit: 'day',
-    accrual: 'none',
-    yearlyEntitlement: null,
-    carryForwardCap: null,
-    carryForwardExpiryMonths: null,
-    allowNegative: 0,
-    maxConsecutiveDays: null,
-    minNoticeDays: 0,
-    maxPastDays: 0,
-    documentRequiredAfterDays: null,
-    countWeekends: false,
-    countHolidays: false,
-    minServiceDays: 0,
-  },
-];
+  { name: 'Sick leave', code: 'SICK', colour: '#eb5757', maxPastDays: 30, documentRequiredAfterDays: 3 },
+  { name: 'Unpaid leave', code: 'UNPAID', colour: '#828282', paid: false },
+].map((fields) => CreateLeaveTypeInput.parse(fields));
 
 /** How long another instance's change of a type may take to be seen here. */
 const TYPES_CACHE_MS = 5_000;

@@ -126,7 +126,7 @@ export function createLeaveService(
   }
 
   async function views(records: readonly LeaveRequestRecord[], now: Date): Promise<LeaveRequestView[]> {
-    const [summaries, cards, types] = await Promise.all([
+    const [summaryOf, cards, types] = await Promise.all([
       approvals.summaries(
         records.map((r) => r.workflowId),
         now,
@@ -152,15 +152,7 @@ export function createLeaveService(
         attachmentFileId: r.attachmentFileId,
         status: r.status,
         workflowId: r.workflowId,
-        approval: summaries.get(r.workflowId) ?? {
-          id: r.workflowId,
-          state: 'pending' as const,
-          round: 1,
-          currentStage: null,
-          awaiting: [],
-          dueAt: null,
-          overdue: false,
-        },
+        approval: summaryOf(r.workflowId),
         decidedAt: r.decidedAt?.toISOString() ?? null,
         cancelledAt: r.cancelledAt?.toISOString() ?? null,
         curtailedFrom: r.curtailedFrom,

@@ -1,6 +1,6 @@
 import { connectDatabase, createRepositories, type NewLedgerEntry, newIdString } from '@seed-pms/db';
 import { startFerretDb } from '@seed-pms/db/embedded';
-import { addDays, dayInTimezone, isoWeekday, type Role } from '@seed-pms/domain';
+import { addDays, CreateLeaveTypeInput, dayInTimezone, isoWeekday, type Role } from '@seed-pms/domain';
 import pino from 'pino';
 import { buildApp } from '../app/build-app.js';
 import { type ActorContext, systemCallContext } from '../app/call-context.js';
@@ -192,25 +192,10 @@ try {
     ...(await insertPeople(1, 'leave-hr', ['hr'])),
     ...(await insertPeople(1, 'leave-manager', ['manager'])),
   ] as [Person, Person, Person];
-  const type = await services.leave.createType(await actor(admin.id), {
-    name: 'Bench leave',
-    code: 'BENCH',
-    colour: '#27ae60',
-    paid: true,
-    unit: 'day',
-    accrual: 'yearly',
-    yearlyEntitlement: 10,
-    carryForwardCap: null,
-    carryForwardExpiryMonths: null,
-    allowNegative: 0,
-    maxConsecutiveDays: null,
-    minNoticeDays: 0,
-    maxPastDays: 0,
-    documentRequiredAfterDays: null,
-    countWeekends: false,
-    countHolidays: false,
-    minServiceDays: 0,
-  });
+  const type = await services.leave.createType(
+    await actor(admin.id),
+    CreateLeaveTypeInput.parse({ name: 'Bench leave', code: 'BENCH', accrual: 'yearly', yearlyEntitlement: 10 }),
+  );
   const requesters = await insertPeople(BURST + 1, 'leave-requester', ['employee'], () => manager.id);
   const tokens = await inBatches(requesters, 4, token);
   const days = workingDays(BURST);

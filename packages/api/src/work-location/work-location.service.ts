@@ -52,7 +52,7 @@ export function createWorkLocationService(
   const asPerson = <T>(userId: string, fn: () => Promise<T>) => leases.withLease(`work-location:${userId}`, fn);
 
   async function views(records: readonly WorkLocationRequestRecord[], now: Date): Promise<WorkLocationRequestView[]> {
-    const [summaries, cards] = await Promise.all([
+    const [summaryOf, cards] = await Promise.all([
       approvals.summaries(
         records.map((r) => r.workflowId),
         now,
@@ -60,16 +60,7 @@ export function createWorkLocationService(
       employees.cards([...new Set(records.map((r) => r.userId))]),
     ]);
     return records.map((r) => {
-      // A workflow not started yet (its start was interrupted; the reconciler starts it) asks nobody so far.
-      const approval = summaries.get(r.workflowId) ?? {
-        id: r.workflowId,
-        state: 'pending' as const,
-        round: 1,
-        currentStage: null,
-        awaiting: [],
-        dueAt: null,
-        overdue: false,
-      };
+      const approval = summaryOf(r.workflowId);
       return {
         id: r.id,
         user: { id: r.userId, name: cards.get(r.userId)?.name ?? 'Unknown person' },

@@ -1,7 +1,13 @@
 import type { AccessQuery, LeaveRequestRecord, LeaveStatus, ListLeaveRequestsQuery, Page } from '@seed-pms/domain';
-import { DEFAULT_HOURS_PER_DAY, DomainError } from '@seed-pms/domain';
-import type { Collection, Filter, Sort, WithId } from 'mongodb';
-import { type AccessFields, withAccess } from '../access-filter.js';
+import { DEFAULT_HOURS_PER_DAY } from '@seed-pms/domain';
+import type { Collection, Filter, WithId } from 'mongodb';
+import { withAccess } from '../access-filter.js';
+import {
+  DAY_REQUEST_SORTS,
+  engineRequests,
+  REQUEST_ACCESS_FIELDS,
+  requestNotPending,
+} from '../approvals/request-kind.js';
 import { allOf } from '../filters.js';
 import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { findPage } from '../pagination.js';
@@ -29,19 +35,6 @@ export type NewLeaveRequest = Pick<
 
 export type LeaveRequestChanges = Omit<NewLeaveRequest, 'id' | 'userId' | 'workflowId'>;
 
-/** The rule fields of LeaveRequest (domain/access) as stored. */
-const ACCESS_FIELDS: AccessFields = {
-  userId: { path: 'userId', id: true },
-  approverIds: { path: 'approverIds', id: true },
-};
-
-const SORTS: Record<ListLeaveRequestsQuery['sort'], Sort> = {
-  startDate: { startDate: 1, _id: 1 },
-  '-startDate': { startDate: -1, _id: -1 },
-  createdAt: { createdAt: 1, _id: 1 },
-  '-createdAt': { createdAt: -1, _id: -1 },
-};
-
 function toRecord(doc: WithId<LeaveRequestDoc>): LeaveRequestRecord {
   return {
     id: doc._id.toHexString(),
@@ -68,9 +61,6 @@ function toRecord(doc: WithId<LeaveRequestDoc>): LeaveRequestRecord {
     updatedAt: doc.updatedAt,
   };
 }
-
-const notPending = (status: LeaveStatus | undefined) => () =>
-  new DomainError('REQUEST_NOT_PENDING', `The request is ${status ?? 'decided'}; submit a new one`, { status });
 
 const stored = (changes: LeaveRequestChanges) => ({
   ...changes,
@@ -115,6 +105,9 @@ export interface LeaveRequestRepository {
 }
 
 export function createLeaveRequestRepository(requests: Collection<LeaveRequestDoc>): LeaveRequestRepository {
+  const shared = engineRequests(requests, 'LeaveRequest', (status, now) =>
+    status === 'cancelled' ? { cancelledAt: now } : { decidedAt: now },
+  );
   return {
     newId: newIdString,
     async insert(request, now) {
@@ -189,52 +182,18 @@ export function createLeaveRequestRepository(requests: Collection<LeaveRequestDo
       if (query.userId) clauses.push({ userId: oid(query.userId) });
       if (query.from) clauses.push({ endDate: { $gte: query.from } });
       if (query.to) clauses.push({ startDate: { $lte: query.to } });
-      const filter = withAccess(allOf(clauses), access, ACCESS_FIELDS);
+      const filter = withAccess(allOf(clauses), access, REQUEST_ACCESS_FIELDS);
       if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
-      return findPage(requests, filter, { page: query.page, limit: query.limit, sort: SORTS[query.sort] }, toRecord);
-    },
-    async update(id, expectedVersion, changes, now) {
-      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1 } });
-      return toRecord(
-        await updateVersioned(
-          requests,
-          oid(id),
-          expectedVersion,
-          { $set: stored(changes) },
-          {
-            resource: 'LeaveRequest',
-            where: { status: 'pending' },
-            guardError: notPending(current?.status),
-            now,
-          },
-        ),
+      return findPage(
+        requests,
+        filter,
+        { page: query.page, limit: query.limit, sort: DAY_REQUEST_SORTS[query.sort] },
+        toRecord,
       );
     },
-    async settle(id, status, expectedVersion, now) {
-      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1, version: 1 } });
-      if (!current) return false;
-      if (current.status === status && current.version === expectedVersion + 1) return true;
-      if (current.status !== 'pending' || current.version !== expectedVersion) return false;
-      const stamp = status === 'cancelled' ? { cancelledAt: now } : { decidedAt: now };
-      try {
-        await updateVersioned(
-          requests,
-          current._id,
-          expectedVersion,
-          { $set: { status, ...stamp } },
-          {
-            resource: 'LeaveRequest',
-            where: { status: 'pending' },
-            guardError: notPending(status),
-            now,
-          },
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof DomainError) return false;
-        throw error;
-      }
-    },
+    update: async (id, expectedVersion, changes, now) =>
+      toRecord(await shared.updatePending(id, expectedVersion, stored(changes), now)),
+    settle: shared.settle,
     async cancelApproved(id, expectedVersion, curtailedFrom, now) {
       const set: Partial<LeaveRequestDoc> =
         curtailedFrom === null ? { status: 'cancelled', cancelledAt: now } : { curtailedFrom, cancelledAt: now };
@@ -248,23 +207,14 @@ export function createLeaveRequestRepository(requests: Collection<LeaveRequestDo
           {
             resource: 'LeaveRequest',
             where: { status: 'approved', curtailedFrom: null },
-            guardError: notPending(current?.status),
+            guardError: requestNotPending(current?.status),
             now,
           },
         ),
       );
     },
-    async addApprovers(id, userIds) {
-      if (userIds.length === 0) return;
-      await requests.updateOne({ _id: oid(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
-    },
-    async pendingBefore(after, before, limit) {
-      const docs = await requests
-        .find({ status: 'pending', createdAt: { $gte: after, $lt: before } })
-        .limit(limit)
-        .toArray();
-      return docs.map(toRecord);
-    },
+    addApprovers: shared.addApprovers,
+    pendingBefore: async (after, before, limit) => (await shared.pendingBetween(after, before, limit)).map(toRecord),
     async anyOfType(typeId) {
       return (await requests.findOne({ typeId: oid(typeId) }, { projection: { _id: 1 } })) !== null;
     },
@@ -272,8 +222,6 @@ export function createLeaveRequestRepository(requests: Collection<LeaveRequestDo
       const docs = await requests.find({ status: { $ne: 'pending' }, updatedAt: { $gte: after } }).toArray();
       return docs.map(toRecord);
     },
-    async remove(id) {
-      await requests.deleteOne({ _id: oid(id), status: 'pending' });
-    },
+    remove: shared.remove,
   };
 }

@@ -1,4 +1,4 @@
-import type { AccrualRule, HalfDay, LeaveStatus, LeaveUnit, LedgerKind } from '@seed-pms/domain';
+import type { BalanceTotals, HalfDay, LeaveStatus, LeaveTypeRecord, LedgerKind } from '@seed-pms/domain';
 import type { ObjectId } from 'mongodb';
 import { defineCollection } from '../collections.js';
 
@@ -12,32 +12,8 @@ export const storedDays = (days: readonly (readonly [string, number])[]): Stored
   days.map(([date, amount]) => ({ date, amount }));
 export const dayPairs = (days: readonly StoredDay[]): [string, number][] => days.map((d) => [d.date, d.amount]);
 
-/** A leave type (`leave_types`); amounts in hundredths of its unit. `nameKey` (lower case) is what names are unique on. */
-export interface LeaveTypeDoc {
-  _id: ObjectId;
-  name: string;
-  nameKey: string;
-  code: string;
-  colour: string;
-  paid: boolean;
-  unit: LeaveUnit;
-  accrual: AccrualRule;
-  yearlyEntitlement: number | null;
-  carryForwardCap: number | null;
-  carryForwardExpiryMonths: number | null;
-  allowNegative: number;
-  maxConsecutiveDays: number | null;
-  minNoticeDays: number;
-  maxPastDays: number;
-  documentRequiredAfterDays: number | null;
-  countWeekends: boolean;
-  countHolidays: boolean;
-  minServiceDays: number;
-  archived: boolean;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A leave type (`leave_types`) as its record holds it (amounts in hundredths of its unit); `nameKey` (lower case) is what names are unique on. */
+export type LeaveTypeDoc = Omit<LeaveTypeRecord, 'id'> & { _id: ObjectId; nameKey: string };
 
 export const leaveTypesCollection = defineCollection<LeaveTypeDoc>('leave_types', [
   { name: 'nameKey_unique', key: { nameKey: 1 }, unique: true },
@@ -86,18 +62,11 @@ export const leaveLedgerCollection = defineCollection<LedgerEntryDoc>('leave_led
 ]);
 
 /** The projection of one person's ledger for a type and leave year (`leave_balances`). */
-export interface BalanceDoc {
+export interface BalanceDoc extends BalanceTotals {
   _id: ObjectId;
   userId: ObjectId;
   typeId: ObjectId;
   year: number;
-  entitled: number;
-  accrued: number;
-  carried: number;
-  expired: number;
-  adjusted: number;
-  taken: number;
-  pending: number;
   /** accrued + carried − expired + adjusted − taken − pending, kept with them: what a hold's write is conditional on. */
   available: number;
   carryExpiresOn: string | null;

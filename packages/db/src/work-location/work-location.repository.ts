@@ -5,13 +5,13 @@ import type {
   WorkLocationRequestRecord,
   WorkLocationStatus,
 } from '@seed-pms/domain';
-import { DomainError } from '@seed-pms/domain';
-import type { Collection, Filter, Sort, WithId } from 'mongodb';
-import { type AccessFields, withAccess } from '../access-filter.js';
+import type { Collection, Filter, WithId } from 'mongodb';
+import { withAccess } from '../access-filter.js';
+import { DAY_REQUEST_SORTS, engineRequests, REQUEST_ACCESS_FIELDS } from '../approvals/request-kind.js';
 import { allOf } from '../filters.js';
 import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { findPage } from '../pagination.js';
-import { initialVersion, updateVersioned } from '../versioning.js';
+import { initialVersion } from '../versioning.js';
 import type { WorkLocationRequestDoc } from './work-location.doc.js';
 
 export type NewWorkLocationRequest = Pick<
@@ -20,19 +20,6 @@ export type NewWorkLocationRequest = Pick<
 >;
 
 export type WorkLocationChanges = Pick<WorkLocationRequestRecord, 'type' | 'startDate' | 'endDate' | 'note'>;
-
-/** The rule fields of WorkLocationRequest (domain/access) as stored. */
-const ACCESS_FIELDS: AccessFields = {
-  userId: { path: 'userId', id: true },
-  approverIds: { path: 'approverIds', id: true },
-};
-
-const SORTS: Record<ListWorkLocationRequestsQuery['sort'], Sort> = {
-  startDate: { startDate: 1, _id: 1 },
-  '-startDate': { startDate: -1, _id: -1 },
-  createdAt: { createdAt: 1, _id: 1 },
-  '-createdAt': { createdAt: -1, _id: -1 },
-};
 
 function toRecord(doc: WithId<WorkLocationRequestDoc>): WorkLocationRequestRecord {
   return {
@@ -50,9 +37,6 @@ function toRecord(doc: WithId<WorkLocationRequestDoc>): WorkLocationRequestRecor
     updatedAt: doc.updatedAt,
   };
 }
-
-const notPending = (status: WorkLocationStatus | undefined) => () =>
-  new DomainError('REQUEST_NOT_PENDING', `The request is ${status ?? 'decided'}; submit a new one`, { status });
 
 export interface WorkLocationRepository {
   newId(): string;
@@ -91,6 +75,7 @@ export interface WorkLocationRepository {
 }
 
 export function createWorkLocationRepository(requests: Collection<WorkLocationRequestDoc>): WorkLocationRepository {
+  const shared = engineRequests(requests, 'WorkLocationRequest', (_status, now) => ({ decidedAt: now }));
   return {
     newId: newIdString,
     async insert(request, now) {
@@ -142,67 +127,20 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
       if (query.userId) clauses.push({ userId: oid(query.userId) });
       if (query.from) clauses.push({ endDate: { $gte: query.from } });
       if (query.to) clauses.push({ startDate: { $lte: query.to } });
-      const filter = withAccess(allOf(clauses), access, ACCESS_FIELDS);
+      const filter = withAccess(allOf(clauses), access, REQUEST_ACCESS_FIELDS);
       if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
-      return findPage(requests, filter, { page: query.page, limit: query.limit, sort: SORTS[query.sort] }, toRecord);
-    },
-    async update(id, expectedVersion, changes, now) {
-      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1 } });
-      return toRecord(
-        await updateVersioned(
-          requests,
-          oid(id),
-          expectedVersion,
-          { $set: changes },
-          {
-            resource: 'WorkLocationRequest',
-            where: { status: 'pending' },
-            guardError: notPending(current?.status),
-            now,
-          },
-        ),
+      return findPage(
+        requests,
+        filter,
+        { page: query.page, limit: query.limit, sort: DAY_REQUEST_SORTS[query.sort] },
+        toRecord,
       );
     },
-    async settle(id, status, expectedVersion, now) {
-      const current = await requests.findOne({ _id: oid(id) }, { projection: { status: 1, version: 1 } });
-      if (!current) return false;
-      // Followed already (a repeat after a crash, or the reconciler): nothing to do.
-      if (current.status === status && current.version === expectedVersion + 1) return true;
-      if (current.status !== 'pending' || current.version !== expectedVersion) return false;
-      try {
-        await updateVersioned(
-          requests,
-          current._id,
-          expectedVersion,
-          { $set: { status, decidedAt: now } },
-          {
-            resource: 'WorkLocationRequest',
-            where: { status: 'pending' },
-            guardError: notPending(status),
-            now,
-          },
-        );
-        return true;
-      } catch (error) {
-        // Changed meanwhile: the workflow's next turn (or the reconciler) follows again.
-        if (error instanceof DomainError) return false;
-        throw error;
-      }
-    },
-    /** A bookkeeping field outside the request's versioned state (an edit never conflicts with it). */
-    async addApprovers(id, userIds) {
-      if (userIds.length === 0) return;
-      await requests.updateOne({ _id: oid(id) }, { $addToSet: { approverIds: { $each: objectIdsOf(userIds) } } });
-    },
-    async pendingBefore(after, before, limit) {
-      const docs = await requests
-        .find({ status: 'pending', createdAt: { $gte: after, $lt: before } })
-        .limit(limit)
-        .toArray();
-      return docs.map(toRecord);
-    },
-    async remove(id) {
-      await requests.deleteOne({ _id: oid(id), status: 'pending' });
-    },
+    update: async (id, expectedVersion, changes, now) =>
+      toRecord(await shared.updatePending(id, expectedVersion, changes, now)),
+    settle: shared.settle,
+    addApprovers: shared.addApprovers,
+    pendingBefore: async (after, before, limit) => (await shared.pendingBetween(after, before, limit)).map(toRecord),
+    remove: shared.remove,
   };
 }

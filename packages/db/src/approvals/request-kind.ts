@@ -1,0 +1,111 @@
+import { DomainError } from '@seed-pms/domain';
+import type { Collection, Filter, ObjectId, Sort, UpdateFilter, WithId } from 'mongodb';
+import type { AccessFields } from '../access-filter.js';
+import { objectIdsOf, oid } from '../ids.js';
+import { updateVersioned, type Versioned } from '../versioning.js';
+
+/**
+ * What the requests of every kind the approvals engine decides store alike:
+ * the requester, a status that starts `pending`, and everyone the workflow
+ * asked (they may read the request). Each kind's repository builds on these.
+ */
+export interface EngineRequestDoc extends Versioned {
+  _id: ObjectId;
+  userId: ObjectId;
+  status: string;
+  approverIds: ObjectId[];
+}
+
+/** The rule fields of a request subject (domain/access: `userId`, `approverIds`) as stored. */
+export const REQUEST_ACCESS_FIELDS: AccessFields = {
+  userId: { path: 'userId', id: true },
+  approverIds: { path: 'approverIds', id: true },
+};
+
+/** The sorts of requests about days. */
+export const DAY_REQUEST_SORTS: Record<'startDate' | '-startDate' | 'createdAt' | '-createdAt', Sort> = {
+  startDate: { startDate: 1, _id: 1 },
+  '-startDate': { startDate: -1, _id: -1 },
+  createdAt: { createdAt: 1, _id: 1 },
+  '-createdAt': { createdAt: -1, _id: -1 },
+};
+
+/** 409 REQUEST_NOT_PENDING, for a guard that found the request decided or cancelled. */
+export const requestNotPending = (status: string | undefined) => () =>
+  new DomainError('REQUEST_NOT_PENDING', `The request is ${status ?? 'decided'}; submit a new one`, { status });
+
+/**
+ * The writes every request kind makes the same way: the requester's edit while
+ * pending, following the workflow's outcome, sharing with approvers, the
+ * reconciler's read, and removing a request whose workflow never started.
+ * `stampOf` says what an outcome stamps besides the status (`decidedAt`…).
+ */
+export function engineRequests<TDoc extends EngineRequestDoc>(
+  requests: Collection<TDoc>,
+  resource: string,
+  stampOf: (status: string, now: Date) => Partial<TDoc>,
+) {
+  const byId = (id: string | ObjectId) => ({ _id: typeof id === 'string' ? oid(id) : id }) as Filter<TDoc>;
+  const pendingGuard = (guardError: () => DomainError, now: Date) => ({
+    resource,
+    where: { status: 'pending' } as Filter<TDoc>,
+    guardError,
+    now,
+  });
+  return {
+    /** The requester's edit: at `expectedVersion` and while pending (409 REQUEST_NOT_PENDING otherwise). */
+    async updatePending(id: string, expectedVersion: number, set: Partial<TDoc>, now: Date): Promise<WithId<TDoc>> {
+      const current = await requests.findOne(byId(id), { projection: { status: 1 } });
+      return updateVersioned(
+        requests,
+        oid(id) as TDoc['_id'],
+        expectedVersion,
+        { $set: set } as UpdateFilter<TDoc>,
+        pendingGuard(requestNotPending(current?.status), now),
+      );
+    },
+    /**
+     * Follows the workflow: pending → status, only at `expectedVersion` (the
+     * version the workflow decided). True when the request follows (now or
+     * before); false when it cannot (yet): another version, or another state.
+     */
+    async settle(id: string, status: string, expectedVersion: number, now: Date): Promise<boolean> {
+      const current = await requests.findOne(byId(id), { projection: { status: 1, version: 1 } });
+      if (!current) return false;
+      // Followed already (a repeat after a crash, or the reconciler): nothing to do.
+      if (current.status === status && current.version === expectedVersion + 1) return true;
+      if (current.status !== 'pending' || current.version !== expectedVersion) return false;
+      try {
+        await updateVersioned(
+          requests,
+          current._id,
+          expectedVersion,
+          { $set: { status, ...stampOf(status, now) } } as UpdateFilter<TDoc>,
+          pendingGuard(requestNotPending(status), now),
+        );
+        return true;
+      } catch (error) {
+        // Changed meanwhile: the workflow's next turn (or the reconciler) follows again.
+        if (error instanceof DomainError) return false;
+        throw error;
+      }
+    },
+    /** Adds people the workflow asked (idempotent): a bookkeeping field an edit never conflicts with. */
+    async addApprovers(id: string, userIds: readonly string[]): Promise<void> {
+      if (userIds.length === 0) return;
+      await requests.updateOne(byId(id), {
+        $addToSet: { approverIds: { $each: objectIdsOf(userIds) } },
+      } as unknown as UpdateFilter<TDoc>);
+    },
+    /** Pending requests stored between `after` and `before` (the reconciler looks for any whose workflow never started). */
+    pendingBetween: (after: Date, before: Date, limit: number): Promise<WithId<TDoc>[]> =>
+      requests
+        .find({ status: 'pending', createdAt: { $gte: after, $lt: before } } as Filter<TDoc>)
+        .limit(limit)
+        .toArray(),
+    /** Removes a request whose workflow could not be started (the submission failed). */
+    async remove(id: string): Promise<void> {
+      await requests.deleteOne({ ...byId(id), status: 'pending' } as Filter<TDoc>);
+    },
+  };
+}
