@@ -1,7 +1,9 @@
-import { DomainError } from '@seed-pms/domain';
+import { type AccessQuery, DomainError, type Page } from '@seed-pms/domain';
 import type { Collection, Filter, ObjectId, Sort, UpdateFilter, WithId } from 'mongodb';
-import type { AccessFields } from '../access-filter.js';
+import { type AccessFields, withAccess } from '../access-filter.js';
+import { allOf } from '../filters.js';
 import { objectIdsOf, oid } from '../ids.js';
+import { findPage } from '../pagination.js';
 import { updateVersioned, type Versioned } from '../versioning.js';
 
 /**
@@ -29,6 +31,17 @@ export const DAY_REQUEST_SORTS: Record<'startDate' | '-startDate' | 'createdAt' 
   createdAt: { createdAt: 1, _id: 1 },
   '-createdAt': { createdAt: -1, _id: -1 },
 };
+
+/** What every list of requests about days may ask. */
+export interface DayRequestQuery {
+  status?: string | undefined;
+  userId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  page: number;
+  limit: number;
+  sort: keyof typeof DAY_REQUEST_SORTS;
+}
 
 /** 409 REQUEST_NOT_PENDING, for a guard that found the request decided or cancelled. */
 export const requestNotPending = (status: string | undefined) => () =>
@@ -103,6 +116,27 @@ export function engineRequests<TDoc extends EngineRequestDoc>(
         .find({ status: 'pending', createdAt: { $gte: after, $lt: before } } as Filter<TDoc>)
         .limit(limit)
         .toArray(),
+    /**
+     * A list page of requests about days: the filters every kind has (status, requester,
+     * a day on or after `from`, on or before `to`) and the kind's own (`extra`), narrowed
+     * to what the caller may see.
+     */
+    async listDays<R>(
+      query: DayRequestQuery,
+      access: AccessQuery,
+      extra: Filter<TDoc>[],
+      toRecord: (doc: WithId<TDoc>) => R,
+    ): Promise<Page<R>> {
+      const clauses = [...extra] as Filter<TDoc>[];
+      if (query.status) clauses.push({ status: query.status } as Filter<TDoc>);
+      if (query.userId) clauses.push({ userId: oid(query.userId) } as Filter<TDoc>);
+      if (query.from) clauses.push({ endDate: { $gte: query.from } } as unknown as Filter<TDoc>);
+      if (query.to) clauses.push({ startDate: { $lte: query.to } } as unknown as Filter<TDoc>);
+      const filter = withAccess(allOf(clauses), access, REQUEST_ACCESS_FIELDS);
+      if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
+      const sort = DAY_REQUEST_SORTS[query.sort];
+      return findPage(requests, filter, { page: query.page, limit: query.limit, sort }, toRecord);
+    },
     /** Removes a request whose workflow could not be started (the submission failed). */
     async remove(id: string): Promise<void> {
       await requests.deleteOne({ ...byId(id), status: 'pending' } as Filter<TDoc>);

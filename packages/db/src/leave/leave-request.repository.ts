@@ -1,16 +1,8 @@
 import type { AccessQuery, LeaveRequestRecord, LeaveStatus, ListLeaveRequestsQuery, Page } from '@seed-pms/domain';
 import { DEFAULT_HOURS_PER_DAY } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
-import { withAccess } from '../access-filter.js';
-import {
-  DAY_REQUEST_SORTS,
-  engineRequests,
-  REQUEST_ACCESS_FIELDS,
-  requestNotPending,
-} from '../approvals/request-kind.js';
-import { allOf } from '../filters.js';
+import { engineRequests, requestNotPending } from '../approvals/request-kind.js';
 import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
-import { findPage } from '../pagination.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import { dayPairs, type LeaveRequestDoc, storedDays } from './leave.doc.js';
 
@@ -175,22 +167,8 @@ export function createLeaveRequestRepository(requests: Collection<LeaveRequestDo
         .toArray();
       return docs.map(toRecord);
     },
-    async list(query, access) {
-      const clauses: Filter<LeaveRequestDoc>[] = [];
-      if (query.status) clauses.push({ status: query.status });
-      if (query.typeId) clauses.push({ typeId: oid(query.typeId) });
-      if (query.userId) clauses.push({ userId: oid(query.userId) });
-      if (query.from) clauses.push({ endDate: { $gte: query.from } });
-      if (query.to) clauses.push({ startDate: { $lte: query.to } });
-      const filter = withAccess(allOf(clauses), access, REQUEST_ACCESS_FIELDS);
-      if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
-      return findPage(
-        requests,
-        filter,
-        { page: query.page, limit: query.limit, sort: DAY_REQUEST_SORTS[query.sort] },
-        toRecord,
-      );
-    },
+    list: (query, access) =>
+      shared.listDays(query, access, query.typeId ? [{ typeId: oid(query.typeId) }] : [], toRecord),
     update: async (id, expectedVersion, changes, now) =>
       toRecord(await shared.updatePending(id, expectedVersion, stored(changes), now)),
     settle: shared.settle,

@@ -1,4 +1,11 @@
-import type { BalanceTotals, HalfDay, LeaveStatus, LeaveTypeRecord, LedgerKind } from '@seed-pms/domain';
+import type {
+  BalanceTotals,
+  HalfDay,
+  HolidayCalendarRecord,
+  LeaveStatus,
+  LeaveTypeRecord,
+  LedgerKind,
+} from '@seed-pms/domain';
 import type { ObjectId } from 'mongodb';
 import { defineCollection } from '../collections.js';
 
@@ -21,16 +28,7 @@ export const leaveTypesCollection = defineCollection<LeaveTypeDoc>('leave_types'
 ]);
 
 /** A holiday calendar (spec: organizational_settings holidays), with its days. */
-export interface HolidayCalendarDoc {
-  _id: ObjectId;
-  name: string;
-  isDefault: boolean;
-  locations: string[];
-  days: { date: string; name: string; halfDay: boolean }[];
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type HolidayCalendarDoc = Omit<HolidayCalendarRecord, 'id'> & { _id: ObjectId };
 
 export const holidayCalendarsCollection = defineCollection<HolidayCalendarDoc>('holiday_calendars', [
   { name: 'isDefault', key: { isDefault: 1 } },

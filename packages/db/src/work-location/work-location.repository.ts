@@ -6,11 +6,8 @@ import type {
   WorkLocationStatus,
 } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
-import { withAccess } from '../access-filter.js';
-import { DAY_REQUEST_SORTS, engineRequests, REQUEST_ACCESS_FIELDS } from '../approvals/request-kind.js';
-import { allOf } from '../filters.js';
+import { engineRequests } from '../approvals/request-kind.js';
 import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
-import { findPage } from '../pagination.js';
 import { initialVersion } from '../versioning.js';
 import type { WorkLocationRequestDoc } from './work-location.doc.js';
 
@@ -120,22 +117,7 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
         .toArray();
       return docs.map(toRecord);
     },
-    async list(query, access) {
-      const clauses: Filter<WorkLocationRequestDoc>[] = [];
-      if (query.status) clauses.push({ status: query.status });
-      if (query.type) clauses.push({ type: query.type });
-      if (query.userId) clauses.push({ userId: oid(query.userId) });
-      if (query.from) clauses.push({ endDate: { $gte: query.from } });
-      if (query.to) clauses.push({ startDate: { $lte: query.to } });
-      const filter = withAccess(allOf(clauses), access, REQUEST_ACCESS_FIELDS);
-      if (!filter) return { items: [], total: 0, page: query.page, limit: query.limit };
-      return findPage(
-        requests,
-        filter,
-        { page: query.page, limit: query.limit, sort: DAY_REQUEST_SORTS[query.sort] },
-        toRecord,
-      );
-    },
+    list: (query, access) => shared.listDays(query, access, query.type ? [{ type: query.type }] : [], toRecord),
     update: async (id, expectedVersion, changes, now) =>
       toRecord(await shared.updatePending(id, expectedVersion, changes, now)),
     settle: shared.settle,
