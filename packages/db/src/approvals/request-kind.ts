@@ -116,6 +116,16 @@ export function engineRequests<TDoc extends EngineRequestDoc>(
         .find({ status: 'pending', createdAt: { $gte: after, $lt: before } } as Filter<TDoc>)
         .limit(limit)
         .toArray(),
+    /** A person's pending and approved requests about days sharing a day with `start`..`end`. */
+    activeOverlapping: (userId: string, start: string, end: string): Promise<WithId<TDoc>[]> =>
+      requests
+        .find({
+          userId: oid(userId),
+          status: { $in: ['pending', 'approved'] },
+          startDate: { $lte: end },
+          endDate: { $gte: start },
+        } as unknown as Filter<TDoc>)
+        .toArray(),
     /**
      * A list page of requests about days: the filters every kind has (status, requester,
      * a day on or after `from`, on or before `to`) and the kind's own (`extra`), narrowed

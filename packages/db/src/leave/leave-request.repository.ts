@@ -143,17 +143,7 @@ export function createLeaveRequestRepository(requests: Collection<LeaveRequestDo
       if (ids.length === 0) return [];
       return (await requests.find({ _id: { $in: objectIdsOf(ids) } }).toArray()).map(toRecord);
     },
-    async activeOverlapping(userId, start, end) {
-      const docs = await requests
-        .find({
-          userId: oid(userId),
-          status: { $in: ['pending', 'approved'] },
-          startDate: { $lte: end },
-          endDate: { $gte: start },
-        })
-        .toArray();
-      return docs.map(toRecord);
-    },
+    activeOverlapping: async (userId, start, end) => (await shared.activeOverlapping(userId, start, end)).map(toRecord),
     async activeIn(userIds, from, to) {
       if (userIds !== null && userIds.length === 0) return [];
       const who: Filter<LeaveRequestDoc> =

@@ -97,17 +97,7 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
       const doc = _id ? await requests.findOne({ _id }) : null;
       return doc ? { ...toRecord(doc), approverIds: doc.approverIds.map((a) => a.toHexString()) } : null;
     },
-    async activeOverlapping(userId, start, end) {
-      const docs = await requests
-        .find({
-          userId: oid(userId),
-          status: { $in: ['pending', 'approved'] },
-          startDate: { $lte: end },
-          endDate: { $gte: start },
-        })
-        .toArray();
-      return docs.map(toRecord);
-    },
+    activeOverlapping: async (userId, start, end) => (await shared.activeOverlapping(userId, start, end)).map(toRecord),
     async approvedOn(userIds, day) {
       if (userIds.length === 0) return [];
       const ids = objectIdsOf(userIds);
