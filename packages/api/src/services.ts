@@ -1,6 +1,8 @@
 import { createRepositories } from '@seed-pms/db';
 import type { AppDeps, ServiceDeps } from './app/deps.js';
 import { type ApprovalsService, createApprovalsService } from './approvals/approvals.service.js';
+import { type AttendanceService, createAttendanceService } from './attendance/attendance.service.js';
+import { type AttendanceViews, createAttendanceViews } from './attendance/attendance-views.js';
 import { type AuditService, createAuditService } from './audit/audit.service.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { type AuthService, createAuthService } from './auth/auth.service.js';
@@ -53,6 +55,8 @@ export interface Services {
   workLocation: WorkLocationService;
   /** Leave types, holidays, balances (a ledger), requests through the engine, the calendar and the leave report. */
   leave: LeaveSetupService & LeaveService;
+  /** The daily clock, today's workforce, corrections through the engine, locked months and the attendance report. */
+  attendance: AttendanceService & AttendanceViews;
   /** In-app notifications, their preferences and the real-time feed. */
   notifications: NotificationsService;
   /** The record of background job runs (job_runs) and the jobs this process runs. */
@@ -117,6 +121,8 @@ async function build(deps: AppDeps): Promise<Services> {
   const workLocation = createWorkLocationService(serviceDeps, { audit, settings, approvals });
   const leaveSetup = createLeaveSetupService(serviceDeps, { audit });
   const leave = createLeaveService(serviceDeps, { audit, settings, approvals, setup: leaveSetup, events });
+  const attendance = createAttendanceService(serviceDeps, { audit, settings, approvals });
+  const attendanceViews = createAttendanceViews(serviceDeps, { settings });
   const feed = createNotificationFeed(deps.redis, deps.logger);
   const notifications = createNotificationsService(serviceDeps, { outbox, approvals, settings, feed });
   connectAreas({
@@ -129,6 +135,7 @@ async function build(deps: AppDeps): Promise<Services> {
     approvals,
     workLocation,
     leave,
+    attendance,
     capacity,
     notifications,
   });
@@ -150,6 +157,7 @@ async function build(deps: AppDeps): Promise<Services> {
     approvals,
     workLocation,
     leave: { ...leaveSetup, ...leave },
+    attendance: { ...attendance, ...attendanceViews },
     notifications,
     jobRuns: createJobRunsService(serviceDeps),
     events,

@@ -12,6 +12,11 @@ import {
   delegationsCollection,
   workflowsCollection,
 } from './approvals/approval.doc.js';
+import {
+  attendanceLocksCollection,
+  attendanceRecordsCollection,
+  timeChangeRequestsCollection,
+} from './attendance/attendance.doc.js';
 import { auditCollection } from './audit/audit.doc.js';
 import { forgetAuditEnds } from './audit/audit.repository.js';
 import {
@@ -100,6 +105,9 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   leaveLedgerCollection,
   leaveBalancesCollection,
   leaveRequestsCollection,
+  attendanceRecordsCollection,
+  timeChangeRequestsCollection,
+  attendanceLocksCollection,
 ];
 
 export interface Collections {

@@ -14,6 +14,19 @@ import {
   createApprovalWorkflowRepository,
 } from './approvals/approval-workflow.repository.js';
 import { createDelegationRepository, type DelegationRepository } from './approvals/delegation.repository.js';
+import {
+  attendanceLocksCollection,
+  attendanceRecordsCollection,
+  timeChangeRequestsCollection,
+} from './attendance/attendance.doc.js';
+import {
+  type AttendanceLockRepository,
+  type AttendanceRecordRepository,
+  type CorrectionRepository,
+  createAttendanceLockRepository,
+  createAttendanceRecordRepository,
+  createCorrectionRepository,
+} from './attendance/attendance.repository.js';
 import { auditCollection } from './audit/audit.doc.js';
 import { type AuditRepository, createAuditRepository } from './audit/audit.repository.js';
 import { type AuthTokenRepository, createAuthTokenRepository } from './auth/auth-token.repository.js';
@@ -117,6 +130,12 @@ export interface Repositories {
   /** The leave ledger (leave_ledger) and its projection (leave_balances). */
   leaveLedger: LeaveLedgerRepository;
   leaveRequests: LeaveRequestRepository;
+  /** Each person's days: punches as punched, approved corrections over them (attendance_records). */
+  attendance: AttendanceRecordRepository;
+  /** Correction requests (time_change_requests). */
+  corrections: CorrectionRepository;
+  /** Locked months. */
+  attendanceLocks: AttendanceLockRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -157,5 +176,8 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
       database.collection(leaveBalancesCollection),
     ),
     leaveRequests: createLeaveRequestRepository(database.collection(leaveRequestsCollection)),
+    attendance: createAttendanceRecordRepository(database.collection(attendanceRecordsCollection)),
+    corrections: createCorrectionRepository(database.collection(timeChangeRequestsCollection)),
+    attendanceLocks: createAttendanceLockRepository(database.collection(attendanceLocksCollection)),
   };
 }

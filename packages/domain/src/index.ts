@@ -1,5 +1,6 @@
 export * from './access/index.js';
 export * from './approvals/index.js';
+export * from './attendance/index.js';
 export * from './audit/index.js';
 export * from './auth/index.js';
 export * from './catalogs/index.js';

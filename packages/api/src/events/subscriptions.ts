@@ -1,4 +1,5 @@
 import type { ApprovalsService } from '../approvals/approvals.service.js';
+import type { AttendanceService } from '../attendance/attendance.service.js';
 import type { CatalogsService } from '../catalogs/catalogs.service.js';
 import type { EmployeesInternals } from '../employees/employees.service.js';
 import type { FilesService } from '../files/files.service.js';
@@ -20,6 +21,7 @@ export interface ConnectedAreas {
   approvals: ApprovalsService;
   workLocation: WorkLocationService;
   leave: LeaveInternals;
+  attendance: AttendanceService;
   capacity: CapacityService;
   notifications: NotificationsInternals;
 }
@@ -42,6 +44,7 @@ export function connectAreas(areas: ConnectedAreas): void {
     approvals,
     workLocation,
     leave,
+    attendance,
     capacity,
     notifications,
   } = areas;
@@ -65,6 +68,7 @@ export function connectAreas(areas: ConnectedAreas): void {
   // Request kinds join the approvals engine, one registration each.
   approvals.register(workLocation.approvalKind);
   approvals.register(leave.approvalKind);
+  approvals.register(attendance.approvalKind);
 
   // Approved leave lowers availability: the capacity timeline, the report, the halos and the block policy see it.
   capacity.setAvailability(leave.availability);

@@ -31,6 +31,8 @@ export const LEAVE_ACCRUE_JOB = 'leave.accrue';
 export const LEAVE_CARRY_JOB = 'leave.carry-forward';
 /** Every balance recomputed from its ledger; a differing projection is reported and repaired (daily). */
 export const LEAVE_REBUILD_JOB = 'leave.rebuild-balances';
+/** Days still open after their check-out time end, flagged missingCheckout (every 15 minutes). */
+export const ATTENDANCE_CHECKOUT_JOB = 'attendance.auto-checkout';
 /** Deletes job runs older than JOB_RUNS_KEEP_MS (daily). */
 export const JOB_RUNS_PURGE_JOB = 'jobs.purge-runs';
 
@@ -51,6 +53,9 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
   jobs.register(LEAVE_ACCRUE_JOB, () => leave.accrue(deps.clock()), { everyMs: DAY });
   jobs.register(LEAVE_CARRY_JOB, () => leave.carryForward(deps.clock()), { everyMs: DAY });
   jobs.register(LEAVE_REBUILD_JOB, () => leave.rebuildBalances(deps.clock()), { everyMs: DAY });
+  jobs.register(ATTENDANCE_CHECKOUT_JOB, () => services.attendance.autoCheckout(deps.clock()), {
+    everyMs: 15 * 60_000,
+  });
   jobs.register(
     PROFILE_REPAIR_JOB,
     async () => {

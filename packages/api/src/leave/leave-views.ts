@@ -1,10 +1,12 @@
 import type { LeaveProfile } from '@seed-pms/db';
 import {
+  type AttendanceSettings,
   accrualSchedule,
   addDays,
   availableOf,
   type BalanceTotals,
   type CalendarEntry,
+  calendarEntryOf,
   calendarFor,
   daysBetween,
   EMPTY_TOTALS,
@@ -18,6 +20,7 @@ import {
   type LeaveReportView,
   type LeaveTypeRecord,
   locationOn,
+  lockOf,
   MAX_LEAVE_RANGE_DAYS,
   toCsv,
   validationFailed,
@@ -42,12 +45,22 @@ export function createLeaveViews(
   services: {
     typesById: (now: Date) => Promise<Map<string, LeaveTypeRecord>>;
     organization: (now: Date) => Promise<{ timezone: string; workingDays: number[] }>;
+    attendanceRules: (now: Date) => Promise<AttendanceSettings>;
     today: (now: Date) => Promise<string>;
     profile: (userId: string) => Promise<LeaveProfile>;
   },
 ): LeaveViews {
-  const { leaveRequests: requests, employees, holidayCalendars, capacity, projects, workLocation } = deps.repos;
-  const { typesById, organization, today, profile } = services;
+  const {
+    leaveRequests: requests,
+    employees,
+    holidayCalendars,
+    capacity,
+    projects,
+    workLocation,
+    attendance,
+    attendanceLocks,
+  } = deps.repos;
+  const { typesById, organization, attendanceRules, today, profile } = services;
 
   const checkRange = (from: string, to: string) => {
     if (to < from) {
@@ -83,6 +96,15 @@ export function createLeaveViews(
         employees.get(query.id),
       ]);
       const holidays = new Map((calendarFor(calendars, person.place)?.days ?? []).map((d) => [d.date, d]));
+      const [punched, locks, rules, todayIs] = full
+        ? await Promise.all([
+            attendance.between(query.id, from, to),
+            attendanceLocks.list(),
+            attendanceRules(ctx.now),
+            today(ctx.now),
+          ])
+        : [[], [], null, null];
+      const attended = new Map(punched.map((r) => [r.date, r]));
       const names = full ? await projects.names([...new Set(ledger.segments.map((s) => s.projectId))]) : new Map();
       const days: EmployeeCalendarView['days'] = [];
       for (let day = from; day <= to; day = addDays(day, 1)) {
@@ -122,6 +144,11 @@ export function createLeaveViews(
           if (working && !(holiday && !holiday.halfDay)) {
             const where = locationOn(day, located, employee?.workLocation ?? null);
             entries.push({ kind: 'workLocation', location: where.location, source: where.source });
+          }
+          const record = attended.get(day);
+          if (record && rules) {
+            const open = todayIs !== null && day >= addDays(todayIs, -1) ? ctx.now : null;
+            entries.push({ kind: 'attendance', ...calendarEntryOf(record, lockOf(day, locks), rules, open) });
           }
         }
         const status =

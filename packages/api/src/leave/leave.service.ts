@@ -226,7 +226,13 @@ export function createLeaveService(
   }
 
   const { availability, impactOf, afterApproval } = createLeaveCapacity(deps, { events, typesById, today });
-  const shown = createLeaveViews(deps, { typesById, organization, today, profile });
+  const shown = createLeaveViews(deps, {
+    typesById,
+    organization,
+    attendanceRules: async (now) => (await settings.current(now)).attendance,
+    today,
+    profile,
+  });
 
   // ---- The engine ----
 

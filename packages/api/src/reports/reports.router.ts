@@ -1,6 +1,8 @@
 import {
   ApprovalReportQuery,
   ApprovalReportView,
+  AttendanceReportQuery,
+  AttendanceReportView,
   CapacityReportQuery,
   CapacityReportView,
   FileDownloadView,
@@ -48,6 +50,26 @@ export const reportsRouter = router({
     .output(LeaveReportView.or(FileDownloadView))
     .query(async ({ ctx, input }) => {
       const report = await ctx.services.leave.report(ctx, input);
+      if ('body' in report) ctx.res.download(report.contentType, report.fileName);
+      return report;
+    }),
+
+  attendance: authedProcedure
+    .meta({
+      access: { action: 'read', subject: 'Report' },
+      download: { contentType: 'text/csv', description: 'with format=csv, a CSV attachment instead of JSON' },
+      openapi: {
+        method: 'GET',
+        path: '/reports/attendance',
+        tags,
+        summary:
+          'Attendance from..to (HR; Managers for their teams): per person days worked, total and average hours, breaks, late starts, missing check-outs, corrections and location mismatches; totals; format=csv downloads a table',
+      },
+    })
+    .input(AttendanceReportQuery)
+    .output(AttendanceReportView.or(FileDownloadView))
+    .query(async ({ ctx, input }) => {
+      const report = await ctx.services.attendance.report(ctx, input);
       if ('body' in report) ctx.res.download(report.contentType, report.fileName);
       return report;
     }),

@@ -1,4 +1,5 @@
 import { approvalPoliciesRouter, approvalsRouter } from '../approvals/approvals.router.js';
+import { attendanceRouter } from '../attendance/attendance.router.js';
 import { auditsRouter } from '../audit/audits.router.js';
 import { authRouter } from '../auth/auth.router.js';
 import { catalogsRouter } from '../catalogs/catalogs.router.js';
@@ -34,6 +35,7 @@ export const appRouter = router({
   approvalPolicies: approvalPoliciesRouter,
   workLocation: workLocationRouter,
   leave: leaveRouter,
+  attendance: attendanceRouter,
   notifications: notificationsRouter,
   jobs: jobsRouter,
 });

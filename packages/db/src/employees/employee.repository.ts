@@ -242,6 +242,8 @@ export interface LeaveProfile {
   /** A working day's hours; null: 8. */
   hoursPerDay: number | null;
   place: { office: string | null; city: string | null; country: string | null };
+  /** The profile's default work location. */
+  workLocation: WorkLocation | null;
 }
 
 /** Where profiles point at catalog items: a catalog item's references are counted per place. */
@@ -468,6 +470,7 @@ export function createEmployeeRepository(collections: Pick<Collections, 'employe
             joinDate: 1,
             workingHoursPerDay: 1,
             contact: 1,
+            workLocation: 1,
           },
         })
         .sort({ nameKey: 1, _id: 1 })
@@ -485,6 +488,7 @@ export function createEmployeeRepository(collections: Pick<Collections, 'employe
           city: doc.contact?.city ?? null,
           country: doc.contact?.country ?? null,
         },
+        workLocation: doc.workLocation ?? null,
       }));
     },
     async capacityFlags() {

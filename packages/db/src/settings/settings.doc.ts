@@ -1,4 +1,4 @@
-import type { CapacitySettings, OrganizationSettings, SecuritySettings } from '@seed-pms/domain';
+import type { AttendanceSettings, CapacitySettings, OrganizationSettings, SecuritySettings } from '@seed-pms/domain';
 import { defineCollection } from '../collections.js';
 
 export const SETTINGS_ID = 'organization';
@@ -9,6 +9,8 @@ export interface SettingsDoc {
   security: SecuritySettings;
   capacity: CapacitySettings;
   organization: OrganizationSettings;
+  /** Added with attendance: older documents lack it (read as the defaults). */
+  attendance?: AttendanceSettings;
   version: number;
   createdAt: Date;
   updatedAt: Date;

@@ -10,6 +10,7 @@ export function settingsView(doc: SettingsDoc): SettingsView {
     security: { ...DEFAULT_SETTINGS.security, ...doc.security },
     capacity: { ...DEFAULT_SETTINGS.capacity, ...doc.capacity },
     organization: { ...DEFAULT_SETTINGS.organization, ...doc.organization },
+    attendance: { ...DEFAULT_SETTINGS.attendance, ...doc.attendance },
     version: doc.version,
     updatedAt: doc.updatedAt.toISOString(),
   };

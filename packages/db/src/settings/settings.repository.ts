@@ -1,4 +1,5 @@
 import {
+  type AttendanceSettings,
   type CapacitySettings,
   DEFAULT_SETTINGS,
   type OrganizationSettings,
@@ -16,6 +17,7 @@ export interface SettingsChanges {
   security?: Partial<SecuritySettings> | undefined;
   capacity?: Partial<CapacitySettings> | undefined;
   organization?: Partial<OrganizationSettings> | undefined;
+  attendance?: Partial<AttendanceSettings> | undefined;
 }
 
 /**
@@ -62,7 +64,7 @@ export function createSettingsRepository(collections: { settings: Collection<Set
 
     async update(expectedVersion, changes, now) {
       const set: Record<string, unknown> = {};
-      for (const section of ['security', 'capacity', 'organization'] as const) {
+      for (const section of ['security', 'capacity', 'organization', 'attendance'] as const) {
         for (const [key, value] of Object.entries(changes[section] ?? {})) set[`${section}.${key}`] = value;
       }
       // Created with the defaults on first read, so a change always finds the document.

@@ -41,8 +41,8 @@ export interface WorkLocationRepository {
   get(id: string): Promise<(WorkLocationRequestRecord & { approverIds: string[] }) | null>;
   /** A person's pending and approved requests sharing a day with the period. */
   activeOverlapping(userId: string, start: string, end: string): Promise<WorkLocationRequestRecord[]>;
-  /** Approved requests covering a day, for these people. */
-  approvedOn(userIds: readonly string[], day: string): Promise<WorkLocationRequestRecord[]>;
+  /** Approved requests covering a day, for these people (null: everyone). */
+  approvedOn(userIds: readonly string[] | null, day: string): Promise<WorkLocationRequestRecord[]>;
   /** The list, narrowed to what the caller may see. */
   list(query: ListWorkLocationRequestsQuery, access: AccessQuery): Promise<Page<WorkLocationRequestRecord>>;
   /** The requester's edit: at `expectedVersion` and while pending (409 REQUEST_NOT_PENDING otherwise). */
@@ -99,9 +99,10 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
     },
     activeOverlapping: async (userId, start, end) => (await shared.activeOverlapping(userId, start, end)).map(toRecord),
     async approvedOn(userIds, day) {
-      if (userIds.length === 0) return [];
-      const ids = objectIdsOf(userIds);
-      const filter: Filter<WorkLocationRequestDoc> = ids.length === 1 ? { userId: ids[0] } : { userId: { $in: ids } };
+      if (userIds !== null && userIds.length === 0) return [];
+      const ids = userIds === null ? null : objectIdsOf(userIds);
+      const filter: Filter<WorkLocationRequestDoc> =
+        ids === null ? {} : ids.length === 1 ? { userId: ids[0] } : { userId: { $in: ids } };
       const docs = await requests
         .find({ ...filter, status: 'approved', startDate: { $lte: day }, endDate: { $gte: day } })
         .toArray();

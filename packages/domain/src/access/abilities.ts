@@ -59,6 +59,9 @@ export const SUBJECTS = [
   'HolidayCalendar',
   'LeaveRequest',
   'LeaveBalance',
+  'AttendanceRecord',
+  'AttendanceCorrection',
+  'AttendancePeriod',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -112,6 +115,12 @@ export interface SubjectShapes {
   LeaveRequest: { userId: string; approverIds: readonly string[] };
   /** A person's balances; `managerChain` lists their managers upwards. */
   LeaveBalance: { userId: string; managerChain: readonly string[] };
+  /** A person's days; `managerChain` lists their managers upwards. */
+  AttendanceRecord: { userId: string; managerChain: readonly string[] };
+  /** `approverIds`: everyone the correction's workflow asked. */
+  AttendanceCorrection: { userId: string; approverIds: readonly string[] };
+  /** A month's lock: HR locks, only an Admin unlocks. */
+  AttendancePeriod: Record<string, never>;
 }
 
 export interface ProjectScope {
@@ -169,6 +178,12 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   can(['read', 'update'], 'LeaveRequest', { approverIds: user.id });
   can('read', 'LeaveBalance', { userId: user.id });
   can('read', 'LeaveBalance', { managerChain: user.id });
+  // Attendance: your own days and those of your reports down the chain; your corrections and those you are asked to decide.
+  can('read', 'AttendanceRecord', { userId: user.id });
+  can('read', 'AttendanceRecord', { managerChain: user.id });
+  can('create', 'AttendanceCorrection');
+  can(['read', 'update'], 'AttendanceCorrection', { userId: user.id });
+  can(['read', 'update'], 'AttendanceCorrection', { approverIds: user.id });
 
   // Projects: everyone sees them and their rosters; members and leads take
   // part; leads run their project; managers and above run every project.
@@ -191,6 +206,7 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     can('read', 'Report', { kind: 'capacity' });
     // Managers see the leave report of their teams (the report narrows to them).
     can('read', 'Report', { kind: 'leave' });
+    can('read', 'Report', { kind: 'attendance' });
   }
   if (holdsRole(user.roles, 'hr')) {
     can(['read', 'create', 'update', 'archive', 'restore', 'resetPassword', 'unlock'], 'User');
@@ -199,6 +215,8 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     can('read', 'File');
     can('read', ['WorkLocationRequest', 'ApprovalWorkflow', 'ApprovalPolicy', 'LeaveRequest']);
     can(['read', 'update'], 'LeaveBalance');
+    can('read', ['AttendanceRecord', 'AttendanceCorrection']);
+    can('create', 'AttendancePeriod');
     can('read', 'Report', { kind: 'approvals' });
     // HR sets and ends the delegation of someone who is absent.
     can(['create', 'read', 'delete'], 'ApprovalDelegation');

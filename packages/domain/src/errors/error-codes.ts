@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   ACCOUNT_LOCKED: 403,
   /** Only the auth routes answer until the user sets a new password. */
   PASSWORD_CHANGE_REQUIRED: 403,
+  /** An office day's punch from outside the office ranges and geofence, under the enforce policy. */
+  LOCATION_NOT_ALLOWED: 403,
   /** Only the auth routes answer until the user enrols in MFA (admin policy for Admin and HR). */
   MFA_SETUP_REQUIRED: 403,
   // 404
@@ -82,6 +84,12 @@ export const ERROR_CODES = {
   LEAVE_OVERLAP: 409,
   /** The default holiday calendar cannot be deleted; make another the default first. */
   HOLIDAY_CALENDAR_DEFAULT: 409,
+  /** The punch is not possible in the day's state; `details.state`, `details.allowed` (the punches that are). */
+  ATTENDANCE_INVALID_TRANSITION: 409,
+  /** The month is locked (or already was): its days take no correction; `details.month`, `details.lockedAt`. */
+  ATTENDANCE_PERIOD_LOCKED: 409,
+  /** A correction of this day is already waiting for a decision; `details.correction`. */
+  CORRECTION_PENDING: 409,
   // 413, 415: what Fastify refuses before a procedure runs
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -175,6 +183,12 @@ export const ERROR_CODES = {
   LEAVE_CROSSES_YEAR: 422,
   /** Approved leave that has begun is cut short by HR only; `details.startDate`. */
   LEAVE_ALREADY_STARTED: 422,
+  /** A correction of a future day or one before the window; `details.earliest`, `details.latest`. */
+  CORRECTION_OUTSIDE_WINDOW: 422,
+  /** The corrected punches do not make a day; `details.index`, `details.problem` (order, future, otherDay, tooLong, transition, open). */
+  CORRECTION_INVALID_PUNCHES: 422,
+  /** Only a month that has ended can be locked; `details.month`. */
+  ATTENDANCE_MONTH_OPEN: 422,
   // 429
   RATE_LIMITED: 429,
   // 5xx

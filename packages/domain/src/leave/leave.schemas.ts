@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Comment, RejectReason, SeenStage, WorkflowSummaryView, WorkflowView } from '../approvals/approval.schemas.js';
+import { AttendanceState, DayFlag } from '../attendance/attendance.schemas.js';
 import {
   CalendarDay,
   ExpectedVersion,
@@ -419,6 +420,19 @@ export const CalendarEntry = z
       percent: z.number(),
     }),
     z.object({ kind: z.literal('workLocation'), location: z.enum(['wfh', 'wfo', 'other']), source: z.string() }),
+    z
+      .object({
+        kind: z.literal('attendance'),
+        state: AttendanceState,
+        workedMinutes: z
+          .number()
+          .int()
+          .meta({ description: 'As the day counts: after approved corrections and deductions.' }),
+        breakMinutes: z.number().int(),
+        flags: z.array(DayFlag),
+        corrected: z.boolean().meta({ description: 'An approved correction is in effect.' }),
+      })
+      .meta({ description: 'The day’s attendance (full detail only).' }),
   ])
   .meta({ id: 'CalendarEntry' });
 export type CalendarEntry = z.infer<typeof CalendarEntry>;

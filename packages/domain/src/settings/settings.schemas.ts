@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AttendanceSettings, DEFAULT_ATTENDANCE_SETTINGS } from '../attendance/attendance.schemas.js';
 import { isTimezone } from '../common/calendar-days.js';
 import { ExpectedVersion, Instant } from '../common/common.schemas.js';
 
@@ -45,13 +46,20 @@ export const DEFAULT_SETTINGS = {
   security: { requireMfaForPrivileged: false },
   capacity: { policy: 'block' },
   organization: { timezone: 'UTC', workingDays: [1, 2, 3, 4, 5] },
-} satisfies { security: SecuritySettings; capacity: CapacitySettings; organization: OrganizationSettings };
+  attendance: DEFAULT_ATTENDANCE_SETTINGS,
+} satisfies {
+  security: SecuritySettings;
+  capacity: CapacitySettings;
+  organization: OrganizationSettings;
+  attendance: AttendanceSettings;
+};
 
 export const SettingsView = z
   .object({
     security: SecuritySettings,
     capacity: CapacitySettings,
     organization: OrganizationSettings,
+    attendance: AttendanceSettings,
     version: z.number().int(),
     updatedAt: Instant,
   })
@@ -63,5 +71,6 @@ export const UpdateSettingsInput = z.strictObject({
   security: SecuritySettings.partial().strict().optional(),
   capacity: CapacitySettings.partial().strict().optional(),
   organization: OrganizationSettings.partial().strict().optional(),
+  attendance: AttendanceSettings.partial().strict().optional(),
 });
 export type UpdateSettingsInput = z.infer<typeof UpdateSettingsInput>;

@@ -1,0 +1,2 @@
+export * from './attendance.doc.js';
+export * from './attendance.repository.js';
