@@ -521,17 +521,17 @@ describe('today and the report', () => {
     await call(done, 'POST', '/attendance/end');
     const view = (await call(boss, 'GET', '/attendance/today')).json();
     expect(view.date).toBe(clock.day(0));
-    const stateOf = (id: string) => view.items.find((p: { user: { id: string } }) => p.user.id === id)?.state;
+    const stateOf = (id: string) => view.people.items.find((p: { user: { id: string } }) => p.user.id === id)?.state;
     expect([stateOf(working.id), stateOf(done.id), stateOf(idle.id)]).toEqual(['working', 'done', 'notStarted']);
-    expect(view.total).toBe(3);
+    expect(view.people.total).toBe(3);
     expect(view.counts).toMatchObject({ working: 1, done: 1, notStarted: 1, onBreak: 0 });
     const onlyWorking = (await call(boss, 'GET', '/attendance/today?state=working')).json();
-    expect(onlyWorking.items.map((p: { user: { id: string } }) => p.user.id)).toEqual([working.id]);
+    expect(onlyWorking.people.items.map((p: { user: { id: string } }) => p.user.id)).toEqual([working.id]);
     expect(onlyWorking.counts.notStarted).toBe(1);
-    expect(onlyWorking.items[0]).toMatchObject({ workLocation: 'wfo', startedAt: expect.any(String) });
+    expect(onlyWorking.people.items[0]).toMatchObject({ workLocation: 'wfo', startedAt: expect.any(String) });
 
     const all = (await call(await again(hr), 'GET', '/attendance/today?limit=100')).json();
-    expect(all.total).toBeGreaterThan(3);
+    expect(all.people.total).toBeGreaterThan(3);
     expect((await call(idle, 'GET', '/attendance/today')).statusCode).toBe(403);
     clock.set(BASE);
   });

@@ -140,10 +140,12 @@ export function createAttendanceViews(
       return {
         date: today,
         counts,
-        items: rows.slice(start, start + query.limit),
-        total: rows.length,
-        page: query.page,
-        limit: query.limit,
+        people: {
+          items: rows.slice(start, start + query.limit),
+          total: rows.length,
+          page: query.page,
+          limit: query.limit,
+        },
       };
     },
 

@@ -56,6 +56,7 @@ export const attendanceRouter = router({
 
   today: authedProcedure
     .meta({
+      access: { action: 'read', subject: 'Workforce' },
       openapi: {
         method: 'GET',
         path: '/attendance/today',

@@ -62,6 +62,7 @@ export const SUBJECTS = [
   'AttendanceRecord',
   'AttendanceCorrection',
   'AttendancePeriod',
+  'Workforce',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -121,6 +122,8 @@ export interface SubjectShapes {
   AttendanceCorrection: { userId: string; approverIds: readonly string[] };
   /** A month's lock: HR locks, only an Admin unlocks. */
   AttendancePeriod: Record<string, never>;
+  /** Today's workforce: Managers (their reports), Directors, HR and Admins (everyone). */
+  Workforce: Record<string, never>;
 }
 
 export interface ProjectScope {
@@ -207,6 +210,7 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     // Managers see the leave report of their teams (the report narrows to them).
     can('read', 'Report', { kind: 'leave' });
     can('read', 'Report', { kind: 'attendance' });
+    can('read', 'Workforce');
   }
   if (holdsRole(user.roles, 'hr')) {
     can(['read', 'create', 'update', 'archive', 'restore', 'resetPassword', 'unlock'], 'User');

@@ -7,7 +7,7 @@ import {
   WorkflowSummaryView,
   WorkLocationType,
 } from '../approvals/approval.schemas.js';
-import { CalendarDay, Id, Instant, PageQuery, SortOf } from '../common/common.schemas.js';
+import { CalendarDay, Id, Instant, PageQuery, pageOf, SortOf } from '../common/common.schemas.js';
 import { PersonRef } from '../employees/employee.schemas.js';
 import { isCidr } from './attendance.network.js';
 
@@ -261,10 +261,7 @@ export const TodayView = z
   .object({
     date: CalendarDay,
     counts: z.record(TodayState, z.number().int()).meta({ description: 'People per state (before the state filter).' }),
-    items: z.array(TodayPersonView),
-    total: z.number().int(),
-    page: z.number().int(),
-    limit: z.number().int(),
+    people: pageOf(TodayPersonView).meta({ description: 'A page of people, by name, in the state asked for.' }),
   })
   .meta({ id: 'Workforce' });
 export type TodayView = z.infer<typeof TodayView>;
