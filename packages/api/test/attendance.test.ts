@@ -376,6 +376,28 @@ describe('corrections', () => {
     );
   });
 
+  it('six simultaneous corrections of one day: one waits for a decision, the others are refused', async () => {
+    const me = await person();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, n) =>
+        call(me, 'POST', '/attendance/corrections', {
+          date: clock.day(-4),
+          punches: [
+            { type: 'start', at: at(-4, 8 * 60 + n) },
+            { type: 'end', at: at(-4, 16 * 60) },
+          ],
+          reason: `try ${n}`,
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a.statusCode === 201)).toHaveLength(1);
+    const refused = answers.filter((a) => a.statusCode === 409);
+    expect(refused).toHaveLength(5);
+    expect(refused.every((a) => a.json().error.code === 'CORRECTION_PENDING')).toBe(true);
+    const mine = (await call(me, 'GET', `/attendance/corrections?from=${clock.day(-4)}&to=${clock.day(-4)}`)).json();
+    expect(mine.total).toBe(1);
+  });
+
   it('refuses days outside the window, punches that do not make a day, and rejects with a reason', async () => {
     const me = await person();
     const ask = (date: string, punches: { type: string; at: string }[]) =>

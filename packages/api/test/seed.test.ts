@@ -1,8 +1,15 @@
-import { createRepositories, leaveRequestsCollection, objectIdsOf } from '@seed-pms/db';
+import {
+  attendanceRecordsCollection,
+  createRepositories,
+  leaveRequestsCollection,
+  objectIdsOf,
+  timeChangeRequestsCollection,
+} from '@seed-pms/db';
 import { MAX_REPORTING_DEPTH, passwordProblems, Role } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/password.js';
 import { DEMO_WORK_LOCATION_STAGES, seedApprovals } from '../src/scripts/seed-approvals.js';
+import { seedAttendance } from '../src/scripts/seed-attendance.js';
 import {
   DEMO_PASSWORD,
   planOrganisation,
@@ -261,6 +268,33 @@ describe('the demo organisation', () => {
       const checked = await (await serviceInternals(deps)).leave.rebuildBalances(new Date(Date.now() + 2 * 60_000));
       expect(checked).toMatchObject({ repaired: 0, followed: 0 });
       expect(checked.checked).toBeGreaterThan(0);
+    },
+  );
+
+  it(
+    'adds attendance: days with breaks, a few without a check-out, and corrections in every state',
+    { timeout: 90_000 },
+    async () => {
+      const repos = createRepositories(testApp().database);
+      const result = await seedAttendance(
+        await createServices(testApp().deps),
+        repos,
+        { employeeIds: seeded.employeeIds },
+        { seed: SEED, now: new Date(), days: 14, corrections: 8 },
+      );
+      const records = testApp().database.collection(attendanceRecordsCollection);
+      expect(await records.countDocuments()).toBe(result.days);
+      expect(result.days).toBeGreaterThan(COUNT * 5);
+      expect(result.missingCheckouts).toBeGreaterThan(0);
+      expect(await records.countDocuments({ flags: 'missingCheckout' })).toBe(result.missingCheckouts);
+      expect(await records.countDocuments({ 'punches.type': 'break' })).toBeGreaterThan(COUNT * 4);
+      for (const state of ['pending', 'approved', 'rejected', 'cancelled'] as const) {
+        expect(result.corrections[state], state).toBeGreaterThan(0);
+      }
+      const corrections = testApp().database.collection(timeChangeRequestsCollection);
+      expect(await corrections.countDocuments()).toBe(8);
+      // Approved ones lie over their days; the punches as punched stay.
+      expect(await records.countDocuments({ 'overlays.0': { $exists: true } })).toBe(result.corrections.approved);
     },
   );
 

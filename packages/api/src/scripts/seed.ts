@@ -9,6 +9,7 @@ import { ensureBootstrapAdmin } from '../bootstrap/bootstrap-admin.js';
 import { loadConfig, loadDotEnv } from '../config/config.js';
 import { createServices, serviceInternals } from '../services.js';
 import { seedApprovals } from './seed-approvals.js';
+import { seedAttendance } from './seed-attendance.js';
 import {
   DEFAULT_SEED,
   DEFAULT_SEED_COUNT,
@@ -207,6 +208,17 @@ try {
               : 'the holiday calendar there already kept.'),
         );
       }
+      const attendance = await seedAttendance(
+        await createServices(runtime.deps),
+        repos,
+        { employeeIds: result.employeeIds },
+        { seed, now: new Date() },
+      );
+      const c = attendance.corrections;
+      console.log(
+        `Attendance: ${attendance.days} days over the last 60 (${attendance.missingCheckouts} without a check-out, ${attendance.workingNow} at work now); ` +
+          `${c.pending + c.approved + c.rejected + c.cancelled} corrections (${c.pending} pending, ${c.approved} approved, ${c.rejected} rejected, ${c.cancelled} cancelled).`,
+      );
     }
     printLogins(result.logins);
     if (config.BOOTSTRAP_ADMIN_EMAIL) {
