@@ -39,7 +39,6 @@ export interface AttendanceViews {
   report(ctx: ActorContext, query: AttendanceReportQuery): Promise<AttendanceReportView | FileDownloadView>;
 }
 
-/** Beyond a few hundred people one read of everyone is cheaper than a long $in list. */
 const READ_ALL_ABOVE = 200;
 
 export function createAttendanceViews(
@@ -50,17 +49,21 @@ export function createAttendanceViews(
     deps.repos;
   const { settings } = services;
 
-  /** The people the caller sees: everyone (HR, Directors, Admins) or their reports down the chain (Managers). */
-  async function peopleFor(ctx: ActorContext, department: string | undefined): Promise<LeaveProfile[]> {
+  /**
+   * Whose workforce the caller sees: everyone (null: HR, Directors, Admins) or
+   * their reports down the chain (Managers); 403 below Manager.
+   */
+  async function teamOf(ctx: ActorContext): Promise<Set<string> | null> {
     const { roles } = ctx.actor;
     if (!holdsRole(roles, 'manager')) {
       throw new DomainError('FORBIDDEN', 'Only Managers and above see the workforce', {});
     }
-    const people = await employees.leaveProfiles({ department });
-    if (holdsRole(roles, 'director') || holdsRole(roles, 'hr')) return people;
-    const team = new Set((await employees.reportsBelow(ctx.actor.id)).map((p) => p.id));
-    return people.filter((p) => team.has(p.id));
+    if (holdsRole(roles, 'director') || holdsRole(roles, 'hr')) return null;
+    return new Set((await employees.reportsBelow(ctx.actor.id)).map((p) => p.id));
   }
+
+  /** Beyond a few hundred people one read of everyone is cheaper than a long $in list. */
+  const idsToRead = (team: Set<string> | null) => (team === null || team.size > READ_ALL_ABOVE ? null : [...team]);
 
   return {
     async today(ctx, query) {
@@ -68,28 +71,23 @@ export function createAttendanceViews(
       const timeZone = organization.timezone;
       const today = dayInTimezone(ctx.now, timeZone);
       const yesterday = addDays(today, -1);
-      const people = await peopleFor(ctx, query.department);
-      const who = people.length > READ_ALL_ABOVE ? null : people.map((p) => p.id);
-      const [days, leave, calendars, located] = await Promise.all([
-        attendance.daysOf(who, yesterday, today),
+      const team = await teamOf(ctx);
+      const who = idsToRead(team);
+      // One read each, side by side: the people, today's days, yesterday's still open, leave, holidays, locations.
+      const [profiles, todays, running, leave, calendars, located] = await Promise.all([
+        employees.leaveProfiles({ department: query.department }),
+        attendance.onDay(who, today),
+        attendance.onDay(who, yesterday, { openOnly: true }),
         leaveRequests.activeIn(who, today, today),
         holidayCalendars.list(),
         workLocation.approvedOn(who, today),
       ]);
+      const people = team === null ? profiles : profiles.filter((p) => team.has(p.id));
       // Today's record, or yesterday's still running (a shift past midnight).
-      const recordOf = new Map<string, (typeof days)[number]>();
-      for (const d of days) {
-        if (d.date === today) recordOf.set(d.userId, d);
-      }
-      for (const d of days) {
+      const recordOf = new Map(todays.map((d) => [d.userId, d]));
+      for (const d of running) {
         const last = d.punches.at(-1);
-        if (
-          d.date === yesterday &&
-          !recordOf.has(d.userId) &&
-          (d.state === 'working' || d.state === 'onBreak') &&
-          last &&
-          autoCheckoutInstant(d.date, last.at, rules, timeZone) > ctx.now
-        ) {
+        if (!recordOf.has(d.userId) && last && autoCheckoutInstant(d.date, last.at, rules, timeZone) > ctx.now) {
           recordOf.set(d.userId, d);
         }
       }
@@ -160,12 +158,10 @@ export function createAttendanceViews(
           { path: 'to', message: `at most ${MAX_RECORDS_RANGE_DAYS} days after from`, code: 'too_big' },
         ]);
       }
-      let people = await employees.leaveProfiles({ department: query.department });
-      if (!holdsRole(ctx.actor.roles, 'hr')) {
-        const team = new Set((await employees.reportsBelow(ctx.actor.id)).map((p) => p.id));
-        people = people.filter((p) => team.has(p.id));
-      }
-      const who = people.length > READ_ALL_ABOVE ? null : people.map((p) => p.id);
+      const team = await teamOf(ctx);
+      const profiles = await employees.leaveProfiles({ department: query.department });
+      const people = team === null ? profiles : profiles.filter((p) => team.has(p.id));
+      const who = idsToRead(team);
       const [days, locks, asked] = await Promise.all([
         attendance.daysOf(who, from, to),
         attendanceLocks.list(),

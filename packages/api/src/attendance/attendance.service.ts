@@ -82,6 +82,12 @@ export const dayRulesOf = (rules: AttendanceSettings): DayRules => ({
   maxDailyMinutes: rules.maxDailyMinutes,
 });
 
+/** What a closed day settles under the rules: the deduction and the rule flags. */
+function settlementFrom(punches: readonly { type: PunchType; at: Date }[], rules: AttendanceSettings): DaySettlement {
+  const { deductedMinutes, flags } = closeDay(punches, dayRulesOf(rules));
+  return { deductedMinutes, ruleFlags: flags };
+}
+
 /** How many times a punch reads again after another punch got in first. */
 const PUNCH_ATTEMPTS = 6;
 
@@ -114,23 +120,39 @@ export function createAttendanceService(
     rules: AttendanceSettings,
     timeZone: string,
   ): Promise<AttendanceRecord | null> {
-    const open = await attendance.openOf(userId, addDays(today, -1));
-    const live = open.find((r) => {
+    const recent = await attendance.between(userId, addDays(today, -1), today);
+    const isOpen = (r: AttendanceRecord) => ['working', 'onBreak'].includes(stateOf(r.punches));
+    const todays = recent.find((r) => r.date === today) ?? null;
+    if (todays && isOpen(todays)) return todays;
+    const running = recent.find((r) => {
       const last = r.punches.at(-1);
-      return r.date === today || (last !== undefined && autoCheckoutInstant(r.date, last.at, rules, timeZone) > now);
+      return (
+        r.date !== today &&
+        isOpen(r) &&
+        last !== undefined &&
+        autoCheckoutInstant(r.date, last.at, rules, timeZone) > now
+      );
     });
-    return live ?? (await attendance.get(userId, today));
+    return running ?? todays;
   }
+
+  /**
+   * The lock of a day's month. Only a month that has ended can be locked, so
+   * the days of this month need no read (every punch is on one of them, or on
+   * yesterday's).
+   */
+  const lockOn = async (date: string, today: string) =>
+    monthOf(date) >= monthOf(today) ? null : locks.get(monthOf(date));
 
   /** What a day settles as it closes; nothing in a locked month. */
   async function settlementOf(
     date: string,
+    today: string,
     punches: readonly { type: PunchType; at: Date }[],
     rules: AttendanceSettings,
   ): Promise<DaySettlement | null> {
-    if (await locks.get(monthOf(date))) return null;
-    const { deductedMinutes, flags } = closeDay(punches, dayRulesOf(rules));
-    return { deductedMinutes, ruleFlags: flags };
+    if (await lockOn(date, today)) return null;
+    return settlementFrom(punches, rules);
   }
 
   const punchView = (p: PunchRecord): PunchView => ({
@@ -147,12 +169,13 @@ export function createAttendanceService(
   async function statusOf(
     record: AttendanceRecord | null,
     userId: string,
-    date: string,
+    today: string,
     now: Date,
     rules: AttendanceSettings,
   ): Promise<MyStatusView> {
+    const date = today;
     const state = record ? stateOf(record.punches) : 'notStarted';
-    const lock = record ? await locks.get(monthOf(record.date)) : null;
+    const lock = record ? await lockOn(record.date, today) : null;
     const effective = record ? effectiveDay(record, lock, rules.multipleSessionsPerDay).punches : [];
     const figures = dayFigures(effective, dayRulesOf(rules), { now, deductedMinutes: record?.deductedMinutes ?? 0 });
     return {
@@ -232,8 +255,7 @@ export function createAttendanceService(
       rules.multipleSessionsPerDay,
     ).punches;
     // A locked month's figures stay as they were settled (the overlay waits for an unlock).
-    const settle =
-      !lock && stateOf(effective) === 'ended' ? await settlementOf(correction.date, effective, rules) : null;
+    const settle = !lock && stateOf(effective) === 'ended' ? settlementFrom(effective, rules) : null;
     await attendance.applyOverlay(correction.userId, correction.date, overlay, settle, now);
   }
 
@@ -347,10 +369,10 @@ export function createAttendanceService(
               null,
               rules.multipleSessionsPerDay,
             ).punches;
-            const settle = next === 'ended' ? await settlementOf(date, closing, rules) : null;
+            const settle = next === 'ended' ? await settlementOf(date, today, closing, rules) : null;
             saved = await attendance.append(record, { punch, state: next, settle }, ctx.now);
           }
-          return statusOf(saved, userId, date, ctx.now, rules);
+          return statusOf(saved, userId, today, ctx.now, rules);
         } catch (error) {
           if (isDomainError(error) && error.code === 'VERSION_CONFLICT' && attempt < PUNCH_ATTEMPTS) continue;
           throw error;
@@ -559,10 +581,7 @@ export function createAttendanceService(
           flags: [],
         };
         const punches = [...record.punches, punch];
-        const closing = closeDay(punches, dayRulesOf(rules));
-        const settle = lockOf(record.date, allLocks)
-          ? null
-          : { deductedMinutes: closing.deductedMinutes, ruleFlags: closing.flags };
+        const settle = lockOf(record.date, allLocks) ? null : settlementFrom(punches, rules);
         const flags: DayFlag[] = ['missingCheckout'];
         try {
           await attendance.append(record, { punch, state: 'ended', flags, settle }, now);

@@ -1,14 +1,7 @@
-import { connectDatabase, createRepositories, type NewLedgerEntry, newIdString } from '@seed-pms/db';
-import { startFerretDb } from '@seed-pms/db/embedded';
-import { addDays, CreateLeaveTypeInput, dayInTimezone, isoWeekday, type Role } from '@seed-pms/domain';
-import pino from 'pino';
-import { buildApp } from '../app/build-app.js';
-import { type ActorContext, systemCallContext } from '../app/call-context.js';
-import type { AppDeps } from '../app/deps.js';
-import { hashPassword } from '../auth/password.js';
-import { loadConfig } from '../config/config.js';
-import { createInProcessJobRunner } from '../jobs/jobs.js';
-import { createServices } from '../services.js';
+import type { NewLedgerEntry } from '@seed-pms/db';
+import { newIdString } from '@seed-pms/db';
+import { addDays, CreateLeaveTypeInput, isoWeekday } from '@seed-pms/domain';
+import { type BenchPerson, inBatches, percentile, rssMb, startBenchServer } from './bench-kit.js';
 import { mulberry32 } from './seed-common.js';
 
 /**
@@ -27,116 +20,13 @@ import { mulberry32 } from './seed-common.js';
  *    over the year as HR: time (first and best of BENCH_LEAVE_REPORT_RUNS,
  *    default 3), answer size and peak RSS.
  */
-const PASSWORD = 'bench passphrase 2026';
 const reportPeople = Number(process.env.BENCH_LEAVE_PEOPLE ?? 10_000);
 const reportRuns = Number(process.env.BENCH_LEAVE_REPORT_RUNS ?? 3);
 const BURST = 50;
-const rssMb = () => process.resourceUsage().maxRSS / 1024;
 
-const ferret = process.env.MONGO_URL ? undefined : await startFerretDb();
-const config = loadConfig({
-  ...process.env,
-  NODE_ENV: 'production',
-  ALLOW_INSECURE_DEFAULTS: 'true',
-  LOG_LEVEL: 'silent',
-  RATE_LIMIT_MAX: String(1_000_000_000),
-  AUTH_RATE_LIMIT_PER_IP: String(1_000_000_000),
-  AUTH_RATE_LIMIT_PER_ACCOUNT: String(1_000_000_000),
-});
-const database = await connectDatabase({
-  url: process.env.MONGO_URL ?? ferret?.url ?? '',
-  dbName: 'seed_pms_bench_leave',
-  maxPoolSize: config.MONGO_POOL_MAX,
-});
-await database.reset();
-const deps: AppDeps = {
-  config,
-  database,
-  redis: null,
-  jobs: createInProcessJobRunner({ error: () => undefined }),
-  clock: () => new Date(),
-  logger: pino({ level: 'silent' }),
-};
-const app = await buildApp(deps, { logger: false });
-const services = await createServices(deps);
-const repos = createRepositories(database);
-const url = await app.listen({ host: '127.0.0.1', port: 0 });
-
-const now = new Date();
-const { timezone } = (await services.settings.current(now)).organization;
-const today = dayInTimezone(now, timezone);
+const bench = await startBenchServer('seed_pms_bench_leave');
+const { database, services, repos, url, now, today, insertPeople, actor, token } = bench;
 const year = Number(today.slice(0, 4));
-const passwordHash = await hashPassword(PASSWORD);
-const stamp = Date.now().toString(36);
-
-interface Person {
-  id: string;
-  email: string;
-}
-
-/** Inserts people in bulk (accounts and profiles), joined two years ago; `managerOf(i)` their manager. */
-async function insertPeople(
-  count: number,
-  prefix: string,
-  roles: Role[],
-  managerOf: (i: number) => string | null = () => null,
-): Promise<Person[]> {
-  const people = Array.from({ length: count }, (_, i) => ({
-    id: newIdString(),
-    email: `${prefix}-${stamp}-${i}@seed-pms.local`,
-  }));
-  for (let i = 0; i < people.length; i += 1_000) {
-    await repos.employees.insertPeople(
-      people.slice(i, i + 1_000).map((p, j) => ({
-        account: {
-          id: p.id,
-          email: p.email,
-          name: `${prefix} ${i + j}`,
-          roles,
-          passwordHash,
-          mustChangePassword: false,
-        },
-        profile: {
-          managerId: managerOf(i + j),
-          department: `Bench ${(i + j) % 12}`,
-          joinDate: addDays(today, -800),
-        },
-      })),
-      now,
-    );
-  }
-  return people;
-}
-
-async function actor(id: string): Promise<ActorContext> {
-  const user = await repos.users.get(id);
-  if (!user) throw new Error(`no account ${id}`);
-  return {
-    ...systemCallContext('bench', new Date()),
-    actor: { id, email: user.email, roles: user.roles, sessionId: null, pending: [] },
-  };
-}
-
-async function token(person: Person): Promise<string> {
-  const response = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: person.email, password: PASSWORD }),
-  });
-  if (!response.ok) throw new Error(`bench login failed: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { accessToken: string }).accessToken;
-}
-
-async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += limit)
-    results.push(...(await Promise.all(items.slice(i, i + limit).map(work))));
-  return results;
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))] ?? 0;
-}
 
 /** `count` working days (Monday–Friday) in one leave year: from a week ahead, else from February next year. */
 function workingDays(count: number): string[] {
@@ -191,7 +81,7 @@ try {
     ...(await insertPeople(1, 'leave-admin', ['admin'])),
     ...(await insertPeople(1, 'leave-hr', ['hr'])),
     ...(await insertPeople(1, 'leave-manager', ['manager'])),
-  ] as [Person, Person, Person];
+  ] as [BenchPerson, BenchPerson, BenchPerson];
   const type = await services.leave.createType(
     await actor(admin.id),
     CreateLeaveTypeInput.parse({ name: 'Bench leave', code: 'BENCH', accrual: 'yearly', yearlyEntitlement: 10 }),
@@ -326,8 +216,6 @@ try {
   );
   if ((times[0] as number) > 60_000) console.log('   the leave report took over 60 s');
 } finally {
-  await app.close();
-  await database.close();
-  await ferret?.stop();
+  await bench.close();
 }
 process.exit();

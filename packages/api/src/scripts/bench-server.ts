@@ -6,9 +6,9 @@ import { buildApp } from '../app/build-app.js';
 import { type ActorContext, systemCallContext } from '../app/call-context.js';
 import type { AppDeps } from '../app/deps.js';
 import { hashPassword } from '../auth/password.js';
-import { loadConfig } from '../config/config.js';
 import { createInProcessJobRunner } from '../jobs/jobs.js';
 import { createServices, serviceInternals } from '../services.js';
+import { BENCH_PASSWORD, benchConfig } from './bench-kit.js';
 import { DEMO_PASSWORD, type SeededCatalogItem, seedOrganisation } from './seed-data.js';
 
 /**
@@ -37,18 +37,9 @@ import { DEMO_PASSWORD, type SeededCatalogItem, seedOrganisation } from './seed-
  * session-revocation channel, notification pub/sub); jobs stay in-process.
  */
 const BENCH_EMAIL = 'bench@seed-pms.local';
-const BENCH_PASSWORD = 'bench passphrase 2026';
 
 const ferret = process.env.MONGO_URL ? undefined : await startFerretDb();
-const config = loadConfig({
-  ...process.env,
-  NODE_ENV: 'production',
-  ALLOW_INSECURE_DEFAULTS: 'true',
-  LOG_LEVEL: 'silent',
-  RATE_LIMIT_MAX: String(1_000_000_000),
-  AUTH_RATE_LIMIT_PER_IP: String(1_000_000_000),
-  AUTH_RATE_LIMIT_PER_ACCOUNT: String(1_000_000_000),
-});
+const config = benchConfig();
 const seedCount = Number(process.env.BENCH_SEED_EMPLOYEES ?? 0);
 const approvalsCount = Number(process.env.BENCH_APPROVALS ?? 0);
 const notificationsCount = Number(process.env.BENCH_NOTIFICATIONS ?? 0);

@@ -55,10 +55,16 @@ import type { AppRouter } from '../trpc/router.js';
  *    (default 10,000) people with balances and requests inserted in bulk, as
  *    HR: time and peak RSS.
  *
+ * 9. Attendance (bench-attendance.ts, in a process of its own): 50 people
+ *    punching start, break, resume, end three times over, all at once
+ *    (punches/s, p50/p99); then GET /attendance/today as HR for
+ *    BENCH_ATTENDANCE_PEOPLE (default 10,000) people, three in four with a
+ *    record of today (p50/p99 over BENCH_TODAY_RUNS, default 20).
+ *
  * Environment:
  * - BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 16) tune the load.
  * - BENCH_ONLY: comma-separated sections to run (layers, auth, login,
- *   directory, capacity, approvals, notifications, leave); all by default.
+ *   directory, capacity, approvals, notifications, leave, attendance); all by default.
  *   `BENCH_ONLY=directory pnpm bench`.
  * - BENCH_EMPLOYEES (default 10000): people seeded for the directory section.
  * - BENCH_CAPACITY_PEOPLE (default 10000) and BENCH_CAPACITY_SEGMENTS (default
@@ -71,7 +77,17 @@ import type { AppRouter } from '../trpc/router.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const employees = Number(process.env.BENCH_EMPLOYEES ?? 10_000);
-const SECTIONS = ['layers', 'auth', 'login', 'directory', 'capacity', 'approvals', 'notifications', 'leave'] as const;
+const SECTIONS = [
+  'layers',
+  'auth',
+  'login',
+  'directory',
+  'capacity',
+  'approvals',
+  'notifications',
+  'leave',
+  'attendance',
+] as const;
 const approvalItems = Number(process.env.BENCH_APPROVALS ?? 1_000);
 const notificationSubscribers = Number(process.env.BENCH_NOTIFICATIONS ?? 200);
 const capacityPeople = Number(process.env.BENCH_CAPACITY_PEOPLE ?? 10_000);
@@ -92,17 +108,18 @@ const runs = (section: Section) => only.size === 0 || only.has(section);
 const serverScript = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
 const capacityScript = fileURLToPath(new URL('./bench-capacity.ts', import.meta.url));
 const leaveScript = fileURLToPath(new URL('./bench-leave.ts', import.meta.url));
+const attendanceScript = fileURLToPath(new URL('./bench-attendance.ts', import.meta.url));
 
-/** 8. Leave: bench-leave.ts in its own process (its own database, server and load; it prints its figures). */
-async function leave(): Promise<void> {
-  console.log('\nLeave: concurrent requests, then the leave report over a year (bulk data)…');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@seed-pms/source', leaveScript], {
+/** A section in a process of its own (its own database, server and load; it prints its figures). */
+async function ownProcess(script: string, heading: string): Promise<void> {
+  console.log(heading);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@seed-pms/source', script], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) {
-    console.error(`bench-leave exited with ${code}`);
+    console.error(`${script} exited with ${code}`);
     process.exitCode = 1;
   }
 }
@@ -629,5 +646,12 @@ if (runs('directory')) all.push(...(await directory()));
 if (runs('capacity')) await capacity();
 if (runs('approvals')) all.push(...(await approvals()));
 if (runs('notifications')) all.push(...(await notifications()));
-if (runs('leave')) await leave();
+if (runs('leave')) {
+  // 8. Leave: bench-leave.ts.
+  await ownProcess(leaveScript, '\nLeave: concurrent requests, then the leave report over a year (bulk data)…');
+}
+if (runs('attendance')) {
+  // 9. Attendance: bench-attendance.ts.
+  await ownProcess(attendanceScript, "\nAttendance: punches from 50 people at once, then today's workforce of 10,000…");
+}
 if (all.some((row) => row.errors > 0)) process.exitCode = 1;

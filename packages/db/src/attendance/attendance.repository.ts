@@ -74,8 +74,6 @@ export type NewAttendanceDay = Omit<AttendanceRecord, 'id' | 'version' | 'create
 
 export interface AttendanceRecordRepository {
   get(userId: string, date: string): Promise<AttendanceRecord | null>;
-  /** The person's days still open (working or on break) from `sinceDate` on, latest first. */
-  openOf(userId: string, sinceDate: string): Promise<AttendanceRecord[]>;
   /**
    * The first punch of a day: inserts the record. Null when the person's
    * record of that day exists already (a double tap): read it and append.
@@ -102,6 +100,12 @@ export interface AttendanceRecordRepository {
     from: string,
     to: string,
   ): Promise<(AttendanceRecord & { state: AttendanceState })[]>;
+  /** Everyone's (or these people's) records of one day (only those still open with `openOnly`): equality reads. */
+  onDay(
+    userIds: readonly string[] | null,
+    date: string,
+    options?: { openOnly?: boolean },
+  ): Promise<(AttendanceRecord & { state: AttendanceState })[]>;
   /** Days still open, of `upTo` or before (the automatic check-out looks at these). */
   openUpTo(upTo: string, limit: number): Promise<AttendanceRecord[]>;
   /**
@@ -127,13 +131,6 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
       const _id = objectIdOf(userId);
       const doc = _id ? await records.findOne({ userId: _id, date }) : null;
       return doc ? toRecord(doc) : null;
-    },
-    async openOf(userId, sinceDate) {
-      const docs = await records
-        .find({ userId: oid(userId), date: { $gte: sinceDate }, state: { $in: OPEN_STATES } })
-        .sort({ date: -1 })
-        .toArray();
-      return docs.map(toRecord);
     },
     async insertFirst(first, now) {
       const doc: AttendanceRecordDoc = {
@@ -186,6 +183,18 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
             : { userId: { $in: objectIdsOf(userIds) } };
       if (userIds !== null && userIds.length === 0) return [];
       const docs = await records.find({ ...who, date: from === to ? from : { $gte: from, $lte: to } }).toArray();
+      return docs.map((doc) => ({ ...toRecord(doc), state: doc.state }));
+    },
+    async onDay(userIds, date, options = {}) {
+      if (userIds !== null && userIds.length === 0) return [];
+      const who: Filter<AttendanceRecordDoc> =
+        userIds === null
+          ? {}
+          : userIds.length === 1
+            ? { userId: oid(userIds[0] as string) }
+            : { userId: { $in: objectIdsOf(userIds) } };
+      const states: Filter<AttendanceRecordDoc> = options.openOnly ? { state: { $in: OPEN_STATES } } : {};
+      const docs = await records.find({ ...who, date, ...states }).toArray();
       return docs.map((doc) => ({ ...toRecord(doc), state: doc.state }));
     },
     async openUpTo(upTo, limit) {
