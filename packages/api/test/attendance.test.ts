@@ -558,6 +558,42 @@ describe('today and the report', () => {
     clock.set(BASE);
   });
 
+  it('someone on approved leave today is onLeave; a holiday of their calendar is holiday; a punch wins over both', async () => {
+    const boss = await signInAs(testApp(), ['manager']);
+    const [away, celebrating, keen] = (await Promise.all(
+      [1, 2, 3].map(() => signInAs(testApp(), ['employee'], { managerId: boss.id })),
+    )) as [SignedIn, SignedIn, SignedIn];
+    const sick = (await call(away, 'GET', '/leave/types')).json().items.find((t: { code: string }) => t.code === 'SICK');
+    const leave = await call(away, 'POST', '/leave/requests', {
+      typeId: sick.id,
+      startDate: clock.day(0),
+      endDate: clock.day(0),
+      reason: 'flu',
+    });
+    expect(leave.statusCode).toBe(201);
+    expect((await call(boss, 'POST', `/leave/requests/${leave.json().id}/approve`, {})).statusCode).toBe(200);
+    // A calendar of their own city with today as a holiday.
+    const city = `Atlantis ${Math.random().toString(36).slice(2, 7)}`;
+    admin = await again(admin);
+    const calendar = await call(admin, 'POST', '/holidays/calendars', {
+      name: `Holidays of ${city}`,
+      isDefault: false,
+      locations: [city],
+      days: [{ date: clock.day(0), name: 'City day' }],
+    });
+    expect(calendar.statusCode).toBe(201);
+    for (const who of [celebrating, keen]) {
+      const profile = (await call(hr, 'GET', `/employees/${who.id}`)).json();
+      const moved = await call(hr, 'PATCH', `/employees/${who.id}`, { version: profile.version, contact: { city } });
+      expect(moved.statusCode).toBe(200);
+    }
+    await call(keen, 'POST', '/attendance/start');
+    const view = (await call(boss, 'GET', '/attendance/today')).json();
+    const stateOf = (id: string) => view.people.items.find((p: { user: { id: string } }) => p.user.id === id)?.state;
+    expect([stateOf(away.id), stateOf(celebrating.id), stateOf(keen.id)]).toEqual(['onLeave', 'holiday', 'working']);
+    expect(view.counts).toMatchObject({ onLeave: 1, holiday: 1, working: 1 });
+  });
+
   it('the report: per person days, hours, breaks, late starts, missing check-outs, corrections; CSV; 403 for employees', async () => {
     const boss = await signInAs(testApp(), ['manager']);
     const me = await signInAs(testApp(), ['employee'], { managerId: boss.id });
