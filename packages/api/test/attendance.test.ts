@@ -563,7 +563,9 @@ describe('today and the report', () => {
     const [away, celebrating, keen] = (await Promise.all(
       [1, 2, 3].map(() => signInAs(testApp(), ['employee'], { managerId: boss.id })),
     )) as [SignedIn, SignedIn, SignedIn];
-    const sick = (await call(away, 'GET', '/leave/types')).json().items.find((t: { code: string }) => t.code === 'SICK');
+    const sick = (await call(away, 'GET', '/leave/types'))
+      .json()
+      .items.find((t: { code: string }) => t.code === 'SICK');
     const leave = await call(away, 'POST', '/leave/requests', {
       typeId: sick.id,
       startDate: clock.day(0),

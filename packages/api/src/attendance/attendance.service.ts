@@ -43,6 +43,7 @@ import {
   type PunchRecord,
   type PunchType,
   type PunchView,
+  periodLocked,
   stateOf,
   type UpdateCorrectionInput,
   validationFailed,
@@ -173,18 +174,17 @@ export function createAttendanceService(
     now: Date,
     rules: AttendanceSettings,
   ): Promise<MyStatusView> {
-    const date = today;
     const state = record ? stateOf(record.punches) : 'notStarted';
     const lock = record ? await lockOn(record.date, today) : null;
     const effective = record ? effectiveDay(record, lock, rules.multipleSessionsPerDay).punches : [];
     const figures = dayFigures(effective, dayRulesOf(rules), { now, deductedMinutes: record?.deductedMinutes ?? 0 });
     return {
-      date: record?.date ?? date,
+      date: record?.date ?? today,
       state,
       allowed: allowedPunches(state, rules.multipleSessionsPerDay),
       punches: (record?.punches ?? []).map(punchView),
       figures,
-      workLocation: record?.workLocation ?? (await whereOn(userId, date)),
+      workLocation: record?.workLocation ?? (await whereOn(userId, today)),
       warnings: dayWarnings(figures, dayRulesOf(rules)),
       flags: record?.flags ?? [],
     };
@@ -231,12 +231,6 @@ export function createAttendanceService(
     if (!record) throw notFound('Attendance correction', id);
     return (await correctionViews([record], now))[0] as CorrectionView;
   }
-
-  const periodLocked = (lock: AttendanceLockRecord) =>
-    new DomainError('ATTENDANCE_PERIOD_LOCKED', `${lock.month} is locked; its days cannot change`, {
-      month: lock.month,
-      lockedAt: lock.lockedAt.toISOString(),
-    });
 
   /** An approved correction laid over its day (once: a repeat finds it there). */
   async function applyCorrection(correction: CorrectionRecord, approvedBy: string[], approvedAt: Date, now: Date) {

@@ -207,6 +207,14 @@ export function locationNotAllowed(ip: string | null, point: GeoPoint | null): D
 
 // ---- The day's record ----
 
+/** 409 ATTENDANCE_PERIOD_LOCKED: the month's days take no change. */
+export function periodLocked(lock: AttendanceLockRecord): DomainError {
+  return new DomainError('ATTENDANCE_PERIOD_LOCKED', `${lock.month} is locked; its days cannot change`, {
+    month: lock.month,
+    lockedAt: lock.lockedAt.toISOString(),
+  });
+}
+
 /** The month of a day (YYYY-MM). */
 export const monthOf = (day: string): string => day.slice(0, 7);
 
@@ -325,12 +333,7 @@ export function decideCorrection(input: {
       { date, earliest, latest: today, windowDays: settings.correctionWindowDays },
     );
   }
-  if (lock) {
-    throw new DomainError('ATTENDANCE_PERIOD_LOCKED', `${lock.month} is locked; its days cannot change`, {
-      month: lock.month,
-      lockedAt: lock.lockedAt.toISOString(),
-    });
-  }
+  if (lock) throw periodLocked(lock);
   const waiting = input.pending.find((c) => c.status === 'pending' && c.date === date);
   if (waiting) {
     throw new DomainError('CORRECTION_PENDING', 'A correction of this day is waiting for a decision', {
