@@ -96,8 +96,8 @@ export function createAttendanceViews(
           .filter((r) => r.status === 'approved' && daysOff(r).some(([d, amount]) => d === today && amount > 0))
           .map((r) => r.userId),
       );
-      const approvedBy = new Map<string, typeof located>();
-      for (const r of located) approvedBy.set(r.userId, [...(approvedBy.get(r.userId) ?? []), r]);
+      const requestsOf = new Map<string, typeof located>();
+      for (const r of located) requestsOf.set(r.userId, [...(requestsOf.get(r.userId) ?? []), r]);
       const holidayOf = new Map<string, boolean>();
       const isHoliday = (person: LeaveProfile) => {
         const key = `${person.place.office}|${person.place.city}|${person.place.country}`;
@@ -129,7 +129,7 @@ export function createAttendanceViews(
           department: person.department,
           state,
           workLocation:
-            record?.workLocation ?? locationOn(today, approvedBy.get(person.id) ?? [], person.workLocation).location,
+            record?.workLocation ?? locationOn(today, requestsOf.get(person.id) ?? [], person.workLocation).location,
           startedAt: record?.punches[0]?.at.toISOString() ?? null,
           flags: record?.flags ?? [],
         });

@@ -63,7 +63,7 @@ export const reportsRouter = router({
         path: '/reports/attendance',
         tags,
         summary:
-          'Attendance from..to (HR; Managers for their teams): per person days worked, total and average hours, breaks, late starts, missing check-outs, corrections and location mismatches; totals; format=csv downloads a table',
+          'Attendance from..to (HR and Directors: everyone; Managers: their teams): per person days worked, total and average hours, breaks, late starts, missing check-outs, corrections and location mismatches; totals; format=csv downloads a table',
       },
     })
     .input(AttendanceReportQuery)
