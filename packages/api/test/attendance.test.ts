@@ -132,6 +132,37 @@ describe('the daily clock', () => {
     }
   });
 
+  it('a shift past midnight is ended on the day it started', async () => {
+    clock.set(at(0, 22 * 60));
+    const night = await person();
+    expect((await call(night, 'POST', '/attendance/start')).statusCode).toBe(200);
+    clock.advance(3 * HOUR); // 01:00 the next day
+    const ended = await call(await again(night), 'POST', '/attendance/end');
+    expect(ended.statusCode).toBe(200);
+    expect(ended.json()).toMatchObject({ date: clock.day(-1), state: 'ended', figures: { workedMinutes: 180 } });
+    // The next day starts a day of its own.
+    const next = await call(await again(night), 'POST', '/attendance/start');
+    expect(next.json()).toMatchObject({ date: clock.day(0), state: 'working' });
+  });
+
+  it('after a correction of this morning’s start, the day goes on from it', async () => {
+    const me = await person();
+    const asked = await call(me, 'POST', '/attendance/corrections', {
+      date: clock.day(0),
+      punches: [{ type: 'start', at: at(0, 7 * 60) }],
+      reason: 'The terminal was down',
+    });
+    hr = await again(hr);
+    expect(
+      (await call(hr, 'PATCH', `/attendance/corrections/${asked.json().id}`, { action: 'approve' })).statusCode,
+    ).toBe(200);
+    const status = (await call(me, 'GET', '/attendance/my-status')).json();
+    expect(status).toMatchObject({ state: 'working', allowed: ['break', 'end'], figures: { workedMinutes: 60 } });
+    const ended = await call(me, 'POST', '/attendance/end');
+    expect(ended.statusCode).toBe(200);
+    expect(ended.json()).toMatchObject({ state: 'ended', figures: { workedMinutes: 60 } });
+  });
+
   it('ten simultaneous starts make one record with one start', async () => {
     const me = await person();
     const taps = await Promise.all(Array.from({ length: 10 }, () => call(me, 'POST', '/attendance/start')));
@@ -251,12 +282,15 @@ describe('the automatic check-out', () => {
     expect(day?.original.punches.at(-1)).toMatchObject({ type: 'end', source: 'auto', at: at(0, 24 * 60) });
 
     // On the real Redis through BullMQ: a second run finds nothing left.
-    const late = await person();
     clock.set(at(0, 22 * 60)); // 22:00 of the first day again
-    await call(late, 'POST', '/attendance/start');
+    const late = await person();
+    expect((await call(late, 'POST', '/attendance/start')).statusCode).toBe(200);
     await setAttendance({ autoCheckoutAt: '20:00' });
     try {
+      // Past midnight the evening's shift still runs (12 hours from its start).
       clock.advance(3 * HOUR);
+      expect((await attendance.autoCheckout(clock())).closed).toBe(0);
+      clock.advance(10 * HOUR);
       const runner = createBullMqJobRunner(inject('redisUrl'), pino({ level: 'silent' }), `checkout-${Date.now()}`);
       const results: { closed: number }[] = [];
       runner.register(ATTENDANCE_CHECKOUT_JOB, async () => {
@@ -274,9 +308,9 @@ describe('the automatic check-out', () => {
       }
       expect(results.map((r) => r.closed)).toEqual([1, 0]);
       const lateDay = (await call(await again(late), 'GET', '/attendance/records')).json().items.at(-1);
-      // Started after 20:00: ended at the day's end instead, 2 hours worked.
-      expect(lateDay.original.punches.at(-1)).toMatchObject({ source: 'auto', at: at(0, 24 * 60) });
-      expect(lateDay.effective.figures.workedMinutes).toBe(120);
+      // Started after 20:00: ended 12 hours after its start instead.
+      expect(lateDay.original.punches.at(-1)).toMatchObject({ source: 'auto', at: at(1, 10 * 60) });
+      expect(lateDay.effective.figures.workedMinutes).toBe(720);
     } finally {
       await setAttendance({});
       clock.set(BASE);

@@ -225,13 +225,27 @@ describe('timezone edges', () => {
     expect(dayInTimezone(start, tz)).toBe('2030-06-12');
     expect(wallMinutes(day[1]?.at as Date, tz)).toEqual({ day: '2030-06-13', minutes: 120 });
     expect(dayFigures(day, rules).workedMinutes).toBe(240);
-    // Still open at 00:30: the automatic check-out waits for the next midnight.
-    expect(autoCheckoutInstant('2030-06-12', day[0]?.at as Date, { autoCheckoutAt: null }, tz)).toEqual(
+    // Still open at 00:30: a shift started in the evening runs to 12 hours after its start, not to midnight.
+    const span = { first: start, last: start };
+    expect(autoCheckoutInstant('2030-06-12', span, { autoCheckoutAt: null }, tz)).toEqual(
+      localTime('2030-06-13', 10, 0, tz),
+    );
+    // A configured time before the last punch falls back the same way.
+    expect(autoCheckoutInstant('2030-06-12', span, { autoCheckoutAt: '20:00' }, tz)).toEqual(
+      localTime('2030-06-13', 10, 0, tz),
+    );
+    // A day begun in the morning ends at the configured time, else at midnight.
+    const morning = localTime('2030-06-12', 8, 0, tz);
+    expect(
+      autoCheckoutInstant('2030-06-12', { first: morning, last: morning }, { autoCheckoutAt: '20:00' }, tz),
+    ).toEqual(localTime('2030-06-12', 20, 0, tz));
+    expect(autoCheckoutInstant('2030-06-12', { first: morning, last: morning }, { autoCheckoutAt: null }, tz)).toEqual(
       localTime('2030-06-13', 0, 0, tz),
     );
-    // A configured time before the start falls back to the day's end.
-    expect(autoCheckoutInstant('2030-06-12', day[0]?.at as Date, { autoCheckoutAt: '20:00' }, tz).toISOString()).toBe(
-      '2030-06-12T22:00:00.000Z',
+    // Punched past even that: a minute after the last punch.
+    const last = localTime('2030-06-13', 11, 0, tz);
+    expect(autoCheckoutInstant('2030-06-12', { first: start, last }, { autoCheckoutAt: null }, tz).getTime()).toBe(
+      last.getTime() + MINUTE,
     );
   });
 
@@ -252,7 +266,7 @@ describe('timezone edges', () => {
     // 00:30 → 05:30 on the wall is four hours of work that night.
     expect(dayFigures(shift, rules).workedMinutes).toBe(240);
     // The day is 23 hours long: its end is the next midnight.
-    const end = autoCheckoutInstant(sunday, half, { autoCheckoutAt: null }, tz);
+    const end = autoCheckoutInstant(sunday, { first: half, last: half }, { autoCheckoutAt: null }, tz);
     expect(end.getTime() - localTime(sunday, 0, 0, tz).getTime()).toBe(23 * 60 * MINUTE);
     // A late start compares wall-clock times.
     expect(isLateStart(localTime(sunday, 9, 31, tz), sunday, '09:30', tz)).toBe(true);
@@ -273,7 +287,14 @@ describe('location', () => {
     expect(ipInRanges('not an ip', ['0.0.0.0/0'])).toBe(false);
     expect(ipInRanges(null, ['0.0.0.0/0'])).toBe(false);
     expect(['10.0.0.0/8', '::/0', 'fe80::1/64'].every(isCidr)).toBe(true);
-    expect(['10.0.0.0/33', '300.1.1.1', '1:2:3', '10.0.0.0/8/1', ''].some(isCidr)).toBe(false);
+    expect(['10.0.0.0/33', '300.1.1.1', '1:2:3', '10.0.0.0/8/1', '', '1.2.3.4::', '::1.2.3.4:5'].some(isCidr)).toBe(
+      false,
+    );
+    // A mapped range written with its IPv6 prefix is the IPv4 range.
+    expect(ipInRanges('10.1.2.3', ['::ffff:10.0.0.0/104'])).toBe(true);
+    expect(ipInRanges('11.1.2.3', ['::ffff:10.0.0.0/104'])).toBe(false);
+    expect(isCidr('::ffff:0:0/96')).toBe(true);
+    expect(isCidr('::ffff:10.0.0.0/95')).toBe(false);
   });
 
   it('measures distances', () => {
@@ -298,6 +319,9 @@ describe('location', () => {
       refuse: false,
     });
     expect(checkPunchLocation({ location, workLocation: 'wfo', ip: '8.8.8.8', point: near }).refuse).toBe(false);
+    // A reading vaguer than the fence proves nothing.
+    const vague = { ...near, accuracyMeters: 5_000 };
+    expect(checkPunchLocation({ location, workLocation: 'wfo', ip: '8.8.8.8', point: vague }).refuse).toBe(true);
     expect(checkPunchLocation({ location, workLocation: 'wfo', ip: '8.8.8.8', point: null })).toEqual({
       atOffice: false,
       flags: ['outsideOffice'],

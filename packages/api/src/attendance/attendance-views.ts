@@ -18,6 +18,7 @@ import {
   locationOn,
   lockOf,
   MAX_RECORDS_RANGE_DAYS,
+  punchSpan,
   TODAY_STATES,
   type TodayPersonView,
   type TodayQuery,
@@ -86,8 +87,8 @@ export function createAttendanceViews(
       // Today's record, or yesterday's still running (a shift past midnight).
       const recordOf = new Map(todays.map((d) => [d.userId, d]));
       for (const d of running) {
-        const last = d.punches.at(-1);
-        if (!recordOf.has(d.userId) && last && autoCheckoutInstant(d.date, last.at, rules, timeZone) > ctx.now) {
+        const span = punchSpan(effectiveDay(d, null, rules.multipleSessionsPerDay).punches);
+        if (!recordOf.has(d.userId) && span && autoCheckoutInstant(d.date, span, rules, timeZone) > ctx.now) {
           recordOf.set(d.userId, d);
         }
       }

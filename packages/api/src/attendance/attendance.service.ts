@@ -44,6 +44,7 @@ import {
   type PunchType,
   type PunchView,
   periodLocked,
+  punchSpan,
   stateOf,
   type UpdateCorrectionInput,
   validationFailed,
@@ -89,6 +90,11 @@ function settlementFrom(punches: readonly { type: PunchType; at: Date }[], rules
   return { deductedMinutes, ruleFlags: flags };
 }
 
+/** The punches of a day still running as they count (its month cannot be locked yet). */
+const livePunches = (record: AttendanceRecord, rules: AttendanceSettings) =>
+  effectiveDay(record, null, rules.multipleSessionsPerDay).punches;
+const liveState = (record: AttendanceRecord, rules: AttendanceSettings) => stateOf(livePunches(record, rules));
+
 /** How many times a punch reads again after another punch got in first. */
 const PUNCH_ATTEMPTS = 6;
 
@@ -122,17 +128,12 @@ export function createAttendanceService(
     timeZone: string,
   ): Promise<AttendanceRecord | null> {
     const recent = await attendance.between(userId, addDays(today, -1), today);
-    const isOpen = (r: AttendanceRecord) => ['working', 'onBreak'].includes(stateOf(r.punches));
+    const isOpen = (r: AttendanceRecord) => ['working', 'onBreak'].includes(liveState(r, rules));
     const todays = recent.find((r) => r.date === today) ?? null;
     if (todays && isOpen(todays)) return todays;
     const running = recent.find((r) => {
-      const last = r.punches.at(-1);
-      return (
-        r.date !== today &&
-        isOpen(r) &&
-        last !== undefined &&
-        autoCheckoutInstant(r.date, last.at, rules, timeZone) > now
-      );
+      const span = punchSpan(livePunches(r, rules));
+      return r.date !== today && isOpen(r) && span !== null && autoCheckoutInstant(r.date, span, rules, timeZone) > now;
     });
     return running ?? todays;
   }
@@ -174,8 +175,8 @@ export function createAttendanceService(
     now: Date,
     rules: AttendanceSettings,
   ): Promise<MyStatusView> {
-    const state = record ? stateOf(record.punches) : 'notStarted';
     const lock = record ? await lockOn(record.date, today) : null;
+    const state = record ? stateOf(effectiveDay(record, lock, rules.multipleSessionsPerDay).punches) : 'notStarted';
     const effective = record ? effectiveDay(record, lock, rules.multipleSessionsPerDay).punches : [];
     const figures = dayFigures(effective, dayRulesOf(rules), { now, deductedMinutes: record?.deductedMinutes ?? 0 });
     return {
@@ -241,16 +242,18 @@ export function createAttendanceService(
       approvedAt,
       approvedBy,
     };
-    const record = await attendance.get(correction.userId, correction.date);
     const lock = await locks.get(monthOf(correction.date));
-    const effective = effectiveDay(
-      { punches: record?.punches ?? [], overlays: [...(record?.overlays ?? []), overlay] },
-      null,
-      rules.multipleSessionsPerDay,
-    ).punches;
-    // A locked month's figures stay as they were settled (the overlay waits for an unlock).
-    const settle = !lock && stateOf(effective) === 'ended' ? settlementFrom(effective, rules) : null;
-    await attendance.applyOverlay(correction.userId, correction.date, overlay, settle, now);
+    // A correction that does not count (approved after the lock) leaves the settled figures alone.
+    const counts = !lock || approvedAt <= lock.lockedAt;
+    await attendance.applyOverlay(correction.userId, correction.date, overlay, now, (current) => {
+      const effective = effectiveDay(
+        { punches: current.punches, overlays: [...current.overlays, overlay] },
+        lock,
+        rules.multipleSessionsPerDay,
+      ).punches;
+      const state = stateOf(effective);
+      return { state, settle: counts && state === 'ended' ? settlementFrom(effective, rules) : null };
+    });
   }
 
   const approvalKind: ApprovalKindRegistration = {
@@ -333,7 +336,8 @@ export function createAttendanceService(
       const { rules, timeZone, today } = await context(ctx.now);
       for (let attempt = 1; ; attempt++) {
         const record = await currentRecord(userId, today, ctx.now, rules, timeZone);
-        const state = record ? stateOf(record.punches) : 'notStarted';
+        // The machine runs on the day as it counts (a correction of this morning's start lets you end it).
+        const state = record ? liveState(record, rules) : 'notStarted';
         const next = nextState(state, type, rules.multipleSessionsPerDay);
         const date = record?.date ?? today;
         const workLocation = record?.workLocation ?? (await whereOn(userId, date));
@@ -384,7 +388,7 @@ export function createAttendanceService(
       const userId = query.userId ?? ctx.actor.id;
       const { rules, today } = await context(ctx.now);
       const to = query.to ?? today;
-      const from = query.from ?? addDays(to, -30);
+      const from = query.from ?? addDays(to, -29);
       if (from > to) {
         throw validationFailed('to must not be before from', [
           { path: 'to', message: 'must not be before from', code: 'invalid_range' },
@@ -560,9 +564,10 @@ export function createAttendanceService(
       const allLocks = await locks.list();
       let closed = 0;
       for (const record of await attendance.openUpTo(today, 10_000)) {
-        const last = record.punches.at(-1);
-        if (!last) continue;
-        const at = autoCheckoutInstant(record.date, last.at, rules, timeZone);
+        const lock = lockOf(record.date, allLocks);
+        const span = punchSpan(effectiveDay(record, lock, rules.multipleSessionsPerDay).punches);
+        if (!span) continue;
+        const at = autoCheckoutInstant(record.date, span, rules, timeZone);
         if (at > now) continue;
         const punch: PunchRecord = {
           type: 'end',
@@ -574,8 +579,13 @@ export function createAttendanceService(
           note: null,
           flags: [],
         };
-        const punches = [...record.punches, punch];
-        const settle = lockOf(record.date, allLocks) ? null : settlementFrom(punches, rules);
+        // Settled as the day counts, corrections included.
+        const punches = effectiveDay(
+          { punches: [...record.punches, punch], overlays: record.overlays },
+          lock,
+          rules.multipleSessionsPerDay,
+        ).punches;
+        const settle = lock ? null : settlementFrom(punches, rules);
         const flags: DayFlag[] = ['missingCheckout'];
         try {
           await attendance.append(record, { punch, state: 'ended', flags, settle }, now);

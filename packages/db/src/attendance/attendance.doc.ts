@@ -35,7 +35,7 @@ export interface AttendanceRecordDoc {
   /** YYYY-MM-DD in the organisation's timezone: the day of the first punch. */
   date: string;
   punches: PunchDoc[];
-  /** The state of the punches as punched: what the next punch's conditional write checks, and what the auto check-out looks for. */
+  /** The state of the day as it counts (punches, then corrections): what the automatic check-out and today's view look for. */
   state: AttendanceState;
   overlays: OverlayDoc[];
   workLocation: WorkLocationType | null;

@@ -111,13 +111,18 @@ export interface AttendanceRecordRepository {
   /**
    * Lays an approved correction over a day (creating the record of a day
    * nobody punched), once per correction: a repeat finds it applied.
+   * `outcome` says, from the record as it stands at each attempt, the state the
+   * day is left in and what it settles.
    */
   applyOverlay(
     userId: string,
     date: string,
     overlay: OverlayRecord,
-    settle: DaySettlement | null,
     now: Date,
+    outcome: (current: Pick<AttendanceRecord, 'punches' | 'overlays'>) => {
+      state: AttendanceState;
+      settle: DaySettlement | null;
+    },
   ): Promise<AttendanceRecord>;
   insertMany(days: readonly NewAttendanceDay[], now: Date): Promise<void>;
 }
@@ -198,13 +203,15 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
       return docs.map((doc) => ({ ...toRecord(doc), state: doc.state }));
     },
     async openUpTo(upTo, limit) {
+      // Oldest first, so a long backlog is worked off from its start.
       const docs = await records
         .find({ state: { $in: OPEN_STATES }, date: { $lte: upTo } })
+        .sort({ date: 1, _id: 1 })
         .limit(limit)
         .toArray();
       return docs.map(toRecord);
     },
-    async applyOverlay(userId, date, overlay, settle, now) {
+    async applyOverlay(userId, date, overlay, now, outcome) {
       const doc: OverlayDoc = {
         correctionId: oid(overlay.correctionId),
         punches: overlay.punches.map((p) => ({ type: p.type, at: p.at })),
@@ -213,13 +220,15 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
       };
       for (let attempt = 1; ; attempt++) {
         const current = await repo.get(userId, date);
+        if (current?.overlays.some((o) => o.correctionId === overlay.correctionId)) return current;
+        const { state, settle } = outcome(current ?? { punches: [], overlays: [] });
         if (!current) {
           const fresh: AttendanceRecordDoc = {
             _id: newId(),
             userId: oid(userId),
             date,
             punches: [],
-            state: 'notStarted',
+            state,
             overlays: [doc],
             workLocation: null,
             flags: mergedFlags([], [], settle),
@@ -234,7 +243,6 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
             continue;
           }
         }
-        if (current.overlays.some((o) => o.correctionId === overlay.correctionId)) return current;
         try {
           return toRecord(
             await write(
@@ -242,6 +250,7 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
               {
                 $push: { overlays: doc },
                 $set: {
+                  state,
                   flags: mergedFlags(current.flags, [], settle),
                   ...(settle ? { deductedMinutes: settle.deductedMinutes } : {}),
                 },

@@ -186,9 +186,13 @@ export function checkPunchLocation(input: {
   const checks = location.officeIpRanges.length > 0 || location.officeGeofence !== null;
   if (location.policy === 'off' || !checks) return { atOffice: null, flags: [], refuse: false };
   const fence = location.officeGeofence;
+  // A reading vaguer than the fence proves nothing about being inside it.
   const atOffice =
     ipInRanges(ip, location.officeIpRanges) ||
-    (fence !== null && point !== null && distanceMeters(point, fence) <= fence.radiusMeters);
+    (fence !== null &&
+      point !== null &&
+      point.accuracyMeters <= fence.radiusMeters &&
+      distanceMeters(point, fence) <= fence.radiusMeters);
   if (workLocation === 'wfo' && !atOffice) {
     return { atOffice, flags: ['outsideOffice'], refuse: location.policy === 'enforce' };
   }
@@ -237,7 +241,10 @@ export function effectiveDay(
   multipleSessions: boolean,
 ): { punches: CorrectedPunchRecord[]; overlay: OverlayRecord | null } {
   const punched = record.punches.map((p) => ({ type: p.type, at: p.at }));
-  const inEffect = record.overlays.filter((o) => !lock || o.approvedAt <= lock.lockedAt);
+  // The latest approval wins, whatever order the approvals were applied in.
+  const inEffect = record.overlays
+    .filter((o) => !lock || o.approvedAt <= lock.lockedAt)
+    .sort((a, b) => a.approvedAt.getTime() - b.approvedAt.getTime());
   const overlay = inEffect.at(-1) ?? null;
   if (!overlay) return { punches: punched, overlay: null };
   const punches = [...overlay.punches];
@@ -252,24 +259,37 @@ export function effectiveDay(
   return { punches, overlay };
 }
 
+/** How long after its first start a day with no configured check-out time may run (a night shift runs past midnight). */
+export const MAX_OPEN_SHIFT_HOURS = 12;
+
 /**
  * When a day still open is ended by the automatic check-out: the configured
- * local time of its day, else the day's end (midnight), whichever first comes
- * after its last punch (a shift past midnight runs to the next midnight).
+ * local time of its day when that comes after its last punch; otherwise the
+ * day's end (midnight) or 12 hours after its first start, whichever is later
+ * (so a shift started in the evening runs past midnight); a day punched even
+ * later ends a minute after its last punch.
  */
 export function autoCheckoutInstant(
   date: string,
-  lastPunchAt: Date,
+  punches: { first: Date; last: Date },
   settings: Pick<AttendanceSettings, 'autoCheckoutAt'>,
   timeZone: string,
 ): Date {
-  const candidates: Date[] = [];
   if (settings.autoCheckoutAt) {
     const [h = 0, m = 0] = settings.autoCheckoutAt.split(':').map(Number);
-    candidates.push(localTime(date, h, m, timeZone));
+    const configured = localTime(date, h, m, timeZone);
+    if (configured > punches.last) return configured;
   }
-  candidates.push(startOfDayIn(addDays(date, 1), timeZone), startOfDayIn(addDays(date, 2), timeZone));
-  return candidates.find((c) => c > lastPunchAt) ?? new Date(lastPunchAt.getTime() + MINUTE);
+  const dayEnd = startOfDayIn(addDays(date, 1), timeZone).getTime();
+  const fallback = new Date(Math.max(dayEnd, punches.first.getTime() + MAX_OPEN_SHIFT_HOURS * HOUR));
+  return fallback > punches.last ? fallback : new Date(punches.last.getTime() + MINUTE);
+}
+
+/** The first and last punch of a day (for autoCheckoutInstant), or null without punches. */
+export function punchSpan(punches: readonly { at: Date }[]): { first: Date; last: Date } | null {
+  const first = punches[0];
+  const last = punches.at(-1);
+  return first && last ? { first: first.at, last: last.at } : null;
 }
 
 /** A local wall-clock time on a day in a timezone, as an instant (skipped times move forward). */

@@ -5,15 +5,15 @@
  */
 
 /** An address as bits and their count (32 or 128), or null when it is not an IP address. */
-function parseAddress(text: string): { bits: bigint; width: 32 | 128 } | null {
+function parseAddress(text: string): { bits: bigint; width: 32 | 128; mapped: boolean } | null {
   const value = text.trim().toLowerCase();
   const v4 = parseV4(value);
-  if (v4 !== null) return { bits: v4, width: 32 };
+  if (v4 !== null) return { bits: v4, width: 32, mapped: false };
   const v6 = parseV6(value);
   if (v6 === null) return null;
   // An IPv4 address as IPv6 (::ffff:a.b.c.d) is that IPv4 address.
-  if (v6 >> 32n === 0xffffn) return { bits: v6 & 0xffffffffn, width: 32 };
-  return { bits: v6, width: 128 };
+  if (v6 >> 32n === 0xffffn) return { bits: v6 & 0xffffffffn, width: 32, mapped: true };
+  return { bits: v6, width: 128, mapped: false };
 }
 
 function parseV4(value: string): bigint | null {
@@ -30,12 +30,13 @@ function parseV4(value: string): bigint | null {
 function parseV6(value: string): bigint | null {
   if (!/^[0-9a-f:.]+$/.test(value) || value.split('::').length > 2) return null;
   const [head = '', tail] = value.split('::');
-  const groupsOf = (part: string): number[] | null => {
+  /** The groups of one side; a dotted IPv4 address only as the address's very last piece. */
+  const groupsOf = (part: string, endsAddress: boolean): number[] | null => {
     if (part === '') return [];
     const out: number[] = [];
     const pieces = part.split(':');
     for (const [index, piece] of pieces.entries()) {
-      if (index === pieces.length - 1 && piece.includes('.')) {
+      if (endsAddress && index === pieces.length - 1 && piece.includes('.')) {
         const v4 = parseV4(piece);
         if (v4 === null) return null;
         out.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
@@ -46,8 +47,8 @@ function parseV6(value: string): bigint | null {
     }
     return out;
   };
-  const left = groupsOf(head);
-  const right = tail === undefined ? [] : groupsOf(tail);
+  const left = groupsOf(head, tail === undefined);
+  const right = tail === undefined ? [] : groupsOf(tail, true);
   if (!left || !right) return null;
   const missing = 8 - left.length - right.length;
   if (tail === undefined ? missing !== 0 : missing < 1) return null;
@@ -61,9 +62,12 @@ export function parseCidr(text: string): { bits: bigint; width: 32 | 128; prefix
   if (extra !== undefined) return null;
   const parsed = parseAddress(address);
   if (!parsed) return null;
-  const prefix = prefixText === undefined ? parsed.width : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : -1;
-  if (prefix < 0 || prefix > parsed.width) return null;
-  return { ...parsed, prefix };
+  // A mapped range is written with the IPv6 prefix (::ffff:10.0.0.0/104 is 10.0.0.0/8).
+  const full = parsed.mapped ? 128 : parsed.width;
+  const written = prefixText === undefined ? full : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : -1;
+  if (written < 0 || written > full) return null;
+  if (parsed.mapped && written < 96) return null;
+  return { bits: parsed.bits, width: parsed.width, prefix: parsed.mapped ? written - 96 : written };
 }
 
 export const isCidr = (text: string): boolean => parseCidr(text) !== null;

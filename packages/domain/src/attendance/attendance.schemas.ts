@@ -114,7 +114,7 @@ export const AttendanceSettings = z.object({
   lateAfter: LocalTime.nullable().meta({ description: 'A start after this local time counts as late in the report.' }),
   autoCheckoutAt: LocalTime.nullable().meta({
     description:
-      'Days still open are ended at this local time of their day (null: at the day’s end, midnight) and flagged missingCheckout.',
+      'Days still open are ended at this local time of their day when it comes after their last punch; otherwise (and when null) at the day’s end or 12 hours after the first start, whichever is later. They are flagged missingCheckout.',
   }),
   correctionWindowDays: z
     .number()
@@ -122,7 +122,7 @@ export const AttendanceSettings = z.object({
     .min(0)
     .max(366)
     .meta({ description: 'How many days back a correction may be asked for (0: today only).' }),
-  location: z.object({
+  location: z.strictObject({
     policy: LocationPolicy.meta({
       description:
         'off: no checks; flag: a punch on an office day away from the office is flagged; enforce: it is refused (403 LOCATION_NOT_ALLOWED).',
