@@ -547,6 +547,18 @@ describe('corrections', () => {
       const approve = await call(manager, 'PATCH', `/attendance/corrections/${waiting.id}`, { action: 'approve' });
       expect(approve.statusCode).toBe(409);
       expect(approve.json().error.code).toBe('ATTENDANCE_PERIOD_LOCKED');
+      // Through the inbox the engine decides it; stored, it does not count while the month is locked.
+      clock.advance(MINUTE);
+      manager = await again(manager);
+      const inbox = await call(manager, 'POST', `/approvals/${waiting.workflowId}/decide`, { decision: 'approve' });
+      expect(inbox.statusCode).toBe(200);
+      const dayOf = async () =>
+        (await call(await again(me), 'GET', `/attendance/records?from=${lastMonthDay}&to=${lastMonthDay}`)).json()
+          .items[0];
+      const held = await dayOf();
+      expect(held).toMatchObject({ locked: true, corrections: [{ correctionId: waiting.id, inEffect: false }] });
+      expect(held.effective.figures.workedMinutes).toBe(0);
+      expect(held.flags).toEqual([]);
 
       expect((await call(hr, 'DELETE', `/attendance/locks/${month}`)).statusCode).toBe(403);
       admin = await again(admin);
@@ -557,9 +569,11 @@ describe('corrections', () => {
       expect(audit.items.map((e: { action: string }) => e.action)).toEqual(
         expect.arrayContaining(['attendance.lock', 'attendance.unlock']),
       );
-      expect(
-        (await call(manager, 'PATCH', `/attendance/corrections/${waiting.id}`, { action: 'approve' })).statusCode,
-      ).toBe(200);
+      // Unlocked, it counts, and its day is settled (8 hours without a break).
+      const counted = await dayOf();
+      expect(counted).toMatchObject({ locked: false, corrections: [{ inEffect: true }] });
+      expect(counted.effective.figures).toMatchObject({ state: 'ended', workedMinutes: 480 });
+      expect(counted.flags).toEqual(['breakTooShort']);
     } finally {
       await setAttendance({});
     }

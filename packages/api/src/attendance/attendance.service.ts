@@ -543,11 +543,31 @@ export function createAttendanceService(
       assertCan(ctx.actor, 'delete', 'AttendancePeriod', {});
       const existing = await locks.get(month);
       if (!existing || !(await locks.remove(month))) throw notFound('Attendance lock', month);
+      // Corrections approved while it was locked count from now on: their days are settled again.
+      const { rules } = await context(ctx.now);
+      let resettled = 0;
+      for (const record of await attendance.correctedBetween(`${month}-01`, `${month}-31`)) {
+        if (!record.overlays.some((o) => o.approvedAt > existing.lockedAt)) continue;
+        const effective = effectiveDay(record, null, rules.multipleSessionsPerDay).punches;
+        const state = stateOf(effective);
+        try {
+          await attendance.resettle(
+            record,
+            { state, settle: state === 'ended' ? settlementFrom(effective, rules) : null },
+            ctx.now,
+          );
+          resettled++;
+        } catch (error) {
+          // Changed meanwhile (a correction applied): that write settled it already.
+          if (!(isDomainError(error) && error.code === 'VERSION_CONFLICT')) throw error;
+        }
+      }
       await audit.record(ctx, {
         action: 'attendance.unlock',
         resourceType: 'attendance_period',
         resourceId: month,
         before: { month, lockedAt: existing.lockedAt.toISOString(), lockedBy: existing.lockedBy },
+        after: { resettled },
       });
       const cards = await employees.cards([existing.lockedBy]);
       return {

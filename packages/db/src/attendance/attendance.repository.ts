@@ -124,6 +124,14 @@ export interface AttendanceRecordRepository {
       settle: DaySettlement | null;
     },
   ): Promise<AttendanceRecord>;
+  /** Days from..to that carry a correction (what an unlock settles again). */
+  correctedBetween(from: string, to: string): Promise<AttendanceRecord[]>;
+  /** A day settled again, at its version only (409 VERSION_CONFLICT when something got in first). */
+  resettle(
+    record: AttendanceRecord,
+    change: { state: AttendanceState; settle: DaySettlement | null },
+    now: Date,
+  ): Promise<AttendanceRecord>;
   insertMany(days: readonly NewAttendanceDay[], now: Date): Promise<void>;
 }
 
@@ -264,6 +272,26 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
           throw error;
         }
       }
+    },
+    async correctedBetween(from, to) {
+      const docs = await records.find({ date: { $gte: from, $lte: to }, 'overlays.0': { $exists: true } }).toArray();
+      return docs.map(toRecord);
+    },
+    async resettle(record, change, now) {
+      const { settle } = change;
+      return toRecord(
+        await write(
+          record,
+          {
+            $set: {
+              state: change.state,
+              flags: mergedFlags(record.flags, [], settle),
+              ...(settle ? { deductedMinutes: settle.deductedMinutes } : {}),
+            },
+          },
+          now,
+        ),
+      );
     },
     async insertMany(days, now) {
       if (days.length === 0) return;
