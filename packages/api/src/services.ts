@@ -10,6 +10,7 @@ import { type CatalogsService, createCatalogsService } from './catalogs/catalogs
 import { createEmployeesService, type EmployeesService } from './employees/employees.service.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
 import { connectAreas } from './events/subscriptions.js';
+import { createExpenseSetupService, type ExpenseSetupService } from './expenses/expense-setup.service.js';
 import { createFilesService, type FilesApi, type FilesService } from './files/files.service.js';
 import { createHealthService, type HealthService } from './health/health.service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
@@ -57,6 +58,8 @@ export interface Services {
   leave: LeaveSetupService & LeaveService;
   /** The daily clock, today's workforce, corrections through the engine, locked months and the attendance report. */
   attendance: AttendanceService & AttendanceViews;
+  /** Expense categories and the exchange-rate table. */
+  expenses: ExpenseSetupService;
   /** In-app notifications, their preferences and the real-time feed. */
   notifications: NotificationsService;
   /** The record of background job runs (job_runs) and the jobs this process runs. */
@@ -123,6 +126,7 @@ async function build(deps: AppDeps): Promise<Services> {
   const leave = createLeaveService(serviceDeps, { audit, settings, approvals, setup: leaveSetup, events });
   const attendance = createAttendanceService(serviceDeps, { audit, settings, approvals });
   const attendanceViews = createAttendanceViews(serviceDeps, { settings });
+  const expenses = createExpenseSetupService(serviceDeps, { audit, settings });
   const feed = createNotificationFeed(deps.redis, deps.logger);
   const notifications = createNotificationsService(serviceDeps, { outbox, approvals, settings, feed });
   connectAreas({
@@ -158,6 +162,7 @@ async function build(deps: AppDeps): Promise<Services> {
     workLocation,
     leave: { ...leaveSetup, ...leave },
     attendance: { ...attendance, ...attendanceViews },
+    expenses,
     notifications,
     jobRuns: createJobRunsService(serviceDeps),
     events,

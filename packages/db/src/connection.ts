@@ -30,6 +30,7 @@ import {
 import { type CatalogDoc, catalogsCollection } from './catalogs/catalog.doc.js';
 import { type CollectionDef, collectionOf } from './collections.js';
 import { type EmployeeDoc, employeesCollection } from './employees/employee.doc.js';
+import { exchangeRatesCollection, expenseCategoriesCollection } from './expenses/expense.doc.js';
 import { type FileDoc, filesCollection } from './files/file.doc.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
@@ -108,6 +109,8 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   attendanceRecordsCollection,
   timeChangeRequestsCollection,
   attendanceLocksCollection,
+  expenseCategoriesCollection,
+  exchangeRatesCollection,
 ];
 
 export interface Collections {

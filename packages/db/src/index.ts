@@ -8,6 +8,7 @@ export * from './collections.js';
 export * from './connection.js';
 export * from './employees/index.js';
 export * from './errors.js';
+export * from './expenses/index.js';
 export * from './files/index.js';
 export * from './idempotency/index.js';
 export * from './ids.js';

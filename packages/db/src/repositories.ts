@@ -40,6 +40,13 @@ import {
   insertAccount,
   syncEmployeeIdentity,
 } from './employees/employee.repository.js';
+import { exchangeRatesCollection, expenseCategoriesCollection } from './expenses/expense.doc.js';
+import {
+  createExchangeRateRepository,
+  createExpenseCategoryRepository,
+  type ExchangeRateRepository,
+  type ExpenseCategoryRepository,
+} from './expenses/expense-setup.repository.js';
 import { createFileRepository, type FileRepository } from './files/file.repository.js';
 import { createIdempotencyRepository, type IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { jobRunsCollection } from './jobs/job-run.doc.js';
@@ -136,6 +143,9 @@ export interface Repositories {
   corrections: CorrectionRepository;
   /** Locked months. */
   attendanceLocks: AttendanceLockRepository;
+  expenseCategories: ExpenseCategoryRepository;
+  /** The admin's table of exchange rates (no network lookups). */
+  exchangeRates: ExchangeRateRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -179,5 +189,7 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     attendance: createAttendanceRecordRepository(database.collection(attendanceRecordsCollection)),
     corrections: createCorrectionRepository(database.collection(timeChangeRequestsCollection)),
     attendanceLocks: createAttendanceLockRepository(database.collection(attendanceLocksCollection)),
+    expenseCategories: createExpenseCategoryRepository(database.collection(expenseCategoriesCollection)),
+    exchangeRates: createExchangeRateRepository(database.collection(exchangeRatesCollection)),
   };
 }

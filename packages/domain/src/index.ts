@@ -7,6 +7,7 @@ export * from './catalogs/index.js';
 export * from './common/index.js';
 export * from './employees/index.js';
 export * from './errors/index.js';
+export * from './expenses/index.js';
 export * from './files/index.js';
 export * from './health/index.js';
 export * from './jobs/index.js';

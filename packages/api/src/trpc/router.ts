@@ -4,6 +4,7 @@ import { auditsRouter } from '../audit/audits.router.js';
 import { authRouter } from '../auth/auth.router.js';
 import { catalogsRouter } from '../catalogs/catalogs.router.js';
 import { employeesRouter } from '../employees/employees.router.js';
+import { expensesRouter } from '../expenses/expenses.router.js';
 import { filesRouter } from '../files/files.router.js';
 import { healthRouter } from '../health/health.router.js';
 import { jobsRouter } from '../jobs/jobs.router.js';
@@ -36,6 +37,7 @@ export const appRouter = router({
   workLocation: workLocationRouter,
   leave: leaveRouter,
   attendance: attendanceRouter,
+  expenses: expensesRouter,
   notifications: notificationsRouter,
   jobs: jobsRouter,
 });

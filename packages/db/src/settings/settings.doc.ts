@@ -1,4 +1,10 @@
-import type { AttendanceSettings, CapacitySettings, OrganizationSettings, SecuritySettings } from '@seed-pms/domain';
+import type {
+  AttendanceSettings,
+  CapacitySettings,
+  FinanceSettings,
+  OrganizationSettings,
+  SecuritySettings,
+} from '@seed-pms/domain';
 import { defineCollection } from '../collections.js';
 
 export const SETTINGS_ID = 'organization';
@@ -11,6 +17,8 @@ export interface SettingsDoc {
   organization: OrganizationSettings;
   /** Added with attendance: older documents lack it (read as the defaults). */
   attendance?: AttendanceSettings;
+  /** Added with expenses (read as the defaults when missing). */
+  finance?: FinanceSettings;
   version: number;
   createdAt: Date;
   updatedAt: Date;

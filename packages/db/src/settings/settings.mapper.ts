@@ -11,6 +11,7 @@ export function settingsView(doc: SettingsDoc): SettingsView {
     capacity: { ...DEFAULT_SETTINGS.capacity, ...doc.capacity },
     organization: { ...DEFAULT_SETTINGS.organization, ...doc.organization },
     attendance: { ...DEFAULT_SETTINGS.attendance, ...doc.attendance },
+    finance: { ...DEFAULT_SETTINGS.finance, ...doc.finance },
     version: doc.version,
     updatedAt: doc.updatedAt.toISOString(),
   };

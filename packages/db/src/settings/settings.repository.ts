@@ -2,6 +2,7 @@ import {
   type AttendanceSettings,
   type CapacitySettings,
   DEFAULT_SETTINGS,
+  type FinanceSettings,
   type OrganizationSettings,
   type SecuritySettings,
   type SettingsView,
@@ -18,6 +19,7 @@ export interface SettingsChanges {
   capacity?: Partial<CapacitySettings> | undefined;
   organization?: Partial<OrganizationSettings> | undefined;
   attendance?: Partial<AttendanceSettings> | undefined;
+  finance?: Partial<FinanceSettings> | undefined;
 }
 
 /**
@@ -64,7 +66,7 @@ export function createSettingsRepository(collections: { settings: Collection<Set
 
     async update(expectedVersion, changes, now) {
       const set: Record<string, unknown> = {};
-      for (const section of ['security', 'capacity', 'organization', 'attendance'] as const) {
+      for (const section of ['security', 'capacity', 'organization', 'attendance', 'finance'] as const) {
         for (const [key, value] of Object.entries(changes[section] ?? {})) set[`${section}.${key}`] = value;
       }
       // Created with the defaults on first read, so a change always finds the document.

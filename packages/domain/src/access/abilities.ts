@@ -63,6 +63,8 @@ export const SUBJECTS = [
   'AttendanceCorrection',
   'AttendancePeriod',
   'Workforce',
+  'ExpenseCategory',
+  'ExchangeRate',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -124,6 +126,10 @@ export interface SubjectShapes {
   AttendancePeriod: Record<string, never>;
   /** Today's workforce: Managers (their reports), Directors, HR and Admins (everyone). */
   Workforce: Record<string, never>;
+  /** Everyone reads the categories; Admins set them. */
+  ExpenseCategory: Record<string, never>;
+  /** The exchange-rate table: Finance reads it, Admins set it. */
+  ExchangeRate: Record<string, never>;
 }
 
 export interface ProjectScope {
@@ -175,7 +181,7 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   can('delete', 'ApprovalDelegation', { createdBy: user.id });
   can(['read', 'update'], 'Notification', { userId: user.id });
   // Leave: types and holidays are everyone's to read; your own requests and balances, and the requests you are asked to decide.
-  can('read', ['LeaveType', 'HolidayCalendar']);
+  can('read', ['LeaveType', 'HolidayCalendar', 'ExpenseCategory']);
   can('create', 'LeaveRequest');
   can(['read', 'update'], 'LeaveRequest', { userId: user.id });
   can(['read', 'update'], 'LeaveRequest', { approverIds: user.id });
@@ -224,6 +230,9 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     can('read', 'Report', { kind: 'approvals' });
     // HR sets and ends the delegation of someone who is absent.
     can(['create', 'read', 'delete'], 'ApprovalDelegation');
+  }
+  if (holdsRole(user.roles, 'finance')) {
+    can('read', 'ExchangeRate');
   }
   if (holdsRole(user.roles, 'director')) {
     can('read', 'Report', { kind: 'approvals' });

@@ -145,6 +145,12 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'attendance.unlock': ['admin'],
   'reports.attendance': ['manager'],
 
+  'expenses.categories': 'signed-in',
+  'expenses.createCategory': ['admin'],
+  'expenses.updateCategory': ['admin'],
+  'expenses.exchangeRates': ['finance', 'admin'],
+  'expenses.putExchangeRates': ['admin'],
+
   'notifications.list': 'signed-in',
   'notifications.unreadCount': 'signed-in',
   'notifications.markRead': 'signed-in',

@@ -187,6 +187,8 @@ export const ERROR_CODES = {
   CORRECTION_OUTSIDE_WINDOW: 422,
   /** The corrected punches do not make a day; `details.index`, `details.problem` (order, future, otherDay, tooLong, transition, open). */
   CORRECTION_INVALID_PUNCHES: 422,
+  /** No exchange rate for the claim's currency on or before its day; `details.currency`, `details.base`, `details.date`. */
+  EXCHANGE_RATE_MISSING: 422,
   /** Only a month that has ended can be locked; `details.month`. */
   ATTENDANCE_MONTH_OPEN: 422,
   // 429

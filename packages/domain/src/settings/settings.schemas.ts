@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AttendanceSettings, DEFAULT_ATTENDANCE_SETTINGS } from '../attendance/attendance.schemas.js';
 import { isTimezone } from '../common/calendar-days.js';
 import { ExpectedVersion, Instant } from '../common/common.schemas.js';
+import { DEFAULT_FINANCE_SETTINGS, FinanceSettings } from '../expenses/expense-setup.schemas.js';
 
 /** Organisation-wide settings (spec: organizational_settings); later areas add their sections. */
 export const SecuritySettings = z.object({
@@ -47,11 +48,13 @@ export const DEFAULT_SETTINGS = {
   capacity: { policy: 'block' },
   organization: { timezone: 'UTC', workingDays: [1, 2, 3, 4, 5] },
   attendance: DEFAULT_ATTENDANCE_SETTINGS,
+  finance: DEFAULT_FINANCE_SETTINGS,
 } satisfies {
   security: SecuritySettings;
   capacity: CapacitySettings;
   organization: OrganizationSettings;
   attendance: AttendanceSettings;
+  finance: FinanceSettings;
 };
 
 export const SettingsView = z
@@ -60,6 +63,7 @@ export const SettingsView = z
     capacity: CapacitySettings,
     organization: OrganizationSettings,
     attendance: AttendanceSettings,
+    finance: FinanceSettings,
     version: z.number().int(),
     updatedAt: Instant,
   })
@@ -72,5 +76,6 @@ export const UpdateSettingsInput = z.strictObject({
   capacity: CapacitySettings.partial().strict().optional(),
   organization: OrganizationSettings.partial().strict().optional(),
   attendance: AttendanceSettings.partial().strict().optional(),
+  finance: FinanceSettings.partial().strict().optional(),
 });
 export type UpdateSettingsInput = z.infer<typeof UpdateSettingsInput>;

@@ -1,0 +1,2 @@
+export * from './expense.doc.js';
+export * from './expense-setup.repository.js';

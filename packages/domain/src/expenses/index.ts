@@ -1,0 +1,3 @@
+export * from './expense.decide.js';
+export * from './expense-setup.schemas.js';
+export * from './money.js';
