@@ -80,6 +80,31 @@ export interface ApprovalKindRegistration {
   pendingSince(after: Date, before: Date): Promise<{ workflowId: string; subject: ApprovalSubject }[]>;
 }
 
+/**
+ * A decision as the engine takes it, from a request kind's own endpoint: the
+ * comment, reason and the round and stage the decider saw, those left out
+ * staying out.
+ */
+export function decisionFor(
+  workflowId: string,
+  decision: DecideInput['decision'],
+  input: {
+    comment?: string | undefined;
+    reason?: string | undefined;
+    round?: number | undefined;
+    stage?: number | undefined;
+  },
+): DecideInput {
+  return {
+    workflowId,
+    decision,
+    ...(input.comment === undefined ? {} : { comment: input.comment }),
+    ...(input.reason === undefined ? {} : { reason: input.reason }),
+    ...(input.round === undefined ? {} : { round: input.round }),
+    ...(input.stage === undefined ? {} : { stage: input.stage }),
+  };
+}
+
 export interface ApprovalsService extends Omit<ApprovalDelegations, 'applyBoundary'>, ApprovalLinks {
   register(registration: ApprovalKindRegistration): void;
   /** A new workflow id, for a request that stores it before its workflow starts. */

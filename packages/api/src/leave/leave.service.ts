@@ -37,7 +37,7 @@ import {
 import { abilityFor, assertCan, assertCanSee } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
-import type { ApprovalKindRegistration, ApprovalsService } from '../approvals/approvals.service.js';
+import { type ApprovalKindRegistration, type ApprovalsService, decisionFor } from '../approvals/approvals.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { AvailabilitySource } from '../projects/capacity.service.js';
@@ -588,26 +588,13 @@ export function createLeaveService(
 
     async approve(ctx, input) {
       const record = await loadVisible(ctx, input.id);
-      await approvals.decide(ctx, {
-        workflowId: record.workflowId,
-        decision: 'approve',
-        ...(input.comment === undefined ? {} : { comment: input.comment }),
-        ...(input.round === undefined ? {} : { round: input.round }),
-        ...(input.stage === undefined ? {} : { stage: input.stage }),
-      });
+      await approvals.decide(ctx, decisionFor(record.workflowId, 'approve', input));
       return viewOf(record.id, ctx.now);
     },
 
     async reject(ctx, input) {
       const record = await loadVisible(ctx, input.id);
-      await approvals.decide(ctx, {
-        workflowId: record.workflowId,
-        decision: 'reject',
-        reason: input.reason,
-        ...(input.comment === undefined ? {} : { comment: input.comment }),
-        ...(input.round === undefined ? {} : { round: input.round }),
-        ...(input.stage === undefined ? {} : { stage: input.stage }),
-      });
+      await approvals.decide(ctx, decisionFor(record.workflowId, 'reject', input));
       return viewOf(record.id, ctx.now);
     },
 

@@ -25,7 +25,7 @@ import {
 import { abilityFor, assertCanSee } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
-import type { ApprovalKindRegistration, ApprovalsService } from '../approvals/approvals.service.js';
+import { type ApprovalKindRegistration, type ApprovalsService, decisionFor } from '../approvals/approvals.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
 
@@ -174,14 +174,7 @@ export function createWorkLocationService(
       if (input.action !== undefined) {
         if (input.action === 'cancel') await approvals.cancel(ctx, record.workflowId);
         else {
-          await approvals.decide(ctx, {
-            workflowId: record.workflowId,
-            decision: input.action,
-            ...(input.comment === undefined ? {} : { comment: input.comment }),
-            ...(input.reason === undefined ? {} : { reason: input.reason }),
-            ...(input.round === undefined ? {} : { round: input.round }),
-            ...(input.stage === undefined ? {} : { stage: input.stage }),
-          });
+          await approvals.decide(ctx, decisionFor(record.workflowId, input.action, input));
         }
         return viewOf(record.id, ctx.now);
       }

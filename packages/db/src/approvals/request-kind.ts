@@ -2,7 +2,7 @@ import { type AccessQuery, DomainError, type Page } from '@seed-pms/domain';
 import type { Collection, Filter, ObjectId, Sort, UpdateFilter, WithId } from 'mongodb';
 import { type AccessFields, withAccess } from '../access-filter.js';
 import { allOf } from '../filters.js';
-import { objectIdsOf, oid } from '../ids.js';
+import { objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { findPage } from '../pagination.js';
 import { updateVersioned, type Versioned } from '../versioning.js';
 
@@ -66,6 +66,15 @@ export function engineRequests<TDoc extends EngineRequestDoc>(
     now,
   });
   return {
+    /** A request as its record, with everyone its workflow asked (who may read it), or null. */
+    async getWithApprovers<R>(
+      id: string,
+      toRecord: (doc: WithId<TDoc>) => R,
+    ): Promise<(R & { approverIds: string[] }) | null> {
+      const _id = objectIdOf(id);
+      const doc = _id ? await requests.findOne(byId(_id)) : null;
+      return doc ? { ...toRecord(doc), approverIds: doc.approverIds.map((a) => a.toHexString()) } : null;
+    },
     /** The requester's edit: at `expectedVersion` and while pending (409 REQUEST_NOT_PENDING otherwise). */
     async updatePending(id: string, expectedVersion: number, set: Partial<TDoc>, now: Date): Promise<WithId<TDoc>> {
       const current = await requests.findOne(byId(id), { projection: { status: 1 } });

@@ -2,7 +2,7 @@ import type {
   AttendanceState,
   CorrectionStatus,
   DayFlag,
-  GeoPoint,
+  PunchRecord,
   PunchType,
   WorkLocationType,
 } from '@seed-pms/domain';
@@ -10,16 +10,8 @@ import type { ObjectId } from 'mongodb';
 import type { EngineRequestDoc } from '../approvals/request-kind.js';
 import { defineCollection } from '../collections.js';
 
-export interface PunchDoc {
-  type: PunchType;
-  at: Date;
-  source: 'punch' | 'auto';
-  ip: string | null;
-  userAgent: string | null;
-  location: GeoPoint | null;
-  note: string | null;
-  flags: DayFlag[];
-}
+/** A punch is stored as its record (no ids in it). */
+export type PunchDoc = PunchRecord;
 
 export interface OverlayDoc {
   correctionId: ObjectId;

@@ -16,7 +16,7 @@ import {
 } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
 import { engineRequests } from '../approvals/request-kind.js';
-import { isDuplicateKey } from '../errors.js';
+import { insertUnlessPresent } from '../errors.js';
 import { newId, newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type {
@@ -158,13 +158,7 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
         deductedMinutes: 0,
         ...initialVersion(now),
       };
-      try {
-        await records.insertOne(doc);
-      } catch (error) {
-        if (isDuplicateKey(error)) return null;
-        throw error;
-      }
-      return toRecord(doc);
+      return (await insertUnlessPresent(records, doc)) ? toRecord(doc) : null;
     },
     async append(record, change, now) {
       const settle = change.settle ?? null;
@@ -243,13 +237,8 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
             deductedMinutes: settle?.deductedMinutes ?? 0,
             ...initialVersion(now),
           };
-          try {
-            await records.insertOne(fresh);
-            return toRecord(fresh);
-          } catch (error) {
-            if (!isDuplicateKey(error)) throw error;
-            continue;
-          }
+          if (await insertUnlessPresent(records, fresh)) return toRecord(fresh);
+          continue;
         }
         try {
           return toRecord(
@@ -383,11 +372,7 @@ export function createCorrectionRepository(requests: Collection<TimeChangeReques
       await requests.insertOne(doc);
       return toCorrection(doc);
     },
-    async get(id) {
-      const _id = objectIdOf(id);
-      const doc = _id ? await requests.findOne({ _id }) : null;
-      return doc ? { ...toCorrection(doc), approverIds: doc.approverIds.map((a) => a.toHexString()) } : null;
-    },
+    get: (id) => shared.getWithApprovers(id, toCorrection),
     activeOverlapping: async (userId, start, end) =>
       (await shared.activeOverlapping(userId, start, end)).map(toCorrection),
     list: (query, access) => shared.listDays(query, access, [], toCorrection),
@@ -434,13 +419,7 @@ export function createAttendanceLockRepository(locks: Collection<AttendanceLockD
     },
     async insert(month, lockedBy, now) {
       const doc: AttendanceLockDoc = { _id: month, lockedAt: now, lockedBy: oid(lockedBy) };
-      try {
-        await locks.insertOne(doc);
-      } catch (error) {
-        if (isDuplicateKey(error)) return null;
-        throw error;
-      }
-      return toLock(doc);
+      return (await insertUnlessPresent(locks, doc)) ? toLock(doc) : null;
     },
     async remove(month) {
       return (await locks.deleteOne({ _id: month })).deletedCount === 1;

@@ -1,8 +1,7 @@
-import { DomainError, type ExchangeRateRecord, type ExpenseCategoryRecord } from '@seed-pms/domain';
+import type { ExchangeRateRecord, ExpenseCategoryRecord } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
-import { isDuplicateKey } from '../errors.js';
-import { newIdString, objectIdOf, oid } from '../ids.js';
-import { initialVersion, updateVersioned } from '../versioning.js';
+import { objectIdOf, oid } from '../ids.js';
+import { uniquelyNamed } from '../named-records.js';
 import type { ExchangeRateDoc, ExpenseCategoryDoc } from './expense.doc.js';
 
 export type ExpenseCategoryFields = Pick<
@@ -16,24 +15,8 @@ function toCategory(doc: WithId<ExpenseCategoryDoc>): ExpenseCategoryRecord {
   return { id: _id.toHexString(), ...rest };
 }
 
-function stored(fields: ExpenseCategoryChanges): Partial<ExpenseCategoryDoc> {
-  const out = Object.fromEntries(
-    Object.entries(fields).filter(([, v]) => v !== undefined),
-  ) as Partial<ExpenseCategoryDoc>;
-  if (fields.name !== undefined) out.nameKey = fields.name.toLowerCase();
-  return out;
-}
-
-function taken(error: unknown, fields: ExpenseCategoryChanges): never {
-  if (isDuplicateKey(error)) {
-    const field = String((error as { message?: string }).message ?? '').includes('code') ? 'code' : 'name';
-    throw new DomainError('ALREADY_EXISTS', `An expense category with that ${field} already exists`, {
-      field,
-      value: field === 'code' ? fields.code : fields.name,
-    });
-  }
-  throw error;
-}
+const stored = (fields: ExpenseCategoryChanges): Partial<ExpenseCategoryDoc> =>
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<ExpenseCategoryDoc>;
 
 export interface ExpenseCategoryRepository {
   list(includeArchived: boolean): Promise<ExpenseCategoryRecord[]>;
@@ -51,6 +34,12 @@ export interface ExpenseCategoryRepository {
 }
 
 export function createExpenseCategoryRepository(categories: Collection<ExpenseCategoryDoc>): ExpenseCategoryRepository {
+  const named = uniquelyNamed<ExpenseCategoryDoc, ExpenseCategoryRecord, ExpenseCategoryChanges>(categories, {
+    label: 'expense category',
+    resource: 'ExpenseCategory',
+    stored,
+    toRecord: toCategory,
+  });
   return {
     async list(includeArchived) {
       const docs = await categories.find(includeArchived ? {} : { archived: false }).toArray();
@@ -62,35 +51,8 @@ export function createExpenseCategoryRepository(categories: Collection<ExpenseCa
       return doc ? toCategory(doc) : null;
     },
     count: () => categories.countDocuments({}),
-    async insert(fields, now) {
-      const doc = {
-        _id: oid(newIdString()),
-        ...stored(fields),
-        archived: false,
-        ...initialVersion(now),
-      } as ExpenseCategoryDoc;
-      try {
-        await categories.insertOne(doc);
-      } catch (error) {
-        taken(error, fields);
-      }
-      return toCategory(doc);
-    },
-    async update(id, expectedVersion, changes, now) {
-      try {
-        return toCategory(
-          await updateVersioned(
-            categories,
-            oid(id),
-            expectedVersion,
-            { $set: stored(changes) },
-            { resource: 'ExpenseCategory', now },
-          ),
-        );
-      } catch (error) {
-        return taken(error, changes);
-      }
-    },
+    insert: (fields, now) => named.insert(fields, now),
+    update: (id, expectedVersion, changes, now) => named.update(id, expectedVersion, changes, now),
   };
 }
 

@@ -1,21 +1,9 @@
+import type { ExpenseCategoryRecord } from '@seed-pms/domain';
 import type { ObjectId } from 'mongodb';
 import { defineCollection } from '../collections.js';
 
-/** An expense category with its limits in base-currency minor units (admin). */
-export interface ExpenseCategoryDoc {
-  _id: ObjectId;
-  name: string;
-  /** The name in lower case: unique. */
-  nameKey: string;
-  code: string;
-  perItemLimitMinor: number | null;
-  perMonthLimitMinor: number | null;
-  receiptRequiredAboveMinor: number | null;
-  archived: boolean;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** An expense category with its limits in base-currency minor units (admin); `nameKey` is the name in lower case (unique). */
+export type ExpenseCategoryDoc = Omit<ExpenseCategoryRecord, 'id'> & { _id: ObjectId; nameKey: string };
 
 export const expenseCategoriesCollection = defineCollection<ExpenseCategoryDoc>('expense_categories', [
   { name: 'nameKey_unique', key: { nameKey: 1 }, unique: true },

@@ -2,7 +2,7 @@ import type { AccessQuery, LeaveRequestRecord, LeaveStatus, ListLeaveRequestsQue
 import { DEFAULT_HOURS_PER_DAY } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
 import { engineRequests, requestNotPending } from '../approvals/request-kind.js';
-import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
+import { newIdString, objectIdsOf, oid } from '../ids.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import { dayPairs, type LeaveRequestDoc, storedDays } from './leave.doc.js';
 
@@ -134,11 +134,7 @@ export function createLeaveRequestRepository(requests: Collection<LeaveRequestDo
       }));
       for (let i = 0; i < docs.length; i += 1_000) await requests.insertMany(docs.slice(i, i + 1_000));
     },
-    async get(id) {
-      const _id = objectIdOf(id);
-      const doc = _id ? await requests.findOne({ _id }) : null;
-      return doc ? { ...toRecord(doc), approverIds: doc.approverIds.map((a) => a.toHexString()) } : null;
-    },
+    get: (id) => shared.getWithApprovers(id, toRecord),
     async byIds(ids) {
       if (ids.length === 0) return [];
       return (await requests.find({ _id: { $in: objectIdsOf(ids) } }).toArray()).map(toRecord);

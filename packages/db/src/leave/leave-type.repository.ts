@@ -8,8 +8,8 @@ import {
   versionConflict,
 } from '@seed-pms/domain';
 import type { Collection, WithId } from 'mongodb';
-import { isDuplicateKey } from '../errors.js';
 import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
+import { uniquelyNamed } from '../named-records.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type { HolidayCalendarDoc, LeaveTypeDoc } from './leave.doc.js';
 
@@ -25,24 +25,12 @@ function stored(fields: LeaveTypeChanges): Partial<LeaveTypeDoc> {
     (out as Record<string, unknown>)[key] =
       (AMOUNTS as readonly string[]).includes(key) && typeof value === 'number' ? toHundredths(value) : value;
   }
-  if (fields.name !== undefined) out.nameKey = fields.name.toLowerCase();
   return out;
 }
 
 function toRecord(doc: WithId<LeaveTypeDoc>): LeaveTypeRecord {
   const { _id, nameKey: _key, ...rest } = doc;
   return { id: _id.toHexString(), ...rest, maxPastDays: rest.maxPastDays ?? 0 };
-}
-
-function taken(error: unknown, fields: LeaveTypeChanges): never {
-  if (isDuplicateKey(error)) {
-    const field = String((error as { message?: string }).message ?? '').includes('code') ? 'code' : 'name';
-    throw new DomainError('ALREADY_EXISTS', `A leave type with that ${field} already exists`, {
-      field,
-      value: field === 'code' ? fields.code : fields.name,
-    });
-  }
-  throw error;
 }
 
 export interface LeaveTypeRepository {
@@ -56,6 +44,12 @@ export interface LeaveTypeRepository {
 }
 
 export function createLeaveTypeRepository(types: Collection<LeaveTypeDoc>): LeaveTypeRepository {
+  const named = uniquelyNamed<LeaveTypeDoc, LeaveTypeRecord, LeaveTypeChanges>(types, {
+    label: 'leave type',
+    resource: 'LeaveType',
+    stored,
+    toRecord,
+  });
   return {
     async list(includeArchived) {
       const docs = await types.find(includeArchived ? {} : { archived: false }).toArray();
@@ -66,35 +60,8 @@ export function createLeaveTypeRepository(types: Collection<LeaveTypeDoc>): Leav
       const doc = _id ? await types.findOne({ _id }) : null;
       return doc ? toRecord(doc) : null;
     },
-    async insert(fields, now) {
-      const doc = {
-        _id: oid(newIdString()),
-        ...stored(fields),
-        archived: false,
-        ...initialVersion(now),
-      } as LeaveTypeDoc;
-      try {
-        await types.insertOne(doc);
-      } catch (error) {
-        taken(error, fields);
-      }
-      return toRecord(doc);
-    },
-    async update(id, expectedVersion, changes, now) {
-      try {
-        return toRecord(
-          await updateVersioned(
-            types,
-            oid(id),
-            expectedVersion,
-            { $set: stored(changes) },
-            { resource: 'LeaveType', now },
-          ),
-        );
-      } catch (error) {
-        return taken(error, changes);
-      }
-    },
+    insert: (fields, now) => named.insert(fields, now),
+    update: (id, expectedVersion, changes, now) => named.update(id, expectedVersion, changes, now),
     count: () => types.countDocuments({}),
   };
 }

@@ -7,7 +7,7 @@ import type {
 } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
 import { engineRequests } from '../approvals/request-kind.js';
-import { newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
+import { newIdString, objectIdsOf, oid } from '../ids.js';
 import { initialVersion } from '../versioning.js';
 import type { WorkLocationRequestDoc } from './work-location.doc.js';
 
@@ -92,11 +92,7 @@ export function createWorkLocationRepository(requests: Collection<WorkLocationRe
       await requests.insertOne(doc);
       return toRecord(doc);
     },
-    async get(id) {
-      const _id = objectIdOf(id);
-      const doc = _id ? await requests.findOne({ _id }) : null;
-      return doc ? { ...toRecord(doc), approverIds: doc.approverIds.map((a) => a.toHexString()) } : null;
-    },
+    get: (id) => shared.getWithApprovers(id, toRecord),
     activeOverlapping: async (userId, start, end) => (await shared.activeOverlapping(userId, start, end)).map(toRecord),
     async approvedOn(userIds, day) {
       if (userIds !== null && userIds.length === 0) return [];
