@@ -29,6 +29,14 @@ import type {
 
 const OPEN_STATES: AttendanceState[] = ['working', 'onBreak'];
 
+/** Whose days: everyone (null), one person, or a few. */
+const whoOf = (userIds: readonly string[] | null): Filter<AttendanceRecordDoc> =>
+  userIds === null
+    ? {}
+    : userIds.length === 1
+      ? { userId: oid(userIds[0] as string) }
+      : { userId: { $in: objectIdsOf(userIds) } };
+
 const overlayOf = (doc: OverlayDoc): OverlayRecord => ({
   correctionId: doc.correctionId.toHexString(),
   punches: doc.punches.map((p) => ({ type: p.type, at: p.at })),
@@ -182,24 +190,14 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
       return docs.map(toRecord);
     },
     async daysOf(userIds, from, to) {
-      const who: Filter<AttendanceRecordDoc> =
-        userIds === null
-          ? {}
-          : userIds.length === 1
-            ? { userId: oid(userIds[0] as string) }
-            : { userId: { $in: objectIdsOf(userIds) } };
       if (userIds !== null && userIds.length === 0) return [];
+      const who = whoOf(userIds);
       const docs = await records.find({ ...who, date: from === to ? from : { $gte: from, $lte: to } }).toArray();
       return docs.map((doc) => ({ ...toRecord(doc), state: doc.state }));
     },
     async onDay(userIds, date, options = {}) {
       if (userIds !== null && userIds.length === 0) return [];
-      const who: Filter<AttendanceRecordDoc> =
-        userIds === null
-          ? {}
-          : userIds.length === 1
-            ? { userId: oid(userIds[0] as string) }
-            : { userId: { $in: objectIdsOf(userIds) } };
+      const who = whoOf(userIds);
       const states: Filter<AttendanceRecordDoc> = options.openOnly ? { state: { $in: OPEN_STATES } } : {};
       const docs = await records.find({ ...who, date, ...states }).toArray();
       return docs.map((doc) => ({ ...toRecord(doc), state: doc.state }));
