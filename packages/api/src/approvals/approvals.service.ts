@@ -113,8 +113,16 @@ export interface ApprovalsService extends Omit<ApprovalDelegations, 'applyBounda
   start(ctx: CallContext, kind: ApprovalKind, workflowId: string, subject: ApprovalSubject): Promise<WorkflowRecord>;
   /** An approval or rejection, from the kind's own endpoint or the inbox: exactly once per decision. */
   decide(ctx: ActorContext, input: DecideInput): Promise<WorkflowView>;
-  /** The requester withdraws the request. */
-  cancel(ctx: ActorContext, workflowId: string): Promise<WorkflowView>;
+  /**
+   * The requester withdraws the request; with `onBehalf`, the kind's service
+   * cancels someone else's (it has checked the caller may); with `undecided`,
+   * only while nobody has decided (checked in the same write as the cancel).
+   */
+  cancel(
+    ctx: ActorContext,
+    workflowId: string,
+    options?: { onBehalf?: boolean; undecided?: boolean },
+  ): Promise<WorkflowView>;
   /**
    * The requester is changing the request: a new round from the policy in
    * force, about `subject` (the request as it will be, with the version it
@@ -260,6 +268,7 @@ export function createApprovalsService(
       amountMinor: subject.amountMinor,
       leaveType: subject.attributes.leaveType ?? null,
       workLocationType: subject.attributes.workLocationType ?? null,
+      overLimit: subject.attributes.overLimit ?? null,
       department: profile?.department ?? null,
     };
   }
@@ -497,12 +506,18 @@ export function createApprovalsService(
       return viewOf(saved, ctx.now);
     },
 
-    async cancel(ctx, workflowId) {
+    async cancel(ctx, workflowId, options) {
       const existing = await approvals.get(workflowId);
       if (!existing) throw notFound('Approval workflow', workflowId);
-      assertVisible(ctx, existing);
+      if (!options?.onBehalf) assertVisible(ctx, existing);
       const { saved } = await transition(ctx, existing, (workflow) =>
-        cancelWorkflow({ workflow, actorId: ctx.actor.id, now: ctx.now }),
+        cancelWorkflow({
+          workflow,
+          actorId: ctx.actor.id,
+          now: ctx.now,
+          onBehalf: options?.onBehalf === true,
+          undecided: options?.undecided === true,
+        }),
       );
       return viewOf(saved, ctx.now);
     },

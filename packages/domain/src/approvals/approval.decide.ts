@@ -658,15 +658,29 @@ export function refreshStage(input: {
   };
 }
 
-/** The requester withdraws a pending request; the workflow closes as cancelled. */
-export function cancelWorkflow(input: { workflow: WorkflowRecord; actorId: string; now: Date }): WorkflowTransition {
+/**
+ * The requester withdraws a pending request, or someone its kind lets cancel
+ * others' requests (`onBehalf`: Finance for expense claims) cancels it; the
+ * workflow closes as cancelled. With `undecided`, only before any decision of
+ * the round (a kind whose requester may withdraw until then).
+ */
+export function cancelWorkflow(input: {
+  workflow: WorkflowRecord;
+  actorId: string;
+  now: Date;
+  onBehalf?: boolean;
+  /** Only while nobody has decided this round (409 ALREADY_DECIDED with the decision that came first). */
+  undecided?: boolean;
+}): WorkflowTransition {
   const { workflow, actorId, now } = input;
-  if (actorId !== workflow.requesterId) {
+  if (actorId !== workflow.requesterId && input.onBehalf !== true) {
     throw new DomainError('FORBIDDEN', 'Only the requester can cancel a request', { workflowId: workflow.id });
   }
   if (workflow.state !== 'pending') {
     throw workflowClosed(workflow);
   }
+  const first = workflow.decisions.find((d) => d.round === workflow.round);
+  if (input.undecided && first) throw alreadyDecided(first, false);
   const stages = workflow.stages.map((stage) =>
     stage.state === 'active' || stage.state === 'waiting'
       ? { ...stage, state: 'cancelled' as const, completedAt: now }
@@ -676,7 +690,7 @@ export function cancelWorkflow(input: { workflow: WorkflowRecord; actorId: strin
     workflow: closed({ ...workflow, stages }, 'cancelled', now),
     outcome: 'cancelled',
     events: [{ type: 'approval.closed', workflowId: workflow.id, state: 'cancelled', awaiting: workflow.awaiting }],
-    audit: [workflowAudit(workflow, 'approval.cancel', {})],
+    audit: [workflowAudit(workflow, 'approval.cancel', actorId === workflow.requesterId ? {} : { onBehalf: true })],
   };
 }
 

@@ -34,7 +34,7 @@ export interface ApprovalSubject {
   /** An amount in minor units of the base currency (expense conditions). */
   amountMinor: number | null;
   /** The request's attributes conditions may name. */
-  attributes: { leaveType?: string | null; workLocationType?: string | null };
+  attributes: { leaveType?: string | null; workLocationType?: string | null; overLimit?: boolean };
   /**
    * The request's version this workflow decides: an outcome is applied to that
    * version only, so a decision never lands on fields nobody saw.
@@ -127,6 +127,8 @@ export interface WorkflowFacts {
   leaveType: string | null;
   workLocationType: string | null;
   department: string | null;
+  /** An expense claim past a limit of its category (per item or per month); null for other kinds. */
+  overLimit?: boolean | null;
 }
 
 /** A new workflow before storage gives it a version and timestamps. */

@@ -9,7 +9,9 @@ import {
 
 /**
  * Simple mode, exactly as the spec puts it: one approver from the kind's role
- * set; expenses go to Finance, then the CEO. Those asked are reminded once
+ * set; expenses go to Finance, then the CEO (so a claim past a category limit
+ * needs the CEO too; a strict policy can keep the CEO for those alone, with a
+ * stage `when: { overLimit: true }`). Those asked are reminded once
  * after a working day; nothing escalates or decides by itself (strict mode's stages can).
  */
 export const SIMPLE_STAGES: Readonly<Record<ApprovalKind, readonly PolicyStage[]>> = {
@@ -37,6 +39,7 @@ const CONDITION_KINDS: Record<keyof StageConditions, readonly ApprovalKind[]> = 
   leaveTypes: ['leave'],
   departments: ['workLocation', 'leave', 'timeChange', 'expense'],
   workLocationTypes: ['workLocation'],
+  overLimit: ['expense'],
 };
 
 function invalidStage(stage: number, field: string, message: string): DomainError {
@@ -126,6 +129,7 @@ export function stageApplies(stage: PolicyStage, facts: WorkflowFacts): boolean 
   if (when.workLocationTypes && !(when.workLocationTypes as readonly string[]).includes(facts.workLocationType ?? '')) {
     return false;
   }
+  if (when.overLimit !== undefined && (facts.overLimit ?? false) !== when.overLimit) return false;
   return true;
 }
 

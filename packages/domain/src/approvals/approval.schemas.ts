@@ -64,6 +64,10 @@ export const StageConditions = z
       .optional()
       .meta({ description: "The requester's department (any case)." }),
     workLocationTypes: z.array(WorkLocationType).min(1).optional(),
+    overLimit: z.boolean().optional().meta({
+      description:
+        'Expense claims past (true) or within (false) a limit of their category, per item or per person and month.',
+    }),
   })
   .meta({ id: 'StageConditions' });
 export type StageConditions = z.infer<typeof StageConditions>;

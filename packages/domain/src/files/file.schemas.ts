@@ -56,7 +56,7 @@ export const FILE_POLICIES: Readonly<Record<FilePurpose, PurposePolicy>> = {
   },
   'expense-receipt': {
     maxBytes: 10 * MiB,
-    types: ['application/pdf', ...IMAGE_TYPES, 'image/heic'],
+    types: ['application/pdf', 'image/jpeg', 'image/png'],
     textTypes: {},
   },
 };
