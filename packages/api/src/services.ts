@@ -9,8 +9,18 @@ import { type AuthService, createAuthService } from './auth/auth.service.js';
 import { type CatalogsService, createCatalogsService } from './catalogs/catalogs.service.js';
 import { createEmployeesService, type EmployeesService } from './employees/employees.service.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
+import { createLiveFeed, type LiveFeed } from './events/live-feed.js';
 import { connectAreas } from './events/subscriptions.js';
-import { createExpenseSetupService, type ExpenseSetupService } from './expenses/expense-setup.service.js';
+import {
+  createExpenseClaimsService,
+  type ExpenseClaimsInternals,
+  type ExpenseClaimsService,
+} from './expenses/expense-claims.service.js';
+import {
+  createExpenseSetupService,
+  type ExpenseSetupInternals,
+  type ExpenseSetupService,
+} from './expenses/expense-setup.service.js';
 import { createFilesService, type FilesApi, type FilesService } from './files/files.service.js';
 import { createHealthService, type HealthService } from './health/health.service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency/idempotency.service.js';
@@ -19,6 +29,13 @@ import { createLeaveService, type LeaveInternals, type LeaveService } from './le
 import { createLeaveSetupService, type LeaveSetupService } from './leave/leave-setup.service.js';
 import { createMailer } from './mail/mailer.js';
 import { createOutboxService, type OutboxService } from './mail/outbox.service.js';
+import {
+  createMessagingService,
+  MESSAGING_CHANNEL,
+  type MessagingFeedItem,
+  type MessagingInternals,
+  type MessagingService,
+} from './messaging/messaging.service.js';
 import { createNotificationFeed, type NotificationFeed } from './notifications/notification-feed.js';
 import {
   createNotificationsService,
@@ -58,10 +75,12 @@ export interface Services {
   leave: LeaveSetupService & LeaveService;
   /** The daily clock, today's workforce, corrections through the engine, locked months and the attendance report. */
   attendance: AttendanceService & AttendanceViews;
-  /** Expense categories and the exchange-rate table. */
-  expenses: ExpenseSetupService;
+  /** Expense categories, the exchange-rate table, claims through Finance and the CEO, receipts and the expense report. */
+  expenses: ExpenseSetupService & ExpenseClaimsService;
   /** In-app notifications, their preferences and the real-time feed. */
   notifications: NotificationsService;
+  /** 1:1 message threads, read receipts and their live feed. */
+  messages: MessagingService;
   /** The record of background job runs (job_runs) and the jobs this process runs. */
   jobRuns: JobRunsService;
   /** Areas react to each other's changes through these events (subscribed in events/subscriptions.ts). */
@@ -79,6 +98,9 @@ interface ServiceInternals {
   notifications: NotificationsInternals;
   feed: NotificationFeed;
   leave: LeaveInternals;
+  messaging: MessagingInternals;
+  messagingFeed: LiveFeed<MessagingFeedItem>;
+  expenseSetup: ExpenseSetupInternals;
 }
 const internals = new WeakMap<AppDeps, ServiceInternals>();
 
@@ -126,9 +148,18 @@ async function build(deps: AppDeps): Promise<Services> {
   const leave = createLeaveService(serviceDeps, { audit, settings, approvals, setup: leaveSetup, events });
   const attendance = createAttendanceService(serviceDeps, { audit, settings, approvals });
   const attendanceViews = createAttendanceViews(serviceDeps, { settings });
-  const expenses = createExpenseSetupService(serviceDeps, { audit, settings });
+  const expenseSetup = createExpenseSetupService(serviceDeps, { audit, settings });
+  const expenses: ExpenseClaimsInternals = createExpenseClaimsService(serviceDeps, {
+    audit,
+    settings,
+    approvals,
+    setup: expenseSetup,
+    files,
+  });
   const feed = createNotificationFeed(deps.redis, deps.logger);
   const notifications = createNotificationsService(serviceDeps, { outbox, approvals, settings, feed });
+  const messagingFeed = createLiveFeed<MessagingFeedItem>(MESSAGING_CHANNEL, deps.redis, deps.logger);
+  const messaging = createMessagingService(serviceDeps, { files, events, feed: messagingFeed });
   connectAreas({
     events,
     catalogs,
@@ -140,10 +171,21 @@ async function build(deps: AppDeps): Promise<Services> {
     workLocation,
     leave,
     attendance,
+    expenses,
     capacity,
     notifications,
   });
-  internals.set(deps, { files, capacity, projects, notifications, feed, leave });
+  internals.set(deps, {
+    files,
+    capacity,
+    projects,
+    notifications,
+    feed,
+    leave,
+    messaging,
+    messagingFeed,
+    expenseSetup,
+  });
   return {
     health: createHealthService(deps),
     idempotency: createIdempotencyService(serviceDeps),
@@ -162,12 +204,14 @@ async function build(deps: AppDeps): Promise<Services> {
     workLocation,
     leave: { ...leaveSetup, ...leave },
     attendance: { ...attendance, ...attendanceViews },
-    expenses,
+    expenses: { ...expenseSetup, ...expenses },
     notifications,
+    messages: messaging,
     jobRuns: createJobRunsService(serviceDeps),
     events,
     async close() {
       await feed.close();
+      await messagingFeed.close();
       await auth.sessionCheck.close();
       await mailer.close();
     },

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExpenseSetupInternals } from '../src/expenses/expense-setup.service.js';
-import { createServices } from '../src/services.js';
+import { serviceInternals } from '../src/services.js';
 import { callAs, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
 import { testClock } from './clock.js';
 import { useTestApp } from './support.js';
@@ -119,7 +118,7 @@ describe('exchange rates', () => {
       ).statusCode,
     ).toBe(400);
 
-    const expenses = (await createServices(testApp().deps)).expenses as ExpenseSetupInternals;
+    const expenses = (await serviceInternals(testApp().deps)).expenseSetup;
     // 10.05 USD on day −5: the rate of day −10 (0.9) → 9.045 EUR → 9.04 (half to even).
     expect(await expenses.toBase({ minor: 1005, currency: 'USD' }, day(-5), clock())).toEqual({
       amount: { minor: 904, currency: 'EUR' },

@@ -1,11 +1,14 @@
 import {
   attendanceRecordsCollection,
   createRepositories,
+  expensesCollection,
   leaveRequestsCollection,
+  messagesCollection,
+  messageThreadsCollection,
   objectIdsOf,
   timeChangeRequestsCollection,
 } from '@seed-pms/db';
-import { MAX_REPORTING_DEPTH, passwordProblems, Role } from '@seed-pms/domain';
+import { EXPENSE_STATUSES, MAX_REPORTING_DEPTH, passwordProblems, Role } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/password.js';
 import { DEMO_WORK_LOCATION_STAGES, seedApprovals } from '../src/scripts/seed-approvals.js';
@@ -17,7 +20,9 @@ import {
   type SeededOrganisation,
   seedOrganisation,
 } from '../src/scripts/seed-data.js';
+import { seedExpenses } from '../src/scripts/seed-expenses.js';
 import { seedLeave } from '../src/scripts/seed-leave.js';
+import { seedMessages } from '../src/scripts/seed-messages.js';
 import { createServices, serviceInternals } from '../src/services.js';
 import { bearer, login } from './auth-helpers.js';
 import { useTestApp } from './support.js';
@@ -295,6 +300,53 @@ describe('the demo organisation', () => {
       expect(await corrections.countDocuments()).toBe(8);
       // Approved ones lie over their days; the punches as punched stay.
       expect(await records.countDocuments({ 'overlays.0': { $exists: true } })).toBe(result.corrections.approved);
+    },
+  );
+
+  it('adds expense claims in every state, with receipts and their workflows', { timeout: 90_000 }, async () => {
+    const repos = createRepositories(testApp().database);
+    const result = await seedExpenses(
+      await createServices(testApp().deps),
+      repos,
+      { employeeIds: seeded.employeeIds },
+      { seed: SEED, now: new Date(), count: 8 },
+    );
+    for (const status of EXPENSE_STATUSES) expect(result.claims[status], status).toBeGreaterThan(0);
+    const claims = testApp().database.collection(expensesCollection);
+    expect(await claims.countDocuments()).toBe(8);
+    expect(result.receipts).toBeGreaterThan(4);
+    expect(await claims.countDocuments({ 'receiptFileIds.0': { $exists: true } })).toBe(result.receipts);
+    // Every submitted claim has its workflow; drafts have none.
+    expect(await claims.countDocuments({ status: { $ne: 'draft' }, workflowId: null })).toBe(0);
+    expect(await claims.countDocuments({ status: 'reimbursed', reimbursement: null })).toBe(0);
+  });
+
+  it(
+    'adds message threads with a history: five for each demo login, some left unread',
+    { timeout: 90_000 },
+    async () => {
+      const repos = createRepositories(testApp().database);
+      const focusIds = (await Promise.all(seeded.logins.map((l) => repos.users.byEmail(l.email)))).flatMap((u) =>
+        u ? [u.id] : [],
+      );
+      const now = new Date();
+      const result = await seedMessages(
+        await createServices(testApp().deps),
+        repos,
+        { employeeIds: seeded.employeeIds, focusIds },
+        { seed: SEED, now, threads: focusIds.length * 5 + 5 },
+      );
+      expect(result.threads).toBe(focusIds.length * 5 + 5);
+      const threads = testApp().database.collection(messageThreadsCollection);
+      expect(await threads.countDocuments()).toBe(result.threads);
+      expect(await testApp().database.collection(messagesCollection).countDocuments()).toBe(result.messages);
+      expect(result.messages).toBeGreaterThan(result.threads);
+      expect(result.unreadThreads).toBeGreaterThan(0);
+      for (const id of focusIds) {
+        expect(await threads.countDocuments({ participantIds: objectIdsOf([id])[0] })).toBeGreaterThanOrEqual(5);
+      }
+      const newest = await threads.find({}).sort({ lastActivityAt: -1 }).limit(1).toArray();
+      expect(newest[0]?.lastActivityAt.getTime()).toBeLessThanOrEqual(now.getTime());
     },
   );
 

@@ -76,7 +76,7 @@ export interface ClientOptions {
   /** At most this many calls per HTTP request; keep it at or below the server's limit. */
   maxBatchSize?: number;
   /**
-   * The EventSource subscriptions (`notifications.onNew`) use: the browser's by
+   * The EventSource subscriptions (`notifications.onNew`, `messages.onEvent`) use: the browser's by
    * default; in Node pass one, e.g. the `eventsource` package's.
    */
   EventSource?: unknown;

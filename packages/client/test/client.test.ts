@@ -131,6 +131,17 @@ export function listen(show: (line: string) => void): () => void {
   });
   return () => feed.unsubscribe();
 }
+
+// Messages and read receipts: each event is { id, data } with data one or the other.
+export function listenToMessages(show: (line: string) => void): () => void {
+  const feed = signedIn.messages.onEvent.subscribe(undefined, {
+    onData: ({ id, data }) => {
+      if (data.type === 'message') show([id, data.threadId, data.message.body].join(' '));
+      else show([id, data.userId, data.readUpTo, data.readAt].join(' '));
+    },
+  });
+  return () => feed.unsubscribe();
+}
 `);
     expect(output).toBe('');
     expect(ok).toBe(true);

@@ -30,7 +30,12 @@ import {
 import { type CatalogDoc, catalogsCollection } from './catalogs/catalog.doc.js';
 import { type CollectionDef, collectionOf } from './collections.js';
 import { type EmployeeDoc, employeesCollection } from './employees/employee.doc.js';
-import { exchangeRatesCollection, expenseCategoriesCollection } from './expenses/expense.doc.js';
+import {
+  exchangeRatesCollection,
+  expenseAttachmentsCollection,
+  expenseCategoriesCollection,
+  expensesCollection,
+} from './expenses/expense.doc.js';
 import { type FileDoc, filesCollection } from './files/file.doc.js';
 import { type IdempotencyDoc, idempotencyCollection } from './idempotency/idempotency.doc.js';
 import { ensureIndexes } from './indexes.js';
@@ -43,6 +48,7 @@ import {
   leaveTypesCollection,
 } from './leave/leave.doc.js';
 import { type LockDoc, locksCollection } from './locks.js';
+import { messageEventsCollection, messagesCollection, messageThreadsCollection } from './messaging/messaging.doc.js';
 import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
 import {
@@ -100,6 +106,9 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   approvalLinksCollection,
   notificationsCollection,
   notificationPreferencesCollection,
+  messageThreadsCollection,
+  messagesCollection,
+  messageEventsCollection,
   jobRunsCollection,
   leaveTypesCollection,
   holidayCalendarsCollection,
@@ -111,6 +120,8 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   attendanceLocksCollection,
   expenseCategoriesCollection,
   exchangeRatesCollection,
+  expensesCollection,
+  expenseAttachmentsCollection,
 ];
 
 export interface Collections {

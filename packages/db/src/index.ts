@@ -17,6 +17,7 @@ export * from './jobs/index.js';
 export * from './leave/index.js';
 export * from './locks.js';
 export * from './lookups.js';
+export * from './messaging/index.js';
 export * from './notifications/index.js';
 export * from './outbox/index.js';
 export * from './pagination.js';

@@ -88,6 +88,31 @@ export function decodeCursor(cursor: string): { value: CursorValue; id: ObjectId
 }
 
 /**
+ * The documents matching `filter` made after the one with id `lastId`
+ * (which must match it too), oldest first, by `createdAt` then `_id`: what a
+ * live feed that resumes missed. Empty when `lastId` names none of them.
+ */
+export async function findMadeAfter<TDoc extends Document & { _id: ObjectId; createdAt: Date }>(
+  collection: Collection<TDoc>,
+  filter: Filter<TDoc>,
+  lastId: string,
+  limit: number,
+): Promise<WithId<TDoc>[]> {
+  if (!ObjectId.isValid(lastId) || lastId.length !== 24) return [];
+  const last = ObjectId.createFromHexString(lastId);
+  const anchor = await collection.findOne({ $and: [filter, { _id: last }] } as Filter<TDoc>);
+  if (!anchor) return [];
+  const after = {
+    $or: [{ createdAt: { $gt: anchor.createdAt } }, { createdAt: anchor.createdAt, _id: { $gt: last } }],
+  };
+  return collection
+    .find({ $and: [filter, after] } as Filter<TDoc>)
+    .sort({ createdAt: 1, _id: 1 })
+    .limit(limit)
+    .toArray();
+}
+
+/**
  * Keyset ("seek") pagination for long lists: each page starts strictly after
  * the last item of the previous one, so the cost does not grow with depth and
  * concurrent inserts never shift items between pages. Needs an index on

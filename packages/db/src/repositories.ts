@@ -40,7 +40,18 @@ import {
   insertAccount,
   syncEmployeeIdentity,
 } from './employees/employee.repository.js';
-import { exchangeRatesCollection, expenseCategoriesCollection } from './expenses/expense.doc.js';
+import {
+  exchangeRatesCollection,
+  expenseAttachmentsCollection,
+  expenseCategoriesCollection,
+  expensesCollection,
+} from './expenses/expense.doc.js';
+import {
+  createExpenseAttachmentRepository,
+  createExpenseRepository,
+  type ExpenseAttachmentRepository,
+  type ExpenseRepository,
+} from './expenses/expense.repository.js';
 import {
   createExchangeRateRepository,
   createExpenseCategoryRepository,
@@ -67,6 +78,8 @@ import {
   type LeaveTypeRepository,
 } from './leave/leave-type.repository.js';
 import { createLeaseRepository, type LeaseRepository } from './locks.js';
+import { messageEventsCollection, messagesCollection, messageThreadsCollection } from './messaging/messaging.doc.js';
+import { createMessagingRepository, type MessagingRepository } from './messaging/messaging.repository.js';
 import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
 import { createNotificationRepository, type NotificationRepository } from './notifications/notification.repository.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
@@ -130,6 +143,8 @@ export interface Repositories {
   approvalLinks: ApprovalLinkRepository;
   /** In-app notifications and each person's channel choices. */
   notifications: NotificationRepository;
+  /** 1:1 message threads, their messages and the live feed's log. */
+  messaging: MessagingRepository;
   /** Every background job run (job_runs), kept 14 days. */
   jobRuns: JobRunRepository;
   leaveTypes: LeaveTypeRepository;
@@ -146,6 +161,10 @@ export interface Repositories {
   expenseCategories: ExpenseCategoryRepository;
   /** The admin's table of exchange rates (no network lookups). */
   exchangeRates: ExchangeRateRepository;
+  /** Claims (expense_requests). */
+  expenses: ExpenseRepository;
+  /** Receipt files and the key each was stored under (expense_attachments). */
+  expenseAttachments: ExpenseAttachmentRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -178,6 +197,11 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
       database.collection(notificationsCollection),
       database.collection(notificationPreferencesCollection),
     ),
+    messaging: createMessagingRepository(
+      database.collection(messageThreadsCollection),
+      database.collection(messagesCollection),
+      database.collection(messageEventsCollection),
+    ),
     jobRuns: createJobRunRepository(database.collection(jobRunsCollection)),
     leaveTypes: createLeaveTypeRepository(database.collection(leaveTypesCollection)),
     holidayCalendars: createHolidayCalendarRepository(database.collection(holidayCalendarsCollection)),
@@ -191,5 +215,7 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     attendanceLocks: createAttendanceLockRepository(database.collection(attendanceLocksCollection)),
     expenseCategories: createExpenseCategoryRepository(database.collection(expenseCategoriesCollection)),
     exchangeRates: createExchangeRateRepository(database.collection(exchangeRatesCollection)),
+    expenses: createExpenseRepository(database.collection(expensesCollection)),
+    expenseAttachments: createExpenseAttachmentRepository(database.collection(expenseAttachmentsCollection)),
   };
 }

@@ -12,6 +12,7 @@ export * from './files/index.js';
 export * from './health/index.js';
 export * from './jobs/index.js';
 export * from './leave/index.js';
+export * from './messaging/index.js';
 export * from './notifications/index.js';
 export * from './projects/index.js';
 export * from './settings/index.js';

@@ -5,6 +5,8 @@
  * registration order; a failing handler is logged and does not undo the change
  * (each handler must be idempotent, so a repair job can run it again).
  */
+import type { UnreadDigest } from '@seed-pms/domain';
+
 export interface DomainEvents {
   'user.created': { userId: string; at: Date; by: string | null };
   'user.archived': { userId: string; at: Date; by: string | null; reason: string };
@@ -32,6 +34,8 @@ export interface DomainEvents {
   };
   /** A project comment was written or edited. */
   'project.comment-saved': { projectId: string; commentId: string; authorId: string; body: string; at: Date };
+  /** Messages waited unread past the digest delay: tell each recipient once (one notification per recipient). */
+  'messages.unread': { digests: UnreadDigest[]; at: Date };
 }
 
 export type EventName = keyof DomainEvents;

@@ -2,6 +2,7 @@ import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { AttendanceService } from '../attendance/attendance.service.js';
 import type { CatalogsService } from '../catalogs/catalogs.service.js';
 import type { EmployeesInternals } from '../employees/employees.service.js';
+import type { ExpenseClaimsInternals } from '../expenses/expense-claims.service.js';
 import type { FilesService } from '../files/files.service.js';
 import type { LeaveInternals } from '../leave/leave.service.js';
 import type { NotificationsInternals } from '../notifications/notifications.service.js';
@@ -22,6 +23,7 @@ export interface ConnectedAreas {
   workLocation: WorkLocationService;
   leave: LeaveInternals;
   attendance: AttendanceService;
+  expenses: ExpenseClaimsInternals;
   capacity: CapacityService;
   notifications: NotificationsInternals;
 }
@@ -45,6 +47,7 @@ export function connectAreas(areas: ConnectedAreas): void {
     workLocation,
     leave,
     attendance,
+    expenses,
     capacity,
     notifications,
   } = areas;
@@ -58,6 +61,7 @@ export function connectAreas(areas: ConnectedAreas): void {
   // Who may read a stored file is decided by the area that owns it.
   files.registerOwner('employee', employees.fileAccess);
   files.registerOwner('project', collaboration.fileAccess);
+  files.registerOwner('expense', expenses.fileAccess);
 
   // A profile lists the person's projects from the roster history.
   employees.setProjectHistory((employeeId) => projects.assignmentsOf(employeeId));
@@ -69,6 +73,9 @@ export function connectAreas(areas: ConnectedAreas): void {
   approvals.register(workLocation.approvalKind);
   approvals.register(leave.approvalKind);
   approvals.register(attendance.approvalKind);
+  approvals.register(expenses.approvalKind);
+  // A claim notes the day Finance approved it (its financeApproved step).
+  approvals.onEvent((event, workflow) => expenses.onApprovalEvent(event, workflow));
 
   // Approved leave lowers availability: the capacity timeline, the report, the halos and the block policy see it.
   capacity.setAvailability(leave.availability);
@@ -79,4 +86,5 @@ export function connectAreas(areas: ConnectedAreas): void {
   events.on('approval.delegated', (event) => notifications.onDelegated(event));
   events.on('capacity.overallocated', (event) => notifications.onOverallocated(event));
   events.on('project.comment-saved', (event) => notifications.onCommentSaved(event));
+  events.on('messages.unread', (event) => notifications.onMessagesUnread(event));
 }

@@ -33,6 +33,10 @@ export const LEAVE_CARRY_JOB = 'leave.carry-forward';
 export const LEAVE_REBUILD_JOB = 'leave.rebuild-balances';
 /** Days still open after their check-out time end, flagged missingCheckout (every 15 minutes). */
 export const ATTENDANCE_CHECKOUT_JOB = 'attendance.auto-checkout';
+/** One notification per recipient of messages left unread past the digest delay (every minute). */
+export const MESSAGES_DIGEST_JOB = 'messages.digest';
+/** Live-feed events older than a week go (daily). */
+export const MESSAGES_PURGE_JOB = 'messages.purge-events';
 /** Deletes job runs older than JOB_RUNS_KEEP_MS (daily). */
 export const JOB_RUNS_PURGE_JOB = 'jobs.purge-runs';
 
@@ -138,6 +142,16 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
       return { ...(await services.auth.purgeExpired(deps.clock())) };
     },
     { everyMs: HOUR },
+  );
+  jobs.register(
+    MESSAGES_DIGEST_JOB,
+    async () => ({ ...(await (await serviceInternals(deps)).messaging.sendDigests(deps.clock())) }),
+    { everyMs: 60_000 },
+  );
+  jobs.register(
+    MESSAGES_PURGE_JOB,
+    async () => ({ purged: await (await serviceInternals(deps)).messaging.purgeEvents(deps.clock()) }),
+    { everyMs: DAY },
   );
   jobs.register(JOB_RUNS_PURGE_JOB, async () => ({ purged: await services.jobRuns.purge(deps.clock()) }), {
     everyMs: DAY,

@@ -5,6 +5,7 @@ import {
   type CursorPage,
   channelsOf,
   dayInTimezone,
+  digestNotifications,
   type ListNotificationsQuery,
   mentionedEmails,
   type NewNotification,
@@ -25,6 +26,7 @@ import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { ApprovalsService } from '../approvals/approvals.service.js';
 import type { DomainEvents } from '../events/event-bus.js';
+import { feedStream } from '../events/live-feed.js';
 import type { OutboxService } from '../mail/outbox.service.js';
 import { approvalRequestEmail, type EmailContent, notificationEmail } from '../mail/templates.js';
 import type { SettingsService } from '../settings/settings.service.js';
@@ -54,6 +56,8 @@ export interface NotificationsInternals extends NotificationsService {
   onDelegated(event: DomainEvents['approval.delegated']): Promise<void>;
   onOverallocated(event: DomainEvents['capacity.overallocated']): Promise<void>;
   onCommentSaved(event: DomainEvents['project.comment-saved']): Promise<void>;
+  /** One "N new messages from …" per recipient, in-app and/or by email as they chose. */
+  onMessagesUnread(event: DomainEvents['messages.unread']): Promise<void>;
   /** Deletes notifications older than `keepDays`; returns how many. */
   purge(now: Date, keepDays?: number): Promise<number>;
 }
@@ -204,38 +208,15 @@ export function createNotificationsService(
       return preferencesView(next);
     },
 
-    async *stream(ctx, lastEventId, signal) {
-      const queue: NotificationView[] = [];
-      let wake: (() => void) | null = null;
-      // Subscribed before the replay is read, so nothing made meanwhile falls between the two.
-      const unsubscribe = feed.subscribe(ctx.actor.id, (view) => {
-        queue.push(view);
-        wake?.();
+    stream(ctx, lastEventId, signal) {
+      return feedStream({
+        feed,
+        userId: ctx.actor.id,
+        lastEventId,
+        replay: async (after) => views(await notifications.after(ctx.actor.id, after, REPLAY_LIMIT)),
+        idOf: (view) => view.id,
+        signal,
       });
-      const stop = () => wake?.();
-      signal?.addEventListener('abort', stop);
-      try {
-        const replayed = new Set<string>();
-        if (lastEventId) {
-          for (const view of await views(await notifications.after(ctx.actor.id, lastEventId, REPLAY_LIMIT))) {
-            replayed.add(view.id);
-            yield view;
-          }
-        }
-        while (!signal?.aborted) {
-          for (let next = queue.shift(); next; next = queue.shift()) {
-            if (!replayed.has(next.id)) yield next;
-          }
-          if (signal?.aborted) break;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = null;
-        }
-      } finally {
-        unsubscribe();
-        signal?.removeEventListener('abort', stop);
-      }
     },
 
     async onApprovalEvent(event, workflow) {
@@ -378,6 +359,11 @@ export function createNotificationsService(
         });
       }
       await deliver(list, event.at);
+    },
+
+    async onMessagesUnread(event) {
+      const name = await nameMap(event.digests.flatMap((d) => [d.senderId, d.recipientId]));
+      await deliver(digestNotifications(event.digests, name), event.at, undefined, name.known);
     },
 
     purge: (now, keepDays = NOTIFICATIONS_KEEP_DAYS) =>

@@ -5,6 +5,8 @@ import {
   AttendanceReportView,
   CapacityReportQuery,
   CapacityReportView,
+  ExpenseReportQuery,
+  ExpenseReportView,
   FileDownloadView,
   LeaveReportQuery,
   LeaveReportView,
@@ -90,6 +92,26 @@ export const reportsRouter = router({
     .output(ApprovalReportView.or(FileDownloadView))
     .query(async ({ ctx, input }) => {
       const report = await ctx.services.approvals.report(ctx, input);
+      if ('body' in report) ctx.res.download(report.contentType, report.fileName);
+      return report;
+    }),
+
+  expenses: authedProcedure
+    .meta({
+      access: { action: 'read', subject: 'ExpenseReport' },
+      download: { contentType: 'text/csv', description: 'with format=csv, a CSV attachment instead of JSON' },
+      openapi: {
+        method: 'GET',
+        path: '/reports/expenses',
+        tags,
+        summary:
+          'Expenses spent from..to (Finance, the CEO, Admin) in the base currency: by category, department, project and month, pending against approved against reimbursed; format=csv downloads a table',
+      },
+    })
+    .input(ExpenseReportQuery)
+    .output(ExpenseReportView.or(FileDownloadView))
+    .query(async ({ ctx, input }) => {
+      const report = await ctx.services.expenses.report(ctx, input);
       if ('body' in report) ctx.res.download(report.contentType, report.fileName);
       return report;
     }),

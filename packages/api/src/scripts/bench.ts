@@ -61,10 +61,15 @@ import type { AppRouter } from '../trpc/router.js';
  *    BENCH_ATTENDANCE_PEOPLE (default 10,000) people, three in four with a
  *    record of today (p50/p99 over BENCH_TODAY_RUNS, default 20).
  *
+ * 10. Messages (bench-messages.ts, in a process of its own): 200 people
+ *    subscribed to `messages.onEvent` over SSE, each sent one message through
+ *    REST (send → event p50/p99); then GET /messages/threads for a person
+ *    with 1,000 threads (first and 25th page, p50/p99).
+ *
  * Environment:
  * - BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 16) tune the load.
  * - BENCH_ONLY: comma-separated sections to run (layers, auth, login,
- *   directory, capacity, approvals, notifications, leave, attendance); all by default.
+ *   directory, capacity, approvals, notifications, leave, attendance, messages); all by default.
  *   `BENCH_ONLY=directory pnpm bench`.
  * - BENCH_EMPLOYEES (default 10000): people seeded for the directory section.
  * - BENCH_CAPACITY_PEOPLE (default 10000) and BENCH_CAPACITY_SEGMENTS (default
@@ -87,6 +92,7 @@ const SECTIONS = [
   'notifications',
   'leave',
   'attendance',
+  'messages',
 ] as const;
 const approvalItems = Number(process.env.BENCH_APPROVALS ?? 1_000);
 const notificationSubscribers = Number(process.env.BENCH_NOTIFICATIONS ?? 200);
@@ -109,6 +115,7 @@ const serverScript = fileURLToPath(new URL('./bench-server.ts', import.meta.url)
 const capacityScript = fileURLToPath(new URL('./bench-capacity.ts', import.meta.url));
 const leaveScript = fileURLToPath(new URL('./bench-leave.ts', import.meta.url));
 const attendanceScript = fileURLToPath(new URL('./bench-attendance.ts', import.meta.url));
+const messagesScript = fileURLToPath(new URL('./bench-messages.ts', import.meta.url));
 
 /** A section in a process of its own (its own database, server and load; it prints its figures). */
 async function ownProcess(script: string, heading: string): Promise<void> {
@@ -653,5 +660,12 @@ if (runs('leave')) {
 if (runs('attendance')) {
   // 9. Attendance: bench-attendance.ts.
   await ownProcess(attendanceScript, "\nAttendance: punches from 50 people at once, then today's workforce of 10,000…");
+}
+if (runs('messages')) {
+  // 10. Messages: bench-messages.ts.
+  await ownProcess(
+    messagesScript,
+    '\nMessages: delivery to 200 SSE subscribers, then the thread list of a person with 1,000 threads…',
+  );
 }
 if (all.some((row) => row.errors > 0)) process.exitCode = 1;

@@ -18,7 +18,9 @@ import {
   SEED_EMAIL_DOMAIN,
   seedOrganisation,
 } from './seed-data.js';
+import { seedExpenses } from './seed-expenses.js';
 import { seedLeave } from './seed-leave.js';
+import { seedMessages } from './seed-messages.js';
 
 /**
  * `pnpm seed`: fills the database the server uses (MONGO_URL, else the offline
@@ -218,6 +220,30 @@ try {
       console.log(
         `Attendance: ${attendance.days} days over the last 60 (${attendance.missingCheckouts} without a check-out, ${attendance.workingNow} at work now); ` +
           `${c.pending + c.approved + c.rejected + c.cancelled} corrections (${c.pending} pending, ${c.approved} approved, ${c.rejected} rejected, ${c.cancelled} cancelled).`,
+      );
+      const expenses = await seedExpenses(
+        await createServices(runtime.deps),
+        repos,
+        { employeeIds: result.employeeIds },
+        { seed, now: new Date() },
+      );
+      const e = expenses.claims;
+      console.log(
+        `Expenses: ${Object.values(e).reduce((a, b) => a + b, 0)} claims with ${expenses.receipts} receipts (` +
+          `${e.draft} drafts, ${e.submitted} submitted, ${e.financeApproved} approved by Finance, ${e.approved} approved, ` +
+          `${e.reimbursed} reimbursed, ${e.rejected} rejected, ${e.cancelled} cancelled).`,
+      );
+      const focusIds = (await Promise.all(result.logins.map((l) => repos.users.byEmail(l.email)))).flatMap((u) =>
+        u ? [u.id] : [],
+      );
+      const messages = await seedMessages(
+        await createServices(runtime.deps),
+        repos,
+        { employeeIds: result.employeeIds, focusIds },
+        { seed, now: new Date() },
+      );
+      console.log(
+        `Messages: ${messages.threads} threads with ${messages.messages} messages over the last two weeks (${messages.unreadThreads} left with unread messages; each demo login has five).`,
       );
     }
     printLogins(result.logins);

@@ -9,6 +9,7 @@ import { filesRouter } from '../files/files.router.js';
 import { healthRouter } from '../health/health.router.js';
 import { jobsRouter } from '../jobs/jobs.router.js';
 import { leaveRouter } from '../leave/leave.router.js';
+import { messagesRouter } from '../messaging/messaging.router.js';
 import { notificationsRouter } from '../notifications/notifications.router.js';
 import { projectsRouter } from '../projects/projects.router.js';
 import { reportsRouter } from '../reports/reports.router.js';
@@ -39,6 +40,7 @@ export const appRouter = router({
   attendance: attendanceRouter,
   expenses: expensesRouter,
   notifications: notificationsRouter,
+  messages: messagesRouter,
   jobs: jobsRouter,
 });
 

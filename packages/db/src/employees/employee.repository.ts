@@ -229,6 +229,8 @@ export interface PersonCard {
   status: UserStatus;
   /** The over-allocation halo. */
   capacity: CapacityFlag;
+  /** The profile image's files (for signed links), if any. */
+  image: { fileId: string; thumbnailFileId: string } | null;
 }
 
 /** A person as the leave area reads them. */
@@ -436,11 +438,26 @@ export function createEmployeeRepository(collections: Pick<Collections, 'employe
 
   return {
     async cards(ids) {
-      const found = await findByIds(employees, objectIdsOf(ids), { name: 1, email: 1, status: 1, capacity: 1 });
+      const found = await findByIds(employees, objectIdsOf(ids), {
+        name: 1,
+        email: 1,
+        status: 1,
+        capacity: 1,
+        image: 1,
+      });
       return new Map(
         [...found].map(([id, doc]) => [
           id,
-          { id, name: doc.name, email: doc.email, status: doc.status, capacity: capacityFlagOfDoc(doc) },
+          {
+            id,
+            name: doc.name,
+            email: doc.email,
+            status: doc.status,
+            capacity: capacityFlagOfDoc(doc),
+            image: doc.image
+              ? { fileId: doc.image.fileId.toHexString(), thumbnailFileId: doc.image.thumbnailFileId.toHexString() }
+              : null,
+          },
         ]),
       );
     },

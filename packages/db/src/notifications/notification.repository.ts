@@ -1,7 +1,7 @@
 import type { Channels, CursorPage, NewNotification, NotificationType } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
 import { idOrNull, newId, objectIdOf, oid } from '../ids.js';
-import { findKeysetPage } from '../pagination.js';
+import { findKeysetPage, findMadeAfter } from '../pagination.js';
 import type { NotificationDoc, NotificationPreferencesDoc } from './notification.doc.js';
 
 export interface NotificationRecord extends Omit<NewNotification, 'actorId'> {
@@ -86,20 +86,7 @@ export function createNotificationRepository(
     },
     unreadCount: (userId) => notifications.countDocuments({ userId: oid(userId), readAt: null }),
     async after(userId, lastId, limit) {
-      const last = objectIdOf(lastId);
-      if (!last) return [];
-      const user = oid(userId);
-      const anchor = await notifications.findOne({ _id: last, userId: user });
-      if (!anchor) return [];
-      const docs = await notifications
-        .find({
-          userId: user,
-          $or: [{ createdAt: { $gt: anchor.createdAt } }, { createdAt: anchor.createdAt, _id: { $gt: last } }],
-        })
-        .sort({ createdAt: 1, _id: 1 })
-        .limit(limit)
-        .toArray();
-      return docs.map(toRecord);
+      return (await findMadeAfter(notifications, { userId: oid(userId) }, lastId, limit)).map(toRecord);
     },
     async markRead(userId, id, now) {
       const _id = objectIdOf(id);

@@ -31,6 +31,7 @@ export const ACTIONS = [
   'verify',
   'unlock',
   'resetPassword',
+  'reimburse',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -65,6 +66,9 @@ export const SUBJECTS = [
   'Workforce',
   'ExpenseCategory',
   'ExchangeRate',
+  'ExpenseClaim',
+  'ExpenseReport',
+  'MessageThread',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -130,6 +134,12 @@ export interface SubjectShapes {
   ExpenseCategory: Record<string, never>;
   /** The exchange-rate table: Finance reads it, Admins set it. */
   ExchangeRate: Record<string, never>;
+  /** A claim: the claimant's, and readable by everyone its workflow asked. */
+  ExpenseClaim: { userId: string; approverIds: readonly string[] };
+  /** The expense report: Finance, the CEO and Admins (Managers' Report rules do not reach it). */
+  ExpenseReport: Record<string, never>;
+  /** A 1:1 message thread: its two participants, and nobody else (admins included). */
+  MessageThread: { participantIds: readonly string[] };
 }
 
 export interface ProjectScope {
@@ -180,6 +190,9 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   can('delete', 'ApprovalDelegation', { delegatorId: user.id });
   can('delete', 'ApprovalDelegation', { createdBy: user.id });
   can(['read', 'update'], 'Notification', { userId: user.id });
+  // Messages: anyone starts a thread; only its two participants read or write in it.
+  can('create', 'MessageThread');
+  can(['read', 'update'], 'MessageThread', { participantIds: user.id });
   // Leave: types and holidays are everyone's to read; your own requests and balances, and the requests you are asked to decide.
   can('read', ['LeaveType', 'HolidayCalendar', 'ExpenseCategory']);
   can('create', 'LeaveRequest');
@@ -193,6 +206,10 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   can('create', 'AttendanceCorrection');
   can(['read', 'update'], 'AttendanceCorrection', { userId: user.id });
   can(['read', 'update'], 'AttendanceCorrection', { approverIds: user.id });
+  // Expenses: your own claims, and those you are or were asked to decide.
+  can('create', 'ExpenseClaim');
+  can(['read', 'update'], 'ExpenseClaim', { userId: user.id });
+  can('read', 'ExpenseClaim', { approverIds: user.id });
 
   // Projects: everyone sees them and their rosters; members and leads take
   // part; leads run their project; managers and above run every project.
@@ -228,11 +245,18 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     can('read', ['AttendanceRecord', 'AttendanceCorrection']);
     can('create', 'AttendancePeriod');
     can('read', 'Report', { kind: 'approvals' });
+    can('read', 'ExpenseClaim');
     // HR sets and ends the delegation of someone who is absent.
     can(['create', 'read', 'delete'], 'ApprovalDelegation');
   }
   if (holdsRole(user.roles, 'finance')) {
     can('read', 'ExchangeRate');
+    // Finance cancels decided claims and records payments (of the claims it was asked to decide).
+    can('reimburse', 'ExpenseClaim', { approverIds: user.id });
+    can('read', 'ExpenseReport');
+  }
+  if (holdsRole(user.roles, 'ceo')) {
+    can('read', 'ExpenseReport');
   }
   if (holdsRole(user.roles, 'director')) {
     can('read', 'Report', { kind: 'approvals' });
@@ -247,6 +271,10 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   }
   // Comments are edited by their authors only, whoever else may delete them.
   cannot('update', 'ProjectComment', { authorId: { $ne: user.id } }).because('Only the author can edit a comment');
+  // Private by default: not even an admin reads others' messages.
+  cannot(['read', 'update', 'delete'], 'MessageThread', { participantIds: { $nin: [user.id] } }).because(
+    'Only its two participants see a thread',
+  );
   // Nobody archives or locks themselves out through the admin routes.
   cannot(['archive', 'resetPassword'], 'User', { id: user.id }).because('You cannot do this to your own account');
   return rules;

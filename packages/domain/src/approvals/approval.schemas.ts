@@ -309,6 +309,17 @@ export const SeenStage = {
   stage: z.number().int().min(0).optional().meta({ description: 'The stage index you saw (recommended).' }),
 };
 
+/** A decision through a request kind's own endpoint (the request's id in the path). */
+export const RequestDecisionInput = z.strictObject({ id: Id, comment: Comment.optional(), ...SeenStage });
+export type RequestDecisionInput = z.infer<typeof RequestDecisionInput>;
+export const RequestRejectInput = z.strictObject({
+  id: Id,
+  reason: RejectReason,
+  comment: Comment.optional(),
+  ...SeenStage,
+});
+export type RequestRejectInput = z.infer<typeof RequestRejectInput>;
+
 /** The refinement of every decision input: a rejection carries a reason. */
 export function reasonForRejection(
   input: { decision?: string | undefined; reason?: string | undefined },

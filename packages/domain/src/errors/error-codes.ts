@@ -74,6 +74,18 @@ export const ERROR_CODES = {
   REQUEST_CHANGED: 409,
   /** The request was decided or cancelled and can no longer be changed; `details.status`. */
   REQUEST_NOT_PENDING: 409,
+  /** An expense stage decided before its turn (the CEO before Finance); `details.stage`, `details.currentStage`. */
+  STAGE_NOT_REACHED: 409,
+  /** The claim's workflow has no such stage (a strict policy left it out); `details.stage`, `details.stages`. */
+  STAGE_NOT_IN_WORKFLOW: 409,
+  /** Whoever decided one stage of a claim does not decide another (Finance is not also the CEO); `details.decidedStage`. */
+  ONE_STAGE_PER_APPROVER: 409,
+  /** Only a draft claim is edited or submitted; `details.status`. */
+  EXPENSE_NOT_DRAFT: 409,
+  /** The claim cannot be cancelled now, or not by you; `details.status`, `details.by` (who still may). */
+  EXPENSE_NOT_CANCELLABLE: 409,
+  /** Only an approved claim is reimbursed; `details.status`. */
+  EXPENSE_NOT_APPROVED: 409,
   /** The one-click link was used already; `details.usedAt`. */
   LINK_USED: 409,
   /** A delegation overlaps another of the same person for some of the same kinds; `details.delegation` is that one. */
@@ -189,8 +201,18 @@ export const ERROR_CODES = {
   CORRECTION_INVALID_PUNCHES: 422,
   /** No exchange rate for the claim's currency on or before its day; `details.currency`, `details.base`, `details.date`. */
   EXCHANGE_RATE_MISSING: 422,
+  /** The category asks for a receipt above an amount; `details.categoryId`, `details.thresholdMinor`, `details.amountMinor`. */
+  RECEIPT_REQUIRED: 422,
+  /** The category is archived: no new claims; `details.categoryId`. */
+  EXPENSE_CATEGORY_ARCHIVED: 422,
+  /** Nobody claims what they have not spent yet; `details.expenseDate`, `details.today`. */
+  EXPENSE_DATE_IN_FUTURE: 422,
   /** Only a month that has ended can be locked; `details.month`. */
   ATTENDANCE_MONTH_OPEN: 422,
+  /** The other person of a message thread is archived: their threads are read-only; `details.recipientId`. */
+  RECIPIENT_ARCHIVED: 422,
+  /** A message thread needs another person than yourself; `details.participantId`. */
+  THREAD_WITH_SELF: 422,
   // 429
   RATE_LIMITED: 429,
   // 5xx

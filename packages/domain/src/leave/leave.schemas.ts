@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { Comment, RejectReason, SeenStage, WorkflowSummaryView, WorkflowView } from '../approvals/approval.schemas.js';
+import {
+  RequestDecisionInput,
+  RequestRejectInput,
+  WorkflowSummaryView,
+  WorkflowView,
+} from '../approvals/approval.schemas.js';
 import { AttendanceState, DayFlag } from '../attendance/attendance.schemas.js';
 import {
   CalendarDay,
@@ -304,15 +309,10 @@ export const UpdateLeaveRequestInput = z.strictObject({
 });
 export type UpdateLeaveRequestInput = z.infer<typeof UpdateLeaveRequestInput>;
 
-export const LeaveDecisionInput = z.strictObject({ id: Id, comment: Comment.optional(), ...SeenStage });
-export type LeaveDecisionInput = z.infer<typeof LeaveDecisionInput>;
-export const LeaveRejectInput = z.strictObject({
-  id: Id,
-  reason: RejectReason,
-  comment: Comment.optional(),
-  ...SeenStage,
-});
-export type LeaveRejectInput = z.infer<typeof LeaveRejectInput>;
+export const LeaveDecisionInput = RequestDecisionInput;
+export type LeaveDecisionInput = RequestDecisionInput;
+export const LeaveRejectInput = RequestRejectInput;
+export type LeaveRejectInput = RequestRejectInput;
 
 export const LeaveRequestView = z
   .object({

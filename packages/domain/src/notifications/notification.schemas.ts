@@ -15,6 +15,7 @@ export const NOTIFICATION_TYPES = [
   'approval.delegated',
   'project.overallocated',
   'project.mention',
+  'message.unread',
 ] as const;
 export const NotificationType = z.enum(NOTIFICATION_TYPES).meta({ id: 'NotificationType' });
 export type NotificationType = z.infer<typeof NotificationType>;

@@ -1,0 +1,2 @@
+export * from './messaging.doc.js';
+export * from './messaging.repository.js';
