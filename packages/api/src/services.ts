@@ -155,6 +155,7 @@ async function build(deps: AppDeps): Promise<Services> {
     approvals,
     setup: expenseSetup,
     files,
+    events,
   });
   const feed = createNotificationFeed(deps.redis, deps.logger);
   const notifications = createNotificationsService(serviceDeps, { outbox, approvals, settings, feed });

@@ -124,6 +124,13 @@ describe('claims through Finance, then the CEO', () => {
     expect(
       (await call(me, 'POST', `/expenses/${id}/reimburse`, { paidOn: clock.day(), reference: 'Y' })).statusCode,
     ).toBe(403);
+    const told = (await call(me, 'GET', '/notifications')).json().items;
+    expect(told.find((n: { type: string }) => n.type === 'expense.reimbursed')).toMatchObject({
+      title: 'Your claim of 150.00 EUR was paid',
+      link: `/expenses/${id}`,
+      actor: { id: finance.id },
+      data: { expenseId: id },
+    });
 
     const detail = (await call(me, 'GET', `/expenses/${id}`)).json();
     expect(detail.workflow.decisions.map((d: { by: { id: string } }) => d.by.id)).toEqual([finance.id, ceo.id]);

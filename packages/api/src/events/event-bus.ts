@@ -36,6 +36,17 @@ export interface DomainEvents {
   'project.comment-saved': { projectId: string; commentId: string; authorId: string; body: string; at: Date };
   /** Messages waited unread past the digest delay: tell each recipient once (one notification per recipient). */
   'messages.unread': { digests: UnreadDigest[]; at: Date };
+  /** Finance recorded the payment of an approved claim. */
+  'expense.reimbursed': {
+    expenseId: string;
+    userId: string;
+    amount: { minor: number; currency: string };
+    description: string;
+    paidOn: string;
+    reference: string;
+    by: string;
+    at: Date;
+  };
 }
 
 export type EventName = keyof DomainEvents;

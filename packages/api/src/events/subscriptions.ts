@@ -86,5 +86,6 @@ export function connectAreas(areas: ConnectedAreas): void {
   events.on('approval.delegated', (event) => notifications.onDelegated(event));
   events.on('capacity.overallocated', (event) => notifications.onOverallocated(event));
   events.on('project.comment-saved', (event) => notifications.onCommentSaved(event));
+  events.on('expense.reimbursed', (event) => notifications.onExpenseReimbursed(event));
   events.on('messages.unread', (event) => notifications.onMessagesUnread(event));
 }

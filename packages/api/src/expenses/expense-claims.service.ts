@@ -50,6 +50,7 @@ import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import { type ApprovalKindRegistration, type ApprovalsService, decisionFor } from '../approvals/approvals.service.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { EventBus } from '../events/event-bus.js';
 import {
   DOWNLOAD_URL_TTL_SECONDS,
   type FileOwnerAccess,
@@ -103,6 +104,7 @@ export function createExpenseClaimsService(
     approvals: ApprovalsService;
     setup: ExpenseSetupInternals;
     files: FilesService;
+    events: EventBus;
   },
 ): ExpenseClaimsInternals {
   const {
@@ -113,7 +115,7 @@ export function createExpenseClaimsService(
     projects,
     leases,
   } = deps.repos;
-  const { audit, settings, approvals, setup, files } = services;
+  const { audit, settings, approvals, setup, files, events } = services;
 
   const today = async (now: Date) => dayInTimezone(now, (await settings.current(now)).organization.timezone);
   const asClaimant = <T>(userId: string, fn: () => Promise<T>) =>
@@ -614,6 +616,14 @@ export function createExpenseClaimsService(
       assertReimbursable(record);
       const payment = { paidOn: input.paidOn, reference: input.reference, by: ctx.actor.id };
       await claims.reimburse(record.id, record.version, payment, ctx.now);
+      await events.publish('expense.reimbursed', {
+        expenseId: record.id,
+        userId: record.userId,
+        amount: record.amount,
+        description: record.description,
+        ...payment,
+        at: ctx.now,
+      });
       await audit.record(ctx, {
         action: 'expense.reimburse',
         resourceType: 'expense',

@@ -6,6 +6,7 @@ import {
   channelsOf,
   dayInTimezone,
   digestNotifications,
+  formatMinor,
   type ListNotificationsQuery,
   mentionedEmails,
   type NewNotification,
@@ -58,6 +59,8 @@ export interface NotificationsInternals extends NotificationsService {
   onCommentSaved(event: DomainEvents['project.comment-saved']): Promise<void>;
   /** One "N new messages from …" per recipient, in-app and/or by email as they chose. */
   onMessagesUnread(event: DomainEvents['messages.unread']): Promise<void>;
+  /** The claimant hears that their claim was paid. */
+  onExpenseReimbursed(event: DomainEvents['expense.reimbursed']): Promise<void>;
   /** Deletes notifications older than `keepDays`; returns how many. */
   purge(now: Date, keepDays?: number): Promise<number>;
 }
@@ -364,6 +367,24 @@ export function createNotificationsService(
     async onMessagesUnread(event) {
       const name = await nameMap(event.digests.flatMap((d) => [d.senderId, d.recipientId]));
       await deliver(digestNotifications(event.digests, name), event.at, undefined, name.known);
+    },
+
+    async onExpenseReimbursed(event) {
+      const amount = `${formatMinor(event.amount)} ${event.amount.currency}`;
+      await deliver(
+        [
+          {
+            userId: event.userId,
+            type: 'expense.reimbursed',
+            title: `Your claim of ${amount} was paid`,
+            body: `“${event.description}” was paid on ${event.paidOn} (reference ${event.reference}).`,
+            link: `/expenses/${event.expenseId}`,
+            actorId: event.by,
+            data: { expenseId: event.expenseId },
+          },
+        ],
+        event.at,
+      );
     },
 
     purge: (now, keepDays = NOTIFICATIONS_KEEP_DAYS) =>

@@ -41,6 +41,7 @@ export const DEFAULT_CHANNELS: Readonly<Record<NotificationType, Channels>> = {
   'project.overallocated': { inApp: true, email: false },
   'project.mention': { inApp: true, email: true },
   'message.unread': { inApp: true, email: true },
+  'expense.reimbursed': { inApp: true, email: true },
 };
 
 /** Types that ask someone to decide: they always reach them somewhere (one channel at least). */

@@ -16,6 +16,7 @@ export const NOTIFICATION_TYPES = [
   'project.overallocated',
   'project.mention',
   'message.unread',
+  'expense.reimbursed',
 ] as const;
 export const NotificationType = z.enum(NOTIFICATION_TYPES).meta({ id: 'NotificationType' });
 export type NotificationType = z.infer<typeof NotificationType>;
