@@ -6,6 +6,7 @@ import { type AttendanceViews, createAttendanceViews } from './attendance/attend
 import { type AuditService, createAuditService } from './audit/audit.service.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { type AuthService, createAuthService } from './auth/auth.service.js';
+import { dataBox } from './auth/secrets.js';
 import { type CatalogsService, createCatalogsService } from './catalogs/catalogs.service.js';
 import { createEmployeesService, type EmployeesService } from './employees/employees.service.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
@@ -42,11 +43,18 @@ import {
   type NotificationsInternals,
   type NotificationsService,
 } from './notifications/notifications.service.js';
+import { type ConsentsService, createConsentsService } from './privacy/consents.service.js';
+import { createDataKeys } from './privacy/data-keys.js';
+import { createErasureService, type ErasureService } from './privacy/erasure.service.js';
+import { createExportsService, type ExportsService } from './privacy/exports.service.js';
+import { createLegalHoldsService, type LegalHoldsService } from './privacy/legal-holds.service.js';
+import { createRetentionService, type RetentionService } from './privacy/retention.service.js';
 import { type CapacityApi, type CapacityService, createCapacityService } from './projects/capacity.service.js';
 import { type CollaborationService, createCollaborationService } from './projects/collaboration.service.js';
 import { createProjectsService, type ProjectsApi, type ProjectsService } from './projects/projects.service.js';
 import { createSettingsService, type SettingsService } from './settings/settings.service.js';
 import { createUsersService, type UsersService } from './users/users.service.js';
+import { createWebhooksService, type WebhooksInternals, type WebhooksService } from './webhooks/webhooks.service.js';
 import { createWorkLocationService, type WorkLocationService } from './work-location/work-location.service.js';
 
 /**
@@ -81,6 +89,18 @@ export interface Services {
   notifications: NotificationsService;
   /** 1:1 message threads, read receipts and their live feed. */
   messages: MessagingService;
+  /** Each person's consents to the optional purposes (privacy). */
+  consents: ConsentsService;
+  /** Legal holds: what erasure and retention must leave alone. */
+  legalHolds: LegalHoldsService;
+  /** The retention policy's dry run and its daily run. */
+  retention: RetentionService;
+  /** Personal-data exports: requested, built in the background as a ZIP, downloaded by a signed link, kept 7 days. */
+  exports: ExportsService;
+  /** Erasure requests through the approvals engine (HR, then an Admin), carried out by a job: pseudonymise, remove, shred. */
+  erasure: ErasureService;
+  /** Signed webhooks (Admin): subscriptions, the delivery log, redelivery. */
+  webhooks: WebhooksService;
   /** The record of background job runs (job_runs) and the jobs this process runs. */
   jobRuns: JobRunsService;
   /** Areas react to each other's changes through these events (subscribed in events/subscriptions.ts). */
@@ -96,6 +116,7 @@ interface ServiceInternals {
   capacity: CapacityService;
   projects: ProjectsService;
   notifications: NotificationsInternals;
+  webhooks: WebhooksInternals;
   feed: NotificationFeed;
   leave: LeaveInternals;
   messaging: MessagingInternals;
@@ -129,7 +150,8 @@ async function build(deps: AppDeps): Promise<Services> {
   const repos = createRepositories(deps.database);
   const serviceDeps: ServiceDeps = { ...deps, repos };
   const events = createEventBus(deps.logger);
-  const audit = createAuditService(serviceDeps);
+  const dataKeys = createDataKeys(repos.dataKeys, dataBox(deps.config));
+  const audit = createAuditService(serviceDeps, dataKeys);
   const settings = createSettingsService(serviceDeps, audit);
   const mailer = createMailer(deps.config, deps.logger);
   const outbox = createOutboxService(serviceDeps, mailer, deps.logger);
@@ -161,6 +183,21 @@ async function build(deps: AppDeps): Promise<Services> {
   const notifications = createNotificationsService(serviceDeps, { outbox, approvals, settings, feed });
   const messagingFeed = createLiveFeed<MessagingFeedItem>(MESSAGING_CHANNEL, deps.redis, deps.logger);
   const messaging = createMessagingService(serviceDeps, { files, events, feed: messagingFeed });
+  const webhooks = createWebhooksService(serviceDeps, { audit, events });
+  const exports = createExportsService(serviceDeps, { audit, storage: files.storage });
+  const consents = createConsentsService(serviceDeps, { audit });
+  const legalHolds = createLegalHoldsService(serviceDeps, { audit });
+  const retention = createRetentionService(serviceDeps, { audit, settings });
+  const erasure = createErasureService(serviceDeps, {
+    audit,
+    approvals,
+    auth,
+    events,
+    consents,
+    exports,
+    storage: files.storage,
+    dataKeys,
+  });
   connectAreas({
     events,
     catalogs,
@@ -175,12 +212,15 @@ async function build(deps: AppDeps): Promise<Services> {
     expenses,
     capacity,
     notifications,
+    webhooks,
+    erasure,
   });
   internals.set(deps, {
     files,
     capacity,
     projects,
     notifications,
+    webhooks,
     feed,
     leave,
     messaging,
@@ -208,6 +248,12 @@ async function build(deps: AppDeps): Promise<Services> {
     expenses: { ...expenseSetup, ...expenses },
     notifications,
     messages: messaging,
+    consents,
+    legalHolds,
+    retention,
+    exports,
+    erasure,
+    webhooks,
     jobRuns: createJobRunsService(serviceDeps),
     events,
     async close() {

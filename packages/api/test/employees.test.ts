@@ -219,7 +219,7 @@ describe('profiles', () => {
 
     // Stored sealed, and kept out of the audit trail (which names the fields that changed).
     const stored = await repos().employees.get(member.id);
-    expect(stored?.personal).toMatch(/^v1\./);
+    expect(stored?.personal).toMatch(/^v2\./);
     expect(JSON.stringify(stored)).not.toContain('Main St');
     const trail = (await call(hr, 'GET', `/audits/employee/${member.id}`)).json();
     expect(JSON.stringify(trail)).not.toContain('Main St');

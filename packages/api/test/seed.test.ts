@@ -34,14 +34,14 @@ const SEED = 7;
 
 let seeded: SeededOrganisation;
 let passwordHash: string;
-const dataEncryptionKey = () => testApp().deps.config.DATA_ENCRYPTION_KEY;
+const dataKeys = () => testApp().deps.config;
 beforeAll(async () => {
   passwordHash = await hashPassword(DEMO_PASSWORD);
   seeded = await seedOrganisation(testApp().database, {
     count: COUNT,
     seed: SEED,
     passwordHash,
-    dataEncryptionKey: dataEncryptionKey(),
+    dataKeys: dataKeys(),
   });
 });
 
@@ -357,7 +357,7 @@ describe('the demo organisation', () => {
       count: 50,
       seed: SEED,
       passwordHash,
-      dataEncryptionKey: dataEncryptionKey(),
+      dataKeys: dataKeys(),
     });
     expect(await users.countDocuments()).toBe(COUNT + 50);
     // Projects of the second seeding take free names.

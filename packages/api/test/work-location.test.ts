@@ -369,7 +369,13 @@ describe('approval analytics', () => {
 describe('approval policies', () => {
   it('admins read and set policies; strict stages are checked; a change does not touch running workflows', async () => {
     const list = (await call(hr, 'GET', '/admin/approval-policies')).json();
-    expect(list.items.map((p: { kind: string }) => p.kind)).toEqual(['workLocation', 'leave', 'timeChange', 'expense']);
+    expect(list.items.map((p: { kind: string }) => p.kind)).toEqual([
+      'workLocation',
+      'leave',
+      'timeChange',
+      'expense',
+      'erasure',
+    ]);
     const expense = list.items.find((p: { kind: string }) => p.kind === 'expense');
     expect(expense.stages.map((s: { name: string }) => s.name)).toEqual(['Finance', 'CEO']);
     expect(

@@ -51,6 +51,11 @@ import { type LockDoc, locksCollection } from './locks.js';
 import { messageEventsCollection, messagesCollection, messageThreadsCollection } from './messaging/messaging.doc.js';
 import { notificationPreferencesCollection, notificationsCollection } from './notifications/notification.doc.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
+import { consentHistoryCollection, consentsCollection } from './privacy/consents.doc.js';
+import { dataKeysCollection } from './privacy/data-keys.doc.js';
+import { erasureRequestsCollection } from './privacy/erasure.doc.js';
+import { privacyExportsCollection } from './privacy/export.doc.js';
+import { legalHoldsCollection } from './privacy/legal-holds.doc.js';
 import {
   type AssignmentDoc,
   assignmentsCollection,
@@ -66,6 +71,7 @@ import {
 import { withQueuedWrites } from './serialize-writes.js';
 import { type SettingsDoc, settingsCollection } from './settings/settings.doc.js';
 import { type UserDoc, usersCollection } from './users/user.doc.js';
+import { webhookDeliveriesCollection, webhooksCollection } from './webhooks/webhook.doc.js';
 import { workLocationRequestsCollection } from './work-location/work-location.doc.js';
 
 export interface ConnectOptions {
@@ -90,6 +96,8 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   settingsCollection,
   outboxCollection,
   auditCollection,
+  dataKeysCollection,
+  erasureRequestsCollection,
   catalogsCollection,
   employeesCollection,
   filesCollection,
@@ -122,6 +130,12 @@ export const ALL_COLLECTIONS: CollectionDef<Document>[] = [
   exchangeRatesCollection,
   expensesCollection,
   expenseAttachmentsCollection,
+  webhooksCollection,
+  webhookDeliveriesCollection,
+  privacyExportsCollection,
+  consentsCollection,
+  consentHistoryCollection,
+  legalHoldsCollection,
 ];
 
 export interface Collections {

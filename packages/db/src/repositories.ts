@@ -84,6 +84,18 @@ import { notificationPreferencesCollection, notificationsCollection } from './no
 import { createNotificationRepository, type NotificationRepository } from './notifications/notification.repository.js';
 import { outboxCollection } from './outbox/outbox.doc.js';
 import { createOutboxRepository, type OutboxRepository } from './outbox/outbox.repository.js';
+import { consentHistoryCollection, consentsCollection } from './privacy/consents.doc.js';
+import { type ConsentRepository, createConsentRepository } from './privacy/consents.repository.js';
+import { dataKeysCollection } from './privacy/data-keys.doc.js';
+import { createDataKeyRepository, type DataKeyRepository } from './privacy/data-keys.repository.js';
+import { erasureRequestsCollection } from './privacy/erasure.doc.js';
+import { createErasureRequestRepository, type ErasureRequestRepository } from './privacy/erasure.repository.js';
+import { createPersonalDataEraser, type PersonalDataEraser } from './privacy/erasure-writer.js';
+import { privacyExportsCollection } from './privacy/export.doc.js';
+import { createExportRepository, type ExportRepository } from './privacy/export.repository.js';
+import { createPersonalDataReader, type PersonalDataReader } from './privacy/export-sources.js';
+import { legalHoldsCollection } from './privacy/legal-holds.doc.js';
+import { createLegalHoldRepository, type LegalHoldRepository } from './privacy/legal-holds.repository.js';
 import { type AssignmentRepository, createAssignmentRepository } from './projects/assignment.repository.js';
 import {
   type CapacityLedgerRepository,
@@ -98,6 +110,13 @@ import {
 import { createProjectRepository, type ProjectRepository } from './projects/project.repository.js';
 import { createSettingsRepository, type SettingsRepository } from './settings/settings.repository.js';
 import { createUserRepository, type UserRepository } from './users/user.repository.js';
+import { webhookDeliveriesCollection, webhooksCollection } from './webhooks/webhook.doc.js';
+import {
+  createWebhookDeliveryRepository,
+  createWebhookRepository,
+  type WebhookDeliveryRepository,
+  type WebhookRepository,
+} from './webhooks/webhook.repository.js';
 import { workLocationRequestsCollection } from './work-location/work-location.doc.js';
 import { createWorkLocationRepository, type WorkLocationRepository } from './work-location/work-location.repository.js';
 
@@ -123,6 +142,12 @@ export interface Repositories {
   outbox: OutboxRepository;
   /** The append-only audit trail. */
   audit: AuditRepository;
+  /** Each person's own data key, wrapped (data_keys): erasure deletes it. */
+  dataKeys: DataKeyRepository;
+  /** Erasure requests (erasure_requests). */
+  erasureRequests: ErasureRequestRepository;
+  /** The writes that carry out an erasure, across the collections that hold a person's data. */
+  erasure: PersonalDataEraser;
   projects: ProjectRepository;
   /** The roster history (project_assignments). */
   assignments: AssignmentRepository;
@@ -165,6 +190,18 @@ export interface Repositories {
   expenses: ExpenseRepository;
   /** Receipt files and the key each was stored under (expense_attachments). */
   expenseAttachments: ExpenseAttachmentRepository;
+  /** Webhook subscriptions (Admin). */
+  webhooks: WebhookRepository;
+  /** Webhook deliveries: the outbox the delivery job drains, and the delivery log. */
+  webhookDeliveries: WebhookDeliveryRepository;
+  /** Personal-data exports (privacy_exports). */
+  privacyExports: ExportRepository;
+  /** Everything stored of one person, collection by collection, for the personal-data export. */
+  personalData: PersonalDataReader;
+  /** Each person's consents to the optional purposes (consents) and every change of them (consent_history). */
+  consents: ConsentRepository;
+  /** Legal holds (legal_holds): one per person at most. */
+  legalHolds: LegalHoldRepository;
 }
 
 export function createRepositories(database: Pick<Database, 'collections' | 'collection'>): Repositories {
@@ -182,6 +219,9 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     idempotency: createIdempotencyRepository(collections),
     outbox: createOutboxRepository(database.collection(outboxCollection)),
     audit: createAuditRepository(database.collection(auditCollection)),
+    dataKeys: createDataKeyRepository(database.collection(dataKeysCollection)),
+    erasureRequests: createErasureRequestRepository(database.collection(erasureRequestsCollection)),
+    erasure: createPersonalDataEraser((name) => database.collection(name)),
     projects: createProjectRepository(collections),
     assignments: createAssignmentRepository(collections),
     capacity: createCapacityLedgerRepository(collections),
@@ -217,5 +257,14 @@ export function createRepositories(database: Pick<Database, 'collections' | 'col
     exchangeRates: createExchangeRateRepository(database.collection(exchangeRatesCollection)),
     expenses: createExpenseRepository(database.collection(expensesCollection)),
     expenseAttachments: createExpenseAttachmentRepository(database.collection(expenseAttachmentsCollection)),
+    webhooks: createWebhookRepository(database.collection(webhooksCollection)),
+    webhookDeliveries: createWebhookDeliveryRepository(database.collection(webhookDeliveriesCollection)),
+    privacyExports: createExportRepository(database.collection(privacyExportsCollection)),
+    personalData: createPersonalDataReader((name) => database.collection(name)),
+    consents: createConsentRepository(
+      database.collection(consentsCollection),
+      database.collection(consentHistoryCollection),
+    ),
+    legalHolds: createLegalHoldRepository(database.collection(legalHoldsCollection)),
   };
 }

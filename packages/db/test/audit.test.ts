@@ -52,7 +52,17 @@ async function appendMany(count: number): Promise<AuditEntryView[]> {
   return entries;
 }
 
-const list = (query: Partial<AuditListFilter>) => listAudits(audits(), { limit: 20, ...query });
+/** A page of views (format-1 entries read as they were written). */
+async function list(query: Partial<AuditListFilter>) {
+  const page = await listAudits(audits(), { limit: 20, ...query });
+  return { ...page, items: page.items.map((stored) => stored.entry) };
+}
+
+/** A stand-in for a data key: reversible, and plainly not the clear text. */
+const sealWith = (id: string) => ({
+  id,
+  seal: (text: string) => `sealed:${id}:${Buffer.from(text).toString('base64url')}`,
+});
 
 interface Instrumentation {
   /** Another queue key: appends through this handle behave like another process's. */
@@ -296,9 +306,9 @@ describe('appending', () => {
     expect(page.items.map((e) => e.seq)).toEqual([2, 1]);
     expect(page.items[1]).toEqual(awkward);
     expect(page.items[0]).toEqual(plain);
-    // As a client would see it over HTTP: recompute sha256(prevHash + canonical JSON without hash).
+    // As a client would see it over HTTP: recompute sha256(prevHash + canonical JSON without hash, subjectId and shredded).
     for (const item of JSON.parse(JSON.stringify(page.items)) as AuditEntryView[]) {
-      const { hash, ...rest } = item;
+      const { hash, subjectId: _subject, shredded: _shredded, ...rest } = item;
       const recomputed = createHash('sha256')
         .update(item.prevHash + sortedJson(rest))
         .digest('hex');
@@ -332,6 +342,48 @@ function sortedJson(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+describe('sealed entries (format 2)', () => {
+  const subject = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+  const actor = 'bbbbbbbbbbbbbbbbbbbbbbbb';
+  const sealedInput = (n: number): AppendAuditInput => ({
+    ...input(n, { details: { reason: 'Private reason' } }, actor),
+    seal: { subject: sealWith(subject), client: sealWith(actor) },
+  });
+
+  it('stores changes and details under the subject’s key and the client under the actor’s; the writer gets them in the clear', async () => {
+    const written = await appendAudit(audits(), sealedInput(1));
+    expect(written).toMatchObject({
+      subjectId: subject,
+      changes: { before: null, after: { n: 1 } },
+      details: { reason: 'Private reason' },
+      metadata: { ip: '203.0.113.7', userAgent: 'vitest' },
+      shredded: false,
+    });
+    const stored = await raw().findOne({ seq: 1 });
+    expect(stored).toMatchObject({ format: 2, sealing: { subject, client: actor }, metadata: { userAgent: null } });
+    const text = JSON.stringify(stored);
+    for (const clear of ['Private reason', '203.0.113.7', 'vitest']) expect(text).not.toContain(clear);
+    // Read back: the sealed parts for their keys' owners to open, nothing of them in the view.
+    const [read] = (await listAudits(audits(), { limit: 5 })).items;
+    expect(read?.entry).toMatchObject({ changes: null, details: null, metadata: { ip: '', userAgent: null } });
+    expect(read?.sealed).toMatchObject({ subjectId: subject, clientId: actor });
+    expect(read?.sealed?.details).toBe(stored?.detailsJson);
+  });
+
+  it('chains with format-1 entries and verifies from the stored form, which any change breaks', async () => {
+    await appendAudit(audits(), input(1));
+    await appendAudit(audits(), sealedInput(2));
+    await appendAudit(audits(), input(3));
+    expect(await verifyAuditChain(audits())).toMatchObject({ ok: true, checked: 3 });
+    await raw().updateOne({ seq: 2 }, { $set: { detailsJson: 'sealed:other' } });
+    expect((await verifyAuditChain(audits())).brokenAt).toEqual({ seq: 2, reason: 'hash-mismatch' });
+    await emptyTrail();
+    await appendAudit(audits(), sealedInput(1));
+    await raw().updateOne({ seq: 1 }, { $set: { 'sealing.subject': actor } });
+    expect((await verifyAuditChain(audits())).brokenAt).toEqual({ seq: 1, reason: 'hash-mismatch' });
+  });
+});
 
 describe('verifying', () => {
   it('reports an empty trail as intact', async () => {

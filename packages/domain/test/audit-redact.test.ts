@@ -207,8 +207,13 @@ describe('audit schemas', () => {
       metadata: { ip: '127.0.0.1', userAgent: null, requestId: 'r1' },
       prevHash: '0'.repeat(64),
       hash: 'a'.repeat(64),
+      subjectId: null,
+      shredded: false,
     };
     expect(AuditEntryView.parse(entry)).toEqual(entry);
+    // An entry whose subject was erased: the sealed parts read as null.
+    const shredded = { ...entry, subjectId: '665f1c2e8b3a4d0012345679', changes: null, shredded: true };
+    expect(AuditEntryView.parse(shredded)).toEqual(shredded);
     expect(AuditEntryView.safeParse({ ...entry, actorType: 'robot' }).success).toBe(false);
     expect(AuditEntryView.safeParse({ ...entry, hash: 'xyz' }).success).toBe(false);
   });

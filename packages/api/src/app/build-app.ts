@@ -13,6 +13,7 @@ import { contentDisposition } from '../files/storage/storage.js';
 import { describeError, errorResponse, pathOf, retryAfterOf } from '../http/errors.js';
 import { approvalMetrics, metricsPlugin } from '../http/metrics.js';
 import { API_PREFIX, isApiPath } from '../http/paths.js';
+import { EXPORT_DOWNLOAD_PATH } from '../privacy/exports.service.js';
 import { buildOpenApiDocument } from '../rest/openapi.js';
 import { allowedMethods, restAdapter, restRoutes } from '../rest/rest-adapter.js';
 import { createServices } from '../services.js';
@@ -243,6 +244,21 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
           .header('cache-control', 'private, max-age=300')
           .header('x-content-type-options', 'nosniff')
           .send(Readable.from(blob.stream));
+      });
+      // A personal-data export's ZIP by its signed link (no credentials; 410 EXPORT_EXPIRED after its 7 days).
+      rest.get(EXPORT_DOWNLOAD_PATH.slice(API_PREFIX.length), { exposeHeadRoute: false }, async (request, reply) => {
+        const zip = await services.exports.openDownload(request.query as Record<string, unknown>, {
+          id: request.id,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        });
+        if (zip.size !== null) void reply.header('content-length', String(zip.size));
+        return reply
+          .header('content-type', 'application/zip')
+          .header('content-disposition', contentDisposition(zip.fileName))
+          .header('cache-control', 'private, no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(Readable.from(zip.stream));
       });
       await restAdapter(rest, { router: appRouter, services, clock: deps.clock, cookies });
     },

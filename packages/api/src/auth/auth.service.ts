@@ -44,7 +44,7 @@ import type { AccessTokens } from './access-tokens.js';
 import { hashRecoveryCode, isTotpFormat, newRecoveryCodes, newTotpSecret, totpUri, verifyTotp } from './mfa.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { createRateLimiter, rateLimited } from './rate-limiter.js';
-import { createSecretBox, hashToken, randomToken, safeEqual } from './secrets.js';
+import { dataBox, hashToken, randomToken, safeEqual } from './secrets.js';
 import { actorOf, createSessionCheck, type SessionCheck } from './session-check.js';
 
 type Ctx = CallContext;
@@ -152,7 +152,7 @@ export function createAuthService(
   const { users, sessions, loginFailures, authTokens } = deps.repos;
   const { audit, settings, outbox, tokens } = services;
   const limiter = createRateLimiter(deps.redis);
-  const box = createSecretBox(config.DATA_ENCRYPTION_KEY);
+  const box = dataBox(config);
   const sessionCheck = createSessionCheck(deps.repos, settings, config.AUTH_SESSION_CACHE_MS, deps.redis, deps.logger);
   const refreshTtlMs = config.REFRESH_TOKEN_TTL_DAYS * DAY_MS;
   // Verified against when the email is unknown, so both answers take the same time.
@@ -295,8 +295,14 @@ export function createAuthService(
     const mfa = user.mfa;
     if (!mfa?.enabled || !mfa.secret) return false;
     if (isTotpFormat(code)) {
-      const step = await verifyTotp(box.open(mfa.secret), code.trim(), now, mfa.lastUsedStep);
-      return step !== null && users.useTotpStep(user.id, mfa.secret, step);
+      const plain = box.open(mfa.secret);
+      const step = await verifyTotp(plain, code.trim(), now, mfa.lastUsedStep);
+      if (step === null) return false;
+      if (await users.useTotpStep(user.id, mfa.secret, step)) return true;
+      // The key rotation's re-seal may have stored the same secret under a new key meanwhile: once more on that.
+      const stored = (await users.get(user.id))?.mfa?.secret;
+      if (typeof stored !== 'string' || stored === mfa.secret || box.open(stored) !== plain) return false;
+      return users.useTotpStep(user.id, stored, step);
     }
     const hash = hashRecoveryCode(code);
     return onAccount(user, async (fresh) => {
@@ -671,11 +677,12 @@ export function createAuthService(
       if (step === null) throw wrongReconfirmation('mfa-code', 'code');
       const recoveryCodes = newRecoveryCodes();
       await onAccount(user, (fresh) => {
-        // The code confirmed `pending`: only that enrolment may be turned on.
-        if (pendingMfaSecret(fresh) !== pending) throw mfaEnrolmentChanged();
+        // The code confirmed `pending`: only that enrolment may be turned on (re-sealed under a new key or not).
+        const current = pendingMfaSecret(fresh);
+        if (current !== pending && box.open(current) !== box.open(pending)) throw mfaEnrolmentChanged();
         return users.enableMfa(
           fresh,
-          { secret: pending, recoveryCodeHashes: recoveryCodes.map(hashRecoveryCode), lastUsedStep: step },
+          { secret: current, recoveryCodeHashes: recoveryCodes.map(hashRecoveryCode), lastUsedStep: step },
           ctx.now,
         );
       });

@@ -81,6 +81,8 @@ export const ConfigSchema = z
     COOKIE_DOMAIN: z.string().min(1).optional(),
     /** Encrypts secrets at rest (MFA secrets); at least 32 characters. */
     DATA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').default(DEV_SECRETS.DATA_ENCRYPTION_KEY),
+    /** Retired DATA_ENCRYPTION_KEYs, comma-separated: still read, never written (see "Key rotation" in the README). */
+    DATA_ENCRYPTION_KEYS_PREVIOUS: csv.default([]),
     /** How long the per-request session check (session live, user active) is cached; 0 turns the cache off. */
     AUTH_SESSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
     /** How long the one-click approve and reject links of approval emails work (hours). */
@@ -122,6 +124,13 @@ export const ConfigSchema = z
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),
     MAIL_FROM: z.string().min(3).default('Seed PMS <no-reply@seed-pms.local>'),
 
+    /** Webhooks may reach private, loopback and link-local addresses (tests, on-premises receivers); off by default (SSRF). */
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
+    /** How long one webhook delivery attempt may take, connection to answer. */
+    WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
+    /** A subscription is disabled after this many deliveries in a row failed (or a day of failed attempts). */
+    WEBHOOK_DISABLE_AFTER_FAILURES: positiveInt.max(1000).default(10),
+
     BOOTSTRAP_ADMIN_EMAIL: z.string().trim().pipe(z.email()).optional(),
     BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
 
@@ -140,6 +149,20 @@ export const ConfigSchema = z
         if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when STORAGE_DRIVER=s3' });
       }
     }
+    // Keys are secrets: the messages name their position, never the key.
+    c.DATA_ENCRYPTION_KEYS_PREVIOUS.forEach((key, index) => {
+      const which = `key ${index + 1} of ${c.DATA_ENCRYPTION_KEYS_PREVIOUS.length}`;
+      const problem =
+        key.length < 32
+          ? 'is shorter than 32 characters'
+          : key === c.DATA_ENCRYPTION_KEY
+            ? 'is DATA_ENCRYPTION_KEY itself (list only retired keys)'
+            : c.DATA_ENCRYPTION_KEYS_PREVIOUS.indexOf(key) < index
+              ? 'is listed twice'
+              : null;
+      if (problem)
+        ctx.addIssue({ code: 'custom', path: ['DATA_ENCRYPTION_KEYS_PREVIOUS'], message: `${which} ${problem}` });
+    });
     if (c.NODE_ENV === 'production' && !c.ALLOW_INSECURE_DEFAULTS) {
       for (const key of ['COOKIE_SECRET', 'FILE_URL_SECRET', 'DATA_ENCRYPTION_KEY'] as const) {
         if (c[key] === DEV_SECRETS[key]) {

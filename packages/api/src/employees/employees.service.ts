@@ -1,7 +1,9 @@
 import { catalogRef, type EmployeeCatalogField, isIdString } from '@seed-pms/db';
 import {
+  birthdayForColleagues,
   type CatalogItemRecord,
   type CatalogRef,
+  consentCounts,
   dayInTimezone,
   decideManagerChange,
   decideProfileUpdate,
@@ -25,8 +27,10 @@ import { assertCan, assertCanFields, permittedFields } from '../access/ability.j
 import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { dataBox } from '../auth/secrets.js';
 import type { CatalogReferenceSource, CatalogsService } from '../catalogs/catalogs.service.js';
 import type { FileOwnerAccess, FilesService, UploadedFile } from '../files/files.service.js';
+import { createImageVisibility } from '../privacy/consents.visibility.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import type { UsersService } from '../users/users.service.js';
 import { personalDataBox } from './personal-data.js';
@@ -77,8 +81,9 @@ export function createEmployeesService(
 ): EmployeesInternals {
   const { employees, leases } = deps.repos;
   const { audit, catalogs, files, settings, users } = services;
-  const personalData = personalDataBox(deps.config.DATA_ENCRYPTION_KEY);
+  const personalData = personalDataBox(dataBox(deps.config));
   let projectHistory: (employeeId: string) => Promise<ProjectAssignmentView[]> = async () => [];
+  const imageVisibility = createImageVisibility(deps.repos);
 
   const catalogReferences = (
     [
@@ -94,7 +99,9 @@ export function createEmployeesService(
   }));
   const fileAccess: FileOwnerAccess = {
     // Profile images are part of the directory: everyone signed in may see them.
-    canRead: (_ctx, ownerId) => employees.exists(ownerId),
+    // Colleagues see it with the person's consent (profile.image); the person, their managers, HR and admins always.
+    canRead: async (ctx, ownerId) =>
+      (await employees.exists(ownerId)) && (await imageVisibility.visibleAmong(ctx.actor, [ownerId])).has(ownerId),
   };
 
   /** The organisation's calendar day: date rules are relative to it. */
@@ -148,7 +155,11 @@ export function createEmployeesService(
     return { fileId: profile.image.fileId, url: full.url, thumbnailUrl: thumb.url, expiresAt: full.expiresAt };
   }
 
-  function summaryOf(profile: EmployeeDirectoryRecord, { items, managers, links }: Lookups): EmployeeSummary {
+  function summaryOf(
+    profile: EmployeeDirectoryRecord,
+    { items, managers, links }: Lookups,
+    showImage: boolean,
+  ): EmployeeSummary {
     const { managerId } = profile;
     return {
       id: profile.id,
@@ -160,7 +171,7 @@ export function createEmployeesService(
       workLocation: profile.workLocation,
       status: profile.status,
       skills: profile.skills.map((s) => ({ skill: ref(items, s.catalogId), level: s.level })),
-      image: imageOf(profile, links),
+      image: showImage ? imageOf(profile, links) : null,
       capacity: { ...profile.capacity },
     };
   }
@@ -174,8 +185,16 @@ export function createEmployeesService(
     const subject = known ?? (await subjectOf(profile));
     const found = await lookups([profile]);
     const readable = new Set(permittedFields(ctx.actor, 'read', 'Employee', subject, EMPLOYEE_FIELDS));
+    // Consents decide what colleagues see: the image, and the birthday as day and month only.
+    const consented = new Set(
+      (await deps.repos.consents.listFor(profile.id)).filter((c) => consentCounts(c)).map((c) => c.purpose),
+    );
+    const birthday = consented.has('profile.birthday')
+      ? birthdayForColleagues(personalData.open(profile.personal).dateOfBirth)
+      : null;
     return {
-      ...summaryOf(profile, found),
+      ...summaryOf(profile, found, readable.has('personal') || consented.has('profile.image')),
+      birthday,
       joinDate: profile.joinDate,
       workingHoursPerDay: profile.workingHoursPerDay,
       hobbies: profile.hobbyIds.map((id) => ref(found.items, id)),
@@ -213,8 +232,8 @@ export function createEmployeesService(
     beforeSubject: EmployeeSubject,
   ): Promise<EmployeeProfile> {
     const [beforeView, afterView] = await Promise.all([profileFor(ctx, before, beforeSubject), profileFor(ctx, after)]);
-    const { editableFields: _b, image: _bi, personal: _bp, ...beforeAudit } = beforeView;
-    const { editableFields: _a, image: _ai, personal: _ap, ...afterAudit } = afterView;
+    const { editableFields: _b, image: _bi, personal: _bp, birthday: _bb, ...beforeAudit } = beforeView;
+    const { editableFields: _a, image: _ai, personal: _ap, birthday: _ab, ...afterAudit } = afterView;
     const [was, is] = [personalData.open(before.personal), personalData.open(after.personal)];
     const personalChanged = [...new Set([...Object.keys(was), ...Object.keys(is)])].filter(
       (key) =>
@@ -238,7 +257,7 @@ export function createEmployeesService(
       projectHistory = source;
     },
 
-    async list(_ctx, query) {
+    async list(ctx, query) {
       const { designation, ...rest } = query;
       let designationId: string | undefined;
       if (designation !== undefined) {
@@ -249,8 +268,14 @@ export function createEmployeesService(
         if (!designationId) return { items: [], total: 0, page: query.page, limit: query.limit };
       }
       const page = await employees.directory({ ...rest, ...(designationId ? { designationId } : {}) });
-      const found = await lookups(page.items);
-      return { ...page, items: page.items.map((entry) => summaryOf(entry, found)) };
+      const [found, visible] = await Promise.all([
+        lookups(page.items),
+        imageVisibility.visibleAmong(
+          ctx.actor,
+          page.items.filter((entry) => entry.image).map((entry) => entry.id),
+        ),
+      ]);
+      return { ...page, items: page.items.map((entry) => summaryOf(entry, found, visible.has(entry.id))) };
     },
 
     async get(ctx, id) {

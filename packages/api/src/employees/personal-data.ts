@@ -1,9 +1,10 @@
 import type { PersonalInfo } from '@seed-pms/domain';
-import { createSecretBox } from '../auth/secrets.js';
+import type { SecretBox } from '../auth/secrets.js';
 
 /**
  * Personal data (birth date, home address, emergency contact…) is stored
- * sealed with AES-256-GCM under DATA_ENCRYPTION_KEY: a copy of the database,
+ * sealed with AES-256-GCM under DATA_ENCRYPTION_KEY (`dataBox`, which also
+ * reads what the previous keys sealed): a copy of the database,
  * a backup or a query console shows ciphertext. Nothing filters or sorts on
  * these fields, so nothing is lost by it.
  */
@@ -13,8 +14,7 @@ export interface PersonalDataBox {
   open(sealed: string | null): PersonalInfo;
 }
 
-export function personalDataBox(dataEncryptionKey: string): PersonalDataBox {
-  const box = createSecretBox(dataEncryptionKey);
+export function personalDataBox(box: SecretBox): PersonalDataBox {
   return {
     seal: (personal) =>
       Object.values(personal).some((value) => value !== undefined && value !== null)

@@ -47,6 +47,14 @@ export interface DomainEvents {
     by: string;
     at: Date;
   };
+  /** A webhook subscription was disabled after repeated failure (admins are told). */
+  'webhook.disabled': {
+    webhookId: string;
+    url: string;
+    reason: 'consecutive_failures' | 'failing_for_a_day';
+    failures: number;
+    at: Date;
+  };
 }
 
 export type EventName = keyof DomainEvents;

@@ -6,9 +6,11 @@ import type { ExpenseClaimsInternals } from '../expenses/expense-claims.service.
 import type { FilesService } from '../files/files.service.js';
 import type { LeaveInternals } from '../leave/leave.service.js';
 import type { NotificationsInternals } from '../notifications/notifications.service.js';
+import type { ErasureService } from '../privacy/erasure.service.js';
 import type { CapacityService } from '../projects/capacity.service.js';
 import type { CollaborationInternals } from '../projects/collaboration.service.js';
 import type { ProjectsService } from '../projects/projects.service.js';
+import type { WebhooksInternals } from '../webhooks/webhooks.service.js';
 import type { WorkLocationService } from '../work-location/work-location.service.js';
 import type { EventBus } from './event-bus.js';
 
@@ -26,6 +28,8 @@ export interface ConnectedAreas {
   expenses: ExpenseClaimsInternals;
   capacity: CapacityService;
   notifications: NotificationsInternals;
+  webhooks: WebhooksInternals;
+  erasure: ErasureService;
 }
 
 /**
@@ -50,6 +54,8 @@ export function connectAreas(areas: ConnectedAreas): void {
     expenses,
     capacity,
     notifications,
+    webhooks,
+    erasure,
   } = areas;
 
   // Catalog items are referenced by profiles (skills, hobbies, designation) and projects (type):
@@ -74,6 +80,7 @@ export function connectAreas(areas: ConnectedAreas): void {
   approvals.register(leave.approvalKind);
   approvals.register(attendance.approvalKind);
   approvals.register(expenses.approvalKind);
+  approvals.register(erasure.approvalKind);
   // A claim notes the day Finance approved it (its financeApproved step).
   approvals.onEvent((event, workflow) => expenses.onApprovalEvent(event, workflow));
 
@@ -88,4 +95,24 @@ export function connectAreas(areas: ConnectedAreas): void {
   events.on('project.comment-saved', (event) => notifications.onCommentSaved(event));
   events.on('expense.reimbursed', (event) => notifications.onExpenseReimbursed(event));
   events.on('messages.unread', (event) => notifications.onMessagesUnread(event));
+
+  // Integrations hear of what happened through signed webhooks: each event becomes one delivery per
+  // matching subscription (an outbox the webhooks.deliver job drains; no receiver is called here).
+  approvals.onEvent((event, workflow) => webhooks.onApprovalEvent(event, workflow));
+  events.on('user.created', ({ userId, at }) => webhooks.onEvent({ event: 'user.created', userId, at }));
+  events.on('user.archived', ({ userId, at }) => webhooks.onEvent({ event: 'user.archived', userId, at }));
+  events.on('capacity.overallocated', ({ userIds, projectId, leaveRequestId, at }) =>
+    webhooks.onEvent({
+      event: 'capacity.overallocated',
+      userIds,
+      projectId,
+      at,
+      ...(leaveRequestId ? { leaveRequestId } : {}),
+    }),
+  );
+  events.on('expense.reimbursed', ({ expenseId, userId, amount, paidOn, at }) =>
+    webhooks.onEvent({ event: 'expense.reimbursed', expenseId, userId, amount, paidOn, at }),
+  );
+  // A subscription disabled after repeated failure: every active admin is told.
+  events.on('webhook.disabled', (event) => notifications.onWebhookDisabled(event));
 }

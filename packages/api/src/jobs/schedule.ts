@@ -1,8 +1,14 @@
 import { createRepositories } from '@seed-pms/db';
 import type { AppDeps } from '../app/deps.js';
+import { resealAll, sealedFields } from '../auth/sealed-fields.js';
+import { dataBox } from '../auth/secrets.js';
 import { registerFileJobs } from '../files/files.service.js';
 import { registerOutboxJobs } from '../mail/outbox.service.js';
+import { ERASURE_JOB } from '../privacy/erasure.service.js';
+import { EXPORT_BUILD_JOB, EXPORT_EXPIRE_JOB, EXPORT_RESUME_JOB } from '../privacy/exports.service.js';
+import { RETENTION_JOB } from '../privacy/retention.service.js';
 import { createServices, serviceInternals } from '../services.js';
+import { WEBHOOKS_DELIVER_JOB, WEBHOOKS_PURGE_JOB } from '../webhooks/webhooks.service.js';
 import { recordingRuns } from './job-runs.js';
 
 const HOUR = 3600_000;
@@ -37,6 +43,10 @@ export const ATTENDANCE_CHECKOUT_JOB = 'attendance.auto-checkout';
 export const MESSAGES_DIGEST_JOB = 'messages.digest';
 /** Live-feed events older than a week go (daily). */
 export const MESSAGES_PURGE_JOB = 'messages.purge-events';
+/** Key rotation: every sealed value not under the current DATA_ENCRYPTION_KEY re-sealed under it (daily, and enqueued). */
+export const SECRETS_RESEAL_JOB = 'secrets.reseal';
+/** The retention policy (settings `retention`): old sessions, tokens, read notifications, sent emails and messages go, old punches lose their IP and location (daily). */
+export { RETENTION_JOB };
 /** Deletes job runs older than JOB_RUNS_KEEP_MS (daily). */
 export const JOB_RUNS_PURGE_JOB = 'jobs.purge-runs';
 
@@ -153,7 +163,33 @@ export async function registerJobs(deps: AppDeps): Promise<void> {
     async () => ({ purged: await (await serviceInternals(deps)).messaging.purgeEvents(deps.clock()) }),
     { everyMs: DAY },
   );
+  jobs.register(
+    SECRETS_RESEAL_JOB,
+    () => resealAll(dataBox(deps.config), sealedFields(repos), { logger: deps.logger }),
+    { everyMs: DAY },
+  );
+  // Personal-data exports: built when requested, resumed after a crash, their ZIPs removed after 7 days.
+  jobs.register(EXPORT_BUILD_JOB, (data) => services.exports.build(String(data.exportId)));
+  jobs.register(EXPORT_RESUME_JOB, () => services.exports.resumeStalled(deps.clock()), { everyMs: 5 * 60_000 });
+  jobs.register(EXPORT_EXPIRE_JOB, () => services.exports.expireDue(deps.clock()), { everyMs: DAY });
+  // Webhook deliveries: sent on demand (each event wakes the sender) and every 15 s (retries whose backoff
+  // has passed, lost wake-ups); settled ones leave the log after 30 days.
+  jobs.register(
+    WEBHOOKS_DELIVER_JOB,
+    async () => ({ ...(await (await serviceInternals(deps)).webhooks.deliverDue()) }),
+    { everyMs: 15_000 },
+  );
+  jobs.register(
+    WEBHOOKS_PURGE_JOB,
+    async () => ({ purged: await (await serviceInternals(deps)).webhooks.purge(deps.clock()) }),
+    { everyMs: DAY },
+  );
   jobs.register(JOB_RUNS_PURGE_JOB, async () => ({ purged: await services.jobRuns.purge(deps.clock()) }), {
     everyMs: DAY,
   });
+  // Approved erasures: enqueued by the approval, and hourly for any that waited (a legal hold released, a lost enqueue).
+  jobs.register(ERASURE_JOB, async () => ({ ...(await services.erasure.runApproved(deps.clock())) }), {
+    everyMs: HOUR,
+  });
+  jobs.register(RETENTION_JOB, async () => ({ ...(await services.retention.run(deps.clock())) }), { everyMs: DAY });
 }

@@ -1,5 +1,6 @@
 import { newIdString, type PersonCard } from '@seed-pms/db';
 import {
+  type Actor,
   applyMessage,
   assertParticipant,
   type CreateThreadInput,
@@ -36,6 +37,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { feedStream, type LiveFeed } from '../events/live-feed.js';
 import type { FilesService } from '../files/files.service.js';
 import { IDEMPOTENCY_HEADER } from '../idempotency/idempotency.service.js';
+import { createImageVisibility } from '../privacy/consents.visibility.js';
 
 /** Where instances tell each other about new messages and read receipts. */
 export const MESSAGING_CHANNEL = 'seed-pms:messages';
@@ -87,6 +89,7 @@ export function createMessagingService(
 ): MessagingInternals {
   const { messaging: repo, users, employees } = deps.repos;
   const { files, events, feed } = services;
+  const imageVisibility = createImageVisibility(deps.repos);
   const delayMs = MESSAGE_DIGEST_DELAY_MS;
 
   const messageView = (m: MessageRecord): MessageView => ({
@@ -98,8 +101,11 @@ export function createMessagingService(
   });
 
   /** The other people of these threads, with their image links, each read once. */
-  async function people(threads: readonly ThreadRecord[], actorId: string) {
-    const cards = await employees.cards([...new Set(threads.map((t) => otherParticipant(t, actorId)))]);
+  async function people(threads: readonly ThreadRecord[], actor: Actor) {
+    const others = [...new Set(threads.map((t) => otherParticipant(t, actor.id)))];
+    const [cards, visible] = await Promise.all([employees.cards(others), imageVisibility.visibleAmong(actor, others)]);
+    // A colleague's image only with their consent (profile.image), as in the directory.
+    for (const [id, card] of cards) if (card.image && !visible.has(id)) cards.set(id, { ...card, image: null });
     const imageIds = [...cards.values()].flatMap((c) => (c.image ? [c.image.fileId, c.image.thumbnailFileId] : []));
     const links = await files.links(imageIds, IMAGE_URL_TTL_SECONDS);
     const imageOf = (card: PersonCard | undefined): ProfileImageView | null => {
@@ -112,8 +118,9 @@ export function createMessagingService(
     return { cards, imageOf };
   }
 
-  async function threadViews(threads: readonly ThreadRecord[], actorId: string): Promise<MessageThreadView[]> {
-    const { cards, imageOf } = await people(threads, actorId);
+  async function threadViews(threads: readonly ThreadRecord[], actor: Actor): Promise<MessageThreadView[]> {
+    const actorId = actor.id;
+    const { cards, imageOf } = await people(threads, actor);
     return threads.map((thread) => {
       const otherId = otherParticipant(thread, actorId);
       const card = cards.get(otherId);
@@ -141,8 +148,8 @@ export function createMessagingService(
     });
   }
 
-  const threadView = async (thread: ThreadRecord, actorId: string) =>
-    (await threadViews([thread], actorId))[0] as MessageThreadView;
+  const threadView = async (thread: ThreadRecord, actor: Actor) =>
+    (await threadViews([thread], actor))[0] as MessageThreadView;
 
   /** A thread of the caller's: 404 for anyone else, admins included (the ability and the decider agree). */
   async function load(ctx: ActorContext, id: string): Promise<ThreadRecord> {
@@ -242,13 +249,13 @@ export function createMessagingService(
         await sendIn(ctx, thread.id, input.message);
         thread = await load(ctx, thread.id);
       }
-      return threadView(thread, actorId);
+      return threadView(thread, ctx.actor);
     },
 
     async threads(ctx, query) {
       const page = await repo.listThreads(ctx.actor.id, query);
       const result: CursorPage<MessageThreadView> = {
-        items: await threadViews(page.items, ctx.actor.id),
+        items: await threadViews(page.items, ctx.actor),
         nextCursor: page.nextCursor,
       };
       return result;
@@ -270,7 +277,7 @@ export function createMessagingService(
       const items = found.slice(0, query.limit);
       const more = found.length > query.limit;
       return {
-        thread: await threadView(thread, ctx.actor.id),
+        thread: await threadView(thread, ctx.actor),
         messages: { items: items.map(messageView), nextCursor: more ? (items.at(-1)?.id ?? null) : null },
       };
     },
@@ -295,7 +302,7 @@ export function createMessagingService(
         }
         const next = decideRead({ thread, readerId, upTo, now: ctx.now, delayMs });
         // At or behind the marker already: nothing moves (never backwards).
-        if (!next) return threadView(thread, readerId);
+        if (!next) return threadView(thread, ctx.actor);
         if (!(await repo.writeThread(next, thread.version))) continue;
         const side = sideOf(next, readerId);
         await announce(
@@ -309,7 +316,7 @@ export function createMessagingService(
           },
           ctx.now,
         );
-        return threadView(next, readerId);
+        return threadView(next, ctx.actor);
       }
       throw busy();
     },

@@ -21,6 +21,7 @@ import {
   type UpdatePreferencesInput,
   updatePreferences,
   type WorkflowRecord,
+  webhookDisabledNotifications,
 } from '@seed-pms/domain';
 import { canOn } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
@@ -61,6 +62,8 @@ export interface NotificationsInternals extends NotificationsService {
   onMessagesUnread(event: DomainEvents['messages.unread']): Promise<void>;
   /** The claimant hears that their claim was paid. */
   onExpenseReimbursed(event: DomainEvents['expense.reimbursed']): Promise<void>;
+  /** Every active admin hears that a webhook subscription was disabled. */
+  onWebhookDisabled(event: DomainEvents['webhook.disabled']): Promise<void>;
   /** Deletes notifications older than `keepDays`; returns how many. */
   purge(now: Date, keepDays?: number): Promise<number>;
 }
@@ -385,6 +388,12 @@ export function createNotificationsService(
         ],
         event.at,
       );
+    },
+
+    async onWebhookDisabled(event) {
+      const holders = await users.candidates([], ['admin']);
+      const admins = [...holders].filter(([, who]) => who.active && who.roles.includes('admin')).map(([id]) => id);
+      await deliver(webhookDisabledNotifications(admins, event), event.at);
     },
 
     purge: (now, keepDays = NOTIFICATIONS_KEEP_DAYS) =>

@@ -104,7 +104,9 @@ export function buildOpenApiDocument(router: AnyRouter, options: { serverUrl?: s
     const status = meta.openapi.successStatus ?? 200;
     if (status !== 200 && operation) {
       const { '200': _ok, ...errors } = responses;
-      operation.responses = { [String(status)]: ok, ...errors };
+      // A 204 has no body.
+      const answer = status === 204 ? { description: 'No content' } : ok;
+      operation.responses = { [String(status)]: answer, ...errors };
     }
   }
   const ready = document.paths?.['/health/ready']?.get?.responses as Record<string, unknown> | undefined;

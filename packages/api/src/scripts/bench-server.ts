@@ -85,7 +85,7 @@ async function seedDirectory(count: number) {
   const result = await seedOrganisation(database, {
     count,
     passwordHash,
-    dataEncryptionKey: config.DATA_ENCRYPTION_KEY,
+    dataKeys: config,
   });
   const seconds = (performance.now() - started) / 1000;
   const employee = result.logins.find((login) => login.role === 'employee');

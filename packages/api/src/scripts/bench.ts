@@ -66,10 +66,15 @@ import type { AppRouter } from '../trpc/router.js';
  *    REST (send → event p50/p99); then GET /messages/threads for a person
  *    with 1,000 threads (first and 25th page, p50/p99).
  *
+ * 11. Privacy (bench-privacy.ts, in a process of its own): 500 audit entries
+ *    written without and with per-person data keys (ms per entry), pages of
+ *    the trail read with their sealed parts opened; an erasure carried out
+ *    among 5,000 others' notifications.
+ *
  * Environment:
  * - BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 16) tune the load.
  * - BENCH_ONLY: comma-separated sections to run (layers, auth, login,
- *   directory, capacity, approvals, notifications, leave, attendance, messages); all by default.
+ *   directory, capacity, approvals, notifications, leave, attendance, messages, privacy); all by default.
  *   `BENCH_ONLY=directory pnpm bench`.
  * - BENCH_EMPLOYEES (default 10000): people seeded for the directory section.
  * - BENCH_CAPACITY_PEOPLE (default 10000) and BENCH_CAPACITY_SEGMENTS (default
@@ -93,6 +98,7 @@ const SECTIONS = [
   'leave',
   'attendance',
   'messages',
+  'privacy',
 ] as const;
 const approvalItems = Number(process.env.BENCH_APPROVALS ?? 1_000);
 const notificationSubscribers = Number(process.env.BENCH_NOTIFICATIONS ?? 200);
@@ -116,6 +122,7 @@ const capacityScript = fileURLToPath(new URL('./bench-capacity.ts', import.meta.
 const leaveScript = fileURLToPath(new URL('./bench-leave.ts', import.meta.url));
 const attendanceScript = fileURLToPath(new URL('./bench-attendance.ts', import.meta.url));
 const messagesScript = fileURLToPath(new URL('./bench-messages.ts', import.meta.url));
+const privacyScript = fileURLToPath(new URL('./bench-privacy.ts', import.meta.url));
 
 /** A section in a process of its own (its own database, server and load; it prints its figures). */
 async function ownProcess(script: string, heading: string): Promise<void> {
@@ -666,6 +673,13 @@ if (runs('messages')) {
   await ownProcess(
     messagesScript,
     '\nMessages: delivery to 200 SSE subscribers, then the thread list of a person with 1,000 threads…',
+  );
+}
+if (runs('privacy')) {
+  // 11. Privacy: bench-privacy.ts.
+  await ownProcess(
+    privacyScript,
+    '\nPrivacy: sealed audit writes and reads, then an erasure among 5,000 others\u2019 records…',
   );
 }
 if (all.some((row) => row.errors > 0)) process.exitCode = 1;

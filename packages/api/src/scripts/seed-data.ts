@@ -9,6 +9,7 @@ import {
   type Role,
   type WorkLocation,
 } from '@seed-pms/domain';
+import { type DataKeyConfig, dataBox } from '../auth/secrets.js';
 import { personalDataBox } from '../employees/personal-data.js';
 import { mulberry32, type PlannedPerson } from './seed-common.js';
 import { buildProjectSeed, planProjects, writeProjectSeed } from './seed-projects.js';
@@ -666,8 +667,8 @@ export interface SeedOptions {
   seed?: number;
   /** The hash of the shared password (hash DEMO_PASSWORD once: argon2id is slow on purpose). */
   passwordHash: string;
-  /** DATA_ENCRYPTION_KEY of the server that will read the data: personal data is stored sealed with it. */
-  dataEncryptionKey: string;
+  /** The data keys of the server that will read the data (its config): personal data is stored sealed with them. */
+  dataKeys: DataKeyConfig;
   now?: Date;
   /** People (accounts and profiles) per bulk write. */
   batchSize?: number;
@@ -716,7 +717,7 @@ export async function seedOrganisation(
   const now = options.now ?? new Date();
   const batchSize = options.batchSize ?? 500;
   const repos = createRepositories(database);
-  const personalData = personalDataBox(options.dataEncryptionKey);
+  const personalData = personalDataBox(dataBox(options.dataKeys));
   const people = planOrganisation({
     count: options.count,
     seed: options.seed ?? DEFAULT_SEED,

@@ -157,7 +157,7 @@ try {
       count,
       seed,
       passwordHash,
-      dataEncryptionKey: config.DATA_ENCRYPTION_KEY,
+      dataKeys: config,
       onProgress(done, total) {
         if (done === 0) bar.start(total, 0);
         else bar.update(done);

@@ -11,10 +11,12 @@ import { jobsRouter } from '../jobs/jobs.router.js';
 import { leaveRouter } from '../leave/leave.router.js';
 import { messagesRouter } from '../messaging/messaging.router.js';
 import { notificationsRouter } from '../notifications/notifications.router.js';
+import { privacyRouter } from '../privacy/privacy.router.js';
 import { projectsRouter } from '../projects/projects.router.js';
 import { reportsRouter } from '../reports/reports.router.js';
 import { settingsRouter } from '../settings/settings.router.js';
 import { usersRouter } from '../users/users.router.js';
+import { webhooksRouter } from '../webhooks/webhooks.router.js';
 import { workLocationRouter } from '../work-location/work-location.router.js';
 import { router } from './trpc.js';
 
@@ -41,7 +43,9 @@ export const appRouter = router({
   expenses: expensesRouter,
   notifications: notificationsRouter,
   messages: messagesRouter,
+  privacy: privacyRouter,
   jobs: jobsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

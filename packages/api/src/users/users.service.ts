@@ -13,6 +13,7 @@ import {
   type UpdateUserInput,
   type UserRecord,
   type UserView,
+  userErased,
 } from '@seed-pms/domain';
 import { assertCan } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
@@ -54,6 +55,8 @@ export function createUsersService(
   async function loadFor(ctx: ActorContext, action: Parameters<typeof assertCan>[1], id: string) {
     const user = await load(id);
     assertCan(ctx.actor, action, 'User', { id: user.id, roles: user.roles });
+    // An erased account is a pseudonym for good: nothing changes, restores or signs it in again.
+    if (user.erasedAt && action !== 'read') throw userErased(user.id, user.erasedAt);
     return user;
   }
 

@@ -33,6 +33,8 @@ export interface AttendanceRecordDoc {
   workLocation: WorkLocationType | null;
   flags: DayFlag[];
   deductedMinutes: number;
+  /** When the retention policy removed the punches' IP, user agent, location and note (absent until then). */
+  factsRemovedAt?: Date;
   version: number;
   createdAt: Date;
   updatedAt: Date;

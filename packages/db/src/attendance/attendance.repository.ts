@@ -18,6 +18,7 @@ import type { Collection, Filter, WithId } from 'mongodb';
 import { engineRequests } from '../approvals/request-kind.js';
 import { insertUnlessPresent } from '../errors.js';
 import { newId, newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
+import { RETENTION_BATCH_SIZE, type RetentionTarget } from '../privacy/retention-batches.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type {
   AttendanceLockDoc,
@@ -141,6 +142,12 @@ export interface AttendanceRecordRepository {
     now: Date,
   ): Promise<AttendanceRecord>;
   insertMany(days: readonly NewAttendanceDay[], now: Date): Promise<void>;
+  /**
+   * Retention: days before `cutoffDay` whose punches still hold their IP, user
+   * agent, location and note, but those of `exceptUserIds` (legal holds). A
+   * step strips them (types, times, sources and flags stay) and marks the day.
+   */
+  retentionOfPunchFacts(cutoffDay: string, exceptUserIds: readonly string[], now: Date): RetentionTarget;
 }
 
 export function createAttendanceRecordRepository(records: Collection<AttendanceRecordDoc>): AttendanceRecordRepository {
@@ -303,6 +310,29 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
           }),
         ),
       );
+    },
+    retentionOfPunchFacts(cutoffDay, exceptUserIds, now) {
+      const filter: Filter<AttendanceRecordDoc> = {
+        date: { $lt: cutoffDay },
+        factsRemovedAt: { $exists: false },
+        ...(exceptUserIds.length > 0 ? { userId: { $nin: objectIdsOf(exceptUserIds) } } : {}),
+      };
+      return {
+        count: () => records.countDocuments(filter),
+        async step(limit = RETENTION_BATCH_SIZE) {
+          const docs = await records.find(filter, { projection: { _id: 1, punches: 1, version: 1 }, limit }).toArray();
+          let done = 0;
+          for (const doc of docs) {
+            const punches = doc.punches.map((p) => ({ ...p, ip: null, userAgent: null, location: null, note: null }));
+            const result = await records.updateOne(
+              { _id: doc._id, version: doc.version },
+              { $set: { punches, factsRemovedAt: now, updatedAt: now, version: doc.version + 1 } },
+            );
+            done += result.modifiedCount;
+          }
+          return done;
+        },
+      };
     },
   };
   return repo;

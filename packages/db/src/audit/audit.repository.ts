@@ -77,21 +77,93 @@ function canonical(value: unknown): string | undefined {
   return `{${members.join(',')}}`;
 }
 
+/** The fields of a format-1 entry's view that its hash covers (a view's later fields are not hashed). */
+type HashedView = Omit<AuditEntryView, 'hash' | 'subjectId' | 'shredded'>;
+
 /**
- * The hash of an entry: sha256 over its prevHash followed by the canonical JSON
- * of the entry as the API shows it, without `hash`. Being defined on the view,
- * anyone holding API output can recompute it (the JSON round trip of a view is
- * exact); a `hash` field on the argument is ignored.
+ * The hash of a format-1 entry: sha256 over its prevHash followed by the
+ * canonical JSON of the entry as the API shows it, without `hash`. Being
+ * defined on the view, anyone holding API output can recompute it (the JSON
+ * round trip of a view is exact); fields besides those of HashedView (`hash`,
+ * and the `subjectId` and `shredded` later views carry) are ignored.
  */
-export function auditEntryHash(entry: Omit<AuditEntryView, 'hash'> & { hash?: string }): string {
+export function auditEntryHash(
+  entry: HashedView & Partial<Pick<AuditEntryView, 'hash' | 'subjectId' | 'shredded'>>,
+): string {
+  const hashed: HashedView = {
+    id: entry.id,
+    seq: entry.seq,
+    timestamp: entry.timestamp,
+    actorId: entry.actorId,
+    actorType: entry.actorType,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId,
+    changes: entry.changes,
+    details: entry.details,
+    metadata: entry.metadata,
+    prevHash: entry.prevHash,
+  };
   return createHash('sha256')
-    .update(entry.prevHash + canonicalJson({ ...entry, hash: undefined }))
+    .update(entry.prevHash + canonicalJson(hashed))
     .digest('hex');
+}
+
+/**
+ * The hash of a format-2 entry: sha256 over its prevHash followed by the
+ * canonical JSON of the entry as stored, sealed parts sealed. It does not
+ * depend on the data keys, so the chain verifies after a key is deleted.
+ */
+export function sealedAuditHash(doc: Omit<AuditDoc, 'hash'>): string {
+  return createHash('sha256')
+    .update(
+      doc.prevHash +
+        canonicalJson({
+          id: doc._id.toHexString(),
+          seq: doc.seq,
+          timestamp: doc.timestamp.toISOString(),
+          actorId: doc.actorId,
+          actorType: doc.actorType,
+          action: doc.action,
+          resourceType: doc.resourceType,
+          resourceId: doc.resourceId,
+          changesJson: doc.changesJson,
+          detailsJson: doc.detailsJson,
+          metadata: { ip: doc.metadata.ip, userAgent: doc.metadata.userAgent, requestId: doc.metadata.requestId },
+          format: doc.format,
+          sealing: { subject: doc.sealing?.subject ?? null, client: doc.sealing?.client ?? null },
+          prevHash: doc.prevHash,
+        }),
+    )
+    .digest('hex');
+}
+
+function hashOf(doc: Omit<AuditDoc, 'hash'>): string {
+  return doc.format === 2 ? sealedAuditHash(doc) : auditEntryHash(viewWithoutHash(doc));
+}
+
+/** The parts of a format-2 entry sealed under data keys, for the audit service to open. */
+export interface SealedAuditParts {
+  /** Whose key sealed `changes` and `details` (null: they are in the view as they are). */
+  subjectId: string | null;
+  changes: string | null;
+  details: string | null;
+  /** Whose key sealed `client`, the `{ ip, userAgent }` of the request (null: in the view as they are). */
+  clientId: string | null;
+  client: string | null;
+}
+
+/** An entry as read: its view, with the sealed parts empty until opened. */
+export interface StoredAuditEntry {
+  entry: AuditEntryView;
+  sealed: SealedAuditParts | null;
 }
 
 function viewWithoutHash(doc: Omit<AuditDoc, 'hash'>): Omit<AuditEntryView, 'hash'> {
   // Fields are copied one by one: what is hashed is exactly what the API shows,
   // and anything else a document might hold is neither.
+  const sealedSubject = doc.format === 2 && Boolean(doc.sealing?.subject);
+  const sealedClient = doc.format === 2 && Boolean(doc.sealing?.client);
   return {
     id: doc._id.toHexString(),
     seq: doc.seq,
@@ -101,13 +173,17 @@ function viewWithoutHash(doc: Omit<AuditDoc, 'hash'>): Omit<AuditEntryView, 'has
     action: doc.action,
     resourceType: doc.resourceType,
     resourceId: doc.resourceId,
-    changes: doc.changesJson === null ? null : (JSON.parse(doc.changesJson) as AuditEntryView['changes']),
-    details: doc.detailsJson === null ? null : (JSON.parse(doc.detailsJson) as AuditEntryView['details']),
+    subjectId: doc.format === 2 ? (doc.sealing?.subject ?? null) : null,
+    changes:
+      doc.changesJson === null || sealedSubject ? null : (JSON.parse(doc.changesJson) as AuditEntryView['changes']),
+    details:
+      doc.detailsJson === null || sealedSubject ? null : (JSON.parse(doc.detailsJson) as AuditEntryView['details']),
     metadata: {
-      ip: doc.metadata.ip,
-      userAgent: doc.metadata.userAgent,
+      ip: sealedClient ? '' : doc.metadata.ip,
+      userAgent: sealedClient ? null : doc.metadata.userAgent,
       requestId: doc.metadata.requestId,
     },
+    shredded: false,
     prevHash: doc.prevHash,
   };
 }
@@ -116,10 +192,27 @@ export function toAuditView(doc: WithId<AuditDoc>): AuditEntryView {
   return { ...viewWithoutHash(doc), hash: doc.hash };
 }
 
+function toStoredEntry(doc: WithId<AuditDoc>): StoredAuditEntry {
+  const entry = toAuditView(doc);
+  if (doc.format !== 2) return { entry, sealed: null };
+  const subjectId = doc.sealing?.subject ?? null;
+  const clientId = doc.sealing?.client ?? null;
+  return {
+    entry,
+    sealed: {
+      subjectId,
+      changes: subjectId ? doc.changesJson : null,
+      details: subjectId ? doc.detailsJson : null,
+      clientId,
+      client: clientId ? doc.metadata.ip : null,
+    },
+  };
+}
+
 /** False for an entry changed after it was written, including one too damaged to read. */
 function hashMatches(doc: AuditDoc): boolean {
   try {
-    return auditEntryHash(viewWithoutHash(doc)) === doc.hash;
+    return hashOf(doc) === doc.hash;
   } catch {
     return false;
   }
@@ -133,6 +226,17 @@ export interface AppendAuditInput {
   event: AuditEvent;
   meta: AuditRequestMeta;
   timestamp: Date;
+  /**
+   * Writes the entry in format 2: changes and details sealed under the
+   * subject's data key, the client's ip and user agent under the actor's
+   * (either may be null: that part is stored as it is). Without it, format 1.
+   */
+  seal?: AuditSeal;
+}
+
+export interface AuditSeal {
+  subject: { id: string; seal(text: string): string } | null;
+  client: { id: string; seal(text: string): string } | null;
 }
 
 type PreparedEntry = Omit<AuditDoc, '_id' | 'seq' | 'prevHash' | 'hash'>;
@@ -163,7 +267,29 @@ function redactedRecord(value: unknown): Record<string, unknown> | null {
   return { value: redacted };
 }
 
-function prepareEntry({ actor, event, meta, timestamp }: AppendAuditInput): PreparedEntry {
+function prepareEntry(input: AppendAuditInput): PreparedEntry {
+  const plain = preparePlainEntry(input);
+  const { seal } = input;
+  if (!seal) return plain;
+  const subject = seal.subject;
+  const client = seal.client;
+  return {
+    ...plain,
+    changesJson: subject && plain.changesJson !== null ? subject.seal(plain.changesJson) : plain.changesJson,
+    detailsJson: subject && plain.detailsJson !== null ? subject.seal(plain.detailsJson) : plain.detailsJson,
+    metadata: client
+      ? {
+          ip: client.seal(canonicalJson({ ip: plain.metadata.ip, userAgent: plain.metadata.userAgent })),
+          userAgent: null,
+          requestId: plain.metadata.requestId,
+        }
+      : plain.metadata,
+    format: 2,
+    sealing: { subject: subject?.id ?? null, client: client?.id ?? null },
+  };
+}
+
+function preparePlainEntry({ actor, event, meta, timestamp }: AppendAuditInput): PreparedEntry {
   if (!(timestamp instanceof Date) || Number.isNaN(timestamp.getTime())) {
     throw new Error('audit entry: timestamp must be a valid Date');
   }
@@ -231,7 +357,7 @@ function chainAfter(last: { seq: number; hash: string } | null, entries: Prepare
   return entries.map((entry) => {
     seq += 1;
     const unhashed: Omit<AuditDoc, 'hash'> = { _id: newId(), seq, ...entry, prevHash };
-    prevHash = auditEntryHash(viewWithoutHash(unhashed));
+    prevHash = hashOf(unhashed);
     return { ...unhashed, hash: prevHash };
   });
 }
@@ -338,6 +464,7 @@ async function drainAppends(audits: Collection<AuditDoc>, key: string, queue: Pe
  */
 export async function appendAudit(audits: Collection<AuditDoc>, input: AppendAuditInput): Promise<AuditEntryView> {
   const entry = prepareEntry(input);
+  const plain = input.seal ? preparePlainEntry(input) : null;
   const key = audits.namespace;
   const doc = await new Promise<AuditDoc>((resolve, reject) => {
     const waiting = appendQueues.get(key);
@@ -350,7 +477,15 @@ export async function appendAudit(audits: Collection<AuditDoc>, input: AppendAud
     // Start after the current tick, so appends made together are written together.
     queueMicrotask(() => void drainAppends(audits, key, queue));
   });
-  return toAuditView(doc);
+  const view = toAuditView(doc);
+  // A sealed entry is answered as its writer gave it.
+  if (!plain) return view;
+  return {
+    ...view,
+    changes: plain.changesJson === null ? null : (JSON.parse(plain.changesJson) as AuditEntryView['changes']),
+    details: plain.detailsJson === null ? null : (JSON.parse(plain.detailsJson) as AuditEntryView['details']),
+    metadata: plain.metadata,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -387,7 +522,7 @@ export interface AuditListFilter extends Omit<ListAuditsQuery, 'from' | 'to'> {
 export async function listAudits(
   audits: Collection<AuditDoc>,
   query: AuditListFilter,
-): Promise<CursorPage<AuditEntryView>> {
+): Promise<CursorPage<StoredAuditEntry>> {
   const clauses: Filter<AuditDoc>[] = [];
   if (query.actorId !== undefined) clauses.push({ actorId: query.actorId });
   if (query.action !== undefined) clauses.push({ action: query.action });
@@ -406,7 +541,7 @@ export async function listAudits(
   const pageDocs = docs.slice(0, limit);
   const last = pageDocs.at(-1);
   return {
-    items: pageDocs.map(toAuditView),
+    items: pageDocs.map(toStoredEntry),
     nextCursor: docs.length > limit && last ? encodeAuditCursor(last.seq) : null,
   };
 }
@@ -483,7 +618,7 @@ export async function verifyAuditChain(
 export interface AuditRepository {
   /** Appends one entry at the end of the chain (see appendAudit for how appends race). */
   append(input: AppendAuditInput): Promise<AuditEntryView>;
-  list(query: AuditListFilter): Promise<CursorPage<AuditEntryView>>;
+  list(query: AuditListFilter): Promise<CursorPage<StoredAuditEntry>>;
   verify(options?: VerifyAuditOptions): Promise<AuditVerifyView>;
 }
 

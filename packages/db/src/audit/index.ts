@@ -4,8 +4,12 @@ export {
   type AppendAuditInput,
   AUDIT_GENESIS_HASH,
   type AuditRepository,
+  type AuditSeal,
   auditEntryHash,
   canonicalJson,
   createAuditRepository,
+  type SealedAuditParts,
+  type StoredAuditEntry,
+  sealedAuditHash,
   type VerifyAuditOptions,
 } from './audit.repository.js';

@@ -1,6 +1,7 @@
 import type { AuthTokenKind, AuthTokenRecord } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
-import { newId, objectIdOf } from '../ids.js';
+import { newId, objectIdOf, objectIdsOf } from '../ids.js';
+import { deletionTarget, type RetentionTarget } from '../privacy/retention-batches.js';
 import { toAuthTokenRecord } from './auth.mapper.js';
 import type { AuthTokenDoc } from './session.doc.js';
 
@@ -29,6 +30,8 @@ export interface AuthTokenRepository {
   retireAll(userId: string, now: Date, kind?: AuthTokenKind): Promise<void>;
   /** Deletes tokens that expired before `before`. */
   purgeExpired(before: Date): Promise<number>;
+  /** Retention: tokens used or expired before `cutoff`, but those of `exceptUserIds` (legal holds). */
+  retention(cutoff: Date, exceptUserIds: readonly string[]): RetentionTarget;
 }
 
 export function createAuthTokenRepository(collections: { authTokens: Collection<AuthTokenDoc> }): AuthTokenRepository {
@@ -75,6 +78,13 @@ export function createAuthTokenRepository(collections: { authTokens: Collection<
     async purgeExpired(before) {
       const result = await tokens.deleteMany({ expiresAt: { $lt: before } });
       return result.deletedCount;
+    },
+
+    retention(cutoff, exceptUserIds) {
+      return deletionTarget(tokens, {
+        $or: [{ expiresAt: { $lt: cutoff } }, { usedAt: { $lt: cutoff } }],
+        ...(exceptUserIds.length > 0 ? { userId: { $nin: objectIdsOf(exceptUserIds) } } : {}),
+      });
     },
   };
 }

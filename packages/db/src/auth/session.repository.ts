@@ -1,6 +1,7 @@
 import type { SessionRecord } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
-import { newId, objectIdOf } from '../ids.js';
+import { newId, objectIdOf, objectIdsOf } from '../ids.js';
+import { deletionTarget, type RetentionTarget } from '../privacy/retention-batches.js';
 import { toSessionRecord } from './auth.mapper.js';
 import type { SessionDoc } from './session.doc.js';
 
@@ -43,6 +44,8 @@ export interface SessionRepository {
   listLive(userId: string, now: Date): Promise<SessionRecord[]>;
   /** Deletes sessions that expired before `before` (ended ones are kept until then, for investigations). */
   purgeExpired(before: Date): Promise<number>;
+  /** Retention: sessions ended or expired before `cutoff`, but those of `exceptUserIds` (legal holds). */
+  retention(cutoff: Date, exceptUserIds: readonly string[]): RetentionTarget;
 }
 
 export function createSessionRepository(collections: { sessions: Collection<SessionDoc> }): SessionRepository {
@@ -126,6 +129,13 @@ export function createSessionRepository(collections: { sessions: Collection<Sess
     async purgeExpired(before) {
       const result = await sessions.deleteMany({ expiresAt: { $lt: before } });
       return result.deletedCount;
+    },
+
+    retention(cutoff, exceptUserIds) {
+      return deletionTarget(sessions, {
+        $or: [{ expiresAt: { $lt: cutoff } }, { revokedAt: { $lt: cutoff } }],
+        ...(exceptUserIds.length > 0 ? { userId: { $nin: objectIdsOf(exceptUserIds) } } : {}),
+      });
     },
   };
 }

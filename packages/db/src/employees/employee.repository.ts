@@ -23,6 +23,7 @@ import { objectIdOf, objectIdsOf } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
+import { listSealedValues, replaceSealedValue, type SealedValue } from '../sealed-values.js';
 import type { UserDoc } from '../users/user.doc.js';
 import { insertUser, type NewUser, nameKeyOf, userSearchKeys } from '../users/user.insert.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
@@ -327,6 +328,14 @@ export interface EmployeeRepository {
   emailsAt(domain: string): Promise<Set<string>>;
   /** How many accounts there are, leaving out the one with this email (the bootstrap admin). */
   countAccounts(except?: string): Promise<number>;
+  /** Sealed personal data of profiles after `afterId`, in id order, `limit` at most: what a key rotation re-seals. */
+  sealedPersonalData(afterId: string | null, limit: number): Promise<SealedValue[]>;
+  /**
+   * Derived, not versioned: the same personal data sealed under another key,
+   * only while the stored value is still `from` (false otherwise: an edit
+   * meanwhile is never overwritten, and never fails because of this).
+   */
+  replaceSealedPersonalData(id: string, from: string, to: string): Promise<boolean>;
 }
 
 const SORTS: Record<EmployeeDirectoryQuery['sort'], Sort> = {
@@ -613,5 +622,7 @@ export function createEmployeeRepository(collections: Pick<Collections, 'employe
     countAccounts(except) {
       return users.countDocuments(except ? { emailKey: { $ne: normalizeEmail(except) } } : {});
     },
+    sealedPersonalData: (afterId, limit) => listSealedValues(employees, 'personal', afterId, limit),
+    replaceSealedPersonalData: (id, from, to) => replaceSealedValue(employees, 'personal', id, from, to),
   };
 }

@@ -52,6 +52,8 @@ export interface MessageDoc {
 export const messagesCollection = defineCollection<MessageDoc>('messages', [
   { name: 'thread_seq', key: { threadId: 1, seq: 1 }, unique: true },
   { name: 'sender_key', key: { senderId: 1, dedupeKey: 1 }, unique: true },
+  // The retention policy's cutoff.
+  { name: 'created', key: { createdAt: 1 } },
 ]);
 
 /** What each person's live feed carried, kept a week so a feed that reconnects gets what it missed. */

@@ -1,8 +1,9 @@
 import type { CursorPage, MessageRecord, MessagingEvent, ThreadRecord, ThreadSide } from '@seed-pms/domain';
-import type { Collection, WithId } from 'mongodb';
+import type { Collection, Filter, WithId } from 'mongodb';
 import { insertUnlessPresent, isDuplicateKey } from '../errors.js';
-import { idOrNull, newId, objectIdOf, oid } from '../ids.js';
+import { idOrNull, newId, objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { findKeysetPage, findMadeAfter } from '../pagination.js';
+import { RETENTION_BATCH_SIZE, type RetentionTarget } from '../privacy/retention-batches.js';
 import type { MessageDoc, MessageEventDoc, MessageThreadDoc, ThreadSideDoc } from './messaging.doc.js';
 
 const toSide = (doc: ThreadSideDoc): ThreadSide => ({
@@ -130,6 +131,12 @@ export interface MessagingRepository {
   /** A person's events after the one with this id, oldest first (a feed resuming); [] for an id not theirs. */
   eventsAfter(userId: string, lastId: string, limit: number): Promise<StoredMessagingEvent[]>;
   purgeEventsBefore(before: Date): Promise<number>;
+  /**
+   * Retention: messages sent before `cutoff`, but those of threads with one of
+   * `exceptUserIds` (legal holds: sender or recipient). A step deletes a batch
+   * and empties the preview of threads whose last message it deleted.
+   */
+  retentionOfMessages(cutoff: Date, exceptUserIds: readonly string[]): RetentionTarget;
 }
 
 export function createMessagingRepository(
@@ -229,6 +236,34 @@ export function createMessagingRepository(
     },
     async purgeEventsBefore(before) {
       return (await events.deleteMany({ createdAt: { $lt: before } })).deletedCount;
+    },
+    retentionOfMessages(cutoff, exceptUserIds) {
+      const held = objectIdsOf(exceptUserIds);
+      const filter = async (): Promise<Filter<MessageDoc>> => {
+        if (held.length === 0) return { createdAt: { $lt: cutoff } };
+        const heldThreads = await threads.find({ participantIds: { $in: held } }, { projection: { _id: 1 } }).toArray();
+        return {
+          createdAt: { $lt: cutoff },
+          senderId: { $nin: held },
+          threadId: { $nin: heldThreads.map((t) => t._id) },
+        };
+      };
+      return {
+        count: async () => messages.countDocuments(await filter()),
+        async step(limit = RETENTION_BATCH_SIZE) {
+          const found = await messages.find(await filter(), { projection: { _id: 1, threadId: 1 }, limit }).toArray();
+          if (found.length === 0) return 0;
+          const ids = found.map((d) => d._id);
+          const deleted = (await messages.deleteMany({ _id: { $in: ids } })).deletedCount;
+          // A thread whose last message went keeps no preview of it (its version moves: racing writers reload).
+          const threadIds = [...new Map(found.map((d) => [d.threadId.toHexString(), d.threadId])).values()];
+          await threads.updateMany(
+            { _id: { $in: threadIds }, 'lastMessage.id': { $in: ids } },
+            { $set: { 'lastMessage.preview': '' }, $inc: { version: 1 } },
+          );
+          return deleted;
+        },
+      };
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { Channels, CursorPage, NewNotification, NotificationType } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
-import { idOrNull, newId, objectIdOf, oid } from '../ids.js';
+import { idOrNull, newId, objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { findKeysetPage, findMadeAfter } from '../pagination.js';
+import { deletionTarget, type RetentionTarget } from '../privacy/retention-batches.js';
 import type { NotificationDoc, NotificationPreferencesDoc } from './notification.doc.js';
 
 export interface NotificationRecord extends Omit<NewNotification, 'actorId'> {
@@ -47,6 +48,8 @@ export interface NotificationRepository {
   markAllRead(userId: string, now: Date): Promise<number>;
   /** Deletes notifications made before `before`; returns how many. */
   purgeBefore(before: Date): Promise<number>;
+  /** Retention: notifications read before `cutoff`, but those of `exceptUserIds` (legal holds). */
+  retentionOfRead(cutoff: Date, exceptUserIds: readonly string[]): RetentionTarget;
   preferences(userId: string): Promise<Partial<Record<NotificationType, Channels>>>;
   /** Channel choices of many people at once (one read). */
   preferencesOf(userIds: readonly string[]): Promise<Map<string, Partial<Record<NotificationType, Channels>>>>;
@@ -102,6 +105,12 @@ export function createNotificationRepository(
     },
     async purgeBefore(before) {
       return (await notifications.deleteMany({ createdAt: { $lt: before } })).deletedCount;
+    },
+    retentionOfRead(cutoff, exceptUserIds) {
+      return deletionTarget(notifications, {
+        readAt: { $lt: cutoff },
+        ...(exceptUserIds.length > 0 ? { userId: { $nin: objectIdsOf(exceptUserIds) } } : {}),
+      });
     },
     async preferences(userId) {
       return choicesOf(await preferences.findOne({ _id: oid(userId) }));

@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
 import { newId, objectIdOf } from '../ids.js';
+import { deletionTarget, type RetentionTarget } from '../privacy/retention-batches.js';
 import type { OutboxDoc, OutboxStatus } from './outbox.doc.js';
 
 export interface NewEmail {
@@ -76,6 +77,8 @@ export interface OutboxRepository {
   markFailed(id: string, error: string, now: Date, policy: RetryPolicy): Promise<'pending' | 'failed' | null>;
   /** Deletes sent and given-up emails last touched before `before`; returns how many. */
   purgeFinished(before: Date): Promise<number>;
+  /** Retention: emails sent or given up on before `cutoff`. */
+  retentionOfFinished(cutoff: Date): RetentionTarget;
 }
 
 function toOutboxEmail(doc: OutboxDoc): OutboxEmail {
@@ -179,6 +182,10 @@ export function createOutboxRepository(outbox: Collection<OutboxDoc>): OutboxRep
     async purgeFinished(before) {
       const result = await outbox.deleteMany({ status: { $in: ['sent', 'failed'] }, updatedAt: { $lt: before } });
       return result.deletedCount;
+    },
+
+    retentionOfFinished(cutoff) {
+      return deletionTarget(outbox, { status: { $in: ['sent', 'failed'] }, updatedAt: { $lt: cutoff } });
     },
   };
 }

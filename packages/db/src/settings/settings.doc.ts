@@ -3,6 +3,7 @@ import type {
   CapacitySettings,
   FinanceSettings,
   OrganizationSettings,
+  RetentionSettings,
   SecuritySettings,
 } from '@seed-pms/domain';
 import { defineCollection } from '../collections.js';
@@ -19,6 +20,8 @@ export interface SettingsDoc {
   attendance?: AttendanceSettings;
   /** Added with expenses (read as the defaults when missing). */
   finance?: FinanceSettings;
+  /** Added with privacy (read as the defaults when missing). */
+  retention?: RetentionSettings;
   version: number;
   createdAt: Date;
   updatedAt: Date;

@@ -12,6 +12,7 @@ export function settingsView(doc: SettingsDoc): SettingsView {
     organization: { ...DEFAULT_SETTINGS.organization, ...doc.organization },
     attendance: { ...DEFAULT_SETTINGS.attendance, ...doc.attendance },
     finance: { ...DEFAULT_SETTINGS.finance, ...doc.finance },
+    retention: { ...DEFAULT_SETTINGS.retention, ...doc.retention },
     version: doc.version,
     updatedAt: doc.updatedAt.toISOString(),
   };

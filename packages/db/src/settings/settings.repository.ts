@@ -4,6 +4,7 @@ import {
   DEFAULT_SETTINGS,
   type FinanceSettings,
   type OrganizationSettings,
+  type RetentionSettings,
   type SecuritySettings,
   type SettingsView,
 } from '@seed-pms/domain';
@@ -20,6 +21,7 @@ export interface SettingsChanges {
   organization?: Partial<OrganizationSettings> | undefined;
   attendance?: Partial<AttendanceSettings> | undefined;
   finance?: Partial<FinanceSettings> | undefined;
+  retention?: Partial<RetentionSettings> | undefined;
 }
 
 /**
@@ -66,7 +68,7 @@ export function createSettingsRepository(collections: { settings: Collection<Set
 
     async update(expectedVersion, changes, now) {
       const set: Record<string, unknown> = {};
-      for (const section of ['security', 'capacity', 'organization', 'attendance', 'finance'] as const) {
+      for (const section of ['security', 'capacity', 'organization', 'attendance', 'finance', 'retention'] as const) {
         for (const [key, value] of Object.entries(changes[section] ?? {})) set[`${section}.${key}`] = value;
       }
       // Created with the defaults on first read, so a change always finds the document.

@@ -44,6 +44,8 @@ export interface UserDoc {
   archivedAt: Date | null;
   archivedBy: ObjectId | null;
   archiveReason: string | null;
+  /** When the person's personal data was erased (the account is a pseudonym and can never be restored); absent until then. */
+  erasedAt?: Date | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;

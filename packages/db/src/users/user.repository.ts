@@ -24,6 +24,7 @@ import { objectIdOf, objectIdsOf } from '../ids.js';
 import { findByIds } from '../lookups.js';
 import { findPage } from '../pagination.js';
 import { escapeRegex } from '../regex.js';
+import { listSealedValues, replaceSealedValue, type SealedValue } from '../sealed-values.js';
 import { repairSearchKeys } from '../search-keys.js';
 import { updateVersioned } from '../versioning.js';
 import type { UserDoc } from './user.doc.js';
@@ -55,6 +56,9 @@ export interface UserChanges {
   email?: string | undefined;
   roles?: Role[] | undefined;
 }
+
+/** Which sealed MFA secret: the confirmed one or the one being enrolled. */
+export type SealedMfaField = 'secret' | 'pendingSecret';
 
 /** A confirmed MFA enrolment: the secret that was pending, new recovery codes, the step of the confirming code. */
 export interface MfaActivation {
@@ -156,6 +160,20 @@ export interface UserRepository {
   useTotpStep(id: string, secret: string, step: number): Promise<boolean>;
   /** Bookkeeping, not versioned: the time of the last sign-in. */
   recordLogin(id: string, now: Date): Promise<void>;
+  /**
+   * Sealed MFA secrets (`secret`: confirmed, `pendingSecret`: being enrolled)
+   * of accounts after `afterId`, in id order, `limit` at most: what a key
+   * rotation re-seals.
+   */
+  sealedMfaSecrets(which: SealedMfaField, afterId: string | null, limit: number): Promise<SealedValue[]>;
+  /**
+   * The same secret sealed under another key, only while the stored one is
+   * still `from` (false otherwise). For `secret` bookkeeping, not versioned
+   * (sign-ins guard on the sealed secret and check again on a mismatch). For
+   * `pendingSecret` the version moves, so a confirmation that read the old
+   * value reloads (VERSION_CONFLICT) instead of storing it as the secret.
+   */
+  replaceSealedMfaSecret(which: SealedMfaField, id: string, from: string, to: string): Promise<boolean>;
   /**
    * Roles and status of these people and of every active holder of one of
    * `roles` (held directly or, for hierarchy roles, by one above): who an
@@ -420,6 +438,19 @@ export function createUserRepository(
     async recordLogin(id, now) {
       const _id = objectIdOf(id);
       if (_id) await users.updateOne({ _id }, { $set: { lastLoginAt: now } });
+    },
+
+    sealedMfaSecrets: (which, afterId, limit) => listSealedValues(users, `mfa.${which}`, afterId, limit),
+
+    async replaceSealedMfaSecret(which, id, from, to) {
+      if (which === 'secret') return replaceSealedValue(users, 'mfa.secret', id, from, to);
+      const _id = objectIdOf(id);
+      if (!_id) return false;
+      const result = await users.updateOne(
+        { _id, 'mfa.pendingSecret': from },
+        { $set: { 'mfa.pendingSecret': to }, $inc: { version: 1 } },
+      );
+      return result.modifiedCount === 1;
     },
   };
 }

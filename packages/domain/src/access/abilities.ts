@@ -69,6 +69,12 @@ export const SUBJECTS = [
   'ExpenseClaim',
   'ExpenseReport',
   'MessageThread',
+  'Webhook',
+  'PrivacyExport',
+  'Consent',
+  'LegalHold',
+  'RetentionPolicy',
+  'ErasureRequest',
 ] as const;
 export type SubjectName = (typeof SUBJECTS)[number];
 
@@ -140,6 +146,18 @@ export interface SubjectShapes {
   ExpenseReport: Record<string, never>;
   /** A 1:1 message thread: its two participants, and nobody else (admins included). */
   MessageThread: { participantIds: readonly string[] };
+  /** Webhook subscriptions and their deliveries: Admins only. */
+  Webhook: Record<string, never>;
+  /** A personal-data export: the person's, whoever asked for it, and HR. */
+  PrivacyExport: { userId: string; requestedBy: string };
+  /** A person's consents to the optional purposes: their own only. */
+  Consent: { userId: string };
+  /** Legal holds: HR and Admins. */
+  LegalHold: Record<string, never>;
+  /** The retention policy's dry run: Admins (the policy itself is a settings block). */
+  RetentionPolicy: Record<string, never>;
+  /** An erasure request: the person's, everyone its workflow asked, and HR. */
+  ErasureRequest: { userId: string; approverIds: readonly string[] };
 }
 
 export interface ProjectScope {
@@ -210,6 +228,14 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   can('create', 'ExpenseClaim');
   can(['read', 'update'], 'ExpenseClaim', { userId: user.id });
   can('read', 'ExpenseClaim', { approverIds: user.id });
+  // Privacy: your own consents, exports and erasure requests (and those you are asked to decide).
+  can(['read', 'update'], 'Consent', { userId: user.id });
+  can('create', 'PrivacyExport', { userId: user.id });
+  can('read', 'PrivacyExport', { userId: user.id });
+  can('read', 'PrivacyExport', { requestedBy: user.id });
+  can('create', 'ErasureRequest', { userId: user.id });
+  can(['read', 'update'], 'ErasureRequest', { userId: user.id });
+  can('read', 'ErasureRequest', { approverIds: user.id });
 
   // Projects: everyone sees them and their rosters; members and leads take
   // part; leads run their project; managers and above run every project.
@@ -248,6 +274,9 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
     can('read', 'ExpenseClaim');
     // HR sets and ends the delegation of someone who is absent.
     can(['create', 'read', 'delete'], 'ApprovalDelegation');
+    // HR exports and asks to erase anyone's data, and places legal holds.
+    can(['create', 'read'], ['PrivacyExport', 'ErasureRequest']);
+    can(['create', 'read', 'delete'], 'LegalHold');
   }
   if (holdsRole(user.roles, 'finance')) {
     can('read', 'ExchangeRate');
@@ -271,6 +300,8 @@ export function defineRulesFor(user: AbilityUser): PermissionRule[] {
   }
   // Comments are edited by their authors only, whoever else may delete them.
   cannot('update', 'ProjectComment', { authorId: { $ne: user.id } }).because('Only the author can edit a comment');
+  // Consents are the person's own choice: nobody else reads or sets them.
+  cannot(['read', 'update'], 'Consent', { userId: { $ne: user.id } }).because('Only the person sets their consents');
   // Private by default: not even an admin reads others' messages.
   cannot(['read', 'update', 'delete'], 'MessageThread', { participantIds: { $nin: [user.id] } }).because(
     'Only its two participants see a thread',

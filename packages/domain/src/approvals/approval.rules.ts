@@ -24,6 +24,11 @@ export const SIMPLE_STAGES: Readonly<Record<ApprovalKind, readonly PolicyStage[]
     { name: 'Finance', approvers: ['finance'], rule: 'any', remindAfter: 24 },
     { name: 'CEO', approvers: ['ceo'], rule: 'any', remindAfter: 24 },
   ],
+  // Erasing someone's personal data cannot be undone: HR checks what must be kept, then an Admin.
+  erasure: [
+    { name: 'HR', approvers: ['hr'], rule: 'any', remindAfter: 24 },
+    { name: 'Admin', approvers: ['admin'], rule: 'any', remindAfter: 24 },
+  ],
 };
 
 /** The policy of a kind nobody has changed: simple mode, version 0. */

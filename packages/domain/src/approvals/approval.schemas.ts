@@ -8,7 +8,7 @@ import { PersonRef } from '../employees/employee.schemas.js';
  * registration (packages/api/src/approvals/approval-kinds.ts); its policy is
  * kept under the same name.
  */
-export const APPROVAL_KINDS = ['workLocation', 'leave', 'timeChange', 'expense'] as const;
+export const APPROVAL_KINDS = ['workLocation', 'leave', 'timeChange', 'expense', 'erasure'] as const;
 export const ApprovalKind = z.enum(APPROVAL_KINDS).meta({ id: 'ApprovalKind' });
 export type ApprovalKind = z.infer<typeof ApprovalKind>;
 

@@ -25,6 +25,10 @@ export const AuditEntryView = z
     action: z.string().meta({ description: 'What happened, as area.verb.', example: 'user.create' }),
     resourceType: z.string().meta({ description: 'The kind of object acted on.', example: 'User' }),
     resourceId: z.string().meta({ description: 'The id of the object acted on.' }),
+    subjectId: z.string().nullable().meta({
+      description:
+        'The person the entry is about, whose own data key seals its changes and details (null: entries written before per-person keys, or about no one).',
+    }),
     changes: z
       .object({
         before: JsonObject.nullable().meta({ description: 'The object before the change; null when it was created.' }),
@@ -38,12 +42,16 @@ export const AuditEntryView = z
       userAgent: z.string().nullable().meta({ description: 'User-Agent of the request; null when it sent none.' }),
       requestId: z.string().meta({ description: 'The request id, as in the logs and error bodies.' }),
     }),
+    shredded: z.boolean().meta({
+      description:
+        'True when a data key this entry was sealed with was deleted by an erasure: changes and details (the subject’s) or ip and user agent (the actor’s) read as null and empty. The chain still verifies.',
+    }),
     prevHash: Sha256Hex.meta({
       description: 'The hash of the entry before this one (64 zeros for the first), which chains the trail.',
     }),
     hash: Sha256Hex.meta({
       description:
-        'sha256(prevHash + canonical JSON of this entry without `hash`), canonical meaning sorted keys and no whitespace.',
+        'sha256(prevHash + canonical JSON of the entry), canonical meaning sorted keys and no whitespace: of this view without `hash`, `subjectId` and `shredded` for entries written before per-person data keys; of the stored, sealed form for later ones, which the server recomputes (GET /audits/verify) whether or not a key was deleted.',
     }),
   })
   .meta({ id: 'AuditEntry' });
@@ -127,6 +135,14 @@ export interface AuditEvent {
   after?: unknown;
   /** A small JSON object, e.g. { reason }. */
   details?: Record<string, unknown>;
+  /**
+   * The person the entry is about, whose data key seals its changes and
+   * details. When omitted: the resource for a user or employee, else the
+   * `userId` (or `requesterId`) of the object after or before, else the actor.
+   * Null: about no one, stored as it is (an entry that must outlive an erasure,
+   * and holds only ids and counts).
+   */
+  subjectId?: string | null;
 }
 
 export interface AuditActor {

@@ -146,6 +146,11 @@ export const EmployeeProfile = EmployeeSummary.extend({
   personal: PersonalInfo.optional().meta({
     description: 'Present only for the person, their manager chain, HR and admins.',
   }),
+  birthday: z.string().nullable().meta({
+    description:
+      'Day and month of birth as MM-DD (never the year), when the person consents to colleagues seeing it (consent profile.birthday); null otherwise.',
+    example: '03-14',
+  }),
   editableFields: z
     .array(z.enum(EMPLOYEE_FIELDS))
     .meta({ description: 'The fields the caller may change with PATCH (for showing edit controls).' }),

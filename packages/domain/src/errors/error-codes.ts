@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   MFA_SETUP_REQUIRED: 403,
   // 404
   NOT_FOUND: 404,
+  /** A personal-data export past its 7 days: its ZIP is deleted; `details.expiredAt`. Request a new one. */
+  EXPORT_EXPIRED: 410,
   ROUTE_NOT_FOUND: 404,
   // 405
   METHOD_NOT_ALLOWED: 405,
@@ -68,6 +70,8 @@ export const ERROR_CODES = {
   MFA_ENROLMENT_CHANGED: 409,
   /** The caller already decided, or the stage was settled by others; `details.decision` is the decision that stands. */
   ALREADY_DECIDED: 409,
+  /** An attempt of this webhook delivery is running now; ask again when it ends; `details.deliveryId`, `details.lockedUntil`. */
+  WEBHOOK_DELIVERY_IN_PROGRESS: 409,
   /** The workflow is approved, rejected or cancelled: nothing more can be decided; `details.state`. */
   WORKFLOW_CLOSED: 409,
   /** The request changed (an edit started a new round) or moved to another stage since the caller saw it; `details.round`, `details.stage`. */
@@ -102,6 +106,16 @@ export const ERROR_CODES = {
   ATTENDANCE_PERIOD_LOCKED: 409,
   /** A correction of this day is already waiting for a decision; `details.correction`. */
   CORRECTION_PENDING: 409,
+  /** A consent given to a text version that is no longer current: show the current text and send its version; `details.purpose`, `details.currentTextVersion`. */
+  CONSENT_TEXT_OUTDATED: 409,
+  /** The person is already under a legal hold; `details.userId`, `details.heldSince`, `details.reference`. */
+  LEGAL_HOLD_EXISTS: 409,
+  /** The person is under a legal hold: their data is not erased until HR or an Admin releases it; `details.userId`, `details.heldSince`, `details.reference`. */
+  LEGAL_HOLD_ACTIVE: 409,
+  /** An erasure request for the person is open already; `details.requestId`, `details.status`. */
+  ERASURE_REQUEST_PENDING: 409,
+  /** The person was erased: the account cannot be restored, erased again or used; `details.userId`, `details.erasedAt`. */
+  USER_ERASED: 409,
   // 413, 415: what Fastify refuses before a procedure runs
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -213,8 +227,18 @@ export const ERROR_CODES = {
   RECIPIENT_ARCHIVED: 422,
   /** A message thread needs another person than yourself; `details.participantId`. */
   THREAD_WITH_SELF: 422,
+  /** A webhook URL that would reach a private, loopback, link-local, CGNAT, multicast or other non-public address (or `localhost`); `details.url`, `details.reason` (loopback, private, link-local, cgnat, multicast, unspecified, reserved, unique-local, localhost, …), `details.address`. */
+  WEBHOOK_URL_NOT_ALLOWED: 422,
+  /** Webhook URLs must be https in production; `details.url`. */
+  WEBHOOK_HTTPS_REQUIRED: 422,
+  /** The webhook URL's host does not resolve (DNS); `details.url`, `details.host`. */
+  WEBHOOK_HOST_UNRESOLVABLE: 422,
+  /** The webhook subscription is disabled: re-enable it (PATCH active=true) before a ping or redelivery; `details.webhookId`, `details.disabledAt`, `details.disabledReason`. */
+  WEBHOOK_DISABLED: 422,
   // 429
   RATE_LIMITED: 429,
+  /** Too many personal-data exports for one person in a day; `details.retryAfter` (ISO time), `details.retryAfterSeconds`, `details.limit`. */
+  EXPORT_RATE_LIMITED: 429,
   // 5xx
   INTERNAL_ERROR: 500,
   UPSTREAM_FAILED: 502,

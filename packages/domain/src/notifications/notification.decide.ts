@@ -42,6 +42,7 @@ export const DEFAULT_CHANNELS: Readonly<Record<NotificationType, Channels>> = {
   'project.mention': { inApp: true, email: true },
   'message.unread': { inApp: true, email: true },
   'expense.reimbursed': { inApp: true, email: true },
+  'webhook.disabled': { inApp: true, email: true },
 };
 
 /** Types that ask someone to decide: they always reach them somewhere (one channel at least). */
@@ -87,6 +88,7 @@ const KIND_NAMES: Record<ApprovalKind, string> = {
   leave: 'leave request',
   timeChange: 'time correction',
   expense: 'expense claim',
+  erasure: 'erasure request',
 };
 
 /** The workflow as notifications mention it. */
@@ -191,6 +193,26 @@ export function notificationsForApproval(
         data: { ...base },
       }));
   }
+}
+
+/** Every active admin hears that a webhook subscription was disabled after repeated failure (no actor: the system did it). */
+export function webhookDisabledNotifications(
+  adminIds: readonly string[],
+  webhook: { webhookId: string; url: string; reason: string; failures: number },
+): NewNotification[] {
+  const why =
+    webhook.reason === 'consecutive_failures'
+      ? `${webhook.failures} deliveries in a row failed`
+      : 'every delivery attempt failed for a day';
+  return [...new Set(adminIds)].map((userId) => ({
+    userId,
+    type: 'webhook.disabled',
+    title: 'A webhook was disabled',
+    body: `Deliveries to ${webhook.url} stopped: ${why}. Fix the receiver, then re-enable the subscription.`,
+    link: `/admin/webhooks/${webhook.webhookId}`,
+    actorId: null,
+    data: { webhookId: webhook.webhookId, reason: webhook.reason, failures: webhook.failures },
+  }));
 }
 
 /** The e-mail addresses a comment mentions as `@name@example.com`, lower-cased, once each. */

@@ -17,6 +17,7 @@ export const NOTIFICATION_TYPES = [
   'project.mention',
   'message.unread',
   'expense.reimbursed',
+  'webhook.disabled',
 ] as const;
 export const NotificationType = z.enum(NOTIFICATION_TYPES).meta({ id: 'NotificationType' });
 export type NotificationType = z.infer<typeof NotificationType>;

@@ -3,6 +3,7 @@ import { AttendanceSettings, DEFAULT_ATTENDANCE_SETTINGS } from '../attendance/a
 import { isTimezone } from '../common/calendar-days.js';
 import { ExpectedVersion, Instant } from '../common/common.schemas.js';
 import { DEFAULT_FINANCE_SETTINGS, FinanceSettings } from '../expenses/expense-setup.schemas.js';
+import { DEFAULT_RETENTION_SETTINGS, RetentionSettings } from '../privacy/retention.schemas.js';
 
 /** Organisation-wide settings (spec: organizational_settings); later areas add their sections. */
 export const SecuritySettings = z.object({
@@ -49,12 +50,14 @@ export const DEFAULT_SETTINGS = {
   organization: { timezone: 'UTC', workingDays: [1, 2, 3, 4, 5] },
   attendance: DEFAULT_ATTENDANCE_SETTINGS,
   finance: DEFAULT_FINANCE_SETTINGS,
+  retention: DEFAULT_RETENTION_SETTINGS,
 } satisfies {
   security: SecuritySettings;
   capacity: CapacitySettings;
   organization: OrganizationSettings;
   attendance: AttendanceSettings;
   finance: FinanceSettings;
+  retention: RetentionSettings;
 };
 
 export const SettingsView = z
@@ -64,6 +67,7 @@ export const SettingsView = z
     organization: OrganizationSettings,
     attendance: AttendanceSettings,
     finance: FinanceSettings,
+    retention: RetentionSettings,
     version: z.number().int(),
     updatedAt: Instant,
   })
@@ -77,5 +81,6 @@ export const UpdateSettingsInput = z.strictObject({
   organization: OrganizationSettings.partial().strict().optional(),
   attendance: AttendanceSettings.partial().strict().optional(),
   finance: FinanceSettings.partial().strict().optional(),
+  retention: RetentionSettings.partial().strict().optional(),
 });
 export type UpdateSettingsInput = z.infer<typeof UpdateSettingsInput>;

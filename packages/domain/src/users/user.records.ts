@@ -39,6 +39,8 @@ export interface UserRecord {
   archivedAt: Date | null;
   archivedBy: string | null;
   archiveReason: string | null;
+  /** Set once the person's personal data was erased: the account is a pseudonym for good. */
+  erasedAt: Date | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;

@@ -48,6 +48,9 @@ export const UserView = z
     archivedAt: Instant.nullable(),
     archivedBy: Id.nullable(),
     archiveReason: z.string().nullable(),
+    erasedAt: Instant.nullable().meta({
+      description: 'When the person’s personal data was erased; such an account can never be restored.',
+    }),
     version: z.number().int(),
     createdAt: Instant,
     updatedAt: Instant,

@@ -102,14 +102,7 @@ export class LocalObjectStorage implements ObjectStorage {
       contentType: options.contentType,
       inline: options.inline ?? false,
     };
-    const query = new URLSearchParams({
-      key: fields.key,
-      expires: fields.expires,
-      name: fields.fileName,
-      type: fields.contentType,
-      ...(fields.inline ? { inline: '1' } : {}),
-      signature: sign(fields, this.options.urlSecret),
-    });
+    const query = signedQuery(fields, this.options.urlSecret);
     return `${this.options.baseUrl.replace(/\/+$/, '')}${LOCAL_BLOB_PATH}?${query}`;
   }
 
@@ -122,7 +115,7 @@ export class LocalObjectStorage implements ObjectStorage {
   }
 }
 
-interface SignedFields {
+export interface SignedFields {
   key: string;
   /** Unix seconds, as written in the URL. */
   expires: string;
@@ -147,6 +140,22 @@ function sign(fields: SignedFields, secret: string): string {
     fields.contentType,
   ]);
   return createHmac('sha256', secret).update(payload).digest('base64url');
+}
+
+/**
+ * The query of a signed link to a stored object (what signedUrl appends to
+ * LOCAL_BLOB_PATH). Other routes that serve stored objects by link (the
+ * personal-data export's ZIP) sign with it and check with verifyLocalSignedUrl.
+ */
+export function signedQuery(fields: SignedFields, secret: string): URLSearchParams {
+  return new URLSearchParams({
+    key: fields.key,
+    expires: fields.expires,
+    name: fields.fileName,
+    type: fields.contentType,
+    ...(fields.inline ? { inline: '1' } : {}),
+    signature: sign(fields, secret),
+  });
 }
 
 export type LocalSignedUrlCheck =

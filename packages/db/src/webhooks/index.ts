@@ -1,0 +1,2 @@
+export * from './webhook.doc.js';
+export * from './webhook.repository.js';

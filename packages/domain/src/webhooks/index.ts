@@ -1,0 +1,2 @@
+export * from './webhook.decide.js';
+export * from './webhook.schemas.js';
