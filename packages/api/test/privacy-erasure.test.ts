@@ -318,7 +318,7 @@ describe('erasure', () => {
     expect(done.user.name).toBe(`Erased person ${later.id.slice(-6)}`);
   });
 
-  it('keeps one open request per person, however many arrive at once; only HR asks for someone else', async () => {
+  it('keeps one open request per person, however many arrive at once; only HR asks for someone else; the person or whoever asked withdraws it', async () => {
     const { hr } = await staff();
     const person = await signInAs(testApp());
     const other = await signInAs(testApp());
@@ -341,5 +341,25 @@ describe('erasure', () => {
     const mine = (await call(person, 'GET', '/privacy/erasure-requests')).json();
     expect(mine.items.map((r: { id: string }) => r.id)).toEqual([created.id]);
     expect((await call(other, 'GET', '/privacy/erasure-requests')).json().items).toEqual([]);
+
+    // Withdrawn by the person (nobody else sees it: 404), then a new request may be made.
+    expect((await call(other, 'DELETE', `/privacy/erasure-requests/${created.id}`)).statusCode).toBe(404);
+    const withdrawn = await call(person, 'DELETE', `/privacy/erasure-requests/${created.id}`);
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    expect(withdrawn.json()).toMatchObject({ status: 'cancelled', approval: { state: 'cancelled' } });
+    const again = await call(person, 'DELETE', `/privacy/erasure-requests/${created.id}`);
+    expect(again.json().error).toMatchObject({ code: 'REQUEST_NOT_PENDING', details: { status: 'cancelled' } });
+    const renewed = await call(person, 'POST', '/privacy/erasure-requests', { userId: person.id, reason: 'Again' });
+    expect(renewed.statusCode, renewed.body).toBe(201);
+    // The person's own request is not HR's to withdraw (they reject it instead, on the record).
+    const byHr = await call(hr, 'DELETE', `/privacy/erasure-requests/${renewed.json().id}`);
+    expect(byHr.json().error).toMatchObject({ code: 'FORBIDDEN', details: { action: 'cancel' } });
+    expect((await call(person, 'DELETE', `/privacy/erasure-requests/${renewed.json().id}`)).statusCode).toBe(200);
+    // One HR asked for: theirs to withdraw.
+    const asked = await call(hr, 'POST', '/privacy/erasure-requests', { userId: person.id, reason: 'Left us' });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const withdrawnByHr = await call(hr, 'DELETE', `/privacy/erasure-requests/${asked.json().id}`);
+    expect(withdrawnByHr.statusCode, withdrawnByHr.body).toBe(200);
+    expect(withdrawnByHr.json().status).toBe('cancelled');
   });
 });

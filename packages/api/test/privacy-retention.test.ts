@@ -1,15 +1,17 @@
 import {
   attendanceRecordsCollection,
+  authTokensCollection,
   createRepositories,
   messagesCollection,
   messageThreadsCollection,
   notificationsCollection,
   outboxCollection,
+  sessionsCollection,
 } from '@seed-pms/db';
 import { ObjectId } from '@seed-pms/db/testing';
 import { RETENTION_CLASSES } from '@seed-pms/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RETENTION_JOB } from '../src/jobs/schedule.js';
+import { NOTIFICATIONS_PURGE_JOB, RETENTION_JOB } from '../src/jobs/schedule.js';
 import { callAs, type RestMethod, type SignedIn, signInAgain, signInAs } from './auth-helpers.js';
 import { testClock } from './clock.js';
 import { useTestApp } from './support.js';
@@ -40,11 +42,11 @@ const countsOf = (items: Record<string, PreviewItem>) =>
   Object.fromEntries(RETENTION_CLASSES.map((c) => [c, items[c]?.count ?? -1]));
 
 /** Runs the job as the scheduler would and waits for its run record; answers its counts. */
-async function runJob(admin: SignedIn, runsBefore: number): Promise<Record<string, number>> {
-  await testApp().deps.jobs.enqueue(RETENTION_JOB);
+async function runJob(admin: SignedIn, runsBefore: number, name = RETENTION_JOB): Promise<Record<string, number>> {
+  await testApp().deps.jobs.enqueue(name);
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const page = (await call(admin, 'GET', `/admin/jobs?name=${RETENTION_JOB}`)).json();
+    const page = (await call(admin, 'GET', `/admin/jobs?name=${name}`)).json();
     const finished = page.items.filter((r: { outcome: string }) => r.outcome !== 'running');
     if (finished.length > runsBefore && page.items.length === finished.length) {
       expect(finished[0].outcome, JSON.stringify(finished[0])).toBe('succeeded');
@@ -77,14 +79,19 @@ async function punchDay(who: SignedIn) {
   }
 }
 
-async function readNotification(userId: string, at: Date) {
+async function notify(userId: string, at: Date) {
   const [made] = await repos().notifications.insertMany(
     [{ userId, type: 'message.unread', title: 'Old news', body: 'x', link: '/messages', actorId: null, data: {} }],
     at,
   );
   if (!made) throw new Error('no notification made');
-  await repos().notifications.markRead(userId, made.id, at);
   return made.id;
+}
+
+async function readNotification(userId: string, at: Date) {
+  const id = await notify(userId, at);
+  await repos().notifications.markRead(userId, id, at);
+  return id;
 }
 
 describe('retention', () => {
@@ -226,6 +233,25 @@ describe('retention', () => {
         done: RETENTION_CLASSES.filter((c) => (counts[c] ?? 0) > 0).map((c) => ({ dataClass: c, count: counts[c] })),
       },
     });
+  });
+
+  it('the older purges (notifications after 180 days, expired sign-ins) keep what a hold covers too', async () => {
+    const old = new Date(clock().getTime() - YEAR_MS);
+    const heldUnread = await notify(ana.id, old);
+    const unread = await notify(cleo.id, old);
+    const purged = await runJob(admin, 0, NOTIFICATIONS_PURGE_JOB);
+    expect(purged.purged).toBeGreaterThanOrEqual(1);
+    const db = testApp().database;
+    const left = new Set(
+      (await db.collection(notificationsCollection).find({}).toArray()).map((n) => n._id.toHexString()),
+    );
+    expect(left.has(unread)).toBe(false);
+    expect([heldUnread, ids.heldNotification].every((id) => left.has(id))).toBe(true);
+
+    await runJob(admin, 0, 'auth.purge-expired');
+    const anaId = new ObjectId(ana.id);
+    expect(await db.collection(authTokensCollection).countDocuments({ userId: anaId })).toBe(1);
+    expect(await db.collection(sessionsCollection).countDocuments({ userId: anaId })).toBeGreaterThanOrEqual(1);
   });
 
   it('the periods are admin settings with floors: no zero that deletes everything', async () => {

@@ -742,9 +742,11 @@ export function createAuthService(
 
     async purgeExpired(now) {
       const ago = (ms: number) => new Date(now.getTime() - ms);
+      // A legal hold keeps the person's sign-in traces, as it does from the retention policy.
+      const held = await deps.repos.legalHolds.heldUserIds();
       return {
-        sessions: await sessions.purgeExpired(ago(30 * DAY_MS)),
-        tokens: await authTokens.purgeExpired(ago(DAY_MS)),
+        sessions: await sessions.purgeExpired(ago(30 * DAY_MS), held),
+        tokens: await authTokens.purgeExpired(ago(DAY_MS), held),
         loginFailures: await loginFailures.purgeIdle(ago(DAY_MS)),
       };
     },

@@ -396,7 +396,11 @@ export function createNotificationsService(
       await deliver(webhookDisabledNotifications(admins, event), event.at);
     },
 
-    purge: (now, keepDays = NOTIFICATIONS_KEEP_DAYS) =>
-      notifications.purgeBefore(new Date(now.getTime() - keepDays * 86_400_000)),
+    // A legal hold keeps the person's notifications, as it does from the retention policy.
+    purge: async (now, keepDays = NOTIFICATIONS_KEEP_DAYS) =>
+      notifications.purgeBefore(
+        new Date(now.getTime() - keepDays * 86_400_000),
+        await deps.repos.legalHolds.heldUserIds(),
+      ),
   };
 }

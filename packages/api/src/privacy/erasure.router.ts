@@ -41,6 +41,21 @@ export const erasureProcedures = {
     .output(pageOf(ErasureRequestView))
     .query(({ ctx, input }) => ctx.services.erasure.list(ctx, input)),
 
+  cancelErasureRequest: authedProcedure
+    .meta({
+      errors: ['REQUEST_NOT_PENDING', 'WORKFLOW_CLOSED'],
+      openapi: {
+        method: 'DELETE',
+        path: '/privacy/erasure-requests/{id}',
+        tags,
+        summary:
+          'Withdraw a pending erasure request: the person, or whoever asked for it on their behalf; answers it cancelled',
+      },
+    })
+    .input(ErasureRequestIdInput)
+    .output(ErasureRequestView)
+    .mutation(({ ctx, input }) => ctx.services.erasure.cancel(ctx, input.id)),
+
   erasureRequest: authedProcedure
     .meta({
       openapi: {

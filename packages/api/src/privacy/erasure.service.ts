@@ -1,6 +1,7 @@
 import {
   accessQuery,
   type CreateErasureRequestInput,
+  decideErasureCancel,
   decideErasureRequest,
   decideErasureRun,
   type ErasureRequestRecord,
@@ -32,6 +33,8 @@ const BATCH = 20;
 export interface ErasureApi {
   /** Self, or HR for anyone: through the approvals engine (HR, then an Admin). */
   request(ctx: ActorContext, input: CreateErasureRequestInput): Promise<ErasureRequestView>;
+  /** The person, or whoever asked on their behalf, withdraws a pending request (through the engine). */
+  cancel(ctx: ActorContext, id: string): Promise<ErasureRequestView>;
   get(ctx: ActorContext, id: string): Promise<ErasureRequestView>;
   list(ctx: ActorContext, query: ListErasureRequestsQuery): Promise<Page<ErasureRequestView>>;
 }
@@ -219,6 +222,14 @@ export function createErasureService(
       }
       await audit.record(ctx, decision.audit(stored.request.id));
       return viewOf((await requests.get(stored.request.id)) ?? stored.request, ctx.now);
+    },
+
+    async cancel(ctx, id) {
+      const record = await loadVisible(ctx, id);
+      const { onBehalf } = decideErasureCancel(ctx.actor, record);
+      // The engine's cancel settles the request through onOutcome, in its own conditional write.
+      await approvals.cancel(ctx, record.workflowId, { onBehalf });
+      return viewOf((await requests.get(id)) ?? record, ctx.now);
     },
 
     async get(ctx, id) {

@@ -24,7 +24,6 @@ export const exportProcedures = {
 
   export: authedProcedure
     .meta({
-      errors: ['EXPORT_EXPIRED'],
       openapi: {
         method: 'GET',
         path: '/privacy/exports/{id}',

@@ -3,6 +3,8 @@ import { createRepositories } from '@seed-pms/db';
 import type { Actor } from '@seed-pms/domain';
 import pino from 'pino';
 import { openRuntime } from '../app/runtime.js';
+import { resealAll, sealedFields } from '../auth/sealed-fields.js';
+import { dataBox } from '../auth/secrets.js';
 import { loadConfig, loadDotEnv } from '../config/config.js';
 import { createServices } from '../services.js';
 import { internalContext } from '../trpc/internal-context.js';
@@ -14,7 +16,8 @@ import { createCallerFactory } from '../trpc/trpc.js';
  * `config`, `repos` (every area's repository: string ids and records),
  * `services`, `appRouter` and `caller(email?)` preloaded. `await
  * caller('admin@example.com').health.deep()` runs a procedure as that user,
- * with all of its checks; `caller()` calls as an anonymous visitor.
+ * with all of its checks; `caller()` calls as an anonymous visitor. `await
+ * reseal()` re-seals now what the `secrets.reseal` job would (key rotation).
  */
 loadDotEnv();
 const config = loadConfig();
@@ -37,12 +40,15 @@ async function caller(email?: string, headers?: Record<string, string>) {
   return createCaller(internalContext({ services, actor, ...(headers ? { headers } : {}) }));
 }
 
+/** The key rotation's re-seal, now: every sealed value not under the current DATA_ENCRYPTION_KEY; answers the counts. */
+const reseal = () => resealAll(dataBox(config), sealedFields(repos), { logger });
+
 console.log(`Seed PMS REPL — database: ${runtime.database.description}`);
 console.log(
-  'Preloaded: config, repos, services, appRouter, caller(email?). Try: await (await caller()).health.ready()',
+  'Preloaded: config, repos, services, appRouter, caller(email?), reseal(). Try: await (await caller()).health.ready()',
 );
 const server = repl.start({ prompt: 'seed-pms> ', useGlobal: false });
-Object.assign(server.context, { config, repos, services, appRouter, caller });
+Object.assign(server.context, { config, repos, services, appRouter, caller, reseal });
 server.on('exit', () => {
   void runtime.close().then(() => process.exit(0));
 });

@@ -18,7 +18,7 @@ import type { Collection, Filter, WithId } from 'mongodb';
 import { engineRequests } from '../approvals/request-kind.js';
 import { insertUnlessPresent } from '../errors.js';
 import { newId, newIdString, objectIdOf, objectIdsOf, oid } from '../ids.js';
-import { RETENTION_BATCH_SIZE, type RetentionTarget } from '../privacy/retention-batches.js';
+import { exceptUsers, RETENTION_BATCH_SIZE, type RetentionTarget } from '../privacy/retention-batches.js';
 import { initialVersion, updateVersioned } from '../versioning.js';
 import type {
   AttendanceLockDoc,
@@ -315,7 +315,7 @@ export function createAttendanceRecordRepository(records: Collection<AttendanceR
       const filter: Filter<AttendanceRecordDoc> = {
         date: { $lt: cutoffDay },
         factsRemovedAt: { $exists: false },
-        ...(exceptUserIds.length > 0 ? { userId: { $nin: objectIdsOf(exceptUserIds) } } : {}),
+        ...exceptUsers(exceptUserIds),
       };
       return {
         count: () => records.countDocuments(filter),

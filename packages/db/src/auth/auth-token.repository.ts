@@ -1,7 +1,7 @@
 import type { AuthTokenKind, AuthTokenRecord } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
 import { newId, objectIdOf, objectIdsOf } from '../ids.js';
-import { deletionTarget, type RetentionTarget } from '../privacy/retention-batches.js';
+import { deletionTarget, exceptUsers, type RetentionTarget } from '../privacy/retention-batches.js';
 import { toAuthTokenRecord } from './auth.mapper.js';
 import type { AuthTokenDoc } from './session.doc.js';
 
@@ -29,7 +29,8 @@ export interface AuthTokenRepository {
   /** Retires every unused token of the user (of one kind, if given). */
   retireAll(userId: string, now: Date, kind?: AuthTokenKind): Promise<void>;
   /** Deletes tokens that expired before `before`. */
-  purgeExpired(before: Date): Promise<number>;
+  /** Deletes tokens expired before `before`, but those of `exceptUserIds` (legal holds). */
+  purgeExpired(before: Date, exceptUserIds?: readonly string[]): Promise<number>;
   /** Retention: tokens used or expired before `cutoff`, but those of `exceptUserIds` (legal holds). */
   retention(cutoff: Date, exceptUserIds: readonly string[]): RetentionTarget;
 }
@@ -75,15 +76,15 @@ export function createAuthTokenRepository(collections: { authTokens: Collection<
       await tokens.updateMany({ userId: owner, usedAt: null, ...(kind ? { kind } : {}) }, { $set: { usedAt: now } });
     },
 
-    async purgeExpired(before) {
-      const result = await tokens.deleteMany({ expiresAt: { $lt: before } });
+    async purgeExpired(before, exceptUserIds = []) {
+      const result = await tokens.deleteMany({ expiresAt: { $lt: before }, ...exceptUsers(exceptUserIds) });
       return result.deletedCount;
     },
 
     retention(cutoff, exceptUserIds) {
       return deletionTarget(tokens, {
         $or: [{ expiresAt: { $lt: cutoff } }, { usedAt: { $lt: cutoff } }],
-        ...(exceptUserIds.length > 0 ? { userId: { $nin: objectIdsOf(exceptUserIds) } } : {}),
+        ...exceptUsers(exceptUserIds),
       });
     },
   };

@@ -1,7 +1,7 @@
 import type { SessionRecord } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
 import { newId, objectIdOf, objectIdsOf } from '../ids.js';
-import { deletionTarget, type RetentionTarget } from '../privacy/retention-batches.js';
+import { deletionTarget, exceptUsers, type RetentionTarget } from '../privacy/retention-batches.js';
 import { toSessionRecord } from './auth.mapper.js';
 import type { SessionDoc } from './session.doc.js';
 
@@ -42,8 +42,11 @@ export interface SessionRepository {
   revokeAllOf(userId: string, reason: string, now: Date, keep?: string | null): Promise<number>;
   /** A user's live sessions, most recently used first (at most 100). */
   listLive(userId: string, now: Date): Promise<SessionRecord[]>;
-  /** Deletes sessions that expired before `before` (ended ones are kept until then, for investigations). */
-  purgeExpired(before: Date): Promise<number>;
+  /**
+   * Deletes sessions that expired before `before` (ended ones are kept until
+   * then, for investigations), but those of `exceptUserIds` (legal holds).
+   */
+  purgeExpired(before: Date, exceptUserIds?: readonly string[]): Promise<number>;
   /** Retention: sessions ended or expired before `cutoff`, but those of `exceptUserIds` (legal holds). */
   retention(cutoff: Date, exceptUserIds: readonly string[]): RetentionTarget;
 }
@@ -126,15 +129,15 @@ export function createSessionRepository(collections: { sessions: Collection<Sess
       return docs.map(toSessionRecord);
     },
 
-    async purgeExpired(before) {
-      const result = await sessions.deleteMany({ expiresAt: { $lt: before } });
+    async purgeExpired(before, exceptUserIds = []) {
+      const result = await sessions.deleteMany({ expiresAt: { $lt: before }, ...exceptUsers(exceptUserIds) });
       return result.deletedCount;
     },
 
     retention(cutoff, exceptUserIds) {
       return deletionTarget(sessions, {
         $or: [{ expiresAt: { $lt: cutoff } }, { revokedAt: { $lt: cutoff } }],
-        ...(exceptUserIds.length > 0 ? { userId: { $nin: objectIdsOf(exceptUserIds) } } : {}),
+        ...exceptUsers(exceptUserIds),
       });
     },
   };

@@ -2,7 +2,7 @@ import type { Channels, CursorPage, NewNotification, NotificationType } from '@s
 import type { Collection, Filter, WithId } from 'mongodb';
 import { idOrNull, newId, objectIdOf, objectIdsOf, oid } from '../ids.js';
 import { findKeysetPage, findMadeAfter } from '../pagination.js';
-import { deletionTarget, type RetentionTarget } from '../privacy/retention-batches.js';
+import { deletionTarget, exceptUsers, type RetentionTarget } from '../privacy/retention-batches.js';
 import type { NotificationDoc, NotificationPreferencesDoc } from './notification.doc.js';
 
 export interface NotificationRecord extends Omit<NewNotification, 'actorId'> {
@@ -47,7 +47,8 @@ export interface NotificationRepository {
   markRead(userId: string, id: string, now: Date): Promise<NotificationRecord | null>;
   markAllRead(userId: string, now: Date): Promise<number>;
   /** Deletes notifications made before `before`; returns how many. */
-  purgeBefore(before: Date): Promise<number>;
+  /** Deletes notifications made before `before`, but those of `exceptUserIds` (legal holds). */
+  purgeBefore(before: Date, exceptUserIds?: readonly string[]): Promise<number>;
   /** Retention: notifications read before `cutoff`, but those of `exceptUserIds` (legal holds). */
   retentionOfRead(cutoff: Date, exceptUserIds: readonly string[]): RetentionTarget;
   preferences(userId: string): Promise<Partial<Record<NotificationType, Channels>>>;
@@ -103,13 +104,14 @@ export function createNotificationRepository(
       const result = await notifications.updateMany({ userId: oid(userId), readAt: null }, { $set: { readAt: now } });
       return result.modifiedCount;
     },
-    async purgeBefore(before) {
-      return (await notifications.deleteMany({ createdAt: { $lt: before } })).deletedCount;
+    async purgeBefore(before, exceptUserIds = []) {
+      return (await notifications.deleteMany({ createdAt: { $lt: before }, ...exceptUsers(exceptUserIds) }))
+        .deletedCount;
     },
     retentionOfRead(cutoff, exceptUserIds) {
       return deletionTarget(notifications, {
         readAt: { $lt: cutoff },
-        ...(exceptUserIds.length > 0 ? { userId: { $nin: objectIdsOf(exceptUserIds) } } : {}),
+        ...exceptUsers(exceptUserIds),
       });
     },
     async preferences(userId) {

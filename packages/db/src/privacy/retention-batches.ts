@@ -1,4 +1,5 @@
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
+import { objectIdsOf } from '../ids.js';
 
 /** Most documents one retention step deletes or rewrites (one `$in` of ids). */
 export const RETENTION_BATCH_SIZE = 500;
@@ -12,6 +13,14 @@ export interface RetentionTarget {
   count(): Promise<number>;
   /** Handles up to `limit` matching documents; how many it handled (0: none left). */
   step(limit?: number): Promise<number>;
+}
+
+/**
+ * The filter part leaving out the records of `userIds` (people under a legal
+ * hold): what every retention target and purge that a hold covers adds.
+ */
+export function exceptUsers(userIds: readonly string[]): { userId?: { $nin: ObjectId[] } } {
+  return userIds.length > 0 ? { userId: { $nin: objectIdsOf(userIds) } } : {};
 }
 
 /**

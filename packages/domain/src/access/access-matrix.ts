@@ -190,6 +190,7 @@ export const ACCESS_MATRIX: Readonly<Record<string, ExpectedAccess>> = {
   'privacy.requestErasure': 'signed-in',
   'privacy.erasureRequests': 'signed-in',
   'privacy.erasureRequest': 'signed-in',
+  'privacy.cancelErasureRequest': 'signed-in',
   'jobs.runs': ['admin'],
   'jobs.registered': ['admin'],
   'webhooks.list': ['admin'],

@@ -62,6 +62,30 @@ export function decideErasureRequest(input: {
   };
 }
 
+/**
+ * Withdrawing an erasure request while it is pending: the person themselves,
+ * or whoever asked for it on their behalf (HR). Anyone else who may see it
+ * (an approver, other HR) is refused with 403: a request the person made is
+ * theirs to withdraw, and the approvers' answer is a rejection, on the
+ * record. A decided one is 409 REQUEST_NOT_PENDING.
+ */
+export function decideErasureCancel(
+  actor: Actor,
+  request: Pick<ErasureRequestRecord, 'id' | 'userId' | 'requestedBy' | 'status'>,
+): { onBehalf: boolean } {
+  if (request.status !== 'pending') {
+    throw new DomainError('REQUEST_NOT_PENDING', 'Only a pending erasure request can be withdrawn', {
+      status: request.status,
+    });
+  }
+  if (actor.id === request.userId) return { onBehalf: false };
+  if (actor.id === request.requestedBy) return { onBehalf: true };
+  throw new DomainError('FORBIDDEN', 'Only the person or whoever asked for it can withdraw an erasure request', {
+    action: 'cancel',
+    subject: 'ErasureRequest',
+  });
+}
+
 /** What the approvals engine sees of an erasure request. */
 export function erasureApprovalSubject(
   record: Pick<ErasureRequestRecord, 'id' | 'userId' | 'version'>,

@@ -888,7 +888,7 @@ export const PERSONAL_DATA_INVENTORY: readonly InventoryEntry[] = [
     holds: 'Background job runs and their counts.',
     subjectField: null,
     legalBasis: 'legitimate-interest',
-    retention: '90 days.',
+    retention: '14 days (`jobs.purge-runs`).',
     exportArea: null,
     erasure: 'none',
     fields: {
