@@ -69,7 +69,7 @@ describe('attempts', () => {
   it('backs off 1, 2, 4 … minutes, capped at an hour, with the jitter given', () => {
     expect([1, 2, 3, 4, 7, 8, 20].map(retryDelayMs)).toEqual([1, 2, 4, 8, 60, 60, 60].map((m) => m * MIN));
     const failed = decideAttemptOutcome({
-      delivery: { attempts: 2, firstAttemptAt: new Date(NOW.getTime() - MIN) },
+      delivery: { attempts: 2, attemptsBefore: 0, firstAttemptAt: new Date(NOW.getTime() - MIN) },
       result: { ok: false, statusCode: 500, error: 'HTTP 500' },
       now: NOW,
       jitterMs: 5_000,
@@ -78,18 +78,26 @@ describe('attempts', () => {
     expect(failed.nextAttemptAt?.getTime()).toBe(NOW.getTime() + 2 * MIN + 5_000);
     // Jitter is capped at a tenth of the delay.
     const capped = decideAttemptOutcome({
-      delivery: { attempts: 1, firstAttemptAt: NOW },
+      delivery: { attempts: 1, attemptsBefore: 0, firstAttemptAt: NOW },
       result: { ok: false, statusCode: null, error: 'timeout' },
       now: NOW,
       jitterMs: 60_000,
     });
     expect(capped.nextAttemptAt?.getTime()).toBe(NOW.getTime() + MIN + 6_000);
+    // A redelivery starts a new series: its first failure waits a minute again, not an hour.
+    const redelivered = decideAttemptOutcome({
+      delivery: { attempts: 13, attemptsBefore: 12, firstAttemptAt: NOW },
+      result: { ok: false, statusCode: 503, error: 'HTTP 503' },
+      now: NOW,
+      jitterMs: 0,
+    });
+    expect(redelivered.nextAttemptAt?.getTime()).toBe(NOW.getTime() + MIN);
   });
 
   it('succeeds on 2xx and abandons once the next attempt would fall a day after the first', () => {
     expect(
       decideAttemptOutcome({
-        delivery: { attempts: 1, firstAttemptAt: null },
+        delivery: { attempts: 1, attemptsBefore: 0, firstAttemptAt: null },
         result: { ok: true, statusCode: 204 },
         now: NOW,
         jitterMs: 0,
@@ -98,7 +106,7 @@ describe('attempts', () => {
     const first = new Date(NOW.getTime() - 23.5 * 3600_000);
     expect(
       decideAttemptOutcome({
-        delivery: { attempts: 20, firstAttemptAt: first },
+        delivery: { attempts: 20, attemptsBefore: 0, firstAttemptAt: first },
         result: { ok: false, statusCode: 502, error: 'HTTP 502' },
         now: NOW,
         jitterMs: 0,

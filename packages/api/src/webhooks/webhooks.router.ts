@@ -43,7 +43,7 @@ export const webhooksRouter = router({
         successStatus: 201,
         tags,
         summary:
-          'Subscribe a URL to event types (Admin); answers the signing secret once (generated unless given). https and a public address only',
+          'Subscribe a URL to event types (Admin); answers the signing secret once (generated unless given). A public address only, and https in production',
       },
     })
     .input(CreateWebhookInput)

@@ -18,6 +18,7 @@ import {
   pingEvent,
   type RedeliverInput,
   retryDelayMs,
+  seriesAttempts,
   subscribersOf,
   type UpdatedWebhookView,
   type UpdateWebhookInput,
@@ -255,7 +256,7 @@ export function createWebhooksService(
       );
     }
     const now = at();
-    const delay = retryDelayMs(claimed.attempts);
+    const delay = retryDelayMs(seriesAttempts(claimed));
     const outcome = decideAttemptOutcome({
       delivery: claimed,
       result: outcomeResult,

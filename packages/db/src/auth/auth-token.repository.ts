@@ -1,6 +1,6 @@
 import type { AuthTokenKind, AuthTokenRecord } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
-import { newId, objectIdOf, objectIdsOf } from '../ids.js';
+import { newId, objectIdOf } from '../ids.js';
 import { deletionTarget, exceptUsers, type RetentionTarget } from '../privacy/retention-batches.js';
 import { toAuthTokenRecord } from './auth.mapper.js';
 import type { AuthTokenDoc } from './session.doc.js';

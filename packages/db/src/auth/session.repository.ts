@@ -1,6 +1,6 @@
 import type { SessionRecord } from '@seed-pms/domain';
 import type { Collection } from 'mongodb';
-import { newId, objectIdOf, objectIdsOf } from '../ids.js';
+import { newId, objectIdOf } from '../ids.js';
 import { deletionTarget, exceptUsers, type RetentionTarget } from '../privacy/retention-batches.js';
 import { toSessionRecord } from './auth.mapper.js';
 import type { SessionDoc } from './session.doc.js';

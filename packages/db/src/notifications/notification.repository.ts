@@ -1,6 +1,6 @@
 import type { Channels, CursorPage, NewNotification, NotificationType } from '@seed-pms/domain';
 import type { Collection, Filter, WithId } from 'mongodb';
-import { idOrNull, newId, objectIdOf, objectIdsOf, oid } from '../ids.js';
+import { idOrNull, newId, objectIdOf, oid } from '../ids.js';
 import { findKeysetPage, findMadeAfter } from '../pagination.js';
 import { deletionTarget, exceptUsers, type RetentionTarget } from '../privacy/retention-batches.js';
 import type { NotificationDoc, NotificationPreferencesDoc } from './notification.doc.js';

@@ -40,6 +40,8 @@ export interface WebhookDeliveryDoc {
   body: string;
   status: WebhookDeliveryStatus;
   attempts: number;
+  /** Attempts made before the current series (0; `attempts` at a redelivery), so each series backs off from a minute. Absent on older documents: 0. */
+  attemptsBefore?: number;
   firstAttemptAt: Date | null;
   lastAttemptAt: Date | null;
   /** Due at this time while pending or failed; null once settled. */

@@ -65,6 +65,7 @@ export function toWebhookDeliveryRecord(doc: WithId<WebhookDeliveryDoc>): Webhoo
     body: doc.body,
     status: doc.status,
     attempts: doc.attempts,
+    attemptsBefore: doc.attemptsBefore ?? 0,
     firstAttemptAt: doc.firstAttemptAt,
     lastAttemptAt: doc.lastAttemptAt,
     nextAttemptAt: doc.nextAttemptAt,
@@ -269,6 +270,7 @@ export function createWebhookDeliveryRepository(deliveries: Collection<WebhookDe
           body: delivery.body,
           status: 'pending',
           attempts: 0,
+          attemptsBefore: 0,
           firstAttemptAt: null,
           lastAttemptAt: null,
           nextAttemptAt: now,
@@ -355,6 +357,8 @@ export function createWebhookDeliveryRepository(deliveries: Collection<WebhookDe
           $set: {
             status: 'pending',
             nextAttemptAt: now,
+            // A new series: its backoff starts again from a minute, and it retries for a day from its first attempt.
+            attemptsBefore: delivery.attempts,
             firstAttemptAt: null,
             lockedUntil: null,
             updatedAt: now,

@@ -47,7 +47,10 @@ export interface WebhookDeliveryRecord {
   /** The JSON body, fixed when the event happened: every attempt sends the same bytes (and a new signature). */
   body: string;
   status: WebhookDeliveryStatus;
+  /** Every attempt, across redeliveries. */
   attempts: number;
+  /** Attempts made before the current series began (0 until a redelivery): the backoff counts from there. */
+  attemptsBefore: number;
   /** The first attempt of the current series (a redelivery starts a new one): retries stop a day after it. */
   firstAttemptAt: Date | null;
   lastAttemptAt: Date | null;
@@ -76,7 +79,12 @@ export const WEBHOOK_DISABLE_AFTER_FAILURES = 10;
 /** A subscription whose every attempt failed this long is disabled whatever the count. */
 export const WEBHOOK_FAILING_FOR_MS = 24 * 3_600_000;
 
-/** The wait after `attempts` failed attempts (1 after the first), before jitter. */
+/** Attempts of the delivery's current series (a redelivery starts a new one), this one included once claimed. */
+export function seriesAttempts(delivery: Pick<WebhookDeliveryRecord, 'attempts' | 'attemptsBefore'>): number {
+  return delivery.attempts - delivery.attemptsBefore;
+}
+
+/** The wait after `attempts` failed attempts of a series (1 after the first), before jitter. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(WEBHOOK_RETRY.firstDelayMs * 2 ** Math.max(attempts - 1, 0), WEBHOOK_RETRY.maxDelayMs);
 }
@@ -366,7 +374,7 @@ export interface DeliveryOutcome {
  * day after the series' first attempt: then the delivery is abandoned.
  */
 export function decideAttemptOutcome(input: {
-  delivery: Pick<WebhookDeliveryRecord, 'attempts' | 'firstAttemptAt'>;
+  delivery: Pick<WebhookDeliveryRecord, 'attempts' | 'attemptsBefore' | 'firstAttemptAt'>;
   result: AttemptResult;
   now: Date;
   /** 0 ≤ jitterMs ≤ jitterRatio × the delay; drawn outside. */
@@ -378,7 +386,7 @@ export function decideAttemptOutcome(input: {
   if (result.ok) {
     return { ...common, status: 'succeeded', nextAttemptAt: null, lastError: null, succeededAt: now };
   }
-  const delay = retryDelayMs(delivery.attempts);
+  const delay = retryDelayMs(seriesAttempts(delivery));
   const jitter = Math.min(Math.max(input.jitterMs, 0), delay * WEBHOOK_RETRY.jitterRatio);
   const next = new Date(now.getTime() + delay + Math.floor(jitter));
   const lastError = result.error.length > 500 ? `${result.error.slice(0, 499)}…` : result.error;
