@@ -5,7 +5,7 @@ import { createBullMqJobRunner } from '../src/jobs/jobs.js';
 import { ATTENDANCE_CHECKOUT_JOB } from '../src/jobs/schedule.js';
 import { createServices } from '../src/services.js';
 import { callAs, type RestMethod, type SignedIn, signInAgain, signInAs } from './auth-helpers.js';
-import { testClock } from './clock.js';
+import { nextWednesdayMorning, testClock } from './clock.js';
 import { useTestApp } from './support.js';
 import { askWfh } from './work-location-helpers.js';
 
@@ -13,11 +13,6 @@ const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
 /** 08:00 UTC on the Wednesday after next: yesterday and today are working days, in any year. */
-function nextWednesdayMorning(): Date {
-  const now = new Date();
-  const ahead = ((10 - now.getUTCDay()) % 7) + 7;
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + ahead, 8));
-}
 
 const BASE = nextWednesdayMorning();
 const clock = testClock(BASE);

@@ -14,6 +14,16 @@ export interface TestClock {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * 08:00 UTC on a Wednesday one to two weeks ahead: yesterday and today are
+ * working days, and the coming days are free for planned leave.
+ */
+export function nextWednesdayMorning(): Date {
+  const now = new Date();
+  const ahead = ((10 - now.getUTCDay()) % 7) + 7;
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + ahead, 8));
+}
+
 /** A clock standing at `start` (by default the current hour, so data looks current). */
 export function testClock(start?: Date | string): TestClock {
   let at = start === undefined ? Math.floor(Date.now() / 3600_000) * 3600_000 : new Date(start).getTime();

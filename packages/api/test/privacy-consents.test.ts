@@ -3,8 +3,9 @@ import { CONSENT_PURPOSES, isDomainError } from '@seed-pms/domain';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../src/services.js';
-import { bearer, callAs, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
+import { callAs, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
 import { useTestApp } from './support.js';
+import { uploadFile } from './uploads.js';
 
 const testApp = useTestApp(import.meta.url);
 
@@ -162,19 +163,8 @@ describe('the directory and profiles honour consents', () => {
   }
 
   async function uploadImage(who: SignedIn) {
-    const boundary = '----consents';
-    const body = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="me.png"\r\nContent-Type: image/png\r\n\r\n`,
-      ),
-      await png(),
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const response = await testApp().app.inject({
-      method: 'POST',
-      url: `/api/v1/employees/${who.id}/image`,
-      headers: { ...bearer(who), 'content-type': `multipart/form-data; boundary=${boundary}` },
-      payload: body,
+    const response = await uploadFile(testApp().app, who, `/employees/${who.id}/image`, await png(), {
+      fileName: 'me.png',
     });
     expect(response.statusCode, response.body).toBe(200);
     return response.json().image as { fileId: string };

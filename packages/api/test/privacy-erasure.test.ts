@@ -3,37 +3,15 @@ import { join } from 'node:path';
 import { isoWeekday } from '@seed-pms/domain';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { bearer, callAs, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
-import { testClock } from './clock.js';
+import { callAs, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
+import { nextWednesdayMorning, testClock } from './clock.js';
 import { useTestApp } from './support.js';
+import { uploadFile } from './uploads.js';
 
-/** 08:00 UTC on a Wednesday a week or two ahead: yesterday and today are working days. */
-function wednesdayMorning(): Date {
-  const now = new Date();
-  const ahead = ((10 - now.getUTCDay()) % 7) + 7;
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + ahead, 8));
-}
-
-const clock = testClock(wednesdayMorning());
+const clock = testClock(nextWednesdayMorning());
 const testApp = useTestApp(import.meta.url, { clock });
 const call = (session: SignedIn | null, method: RestMethod, url: string, payload?: unknown) =>
   callAs(testApp().app, session, method, url, payload);
-
-function multipart(session: SignedIn, url: string, file: Buffer, filename: string, type: string) {
-  const boundary = '----seedpmserasure';
-  return testApp().app.inject({
-    method: 'POST',
-    url: `/api/v1${url}`,
-    headers: { ...bearer(session), 'content-type': `multipart/form-data; boundary=${boundary}` },
-    payload: Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
-      ),
-      file,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]),
-  });
-}
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const unique = () => Math.random().toString(36).slice(2, 8);
@@ -101,7 +79,7 @@ describe('erasure', () => {
     const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 9, g: 99, b: 199 } } })
       .png()
       .toBuffer();
-    const image = await multipart(me, `/employees/${me.id}/image`, png, 'me.png', 'image/png');
+    const image = await uploadFile(testApp().app, me, `/employees/${me.id}/image`, png, { fileName: 'me.png' });
     expect(image.statusCode, image.body).toBe(200);
     const { pathname, search } = new URL(image.json().image.url);
     const storedImage = (await testApp().app.inject({ method: 'GET', url: `${pathname}${search}` })).rawPayload;
@@ -159,7 +137,7 @@ describe('erasure', () => {
       note: 'At the Quillfeather family farm',
     });
     expect(wfh.statusCode, wfh.body).toBe(201);
-    const receipt = await multipart(me, '/expenses/receipts', PDF, 'taxi.pdf', 'application/pdf');
+    const receipt = await uploadFile(testApp().app, me, '/expenses/receipts', PDF, { fileName: 'taxi.pdf' });
     expect(receipt.statusCode, receipt.body).toBe(201);
     const travel = (await call(me, 'GET', '/expenses/categories'))
       .json()

@@ -5,18 +5,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_EXPIRE_JOB, EXPORT_RESUME_JOB } from '../src/privacy/exports.service.js';
 import { serviceInternals } from '../src/services.js';
 import { bearer, callAs, type RestMethod, type SignedIn, signInAgain, signInAs } from './auth-helpers.js';
-import { testClock } from './clock.js';
+import { nextWednesdayMorning, testClock } from './clock.js';
 import { useTestApp } from './support.js';
+import { uploadFile } from './uploads.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
 /** 08:00 UTC on the Wednesday after next: yesterday and today are working days. */
-function nextWednesdayMorning(): Date {
-  const now = new Date();
-  const ahead = ((10 - now.getUTCDay()) % 7) + 7;
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + ahead, 8));
-}
 
 const BASE = nextWednesdayMorning();
 const clock = testClock(BASE);
@@ -29,17 +25,6 @@ const again = (who: SignedIn) => signInAgain(testApp().app, who);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 /** A message a spreadsheet would run as a formula, with a quote, a comma and a line break. */
 const TRICKY = '=HYPERLINK("http://evil.example"),"quoted"\nsecond line';
-
-function upload(session: SignedIn, url: string, body: Buffer, fileName: string) {
-  const boundary = '----seedpmsexport';
-  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-  return testApp().app.inject({
-    method: 'POST',
-    url: `/api/v1${url}`,
-    headers: { ...bearer(session), 'content-type': `multipart/form-data; boundary=${boundary}` },
-    payload: Buffer.concat([Buffer.from(head), body, Buffer.from(`\r\n--${boundary}--\r\n`)]),
-  });
-}
 
 interface ExportView {
   id: string;
@@ -166,7 +151,7 @@ describe('the personal-data export', () => {
     expect(wfh.statusCode).toBe(201);
 
     // An expense claim with a receipt.
-    const receipt = await upload(me, '/expenses/receipts', PDF, 'taxi, "airport".pdf');
+    const receipt = await uploadFile(testApp().app, me, '/expenses/receipts', PDF, { fileName: 'taxi, "airport".pdf' });
     expect(receipt.statusCode).toBe(201);
     const receiptId = receipt.json().fileId;
     const categories = (await call(me, 'GET', '/expenses/categories')).json();
