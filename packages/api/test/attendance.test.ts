@@ -4,6 +4,7 @@ import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createBullMqJobRunner } from '../src/jobs/jobs.js';
 import { ATTENDANCE_CHECKOUT_JOB } from '../src/jobs/schedule.js';
 import { createServices } from '../src/services.js';
+import { askCorrection } from './attendance-helpers.js';
 import { callAs, type RestMethod, type SignedIn, signInAgain, signInAs } from './auth-helpers.js';
 import { nextWednesdayMorning, testClock } from './clock.js';
 import { useTestApp } from './support.js';
@@ -527,14 +528,7 @@ describe('corrections', () => {
         'ATTENDANCE_PERIOD_LOCKED',
       );
 
-      const refused = await call(me, 'POST', '/attendance/corrections', {
-        date: lastMonthDay,
-        punches: [
-          { type: 'start', at: `${lastMonthDay}T09:00:00.000Z` },
-          { type: 'end', at: `${lastMonthDay}T17:00:00.000Z` },
-        ],
-        reason: 'after the lock',
-      });
+      const refused = await askCorrection(testApp().app, me, lastMonthDay, 'after the lock', ['09:00', '17:00']);
       expect(refused.statusCode).toBe(409);
       expect(refused.json().error).toMatchObject({ code: 'ATTENDANCE_PERIOD_LOCKED', details: { month } });
       // The waiting one cannot be approved into the locked month either.

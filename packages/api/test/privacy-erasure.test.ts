@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isoWeekday } from '@seed-pms/domain';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { askCorrection } from './attendance-helpers.js';
 import { callAs, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
 import { nextWednesdayMorning, testClock } from './clock.js';
 import { useTestApp } from './support.js';
@@ -121,14 +122,7 @@ describe('erasure', () => {
     expect((await call(manager, 'POST', `/leave/requests/${leave.json().id}/approve`, {})).statusCode).toBe(200);
     expect((await call(me, 'POST', '/attendance/start')).statusCode).toBe(200);
     const yesterday = clock.day(-1);
-    const correction = await call(me, 'POST', '/attendance/corrections', {
-      date: yesterday,
-      punches: [
-        { type: 'start', at: `${yesterday}T08:00:00.000Z` },
-        { type: 'end', at: `${yesterday}T16:00:00.000Z` },
-      ],
-      reason: 'The reader did not see my badge',
-    });
+    const correction = await askCorrection(testApp().app, me, yesterday, 'The reader did not see my badge');
     expect(correction.statusCode, correction.body).toBe(201);
     const wfh = await call(me, 'POST', '/work-location/requests', {
       type: 'other',

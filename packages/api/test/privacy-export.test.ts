@@ -4,6 +4,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_EXPIRE_JOB, EXPORT_RESUME_JOB } from '../src/privacy/exports.service.js';
 import { serviceInternals } from '../src/services.js';
+import { askCorrection } from './attendance-helpers.js';
 import { bearer, callAs, type RestMethod, type SignedIn, signInAgain, signInAs } from './auth-helpers.js';
 import { nextWednesdayMorning, testClock } from './clock.js';
 import { useTestApp } from './support.js';
@@ -132,14 +133,7 @@ describe('the personal-data export', () => {
     // Attendance: a punch today, a correction of yesterday.
     expect((await call(me, 'POST', '/attendance/start')).statusCode).toBe(200);
     const yesterday = clock.day(-1);
-    const correction = await call(me, 'POST', '/attendance/corrections', {
-      date: yesterday,
-      punches: [
-        { type: 'start', at: `${yesterday}T08:00:00.000Z` },
-        { type: 'end', at: `${yesterday}T16:00:00.000Z` },
-      ],
-      reason: 'Forgot to punch',
-    });
+    const correction = await askCorrection(testApp().app, me, yesterday, 'Forgot to punch');
     expect(correction.statusCode).toBe(201);
 
     // Work location.
