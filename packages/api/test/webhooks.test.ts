@@ -652,6 +652,8 @@ describe('the SSRF guard', () => {
     for (const address of [
       '::ffff:7f00:1',
       '::ffff:10.1.2.3',
+      '::ffff:0:127.0.0.1',
+      '::ffff:0:a01:203',
       '64:ff9b::7f00:1',
       'ff02::1',
       '::',

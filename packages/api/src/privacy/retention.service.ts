@@ -75,8 +75,13 @@ export function createRetentionService(
 
     async run(now) {
       const counts = Object.fromEntries(RETENTION_CLASSES.map((c) => [c, 0])) as RetentionCounts;
-      for (const { cutoff, target } of await plan(now)) {
-        for (let done = await target.step(); done > 0; done = await target.step()) counts[cutoff.dataClass] += done;
+      for (const { cutoff } of await plan(now)) {
+        // The holds are read again before each batch: one placed while the run goes on protects from the next batch on.
+        for (;;) {
+          const done = await targetOf(cutoff, await repos.legalHolds.heldUserIds(), now).step();
+          if (done === 0) break;
+          counts[cutoff.dataClass] += done;
+        }
       }
       if (Object.values(counts).some((n) => n > 0)) {
         await services.audit.record(systemCallContext(RETENTION_JOB, now), {

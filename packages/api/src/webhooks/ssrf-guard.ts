@@ -127,6 +127,10 @@ function v6Problem(bytes: number[]): string | null {
   if (zeroUpTo(15) && bytes[15] === 1) return 'loopback';
   // ::ffff:a.b.c.d (IPv4-mapped) and ::a.b.c.d (IPv4-compatible): the IPv4 address decides.
   if (zeroUpTo(10) && bytes[10] === 0xff && bytes[11] === 0xff) return v4Problem(v4Of(bytes, 12));
+  // ::ffff:0:a.b.c.d (IPv4-translated, SIIT): a translating gateway reaches the IPv4 address.
+  if (zeroUpTo(8) && bytes[8] === 0xff && bytes[9] === 0xff && bytes[10] === 0 && bytes[11] === 0) {
+    return v4Problem(v4Of(bytes, 12)) ?? 'reserved';
+  }
   if (zeroUpTo(12)) return v4Problem(v4Of(bytes, 12)) ?? 'reserved';
   // 64:ff9b::/96, NAT64 of an IPv4 address; 64:ff9b:1::/48 local-use NAT64.
   const b = (i: number) => bytes[i] as number;

@@ -344,6 +344,8 @@ export function createWebhooksService(
       const queued = await webhookDeliveries.redeliver(delivery, ctx.now);
       if (!queued) {
         const current = await webhookDeliveries.get(delivery.id);
+        // Gone meanwhile (the subscription was deleted): not found, like any delivery that is not there.
+        if (!current) throw notFound('Webhook delivery', delivery.id);
         throw new DomainError('WEBHOOK_DELIVERY_IN_PROGRESS', 'An attempt of this delivery is running; try again', {
           deliveryId: delivery.id,
           lockedUntil: current?.lockedUntil?.toISOString() ?? null,
@@ -383,7 +385,8 @@ export function createWebhooksService(
       });
       wakeSender();
       const made = await webhookDeliveries.getByEvent(webhook.id, eventId);
-      if (!made) throw new Error('the ping delivery was not stored');
+      // Deleted meanwhile (its deliveries go with it): as if it had never been there.
+      if (!made) throw notFound('Webhook', webhook.id);
       return webhookDeliveryView(made);
     },
 
