@@ -1,8 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isoWeekday } from '@seed-pms/domain';
+import { createRepositories, loginFailuresCollection, outboxCollection } from '@seed-pms/db';
+import { erasurePseudonym, isoWeekday } from '@seed-pms/domain';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { ERASURE_JOB } from '../src/privacy/erasure.service.js';
+import { createServices } from '../src/services.js';
 import { askCorrection } from './attendance-helpers.js';
 import { callAs, login, type RestMethod, type SignedIn, signInAs } from './auth-helpers.js';
 import { nextWednesdayMorning, testClock } from './clock.js';
@@ -31,6 +34,20 @@ async function approveBoth(workflowId: string, hr: SignedIn, admin: SignedIn) {
     const decided = await call(who, 'POST', `/approvals/${workflowId}/decide`, { decision: 'approve' });
     expect(decided.statusCode, decided.body).toBe(200);
   }
+}
+
+/** Waits for a finished run of the erasure job whose counts satisfy `wanted`. */
+async function erasureRun(admin: SignedIn, wanted: (counts: Record<string, number>) => boolean) {
+  for (let i = 0; i < 400; i++) {
+    const runs = (await call(admin, 'GET', `/admin/jobs?name=${ERASURE_JOB}&limit=100`)).json().items as {
+      outcome: string;
+      counts: Record<string, number> | null;
+    }[];
+    const run = runs.find((r) => r.outcome !== 'running' && r.counts && wanted(r.counts));
+    if (run) return run;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('no such erasure run');
 }
 
 /** Waits for the erasure job (enqueued by the approval) to leave the request in `status`. */
@@ -250,6 +267,12 @@ describe('erasure', () => {
     expect(restore.json().error).toMatchObject({ code: 'USER_ERASED', details: { userId: me.id } });
     const againAsked = await call(hr, 'POST', '/privacy/erasure-requests', { userId: me.id, reason: 'Again' });
     expect(againAsked.json().error.code).toBe('USER_ERASED');
+    // Nor can the pseudonymous profile be filled in again.
+    const erasedProfile = (await call(hr, 'GET', `/employees/${me.id}`)).json();
+    const refill = await call(hr, 'PATCH', `/employees/${me.id}`, { version: erasedProfile.version, bio: 'Back' });
+    expect(refill.json().error).toMatchObject({ code: 'USER_ERASED', details: { userId: me.id } });
+    const reimage = await uploadFile(testApp().app, hr, `/employees/${me.id}/image`, png, { fileName: 'me.png' });
+    expect(reimage.json().error.code).toBe('USER_ERASED');
   });
 
   it('refuses a person under legal hold, and an approved erasure waits for the hold’s release', async () => {
@@ -333,5 +356,56 @@ describe('erasure', () => {
     const withdrawnByHr = await call(hr, 'DELETE', `/privacy/erasure-requests/${asked.json().id}`);
     expect(withdrawnByHr.statusCode, withdrawnByHr.body).toBe(200);
     expect(withdrawnByHr.json().status).toBe('cancelled');
+  });
+  it('a run cut short after the account became a pseudonym is finished by the next: mail to their address and failed sign-ins still go, and the archive is announced', async () => {
+    const { admin, hr } = await staff();
+    const me = await signInAs(testApp());
+    const png = await sharp({ create: { width: 40, height: 40, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
+    const image = await uploadFile(testApp().app, me, `/employees/${me.id}/image`, png, { fileName: 'me.png' });
+    expect(image.statusCode, image.body).toBe(200);
+    const repos = createRepositories(testApp().database);
+    await repos.outbox.enqueue({ purpose: 'test', to: me.email, subject: 'Your week', text: 'x' }, clock());
+    const wrong = await testApp().app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: me.email, password: 'certainly not the password' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const archived: string[] = [];
+    (await createServices(testApp().deps)).events.on('user.archived', async (event) => {
+      archived.push(event.userId);
+    });
+
+    // The image's bytes cannot be deleted (a directory stands where the file was): the run fails at that step.
+    const keys = (await repos.erasure.profileFiles(me.id)).map((f) => f.storageKey);
+    const stored = (await filesUnder(testApp().deps.config.DATA_DIR)).filter((f) => keys.some((k) => f.endsWith(k)));
+    expect(stored).toHaveLength(2);
+    const imageFile = stored[0] as string;
+    await rename(imageFile, `${imageFile}.away`);
+    await mkdir(join(imageFile, 'blocked'), { recursive: true });
+
+    const asked = await call(me, 'POST', '/privacy/erasure-requests', { userId: me.id, reason: 'Leaving' });
+    expect(asked.statusCode, asked.body).toBe(201);
+    await approveBoth(asked.json().workflowId, hr, admin);
+    const failedRun = await erasureRun(admin, (counts) => (counts.failed ?? 0) > 0);
+    expect(failedRun.counts).toMatchObject({ failed: 1, completed: 0 });
+    expect((await call(hr, 'GET', `/privacy/erasure-requests/${asked.json().id}`)).json().status).toBe('approved');
+    expect((await repos.users.get(me.id))?.email).toBe(erasurePseudonym(me.id).email);
+
+    // Storage works again; the next run finishes from what the first one noted.
+    await rm(imageFile, { recursive: true });
+    await rename(`${imageFile}.away`, imageFile);
+    await testApp().deps.jobs.enqueue(ERASURE_JOB);
+    const done = await settled(hr, asked.json().id, 'completed');
+    expect(done.counts).toMatchObject({ login_failures: 1, storedFiles: 2 });
+    const db = testApp().database;
+    expect(await db.collection(outboxCollection).countDocuments({ to: me.email })).toBe(0);
+    expect(await db.collection(loginFailuresCollection).countDocuments({ _id: me.email.toLowerCase() } as never)).toBe(
+      0,
+    );
+    for (const file of stored) await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(archived).toEqual([me.id]);
   });
 });

@@ -22,6 +22,7 @@ import {
   profileFieldsOf,
   requireProfileFields,
   type UpdateEmployeeInput,
+  userErased,
 } from '@seed-pms/domain';
 import { assertCan, assertCanFields, permittedFields } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
@@ -110,6 +111,13 @@ export function createEmployeesService(
   async function load(id: string): Promise<EmployeeRecord> {
     const profile = await employees.get(id);
     if (!profile) throw notFound('Employee', id);
+    return profile;
+  }
+
+  /** A profile to change: an erased person's is a pseudonym for good (409 USER_ERASED), like their account. */
+  async function loadWritable(id: string): Promise<EmployeeRecord> {
+    const [profile, account] = await Promise.all([load(id), deps.repos.users.get(id)]);
+    if (account?.erasedAt) throw userErased(account.id, account.erasedAt);
     return profile;
   }
 
@@ -286,7 +294,7 @@ export function createEmployeesService(
     },
 
     async update(ctx, input) {
-      const profile = await load(input.id);
+      const profile = await loadWritable(input.id);
       const subject = await subjectOf(profile);
       assertCan(ctx.actor, 'update', 'Employee', subject);
       const fields = profileFieldsOf(input);
@@ -328,7 +336,7 @@ export function createEmployeesService(
     },
 
     async uploadImage(ctx, input) {
-      const profile = await load(input.id);
+      const profile = await loadWritable(input.id);
       const subject = await subjectOf(profile);
       assertCanFields(ctx.actor, 'update', 'Employee', subject, ['image']);
       const owner = { type: 'employee' as const, id: profile.id };

@@ -42,7 +42,7 @@ export interface ErasureApi {
 export interface ErasureService extends ErasureApi {
   readonly approvalKind: ApprovalKindRegistration;
   /** Carries out approved requests (the erasure job; also right after the approval). */
-  runApproved(now: Date): Promise<{ completed: number; blocked: number }>;
+  runApproved(now: Date): Promise<{ completed: number; blocked: number; failed: number }>;
   /** Carries out one approved request now; what it changed, or null when it waits (legal hold) or is not approved. */
   carryOut(requestId: string, now: Date): Promise<Record<string, number> | null>;
 }
@@ -120,13 +120,16 @@ export function createErasureService(
     const user = await users.get(request.userId);
     const pseudonym = erasurePseudonym(request.userId);
     const counts: Record<string, number> = {};
-    // The identifiers to find in others' free text: as the account and the profile had them (or still have them, on a re-run).
+    // Who they were, as the account and the profile had them: noted by the first run, so a run after a crash
+    // (when the account already holds the pseudonym) still finds their name and address.
     const profile = (await employees.cards([request.userId])).get(request.userId);
-    const names = [user?.name, user?.email, profile?.name].filter(
-      (n): n is string => Boolean(n) && n !== pseudonym.name && n !== pseudonym.email,
-    );
-    const target = { userId: request.userId, pseudonym, identifiers: identifierPattern(names), now };
-    const wasActive = user?.status === 'active';
+    const identity = await requests.rememberIdentity(request.id, {
+      names: [...new Set([user?.name, profile?.name])].filter((n): n is string => Boolean(n) && n !== pseudonym.name),
+      email: user && user.email !== pseudonym.email ? user.email : null,
+      wasActive: user?.status === 'active',
+    });
+    const identifiers = identifierPattern([...identity.names, ...(identity.email ? [identity.email] : [])]);
+    const target = { userId: request.userId, pseudonym, identifiers, email: identity.email, now };
     // Mentions first, while the name is still known; then the account, so a crash leaves nobody to sign in.
     add(counts, await erasure.scrubMentions(target));
     add(counts, await erasure.pseudonymiseAccount(target));
@@ -146,7 +149,7 @@ export function createErasureService(
     if (completed) {
       const ctx = systemCallContext(ERASURE_JOB, now);
       await audit.record(ctx, erasureCompletedAudit(request, counts));
-      if (wasActive) {
+      if (identity.wasActive) {
         await events.publish('user.archived', { userId: request.userId, at: now, by: null, reason: 'erased' });
       }
     }
@@ -245,12 +248,25 @@ export function createErasureService(
     async runApproved(now) {
       let completed = 0;
       let blocked = 0;
-      for (const request of await requests.approved(BATCH)) {
-        const counts = await carryOut(request.id, now);
-        if (counts) completed += 1;
-        else blocked += 1;
+      let failed = 0;
+      // Every approved request, page by page: those a hold keeps waiting never stop the others, and one that
+      // fails (a storage error) is logged and tried again at the next run while the rest go on.
+      for (let afterId: string | null = null; ; ) {
+        const batch = await requests.approved(BATCH, afterId);
+        for (const request of batch) {
+          try {
+            if (await carryOut(request.id, now)) completed += 1;
+            else blocked += 1;
+          } catch (error) {
+            failed += 1;
+            deps.logger.error({ err: error, requestId: request.id }, 'an erasure step failed; the next run retries');
+          }
+        }
+        const last = batch.at(-1);
+        if (batch.length < BATCH || !last) break;
+        afterId = last.id;
       }
-      return { completed, blocked };
+      return { completed, blocked, failed };
     },
   };
 }

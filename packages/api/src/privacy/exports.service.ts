@@ -150,6 +150,19 @@ export function createExportsService(
     return record;
   }
 
+  /**
+   * A build that lost its record (an erasure deleted the person's exports
+   * meanwhile) removes what it wrote: nothing else would ever reference it.
+   * A record still there belongs to the run that took it over, which writes
+   * the same key, so that is left alone.
+   */
+  async function removeIfGone(exportId: string, key: string): Promise<void> {
+    if (await exportsRepo.get(exportId)) return;
+    await storage.delete(key).catch((error: unknown) => {
+      if (!(error instanceof StorageNotFoundError)) throw error;
+    });
+  }
+
   /** Writes the ZIP into storage as it is made, counting its size and SHA-256. */
   async function writeZip(
     record: ExportRecord,
@@ -241,7 +254,10 @@ export function createExportsService(
       zip.terminate();
       out.destroy(error instanceof Error ? error : new Error(String(error)));
       await put.catch(() => undefined);
-      if (error instanceof LostExport) return null;
+      if (error instanceof LostExport) {
+        await removeIfGone(record.id, key);
+        return null;
+      }
       throw error;
     }
     // The version moved with each area: `ready` is written at the latest one.
@@ -344,7 +360,10 @@ export function createExportsService(
         },
         readyAt,
       );
-      if (!ready) return { skipped: 1 };
+      if (!ready) {
+        await removeIfGone(exportId, written.key);
+        return { skipped: 1 };
+      }
       await audit.record(systemCallContext(EXPORT_BUILD_JOB, readyAt), {
         action: 'privacy.export.ready',
         resourceType: 'privacy_export',

@@ -2,7 +2,12 @@ import { normalizeEmail, scrubIdentifiers } from '@seed-pms/domain';
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
 import { approvalLinksCollection, delegationsCollection, workflowsCollection } from '../approvals/approval.doc.js';
 import { timeChangeRequestsCollection } from '../attendance/attendance.doc.js';
-import { authTokensCollection, sessionsCollection } from '../auth/session.doc.js';
+import {
+  authTokensCollection,
+  type LoginFailureDoc,
+  loginFailuresCollection,
+  sessionsCollection,
+} from '../auth/session.doc.js';
 import { type EmployeeDoc, employeesCollection } from '../employees/employee.doc.js';
 import { syncEmployeeIdentity } from '../employees/employee.repository.js';
 import { expensesCollection } from '../expenses/expense.doc.js';
@@ -24,6 +29,8 @@ export interface ErasureTargetInput {
   pseudonym: { name: string; email: string };
   /** identifierPattern() of their name and email: replaced by the pseudonym in others' free text. */
   identifiers: string | null;
+  /** The sign-in address they had (noted before the account became a pseudonym): emails to it and its failed sign-ins go. */
+  email: string | null;
   now: Date;
 }
 
@@ -59,6 +66,9 @@ async function count(result: Promise<{ modifiedCount?: number; deletedCount?: nu
   return (done.modifiedCount ?? 0) + (done.deletedCount ?? 0);
 }
 
+/** How often one document's scrub is redone when it changed between the read and the write. */
+const SCRUB_ATTEMPTS = 5;
+
 /** Replaces the identifiers in the string fields (`a` or `a.b`) of the documents `filter` finds; answers how many changed. */
 async function scrub(
   collection: Collection<Document>,
@@ -69,22 +79,33 @@ async function scrub(
   const pattern = input.identifiers;
   if (!pattern) return 0;
   const matcher = { $regex: pattern, $options: 'i' };
-  const docs = await collection
-    .find({ $and: [filter, { $or: fields.map((field) => ({ [field]: matcher })) }] })
-    .toArray();
+  const found = { $and: [filter, { $or: fields.map((field) => ({ [field]: matcher })) }] };
+  const docs = await collection.find(found).toArray();
   let changed = 0;
-  for (const doc of docs) {
-    const set: Record<string, string> = {};
-    for (const field of fields) {
-      const [head, tail] = field.split('.') as [string, string | undefined];
-      const value = tail === undefined ? doc[head] : (doc[head] as Record<string, unknown> | null)?.[tail];
-      if (typeof value !== 'string') continue;
-      const next = scrubIdentifiers(value, pattern, input.pseudonym.name);
-      if (next !== value) set[field] = next;
+  for (const first of docs) {
+    // Each write is conditional on the text it read, so an edit made meanwhile is never lost: read again and redo.
+    let doc: Document | null = first;
+    for (let attempt = 0; doc && attempt < SCRUB_ATTEMPTS; attempt++) {
+      const set: Record<string, string> = {};
+      const was: Record<string, string> = {};
+      for (const field of fields) {
+        const [head, tail] = field.split('.') as [string, string | undefined];
+        const value = tail === undefined ? doc[head] : (doc[head] as Record<string, unknown> | null)?.[tail];
+        if (typeof value !== 'string') continue;
+        const next = scrubIdentifiers(value, pattern, input.pseudonym.name);
+        if (next !== value) {
+          set[field] = next;
+          was[field] = value;
+        }
+      }
+      if (Object.keys(set).length === 0) break;
+      const { modifiedCount } = await collection.updateOne({ _id: doc._id, ...was }, { $set: set });
+      if (modifiedCount === 1) {
+        changed += 1;
+        break;
+      }
+      doc = await collection.findOne({ _id: doc._id });
     }
-    if (Object.keys(set).length === 0) continue;
-    await collection.updateOne({ _id: doc._id }, { $set: set });
-    changed += 1;
   }
   return changed;
 }
@@ -168,7 +189,6 @@ export function createPersonalDataEraser(collectionOf: CollectionOf): PersonalDa
 
     async deleteTechnical(input) {
       const uid = oid(input.userId);
-      const user = await users.findOne({ _id: uid }, { projection: { email: 1 } });
       const [sessions, tokens, links, replays, events, notifications, preferences] = await Promise.all([
         count(of(sessionsCollection).deleteMany({ userId: uid })),
         count(of(authTokensCollection).deleteMany({ userId: uid })),
@@ -178,14 +198,22 @@ export function createPersonalDataEraser(collectionOf: CollectionOf): PersonalDa
         count(of(notificationsCollection).deleteMany({ userId: uid })),
         count(of(notificationPreferencesCollection).deleteMany({ _id: uid })),
       ]);
-      // Emails to them: by the address they had (the account holds the pseudonym once step one ran, so also by pattern).
+      // Emails to them, by the address they had (noted before the account became a pseudonym), and its failed sign-ins.
       const outbox = of(outboxCollection);
-      const addresses = [user?.email, input.pseudonym.email].filter((a): a is string => Boolean(a));
+      const addresses = [input.email, input.pseudonym.email].filter((a): a is string => Boolean(a));
       let emails = await count(outbox.deleteMany({ to: { $in: addresses } }));
       if (input.identifiers) {
         emails += await count(outbox.deleteMany({ to: { $regex: `^(${input.identifiers})$`, $options: 'i' } }));
       }
+      const failures = input.email
+        ? await count(
+            (of(loginFailuresCollection) as unknown as Collection<LoginFailureDoc>).deleteMany({
+              _id: normalizeEmail(input.email),
+            }),
+          )
+        : 0;
       return {
+        login_failures: failures,
         user_sessions: sessions,
         auth_tokens: tokens,
         approval_links: links,
@@ -222,16 +250,30 @@ export function createPersonalDataEraser(collectionOf: CollectionOf): PersonalDa
           count(of(projectCommentsCollection).updateMany({ authorId: uid }, { $set: { body: '' } })),
         ]);
       // Decision comments and reasons on their requests, and those they wrote on others'.
+      // Each write is conditional on the workflow's version (and moves it), so a decision the engine adds
+      // meanwhile is neither lost here nor saved over this: the loser reads again.
       const workflows = of(workflowsCollection);
-      const docs = await workflows.find({ $or: [{ requesterId: uid }, { 'decisions.by': uid }] }).toArray();
+      const mentioned = { $or: [{ requesterId: uid }, { 'decisions.by': uid }] };
       let decided = 0;
-      for (const doc of docs) {
-        const own = (doc.requesterId as ObjectId).equals(uid);
-        const decisions = (
-          doc.decisions as { by: ObjectId | null; comment: string | null; reason: string | null }[]
-        ).map((d) => (own || d.by?.equals(uid) ? { ...d, comment: null, reason: null } : d));
-        await workflows.updateOne({ _id: doc._id }, { $set: { decisions } });
-        decided += 1;
+      for (const first of await workflows.find(mentioned).toArray()) {
+        let doc: Document | null = first;
+        for (let attempt = 0; doc && attempt < SCRUB_ATTEMPTS; attempt++) {
+          const own = (doc.requesterId as ObjectId).equals(uid);
+          const before = doc.decisions as { by: ObjectId | null; comment: string | null; reason: string | null }[];
+          const touched = (d: (typeof before)[number]) =>
+            (own || d.by?.equals(uid)) && (d.comment !== null || d.reason !== null);
+          if (!before.some(touched)) break;
+          const decisions = before.map((d) => (touched(d) ? { ...d, comment: null, reason: null } : d));
+          const { modifiedCount } = await workflows.updateOne(
+            { _id: doc._id, version: doc.version },
+            { $set: { decisions }, $inc: { version: 1 } },
+          );
+          if (modifiedCount === 1) {
+            decided += 1;
+            break;
+          }
+          doc = await workflows.findOne({ _id: doc._id });
+        }
       }
       return {
         leave_requests: leave,

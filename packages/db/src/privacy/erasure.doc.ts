@@ -1,4 +1,4 @@
-import type { ErasureStatus } from '@seed-pms/domain';
+import type { ErasureIdentity, ErasureStatus } from '@seed-pms/domain';
 import type { ObjectId } from 'mongodb';
 import { defineCollection } from '../collections.js';
 
@@ -19,6 +19,8 @@ export interface ErasureRequestDoc {
   decidedAt: Date | null;
   completedAt: Date | null;
   blockedBy: { code: string; message: string; at: Date } | null;
+  /** Who the person was, from the first run until completion (absent or null otherwise). */
+  identity?: ErasureIdentity | null;
   /** `[{ name, count }]` (collection names hold no dots, but stay values, not keys). */
   counts: { name: string; count: number }[] | null;
   version: number;

@@ -1,5 +1,6 @@
 import type {
   AccessQuery,
+  ErasureIdentity,
   ErasureRequestRecord,
   ErasureStatus,
   ListErasureRequestsQuery,
@@ -59,8 +60,13 @@ export interface ErasureRequestRepository {
   addApprovers(id: string, userIds: readonly string[]): Promise<void>;
   pendingBefore(after: Date, before: Date, limit: number): Promise<ErasureRequestRecord[]>;
   remove(id: string): Promise<void>;
-  /** Approved requests waiting to be carried out, oldest first. */
-  approved(limit: number): Promise<ErasureRequestRecord[]>;
+  /** Approved requests waiting to be carried out, in id order, after `afterId` (null: from the first). */
+  approved(limit: number, afterId: string | null): Promise<ErasureRequestRecord[]>;
+  /**
+   * Notes who the person was on an approved request unless a run noted it
+   * already; answers what is noted (the first run's, on every later run).
+   */
+  rememberIdentity(id: string, identity: ErasureIdentity): Promise<ErasureIdentity>;
   /** Notes why an approved request waits (or that nothing does, with null). */
   setBlocked(id: string, blockedBy: ErasureRequestRecord['blockedBy'], now: Date): Promise<void>;
   /** approved → completed: the reason removed, the counts kept; false when it was not approved. */
@@ -136,9 +142,22 @@ export function createErasureRequestRepository(requests: Collection<ErasureReque
     pendingBefore: async (after, before, limit) => (await shared.pendingBetween(after, before, limit)).map(toRecord),
     remove: shared.remove,
 
-    async approved(limit) {
-      const docs = await requests.find({ status: 'approved' }).sort({ createdAt: 1 }).limit(limit).toArray();
+    async approved(limit, afterId) {
+      const after = afterId ? objectIdOf(afterId) : null;
+      const docs = await requests
+        .find({ status: 'approved', ...(after ? { _id: { $gt: after } } : {}) })
+        .sort({ _id: 1 })
+        .limit(limit)
+        .toArray();
       return docs.map(toRecord);
+    },
+
+    async rememberIdentity(id, identity) {
+      const _id = oid(id);
+      // `identity: null` also matches a request that never had the field.
+      await requests.updateOne({ _id, status: 'approved', identity: null }, { $set: { identity } });
+      const doc = await requests.findOne({ _id }, { projection: { identity: 1 } });
+      return doc?.identity ?? identity;
     },
 
     async setBlocked(id, blockedBy, now) {
@@ -153,6 +172,7 @@ export function createErasureRequestRepository(requests: Collection<ErasureReque
             status: 'completed',
             activeKey: id,
             reason: null,
+            identity: null,
             blockedBy: null,
             completedAt: now,
             counts: Object.entries(counts).map(([name, count]) => ({ name, count })),

@@ -192,9 +192,14 @@ export function nextTimerAt(workflow: Pick<WorkflowRecord, 'state' | 'stages' | 
   return due.length > 0 ? new Date(Math.min(...due.map((at) => at.getTime()))) : null;
 }
 
-/** A workflow's audit entry: the kind and subject always, what else the step says in `details`. */
+/**
+ * A workflow's audit entry: the kind and subject always, what else the step
+ * says in `details`. It is about the requester (`subjectId`): its details
+ * (a decision's comment or reason, about their request) are sealed under the
+ * requester's data key and go with it when they are erased.
+ */
 function workflowAudit(
-  workflow: Pick<WorkflowRecord, 'id' | 'kind' | 'subject'>,
+  workflow: Pick<WorkflowRecord, 'id' | 'kind' | 'subject' | 'requesterId'>,
   action: string,
   details: Record<string, unknown>,
 ): AuditEvent {
@@ -202,6 +207,7 @@ function workflowAudit(
     action,
     resourceType: 'approval_workflow',
     resourceId: workflow.id,
+    subjectId: workflow.requesterId,
     details: { kind: workflow.kind, subjectId: workflow.subject.id, ...details },
   };
 }

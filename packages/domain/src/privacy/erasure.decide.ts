@@ -130,9 +130,13 @@ export function identifierPattern(identifiers: readonly string[]): string | null
   return words.length === 0 ? null : words.map(escapeRegex).join('|');
 }
 
-/** Free text with the person's identifiers replaced by their pseudonym. */
+/**
+ * Free text with the person's identifiers replaced by their pseudonym, as
+ * whole words: "Ann" goes, "Annual" stays. (Searches in the database use the
+ * pattern without the word boundaries, a superset; this decides.)
+ */
 export function scrubIdentifiers(text: string, pattern: string, pseudonym: string): string {
-  return text.replace(new RegExp(pattern, 'gi'), pseudonym);
+  return text.replace(new RegExp(`(?<![\\p{L}\\p{N}_])(?:${pattern})(?![\\p{L}\\p{N}_])`, 'giu'), pseudonym);
 }
 
 /** The audit entry of a carried-out erasure: counts only, readable after the person's key is gone. */

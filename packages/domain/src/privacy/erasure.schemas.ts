@@ -14,6 +14,19 @@ export const ERASURE_STATUSES = ['pending', 'approved', 'rejected', 'cancelled',
 export const ErasureStatus = z.enum(ERASURE_STATUSES).meta({ id: 'ErasureStatus' });
 export type ErasureStatus = z.infer<typeof ErasureStatus>;
 
+/**
+ * Who the person was, noted on the request before the first step changes
+ * anything (the account becomes a pseudonym in step two), so a run that
+ * starts again after a crash still finds their name and address in others'
+ * free text and in the outbox. Removed when the request completes.
+ */
+export interface ErasureIdentity {
+  names: string[];
+  email: string | null;
+  /** Whether the account was active: the erasure then announces it as archived. */
+  wasActive: boolean;
+}
+
 /** An erasure request as stored (packages/db maps it). */
 export interface ErasureRequestRecord {
   id: string;

@@ -1027,6 +1027,7 @@ export const PERSONAL_DATA_INVENTORY: readonly InventoryEntry[] = [
     erasure: 'pseudonymise',
     note: 'The reason is removed when the erasure is carried out; the record proves it was.',
     fields: {
+      identity: 'identity',
       ...STAMPS,
       userId: 'reference',
       activeKey: 'none',
