@@ -307,15 +307,18 @@ export function createWebhookDeliveryRepository(deliveries: Collection<WebhookDe
       );
     },
     async due(now, limit) {
+      // Held deliveries (an attempt under way, or one whose sender stopped) are left out by the query itself,
+      // so however many of them are oldest, the others due are found.
       const docs = await deliveries
-        .find({ status: { $in: ['pending', 'failed'] }, nextAttemptAt: { $lte: now } })
+        .find({
+          status: { $in: ['pending', 'failed'] },
+          nextAttemptAt: { $lte: now },
+          $or: [{ lockedUntil: null }, { lockedUntil: { $lt: now } }],
+        })
         .sort({ nextAttemptAt: 1, _id: 1 })
-        .limit(limit * 2)
+        .limit(limit)
         .toArray();
-      return docs
-        .filter((doc) => doc.lockedUntil === null || doc.lockedUntil.getTime() < now.getTime())
-        .slice(0, limit)
-        .map(toWebhookDeliveryRecord);
+      return docs.map(toWebhookDeliveryRecord);
     },
     async claim(delivery, now, leaseMs) {
       const claimed = await deliveries.findOneAndUpdate(
