@@ -74,6 +74,31 @@ export function assertCanSee<S extends SubjectName>(
   if (!canOn(actor, 'read', subjectName, object)) throw notFound(resource, id);
 }
 
+/**
+ * One thing loaded by its id for reading: 404 when nothing has the id and
+ * when the actor may not see it (the same answer, see assertCanSee). `shape`
+ * picks the fields the rules look at.
+ */
+export async function loadSeen<S extends SubjectName, R>(
+  actor: Actor,
+  subjectName: S,
+  resource: string,
+  id: string,
+  get: (id: string) => Promise<R | null>,
+  shape: (record: R) => SubjectShapes[S],
+): Promise<R> {
+  const record = await get(id);
+  if (!record) throw notFound(resource, id);
+  assertCanSee(actor, subjectName, shape(record), resource, id);
+  return record;
+}
+
+/** What the rules of a request kind look at: whose it is and who was asked to decide it. */
+export const requestShape = (record: { userId: string; approverIds: readonly string[] }) => ({
+  userId: record.userId,
+  approverIds: record.approverIds,
+});
+
 /** The fields of `fields` the actor may `action` on the loaded object (field-level rules). */
 export function permittedFields<S extends SubjectName, F extends string>(
   actor: Actor,

@@ -50,7 +50,7 @@ import {
   validationFailed,
   type WorkLocationType,
 } from '@seed-pms/domain';
-import { abilityFor, assertCan, assertCanSee } from '../access/ability.js';
+import { abilityFor, assertCan, assertCanSee, loadSeen, requestShape } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import { type ApprovalKindRegistration, type ApprovalsService, decisionFor } from '../approvals/approvals.service.js';
@@ -470,14 +470,13 @@ export function createAttendanceService(
     },
 
     async updateCorrection(ctx, input) {
-      const record = await corrections.get(input.id);
-      if (!record) throw notFound('Attendance correction', input.id);
-      assertCanSee(
+      const record = await loadSeen(
         ctx.actor,
         'AttendanceCorrection',
-        { userId: record.userId, approverIds: record.approverIds },
         'Attendance correction',
         input.id,
+        corrections.get,
+        requestShape,
       );
       if (input.action === 'cancel') {
         await approvals.cancel(ctx, record.workflowId);

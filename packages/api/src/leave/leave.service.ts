@@ -34,7 +34,7 @@ import {
   type UpdateLeaveRequestInput,
   versionConflict,
 } from '@seed-pms/domain';
-import { abilityFor, assertCan, assertCanSee } from '../access/ability.js';
+import { abilityFor, assertCan, assertCanSee, loadSeen, requestShape } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import { type ApprovalKindRegistration, type ApprovalsService, decisionFor } from '../approvals/approvals.service.js';
@@ -169,18 +169,8 @@ export function createLeaveService(
     return (await views([record], now))[0] as LeaveRequestView;
   }
 
-  async function loadVisible(ctx: ActorContext, id: string) {
-    const record = await requests.get(id);
-    if (!record) throw notFound('Leave request', id);
-    assertCanSee(
-      ctx.actor,
-      'LeaveRequest',
-      { userId: record.userId, approverIds: record.approverIds },
-      'Leave request',
-      id,
-    );
-    return record;
-  }
+  const loadVisible = (ctx: ActorContext, id: string) =>
+    loadSeen(ctx.actor, 'LeaveRequest', 'Leave request', id, requests.get, requestShape);
 
   const subjectOf = (r: LeaveRequestRecord, type: LeaveTypeRecord): ApprovalSubject => ({
     id: r.id,

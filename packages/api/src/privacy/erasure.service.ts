@@ -11,10 +11,9 @@ import {
   erasurePseudonym,
   identifierPattern,
   type ListErasureRequestsQuery,
-  notFound,
   type Page,
 } from '@seed-pms/domain';
-import { abilityFor, assertCanSee } from '../access/ability.js';
+import { abilityFor, loadSeen, requestShape } from '../access/ability.js';
 import { type ActorContext, systemCallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { ApprovalKindRegistration, ApprovalsService } from '../approvals/approvals.service.js';
@@ -176,18 +175,8 @@ export function createErasureService(
     },
   };
 
-  async function loadVisible(ctx: ActorContext, id: string) {
-    const record = await requests.get(id);
-    if (!record) throw notFound('Erasure request', id);
-    assertCanSee(
-      ctx.actor,
-      'ErasureRequest',
-      { userId: record.userId, approverIds: record.approverIds },
-      'Erasure request',
-      id,
-    );
-    return record;
-  }
+  const loadVisible = (ctx: ActorContext, id: string) =>
+    loadSeen(ctx.actor, 'ErasureRequest', 'Erasure request', id, requests.get, requestShape);
 
   return {
     approvalKind,

@@ -25,7 +25,7 @@ import {
   type RequestExportInput,
 } from '@seed-pms/domain';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
-import { abilityFor, assertCanSee, canOn } from '../access/ability.js';
+import { abilityFor, canOn, loadSeen } from '../access/ability.js';
 import { type ActorContext, type CallContext, systemCallContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -137,18 +137,11 @@ export function createExportsService(
     };
   }
 
-  async function loadVisible(ctx: ActorContext, id: string): Promise<ExportRecord> {
-    const record = await exportsRepo.get(id);
-    if (!record) throw notFound('PrivacyExport', id);
-    assertCanSee(
-      ctx.actor,
-      'PrivacyExport',
-      { userId: record.userId, requestedBy: record.requestedBy },
-      'PrivacyExport',
-      id,
-    );
-    return record;
-  }
+  const loadVisible = (ctx: ActorContext, id: string): Promise<ExportRecord> =>
+    loadSeen(ctx.actor, 'PrivacyExport', 'PrivacyExport', id, exportsRepo.get, (r) => ({
+      userId: r.userId,
+      requestedBy: r.requestedBy,
+    }));
 
   /**
    * A build that lost its record (an erasure deleted the person's exports

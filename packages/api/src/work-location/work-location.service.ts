@@ -22,7 +22,7 @@ import {
   type WorkLocationRequestView,
   workLocationSummary,
 } from '@seed-pms/domain';
-import { abilityFor, assertCanSee } from '../access/ability.js';
+import { abilityFor, loadSeen, requestShape } from '../access/ability.js';
 import type { ActorContext } from '../app/call-context.js';
 import type { ServiceDeps } from '../app/deps.js';
 import { type ApprovalKindRegistration, type ApprovalsService, decisionFor } from '../approvals/approvals.service.js';
@@ -85,18 +85,8 @@ export function createWorkLocationService(
     return (await views([record], now))[0] as WorkLocationRequestView;
   }
 
-  async function loadVisible(ctx: ActorContext, id: string) {
-    const record = await requests.get(id);
-    if (!record) throw notFound('Work-location request', id);
-    assertCanSee(
-      ctx.actor,
-      'WorkLocationRequest',
-      { userId: record.userId, approverIds: record.approverIds },
-      'Work-location request',
-      id,
-    );
-    return record;
-  }
+  const loadVisible = (ctx: ActorContext, id: string) =>
+    loadSeen(ctx.actor, 'WorkLocationRequest', 'Work-location request', id, requests.get, requestShape);
 
   /** A request as the approvals engine sees it. */
   const subjectOf = (r: WorkLocationRequestRecord): ApprovalSubject => ({
